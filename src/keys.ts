@@ -1,0 +1,59 @@
+// The object key layout shared by the uploader, the local store and the playlist builder.
+//
+//   <prefix>/YYYY/MM/DD/HH/MM-SS.mmm_<durationMs>ms_<session>-<seq>.ts
+//
+// - UTC wall-clock start of the segment, to the millisecond; keys sort in time order within an hour folder,
+//   and the folders sort too, so a playlist for any range lists only the hour prefixes it touches.
+// - The duration in the key lets a playlist be built from a listing alone (no GET, no HEAD).
+// - <session> is 8 hex digits drawn at start and <seq> the segment's sequence number in that session, so two
+//   segments never share a key, even after a reboot with a clock that went backwards.
+// - A change of session means the timestamps restarted: the playlist marks a discontinuity there.
+
+export interface SegmentKeyFields {
+  prefix: string;
+  startMs: number;
+  durationMs: number;
+  session: string;
+  seq: number;
+}
+
+const KEY_RE = /^(?:(.*)\/)?(\d{4})\/(\d{2})\/(\d{2})\/(\d{2})\/(\d{2})-(\d{2})\.(\d{3})_(\d+)ms_([0-9a-f]{8})-(\d{6,})\.ts$/;
+
+const pad = (n: number, width: number) => String(n).padStart(width, "0");
+
+/** Normalises a prefix: no leading or trailing slash. "" is allowed (keys at the bucket root). */
+export function normalizePrefix(prefix: string): string {
+  return prefix.replace(/^\/+|\/+$/g, "");
+}
+
+/** "<prefix>/YYYY/MM/DD/HH/" for the hour containing `ms` (UTC). */
+export function hourPrefix(prefix: string, ms: number): string {
+  const d = new Date(ms);
+  const p = normalizePrefix(prefix);
+  const hour = `${pad(d.getUTCFullYear(), 4)}/${pad(d.getUTCMonth() + 1, 2)}/${pad(d.getUTCDate(), 2)}/${pad(d.getUTCHours(), 2)}/`;
+  return p ? `${p}/${hour}` : hour;
+}
+
+export function segmentKey(f: SegmentKeyFields): string {
+  const d = new Date(Math.floor(f.startMs));
+  const name =
+    `${pad(d.getUTCMinutes(), 2)}-${pad(d.getUTCSeconds(), 2)}.${pad(d.getUTCMilliseconds(), 3)}` +
+    `_${Math.max(0, Math.round(f.durationMs))}ms_${f.session}-${pad(f.seq, 6)}.ts`;
+  return hourPrefix(f.prefix, f.startMs) + name;
+}
+
+/** Parses a key made by segmentKey; returns undefined for anything else. */
+export function parseSegmentKey(key: string): SegmentKeyFields | undefined {
+  const m = KEY_RE.exec(key);
+  if (!m) return undefined;
+  const startMs = Date.UTC(+m[2], +m[3] - 1, +m[4], +m[5], +m[6], +m[7], +m[8]);
+  if (Number.isNaN(startMs)) return undefined;
+  return { prefix: m[1] ?? "", startMs, durationMs: +m[9], session: m[10], seq: +m[11] };
+}
+
+/** A fresh random session id (8 hex digits). */
+export function newSessionId(): string {
+  const bytes = new Uint8Array(4);
+  globalThis.crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}

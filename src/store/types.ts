@@ -1,0 +1,26 @@
+// The storage abstraction: where finished segments go and where playback finds them.
+// Two implementations share the key layout of src/keys.ts: S3 (any S3-compatible endpoint) and a local
+// directory (the embedded default: an NVR disk or SD card, no cloud needed).
+
+export interface PutOptions {
+  /** User metadata (x-amz-meta-*), e.g. duration, codecs. Keys lower-case ASCII. */
+  metadata?: Record<string, string>;
+  /** Object tags, at most 10. */
+  tags?: Record<string, string>;
+  contentType?: string;
+  signal?: AbortSignal;
+}
+
+export interface ListedObject {
+  key: string;
+  size: number;
+}
+
+export interface ObjectStore {
+  /** A short description for logs, e.g. "s3://bucket/prefix" or "/var/rec"; never contains secrets. */
+  readonly description: string;
+  /** Stores a whole object from one or two byte views (a segment may wrap around the ring buffer). */
+  put(key: string, body: readonly Uint8Array[], options?: PutOptions): Promise<void>;
+  /** Lists every key that starts with `prefix`, in lexicographic order. */
+  list(prefix: string, signal?: AbortSignal): Promise<ListedObject[]>;
+}
