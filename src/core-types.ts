@@ -1,0 +1,63 @@
+// The host's view of the WASM muxing core (implemented in src/core.ts over assembly/index.ts).
+
+/** What the core does when the ring buffer cannot take the next frame. */
+export type OverflowPolicy = "drop-oldest" | "drop-new";
+
+export interface CoreOptions {
+  /** Ring buffer size in bytes (rounded down to whole 188-byte TS packets). The C SDK uses 4 MiB for 5 Mbps. */
+  bufferSize: number;
+  /** Largest access unit accepted, in bytes (the input area). Default: min(bufferSize / 4, 1 MiB). */
+  maxFrameSize?: number;
+  /** Target segment duration in seconds; a segment is cut before the first IDR at or after it. Default 2. */
+  segmentDuration?: number;
+  overflowPolicy?: OverflowPolicy;
+}
+
+/** Why a frame was not muxed (counted in the stats either way). */
+export type DropReason =
+  | "waiting-for-keyframe" // no SPS/PPS + IDR seen yet, or dropping until the next IDR after a loss
+  | "frame-too-large" // larger than the input area or the whole ring
+  | "malformed" // no NAL unit, garbage, truncated, or an ADTS header that does not parse
+  | "timestamp-backwards" // decode timestamp not after the previous frame's
+  | "buffer-full" // ring full under the drop-new policy
+  | "audio-format-change" // sample rate or channels changed mid-stream
+  | "no-video"; // audio waited too long for video
+
+/** A finished segment: whole, independently decodable, at most two views into the core's linear memory. */
+export interface Segment {
+  /** Core-assigned id; pass it to release(). */
+  id: number;
+  /** 0, 1, 2... in this core's lifetime. */
+  seq: number;
+  /** One or two views into WASM memory; valid until release() or until the core drops the segment. */
+  parts: Uint8Array[];
+  byteLength: number;
+  /** Presentation time of the first video frame, microseconds on the input clock. */
+  startPtsUs: number;
+  durationUs: number;
+  /** Wall-clock start (ms since epoch): the first frame's wall time + media time since then. */
+  wallStartMs: number;
+  /** RFC 6381 codecs, e.g. "avc1.64001f" or "avc1.64001f,mp4a.40.2". */
+  codecs: string;
+  width: number;
+  height: number;
+  videoFrames: number;
+  audioFrames: number;
+  /** Set on the first segment after a drop or a restart: the timeline has a gap before it. */
+  discontinuity: boolean;
+}
+
+export interface CoreStats {
+  videoFramesIn: number;
+  audioFramesIn: number;
+  bytesIn: number;
+  videoFramesDropped: number;
+  audioFramesDropped: number;
+  segmentsMade: number;
+  segmentsDropped: number;
+  /** Bytes of the ring in use now, and the most ever in use. */
+  bufferUsed: number;
+  bufferHighWater: number;
+  bufferCapacity: number;
+  tsPackets: number;
+}
