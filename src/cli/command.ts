@@ -1,0 +1,66 @@
+// What every CLI command provides, and the helpers they share.
+import { parseArgs, type ParseArgsConfig } from "node:util";
+
+export interface Command {
+  name: string;
+  /** One line for the command list. */
+  summary: string;
+  /** Full --help text: usage, options, examples. */
+  help: string;
+  /** Runs the command; resolves to the process exit code. */
+  run(argv: string[]): Promise<number>;
+}
+
+/** A mistake the user can fix: printed as one line, exit code 2. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+/** node:util parseArgs with --help added, strict, and user mistakes turned into UsageError. */
+export function parseCommandArgs<O extends Options>(argv: string[], options: O, allowPositionals = true) {
+  try {
+    return parseArgs({ args: argv, options: { ...options, help: { type: "boolean", short: "h" } }, allowPositionals, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+/** Parses a frame rate: "25", "29.97" or "30000/1001". Returns [numerator, denominator]. */
+export function parseFrameRate(text: string | undefined): [number, number] {
+  if (text === undefined) throw new UsageError("--fps is required (e.g. --fps 25, --fps 29.97, --fps 30000/1001)");
+  const frac = /^(\d+)\/(\d+)$/.exec(text);
+  let num: number;
+  let den: number;
+  if (frac) {
+    num = Number(frac[1]);
+    den = Number(frac[2]);
+  } else if (/^\d+(\.\d+)?$/.test(text)) {
+    // 29.97 and friends mean the NTSC rates N*1000/1001.
+    const value = Number(text);
+    const ntsc = Math.round(value * 1.001);
+    if (!Number.isInteger(value) && Math.abs(ntsc / 1.001 - value) < 0.005) {
+      num = ntsc * 1000;
+      den = 1001;
+    } else {
+      const scale = 1000;
+      num = Math.round(value * scale);
+      den = scale;
+    }
+  } else {
+    throw new UsageError(`bad --fps ${JSON.stringify(text)}: give a number like 25 or 29.97, or a fraction like 30000/1001`);
+  }
+  if (!(num > 0 && den > 0) || num / den > 1000 || num / den < 0.1) {
+    throw new UsageError(`bad --fps ${JSON.stringify(text)}: must be between 0.1 and 1000 frames per second`);
+  }
+  return [num, den];
+}
+
+/** Parses a positive number of seconds. */
+export function parseSeconds(flag: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw new UsageError(`bad ${flag} ${JSON.stringify(text)}: give a positive number of seconds`);
+  return value;
+}

@@ -1,0 +1,43 @@
+// Dispatches `ipc-hls <command> ...` to the command modules.
+import { UsageError, type Command } from "./command.js";
+
+// Commands are loaded lazily so that `ipc-hls mux` does not pay for the S3 or server code.
+const commands: Record<string, () => Promise<Command>> = {
+  mux: async () => (await import("./mux.js")).command,
+};
+
+function usage(): string {
+  return [
+    "Usage: ipc-hls <command> [options]",
+    "",
+    "Commands:",
+    ...Object.keys(commands).map((name) => `  ${name}`),
+    "",
+    "Run 'ipc-hls <command> --help' for a command's options and examples.",
+  ].join("\n");
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    process.stdout.write(usage() + "\n");
+    return name === undefined ? 2 : 0;
+  }
+  const load = commands[name];
+  if (!load) {
+    process.stderr.write(`ipc-hls: unknown command ${JSON.stringify(name)}\n${usage()}\n`);
+    return 2;
+  }
+  const command = await load();
+  if (rest.includes("--help") || rest.includes("-h")) {
+    process.stdout.write(command.help + "\n");
+    return 0;
+  }
+  try {
+    return await command.run(rest);
+  } catch (err) {
+    const e = err as Error;
+    process.stderr.write(`ipc-hls ${name}: ${e.message}\n`);
+    return e instanceof UsageError ? 2 : 1;
+  }
+}
