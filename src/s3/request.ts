@@ -1,0 +1,205 @@
+// One signed S3 request over node:http / node:https: everything the SDK says to S3 goes through here
+// (PutObject, ListObjectsV2, ...). TLS is always verified; an extra CA may be given for private stores.
+import http from "node:http";
+import https from "node:https";
+import { rootCertificates } from "node:tls";
+import type { SignatureV4 } from "@smithy/signature-v4";
+import { resolveEndpoint, encodeKeyPath, type S3Location, type ResolvedEndpoint } from "./endpoint.js";
+import { createS3Signer, type Credentials } from "./signer.js";
+import { SkewedClock } from "./clock.js";
+import { responseError, S3AbortError, S3NetworkError, S3TimeoutError, S3TlsError } from "./errors.js";
+
+/** The payload hash for a body that is not hashed into the signature (its integrity comes from a checksum header). */
+export const UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD";
+/** SHA-256 of the empty string: the payload hash of requests without a body. */
+export const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+export interface S3ConnectionOptions {
+  location: S3Location;
+  /** Returns the credentials to sign the next request with (called once per attempt). */
+  credentials: () => Promise<Credentials>;
+  /** Extra trusted CA certificate(s), PEM. The system CAs stay trusted too. */
+  ca?: string | Buffer;
+  /** Give up when the connection stays silent this long (ms). Default 20 000. */
+  timeoutMs?: number;
+  /** The local clock (ms since epoch); tests inject a wrong one. Default Date.now. */
+  now?: () => number;
+  /** Sockets kept open between requests. Default 4. */
+  maxSockets?: number;
+}
+
+export interface S3Request {
+  method: "GET" | "PUT" | "HEAD" | "DELETE" | "POST";
+  /** Object key (unencoded). Omit for bucket-level requests such as ListObjectsV2. */
+  key?: string;
+  query?: Record<string, string>;
+  /** Extra headers, signed (lower-case names). */
+  headers?: Record<string, string>;
+  /** The body as one or more views, written one after the other without being concatenated. */
+  body?: readonly Uint8Array[];
+  /** Value of x-amz-content-sha256: the body's hex SHA-256 or UNSIGNED-PAYLOAD. Default: the empty body's hash. */
+  payloadHash?: string;
+  signal?: AbortSignal;
+}
+
+export interface S3Response {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+export class S3Connection {
+  readonly location: S3Location;
+  readonly endpoint: ResolvedEndpoint;
+  /** The corrected clock used for signing; learns the store's time from Date headers. */
+  readonly clock: SkewedClock;
+  private readonly credentials: () => Promise<Credentials>;
+  private readonly agent: http.Agent;
+  private readonly timeoutMs: number;
+  private signer?: { credentials: Credentials; signer: SignatureV4 };
+
+  constructor(opts: S3ConnectionOptions) {
+    this.location = opts.location;
+    this.endpoint = resolveEndpoint(opts.location);
+    this.credentials = opts.credentials;
+    this.clock = new SkewedClock(opts.now);
+    this.timeoutMs = opts.timeoutMs ?? 20_000;
+    const agentOptions = { keepAlive: true, maxSockets: opts.maxSockets ?? 4 };
+    this.agent =
+      this.endpoint.protocol === "https:"
+        ? new https.Agent({ ...agentOptions, ...(opts.ca ? { ca: [...tlsRootCertificates(), opts.ca.toString()] } : {}) })
+        : new http.Agent(agentOptions);
+  }
+
+  /** "host[:port]" as sent in the Host header. */
+  get host(): string {
+    return this.endpoint.port ? `${this.endpoint.hostname}:${this.endpoint.port}` : this.endpoint.hostname;
+  }
+
+  /** The request path for a key (or the bucket itself), already percent-encoded. */
+  path(key?: string): string {
+    return this.endpoint.basePath + (key ? encodeKeyPath(key) : "");
+  }
+
+  /** A SigV4 signer for the given credentials (reused while the credentials object stays the same). */
+  signerFor(credentials: Credentials): SignatureV4 {
+    if (this.signer?.credentials !== credentials) {
+      this.signer = { credentials, signer: createS3Signer(this.location.region, credentials) };
+    }
+    return this.signer.signer;
+  }
+
+  /** The current credentials, as the next request would be signed with. */
+  currentCredentials(): Promise<Credentials> {
+    return this.credentials();
+  }
+
+  /** Signs and sends one request; resolves for 2xx, throws a typed error otherwise (see errors.ts). */
+  async send(req: S3Request): Promise<S3Response> {
+    const res = await this.sendRaw(req);
+    if (res.status >= 200 && res.status < 300) return res;
+    const requestId = headerValue(res.headers["x-amz-request-id"]);
+    const what = `${req.method} ${req.key !== undefined ? req.key : this.location.bucket}`;
+    throw responseError(res.status, res.body.toString("utf8"), what, requestId);
+  }
+
+  /** Signs and sends one request and returns whatever status came back. */
+  async sendRaw(req: S3Request): Promise<S3Response> {
+    if (req.signal?.aborted) throw new S3AbortError("request aborted");
+    const credentials = await this.credentials();
+    const contentLength = (req.body ?? []).reduce((n, part) => n + part.byteLength, 0);
+    const headers: Record<string, string> = {
+      ...req.headers,
+      host: this.host,
+      "x-amz-content-sha256": req.payloadHash ?? EMPTY_SHA256,
+    };
+    if (req.body || req.method === "PUT" || req.method === "POST") headers["content-length"] = String(contentLength);
+    const signed = await this.signerFor(credentials).sign(
+      {
+        method: req.method,
+        protocol: this.endpoint.protocol,
+        hostname: this.endpoint.hostname,
+        port: this.endpoint.port,
+        path: this.path(req.key),
+        query: req.query ?? {},
+        headers,
+      },
+      { signingDate: new Date(this.clock.now()) },
+    );
+    const res = await this.transmit(req, signed.headers as Record<string, string>);
+    this.clock.observe(headerValue(res.headers.date));
+    return res;
+  }
+
+  private transmit(req: S3Request, headers: Record<string, string>): Promise<S3Response> {
+    const query = new URLSearchParams(req.query ?? {}).toString().replace(/\+/g, "%20");
+    const path = this.path(req.key) + (query ? `?${query}` : "");
+    const transport = this.endpoint.protocol === "https:" ? https : http;
+    return new Promise<S3Response>((resolve, reject) => {
+      let settled = false;
+      const fail = (err: Error) => {
+        if (settled) return;
+        settled = true;
+        req.signal?.removeEventListener("abort", onAbort);
+        reject(err);
+      };
+      const request = transport.request({
+        agent: this.agent,
+        protocol: this.endpoint.protocol,
+        hostname: this.endpoint.hostname,
+        port: this.endpoint.port,
+        method: req.method,
+        path,
+        headers,
+      });
+      // Aborting destroys the socket synchronously: no byte of the body is written after this returns.
+      const onAbort = () => {
+        request.destroy();
+        fail(new S3AbortError("request aborted"));
+      };
+      req.signal?.addEventListener("abort", onAbort, { once: true });
+      request.setTimeout(this.timeoutMs, () => {
+        request.destroy();
+        fail(new S3TimeoutError(`${req.method} ${req.key ?? ""}: no answer from ${this.host} in ${this.timeoutMs} ms`, "ETIMEDOUT"));
+      });
+      request.on("error", (err: NodeJS.ErrnoException) => fail(networkError(err, this.host)));
+      request.on("response", (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("error", (err: NodeJS.ErrnoException) => fail(networkError(err, this.host)));
+        res.on("aborted", () => fail(new S3NetworkError(`connection to ${this.host} closed mid-answer`, "ECONNRESET")));
+        res.on("end", () => {
+          if (settled) return;
+          settled = true;
+          req.signal?.removeEventListener("abort", onAbort);
+          // (@types/node 20.9 and TS 5.9 disagree on Buffer vs Uint8Array generics; the cast is only for types.)
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks as unknown as Uint8Array[]) });
+        });
+      });
+      for (const part of req.body ?? []) if (part.byteLength > 0) request.write(part);
+      request.end();
+    });
+  }
+
+  /** Closes idle keep-alive sockets (call when done). */
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+function networkError(err: NodeJS.ErrnoException, host: string): S3NetworkError {
+  const code = err.code ?? "EUNKNOWN";
+  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|HOSTNAME/.test(code)) {
+    return new S3TlsError(`TLS verification of ${host} failed (${code})`, code, { cause: err });
+  }
+  return new S3NetworkError(`network error talking to ${host}: ${code}`, code, { cause: err });
+}
+
+function headerValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** The CAs Node trusts by default, so that an extra CA adds to them instead of replacing them. */
+function tlsRootCertificates(): string[] {
+  return [...rootCertificates];
+}
