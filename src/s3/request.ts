@@ -100,7 +100,10 @@ export class S3Connection {
     if (res.status >= 200 && res.status < 300) return res;
     const requestId = headerValue(res.headers["x-amz-request-id"]);
     const what = `${req.method} ${req.key !== undefined ? req.key : this.location.bucket}`;
-    throw responseError(res.status, res.body.toString("utf8"), what, requestId);
+    const err = responseError(res.status, res.body.toString("utf8"), what, requestId);
+    // After a skew error the store's time is the one that counts, however small the difference looked.
+    if (err.kind === "clock-skew") this.clock.observe(headerValue(res.headers.date), true);
+    throw err;
   }
 
   /** Signs and sends one request and returns whatever status came back. */
