@@ -1,0 +1,30 @@
+// The playback library function: a time range of one camera → an HLS playlist.
+import { buildPlaylist } from "./playlist.js";
+import { findSegments, type Lister, type RecordedSegment } from "./recordings.js";
+import type { TimeRange } from "./time-range.js";
+
+export interface RangePlaylistOptions {
+  store: Lister;
+  /** The camera's key prefix, e.g. "recordings/cam1" (the SDK's `prefix`). */
+  prefix: string;
+  range: TimeRange;
+  /** The URI the player should fetch a segment from: presigned URL or server URL. */
+  segmentUri: (segment: RecordedSegment) => string | Promise<string>;
+  /** The present, ms since the epoch; a range ending after it gives a live (EVENT) playlist. */
+  now?: number;
+  signal?: AbortSignal;
+}
+
+export interface RangePlaylist {
+  playlist: string;
+  segments: RecordedSegment[];
+  live: boolean;
+}
+
+export async function rangePlaylist(options: RangePlaylistOptions): Promise<RangePlaylist> {
+  const segments = await findSegments(options.store, options.prefix, options.range, options.signal);
+  const live = options.range.endMs > (options.now ?? Date.now());
+  const uris = await Promise.all(segments.map((s) => options.segmentUri(s)));
+  const playlist = buildPlaylist(segments.map((segment, i) => ({ segment, uri: uris[i] })), { live });
+  return { playlist, segments, live };
+}

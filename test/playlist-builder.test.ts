@@ -1,0 +1,160 @@
+// Range → keys → playlist, checked with m3u8-parser (a parser we did not write).
+import { describe, it, expect, beforeEach, afterEach } from "vitest";
+import { Parser } from "m3u8-parser";
+import { LocalStore } from "../src/store/local-store.js";
+import { segmentKey } from "../src/keys.js";
+import { rangePlaylist } from "../src/playback/range-playlist.js";
+import { CONTINUITY_TOLERANCE_MS } from "../src/playback/recordings.js";
+import { hourPrefixesFor, parseTime, checkRange, InvalidTimeError } from "../src/playback/time-range.js";
+import { tempDir } from "./support/media-tools.js";
+
+interface ParsedSegment {
+  duration: number;
+  uri: string;
+  discontinuity?: boolean;
+  dateTimeString?: string;
+}
+interface Manifest {
+  segments: ParsedSegment[];
+  targetDuration: number;
+  playlistType?: string;
+  endList?: boolean;
+  independentSegments?: boolean;
+  discontinuityStarts: number[];
+  version: number;
+}
+
+function parse(text: string): Manifest {
+  const parser = new Parser();
+  parser.push(text);
+  parser.end();
+  return parser.manifest as unknown as Manifest;
+}
+
+const T0 = Date.UTC(2026, 10, 25, 10, 0, 0, 0);
+const NOW = Date.UTC(2027, 0, 1); // "now" after every range below, unless a test says otherwise
+
+let dir: ReturnType<typeof tempDir>;
+let store: LocalStore;
+beforeEach(() => {
+  dir = tempDir("ipc-hls-playlist-");
+  store = new LocalStore(dir.path);
+});
+afterEach(() => dir.cleanup());
+
+/** Stores empty objects under segment keys: the playlist is built from the listing alone. */
+async function put(prefix: string, session: string, segments: Array<[startMs: number, durationMs: number]>, firstSeq = 0) {
+  for (const [i, [startMs, durationMs]] of segments.entries()) {
+    await store.put(segmentKey({ prefix, startMs, durationMs, session, seq: firstSeq + i }), [new Uint8Array(1)]);
+  }
+}
+
+/** n contiguous segments of `durationMs` from `startMs`. */
+const run = (startMs: number, n: number, durationMs: number) =>
+  Array.from({ length: n }, (_, i) => [startMs + i * durationMs, durationMs] as [number, number]);
+
+const playlist = (prefix: string, startMs: number, endMs: number, now = NOW) =>
+  rangePlaylist({ store, prefix, range: { startMs, endMs }, now, segmentUri: (s) => `u/${s.key}` });
+
+describe("playlist for a time range", () => {
+  it("is a VOD playlist whose EXTINF sum is the recorded duration, with one DISCONTINUITY and fresh PROGRAM-DATE-TIME per gap", async () => {
+    await put("rec/cam1", "0000000a", run(T0, 5, 2000));
+    // A 7 s gap (segments lost), same session.
+    await put("rec/cam1", "0000000a", run(T0 + 17_000, 3, 2040), 8);
+    const result = await playlist("rec/cam1", T0, T0 + 3_600_000);
+    const m = parse(result.playlist);
+    expect(m.segments).toHaveLength(8);
+    expect(m.playlistType).toBe("VOD");
+    expect(m.endList).toBe(true);
+    expect(m.independentSegments).toBe(true);
+    expect(m.targetDuration).toBe(3); // ceil(2.04)
+    const total = m.segments.reduce((sum, s) => sum + s.duration, 0);
+    expect(total).toBeCloseTo((5 * 2000 + 3 * 2040) / 1000, 9);
+    expect(m.discontinuityStarts).toEqual([5]);
+    expect(m.segments.map((s) => s.dateTimeString).filter(Boolean)).toEqual(["2026-11-25T10:00:00.000Z", "2026-11-25T10:00:17.000Z"]);
+    expect(m.segments[5].dateTimeString).toBe("2026-11-25T10:00:17.000Z");
+    // Milliseconds and a zone on every PROGRAM-DATE-TIME line.
+    for (const line of result.playlist.split("\n").filter((l) => l.startsWith("#EXT-X-PROGRAM-DATE-TIME:"))) {
+      expect(line).toMatch(/T\d{2}:\d{2}:\d{2}\.\d{3}(Z|[+-]\d{2}:\d{2})$/);
+    }
+    expect(result.playlist.split("\n").filter((l) => l === "#EXT-X-DISCONTINUITY")).toHaveLength(1);
+  });
+
+  it("marks a change of session even when the time continues", async () => {
+    await put("cam", "0000000a", run(T0, 2, 2000));
+    await put("cam", "0000000b", run(T0 + 4000, 2, 2000));
+    const m = parse((await playlist("cam", T0, T0 + 60_000)).playlist);
+    expect(m.discontinuityStarts).toEqual([2]);
+    expect(m.segments[2].dateTimeString).toBe("2026-11-25T10:00:04.000Z");
+  });
+
+  it(`treats ms rounding up to ${CONTINUITY_TOLERANCE_MS} ms as continuous and anything more (or an overlap) as a gap`, async () => {
+    await put("cam", "0000000a", [
+      [T0, 2001], // next starts 1 ms early: rounding
+      [T0 + 2000, 2000],
+      [T0 + 4000 + CONTINUITY_TOLERANCE_MS, 2000], // exactly the tolerance: continuous
+      [T0 + 6000 + 2 * CONTINUITY_TOLERANCE_MS + 1, 2000], // 11 ms late: a gap
+      [T0 + 7500, 2000], // starts before the previous one ended: a clock jump
+    ]);
+    const m = parse((await playlist("cam", T0, T0 + 60_000)).playlist);
+    expect(m.discontinuityStarts).toEqual([3, 4]);
+  });
+
+  it("is an EVENT playlist without ENDLIST when the range reaches now", async () => {
+    await put("cam", "0000000a", run(T0, 3, 2000));
+    const result = await playlist("cam", T0, T0 + 3_600_000, T0 + 7000);
+    expect(result.live).toBe(true);
+    const m = parse(result.playlist);
+    expect(m.playlistType).toBe("EVENT");
+    expect(m.endList).toBeFalsy();
+    expect(result.playlist).not.toContain("#EXT-X-ENDLIST");
+    expect(m.segments).toHaveLength(3);
+  });
+
+  it("takes the segments overlapping the range, including one started in the previous hour, and only this camera's", async () => {
+    const start = Date.UTC(2026, 10, 25, 11, 0, 0);
+    await put("cam1", "0000000a", [
+      [start - 4000, 2000], // ends before the range: out
+      [start - 2000, 2000], // ends exactly at the start: out
+      [start - 1000, 2000], // 10:59:59 → 11:00:01: in (other hour folder)
+      [start + 1000, 2000],
+      [start + 9000, 2000], // starts at the end: out
+    ]);
+    await put("cam10", "0000000b", run(start, 3, 2000)); // a camera whose name starts like ours
+    await store.put("cam1/2026/11/25/11/notes.txt", [new Uint8Array(3)]); // not a segment key
+    const result = await playlist("cam1", start, start + 9000);
+    expect(result.segments.map((s) => s.startMs)).toEqual([start - 1000, start + 1000]);
+    expect(parse(result.playlist).segments.map((s) => s.uri)).toEqual(result.segments.map((s) => `u/${s.key}`));
+  });
+
+  it("gives a valid empty playlist when nothing is recorded", async () => {
+    const result = await playlist("cam", T0, T0 + 60_000);
+    const m = parse(result.playlist);
+    expect(m.segments).toHaveLength(0);
+    expect(m.endList).toBe(true);
+    expect(Number.isInteger(m.targetDuration)).toBe(true);
+  });
+});
+
+describe("time ranges", () => {
+  it("parses ISO times with a zone, UTC dates and epoch ms, and nothing ambiguous", () => {
+    expect(parseTime("2026-11-25T10:00:00Z")).toBe(T0);
+    expect(parseTime("2026-11-25T18:00:00.000+08:00")).toBe(T0);
+    expect(parseTime("2026-11-25")).toBe(Date.UTC(2026, 10, 25));
+    expect(parseTime(String(T0))).toBe(T0);
+    for (const bad of ["2026-11-25T10:00:00", "yesterday", "", "-5", "2026-13-45T99:00:00Z", "1e12"]) {
+      expect(() => parseTime(bad), bad).toThrow(InvalidTimeError);
+    }
+    expect(() => checkRange(T0, T0, 1000)).toThrow(InvalidTimeError);
+    expect(() => checkRange(T0, T0 + 2000, 1000)).toThrow(/too long/);
+  });
+
+  it("lists only the hour folders the range touches (plus the one a long segment may start in)", () => {
+    expect(hourPrefixesFor("cam", { startMs: T0 + 5 * 60_000, endMs: T0 + 10 * 60_000 })).toEqual(["cam/2026/11/25/10/"]);
+    expect(hourPrefixesFor("cam", { startMs: T0, endMs: T0 + 2 * 3_600_000 })).toEqual([
+      "cam/2026/11/25/09/",
+      "cam/2026/11/25/10/",
+      "cam/2026/11/25/11/",
+    ]);
+  });
+});
