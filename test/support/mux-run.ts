@@ -68,6 +68,8 @@ export function collectOutput(outDir: string, exitCode = 0, stderr = ""): MuxRes
   });
   const tsFiles = readdirSync(outDir).filter((f) => f.endsWith(".ts")).sort();
   const concatenatedPath = join(outDir, "..", `${outDir.split("/").pop()}-all.ts`);
-  writeFileSync(concatenatedPath, Buffer.concat(segments.map((s) => s.bytes)));
+  const all = new Uint8Array(segments.reduce((n, s) => n + s.bytes.length, 0));
+  segments.reduce((at, s) => (all.set(s.bytes, at), at + s.bytes.length), 0);
+  writeFileSync(concatenatedPath, all);
   return { outDir, exitCode, stderr, playlistText, playlist, segments, tsFiles, concatenatedPath };
 }
