@@ -116,6 +116,7 @@ function unescapeXml(text: string): string {
     .replace(/&gt;/g, ">")
     .replace(/&quot;/g, '"')
     .replace(/&apos;/g, "'")
+    .replace(/&#(\d{1,6});/g, (_, n: string) => String.fromCodePoint(Math.min(Number(n), 0x10ffff)))
     .replace(/&amp;/g, "&");
 }
 
@@ -133,8 +134,10 @@ export function responseError(status: number, body: string, what: string, reques
   return new ctor(status, code, message, kind, requestId);
 }
 
-/** The retry kind of any error thrown by a request. */
+const KINDS = new Set<string>(["transient", "clock-skew", "auth", "integrity", "fatal"]);
+
+/** The retry kind of any error: its own `kind` when it has one (S3 errors, CredentialsUnavailableError), else fatal. */
 export function errorKind(err: unknown): S3ErrorKind {
-  if (err instanceof S3ResponseError || err instanceof S3NetworkError) return err.kind;
-  return "fatal";
+  const kind = (err as { kind?: unknown } | undefined)?.kind;
+  return typeof kind === "string" && KINDS.has(kind) ? (kind as S3ErrorKind) : "fatal";
 }
