@@ -17,8 +17,12 @@ const state = {
   hls: null,
   /** The playlist's fragments once loaded: {start (s), duration (s), programDateTime (ms)}. */
   fragments: [],
+  /** Fragments hls.js has loaded, and every error it reported ({type, details, fatal}). */
+  fragmentsLoaded: 0,
   errors: [],
   fatalErrors: [],
+  /** Plays from a wall-clock time (ms since the epoch), like a click on the timeline. */
+  playFrom: (wallMs) => playFrom(wallMs),
 };
 window.replay = state;
 
@@ -118,6 +122,7 @@ function startPlayback(wallMs) {
       setStatus(`Playback failed: ${data.details}`);
     }
   });
+  hls.on(Hls.Events.FRAG_LOADED, () => state.fragmentsLoaded++);
   hls.once(Hls.Events.LEVEL_LOADED, (_event, data) => {
     state.fragments = data.details.fragments.map((f) => ({ start: f.start, duration: f.duration, programDateTime: f.programDateTime }));
     const position = mediaTimeOf(wallMs);
