@@ -11,6 +11,11 @@ export interface CoreOptions {
   /** Target segment duration in seconds; a segment is cut before the first IDR at or after it. Default 2. */
   segmentDuration?: number;
   overflowPolicy?: OverflowPolicy;
+  /**
+   * Audio will be put beside the video: the PMT lists the audio stream from the first segment on. Without it
+   * audio is listed from the first segment that starts after audio was first seen.
+   */
+  audio?: boolean;
 }
 
 /** Why a frame was not muxed (counted in the stats either way). */
@@ -45,6 +50,10 @@ export interface Segment {
   audioFrames: number;
   /** Set on the first segment after a drop or a restart: the timeline has a gap before it. */
   discontinuity: boolean;
+  /** Present when the segment carries an audio track. */
+  audio?: { sampleRate: number; channels: number };
+  /** Duration in 90 kHz ticks (exact; durationUs is derived from it). */
+  durationTicks: number;
 }
 
 export interface CoreStats {

@@ -18,10 +18,21 @@ export class UsageError extends Error {
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
+/** Option values typed from their declarations: booleans for "boolean" options, strings otherwise. */
+export type ParsedValues<O extends Options> = {
+  [K in keyof O]?: O[K]["type"] extends "boolean" ? boolean : string;
+} & { help?: boolean };
+
+export interface ParsedArgs<O extends Options> {
+  values: ParsedValues<O>;
+  positionals: string[];
+}
+
 /** node:util parseArgs with --help added, strict, and user mistakes turned into UsageError. */
-export function parseCommandArgs<O extends Options>(argv: string[], options: O, allowPositionals = true) {
+export function parseCommandArgs<const O extends Options>(argv: string[], options: O, allowPositionals = true): ParsedArgs<O> {
   try {
-    return parseArgs({ args: argv, options: { ...options, help: { type: "boolean", short: "h" } }, allowPositionals, strict: true });
+    const parsed = parseArgs({ args: argv, options: { ...options, help: { type: "boolean", short: "h" } }, allowPositionals, strict: true });
+    return { values: parsed.values as ParsedValues<O>, positionals: parsed.positionals };
   } catch (err) {
     throw new UsageError((err as Error).message);
   }

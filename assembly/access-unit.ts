@@ -1,0 +1,60 @@
+// Looks at the start of an access unit: which NAL units come before the first slice, whether there is an
+// AUD, SPS, PPS, and whether the picture is an IDR. Slice data is never scanned, so the cost does not grow
+// with the frame size. SPS and PPS found here are stored for re-insertion before later IDRs.
+import { findStartCode, nalEnd, parseSps, storePps, NAL_AUD, NAL_SPS, NAL_PPS, NAL_IDR, NAL_SLICE } from "./h264";
+
+export const AU_OK: i32 = 0;
+export const AU_PARAMS_ONLY: i32 = 1; // parameter sets or SEI but no picture
+export const AU_MALFORMED: i32 = 2;
+
+export let auIsIdr: bool = false;
+export let auHasSps: bool = false;
+export let auHasPps: bool = false;
+/** Where the bytes to copy begin: the first NAL's start code, or just after a leading AUD. */
+export let auCopyFrom: usize = 0;
+/** Header byte of the first slice NAL, and the bytes from there to the end of the unit. */
+export let auFirstSlice: usize = 0;
+export let auFirstSliceLength: u32 = 0;
+export let auSliceRefIdc: u32 = 0;
+
+export function scanAccessUnit(ptr: usize, len: u32): i32 {
+  let end = ptr + len;
+  // Leading zero bytes are allowed (a 4-byte start code, or zero_byte padding); anything else is garbage.
+  let p = ptr;
+  while (p < end && load<u8>(p) == 0) p++;
+  if (p >= end || load<u8>(p) != 1 || p - ptr < 2) return AU_MALFORMED;
+  auIsIdr = false;
+  auHasSps = false;
+  auHasPps = false;
+  auCopyFrom = ptr;
+  let first = true;
+  let sc = p - 2; // start of the 00 00 01
+  while (sc < end) {
+    let header = sc + 3;
+    if (header >= end) return AU_MALFORMED;
+    let h = load<u8>(header);
+    if (h & 0x80) return AU_MALFORMED; // forbidden_zero_bit
+    let type = h & 0x1f;
+    if (type == 0 || type >= 24) return AU_MALFORMED; // unspecified types: not H.264 we can carry
+    if (type == NAL_SLICE || type == NAL_IDR) {
+      auIsIdr = type == NAL_IDR;
+      auFirstSlice = header;
+      auFirstSliceLength = <u32>(end - header);
+      auSliceRefIdc = (h >>> 5) & 3;
+      return AU_OK;
+    }
+    let stop = nalEnd(header, end);
+    if (type == NAL_AUD && first) {
+      auCopyFrom = stop; // we write our own AUD in front
+    } else if (type == NAL_SPS) {
+      if (!parseSps(header, <u32>(stop - header))) return AU_MALFORMED;
+      auHasSps = true;
+    } else if (type == NAL_PPS) {
+      if (!storePps(header, <u32>(stop - header))) return AU_MALFORMED;
+      auHasPps = true;
+    }
+    first = false;
+    sc = findStartCode(stop, end);
+  }
+  return AU_PARAMS_ONLY;
+}

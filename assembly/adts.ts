@@ -1,0 +1,33 @@
+// ADTS (AAC in its self-framed transport form, ISO/IEC 13818-7 / 14496-3): header parsing.
+
+const SAMPLE_RATES: usize = memory.data<u32>([96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350]);
+
+export let adtsObjectType: u32 = 0; // 2 = AAC-LC
+export let adtsSampleRate: u32 = 0;
+export let adtsChannels: u32 = 0;
+export let adtsFrameLength: u32 = 0;
+export let adtsSamples: u32 = 0; // PCM samples per channel carried by this frame
+
+/** Parses the ADTS header at ptr (avail bytes readable). Returns false if it is not a valid header. */
+export function parseAdtsHeader(ptr: usize, avail: u32): bool {
+  if (avail < 7) return false;
+  let b0 = load<u8>(ptr);
+  let b1 = load<u8>(ptr + 1);
+  if (b0 != 0xff || (b1 & 0xf6) != 0xf0) return false; // syncword, layer 0
+  let b2 = load<u8>(ptr + 2);
+  let b3 = load<u8>(ptr + 3);
+  let rateIndex: u32 = (b2 >>> 2) & 0x0f;
+  if (rateIndex > 12) return false;
+  let channels: u32 = ((<u32>b2 & 1) << 2) | (b3 >>> 6);
+  if (channels == 0) return false; // channel layout in a PCE: not supported
+  let frameLength: u32 = ((<u32>b3 & 3) << 11) | (<u32>load<u8>(ptr + 4) << 3) | (<u32>load<u8>(ptr + 5) >>> 5);
+  let headerLength: u32 = b1 & 1 ? 7 : 9;
+  if (frameLength <= headerLength) return false;
+  let blocks: u32 = (load<u8>(ptr + 6) & 3) + 1;
+  adtsObjectType = ((<u32>b2 >>> 6) & 3) + 1;
+  adtsSampleRate = load<u32>(SAMPLE_RATES + (<usize>rateIndex << 2));
+  adtsChannels = channels;
+  adtsFrameLength = frameLength;
+  adtsSamples = 1024 * blocks;
+  return true;
+}

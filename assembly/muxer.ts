@@ -1,0 +1,573 @@
+// The muxer: access units and ADTS frames in, whole HLS segments out.
+//
+// - Video: every access unit gets an AUD in front; an IDR gets the latest SPS/PPS when it lacks them.
+//   A segment starts with PAT, PMT, then the IDR's PES with PCR and random_access_indicator, and is cut
+//   before an IDR once the target duration is reached.
+// - Audio waits in a small queue and is written in timestamp order between video frames (a bounded wait
+//   for the slower track); each segment carries the audio of its own time span.
+// - PAT/PMT repeat at most 100 ms apart, PCRs at most 40 ms apart (PCR-only packets fill longer gaps).
+// - When the ring is full the host's policy decides what is dropped, always whole: see ensureRoom.
+import { inputPtr, inputCapacity, ringCapacity, audioQueueData, audioQueueTable, AUDIO_QUEUE_BYTES, AUDIO_QUEUE_FRAMES, AUDIO_TABLE_ENTRY } from "./layout";
+import { scanAccessUnit, AU_OK, AU_PARAMS_ONLY, auIsIdr, auHasSps, auHasPps, auCopyFrom } from "./access-unit";
+import { spsStore, spsLength, ppsStore, ppsLength } from "./h264";
+import { parseAdtsHeader, adtsObjectType, adtsSampleRate, adtsChannels, adtsFrameLength, adtsSamples } from "./adts";
+import {
+  freeBytes, tableHasRoom, openSegment, closeSegment, openEntry, oldestFinished, markDropped, discardOpenSegment,
+  segmentIsOpen, noteHighWater, entry, headSeq, E_START_PTS_US, E_WALL_MS, E_VIDEO_FRAMES, E_AUDIO_FRAMES, E_FLAGS,
+  E_DURATION, FLAG_DISCONTINUITY, FLAG_AUDIO, ringReset,
+} from "./ring";
+import { writePsi, writePes, writePcrOnlyPacket, writeTimestamp, pesPacketBound, resetTsWriter, PID_VIDEO, PID_AUDIO } from "./ts-writer";
+
+// ---- Results of a put (the host maps them to DropReason names) ----
+export const OK: i32 = 0;
+export const DROP_WAITING_FOR_KEYFRAME: i32 = 1;
+export const DROP_FRAME_TOO_LARGE: i32 = 2;
+export const DROP_MALFORMED: i32 = 3;
+export const DROP_TIMESTAMP_BACKWARDS: i32 = 4;
+export const DROP_BUFFER_FULL: i32 = 5;
+export const DROP_AUDIO_FORMAT_CHANGE: i32 = 6;
+export const DROP_NO_VIDEO: i32 = 7;
+
+export const POLICY_DROP_OLDEST: u32 = 0;
+export const POLICY_DROP_NEW: u32 = 1;
+
+// PES timestamps start at 1.4 s and PCR runs 0.7 s behind DTS, so PTS ≥ DTS > PCR always (as FFmpeg does).
+const TS_OFFSET: i64 = 126000;
+const PCR_LEAD: i64 = 63000;
+const PCR_INTERVAL: i64 = 3600; // 40 ms
+const PSI_INTERVAL: i64 = 9000; // 100 ms
+const MAX_PCR_FILL: i32 = 50;
+const AUDIO_MAX_WAIT: i64 = 90000; // audio waits at most 1 s for video
+const AUDIO_PES_MAX_BYTES: u32 = 2930;
+const TIMELINE_RESET: i64 = 90000; // an IDR more than 1 s in the past restarts the timeline
+const TIMELINE_GAP: i64 = 900000; // more than 10 s without video is a gap in the recording
+const CUT_TOLERANCE: i64 = 450; // 5 ms of rounding in the input timestamps
+
+// ---- Configuration ----
+let targetTicks: i64 = 180000;
+let policy: u32 = POLICY_DROP_OLDEST;
+
+// ---- Counters (read by the host through the stats struct) ----
+export let videoFramesIn: f64 = 0;
+export let audioFramesIn: f64 = 0;
+export let bytesIn: f64 = 0;
+export let videoFramesDropped: f64 = 0;
+export let audioFramesDropped: f64 = 0;
+export let segmentsMade: f64 = 0;
+export let segmentsDropped: f64 = 0;
+
+// Segments dropped since the host last asked: seq, wall start, duration (µs).
+export const DROPPED_MAX: u32 = 64;
+export const droppedList: usize = memory.data(64 * 24);
+export let droppedCount: u32 = 0;
+export function resetDroppedCount(): void {
+  droppedCount = 0;
+}
+
+// ---- Timeline ----
+let started: bool = false; // a timestamp origin has been chosen
+let originUs: f64 = 0; // input µs that maps to tick 0
+let videoStarted: bool = false;
+let lastDts: i64 = 0;
+let lastPts: i64 = 0;
+let frameInterval: i64 = 3600;
+let waitingForIdr: bool = true;
+let pendingDiscontinuity: bool = false;
+let anchorWallMs: f64 = 0;
+let anchorTicks: i64 = 0;
+let reanchor: bool = true;
+let segStartDts: i64 = 0;
+let lastPcr: i64 = 0; // media ticks of the last PCR
+let lastPsi: i64 = 0;
+
+// ---- Audio ----
+let audioExpected: bool = false; // the host said audio will come: list it in the PMT from the first segment
+let audioKnown: bool = false;
+let audioObjectType: u32 = 0;
+let audioSampleRate: u32 = 0;
+let audioChannels: u32 = 0;
+let lastAudioPts: i64 = -0x7fffffffffffffff;
+let aqCount: u32 = 0;
+let aqBytes: u32 = 0;
+
+export function expectAudio(expected: bool): void {
+  audioExpected = expected;
+}
+
+export function muxerInit(segmentMs: u32, overflowPolicy: u32): void {
+  audioExpected = false;
+  targetTicks = <i64>segmentMs * 90;
+  policy = overflowPolicy;
+  videoFramesIn = audioFramesIn = bytesIn = 0;
+  videoFramesDropped = audioFramesDropped = segmentsMade = segmentsDropped = 0;
+  droppedCount = 0;
+  started = false;
+  videoStarted = false;
+  waitingForIdr = true;
+  pendingDiscontinuity = false;
+  reanchor = true;
+  audioKnown = false;
+  lastAudioPts = -0x7fffffffffffffff;
+  aqCount = 0;
+  aqBytes = 0;
+  ringReset();
+  resetTsWriter();
+}
+
+// ---- Time helpers ----
+
+function floorDiv(a: i64, b: i64): i64 {
+  let q = a / b;
+  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+/** Input µs → 90 kHz ticks from the origin, with integer arithmetic. */
+function usToTicks(us: f64): i64 {
+  return floorDiv(<i64>Math.round(us - originUs) * 9, 100);
+}
+
+function ticksToUs(t: i64): f64 {
+  return originUs + <f64>t * 100.0 / 9.0;
+}
+
+function wallAt(t: i64): f64 {
+  return anchorWallMs + <f64>(t - anchorTicks) / 90.0;
+}
+
+// ---- Dropping whole data ----
+
+function recordDroppedSegment(seq: u32): void {
+  let e = entry(seq);
+  if (droppedCount < DROPPED_MAX) {
+    let d = droppedList + <usize>droppedCount * 24;
+    store<f64>(d, <f64>seq);
+    store<f64>(d + 8, load<f64>(e + E_WALL_MS));
+    store<f64>(d + 16, <f64>load<i64>(e + E_DURATION) * 100.0 / 9.0);
+  }
+  droppedCount++;
+  segmentsDropped++;
+}
+
+/** Drops the oldest finished segment; false if there is none. */
+function dropOldestSegment(): bool {
+  let oldest = oldestFinished();
+  if (oldest < 0) return false;
+  recordDroppedSegment(<u32>oldest);
+  markDropped(<u32>oldest);
+  return true;
+}
+
+/** Makes `bytes` of room in the ring (and a table slot if `newSegment`), dropping old segments if the policy allows. */
+function ensureRoom(bytes: u32, newSegment: bool): bool {
+  if (bytes > ringCapacity) return false;
+  while (freeBytes() < bytes || (newSegment && !tableHasRoom())) {
+    if (policy != POLICY_DROP_OLDEST || !dropOldestSegment()) return false;
+  }
+  return true;
+}
+
+/** Throws away the open segment (its frames are lost) and waits for the next IDR. */
+function abandonOpenSegment(): void {
+  let e = openEntry();
+  store<i64>(e + E_DURATION, lastDts + frameInterval - segStartDts);
+  // Count it as a dropped segment the host hears about, with what it would have covered.
+  recordDroppedSegment(headSeq - 1);
+  videoFramesDropped += <f64>load<u32>(e + E_VIDEO_FRAMES);
+  audioFramesDropped += <f64>load<u32>(e + E_AUDIO_FRAMES);
+  discardOpenSegment();
+  waitingForIdr = true;
+  pendingDiscontinuity = true;
+}
+
+// ---- Segments ----
+
+function startSegment(idrPts: i64, dts: i64, wallMs: f64): void {
+  if (reanchor) {
+    anchorWallMs = wallMs;
+    anchorTicks = idrPts;
+    reanchor = false;
+  }
+  let withAudio = audioKnown || audioExpected;
+  let flags: u32 = (pendingDiscontinuity ? FLAG_DISCONTINUITY : 0) | (withAudio ? FLAG_AUDIO : 0);
+  pendingDiscontinuity = false;
+  openSegment(ticksToUs(idrPts), wallAt(idrPts), flags);
+  segStartDts = dts;
+  // Audio from before the segment's first picture is not played: drop it (counted).
+  dropAudioEndingBy(idrPts);
+  writePsi(withAudio);
+  lastPsi = dts;
+  segmentsMade++;
+}
+
+function finishSegment(endDts: i64): void {
+  closeSegment(endDts - segStartDts);
+}
+
+// ---- Video ----
+
+/** Muxes the access unit in the input area. Timestamps are 90 kHz ticks from the origin. */
+export function muxVideo(len: u32, pts: i64, dts: i64, wallMs: f64, scan: i32): i32 {
+  videoFramesIn++;
+  bytesIn += <f64>len;
+  if (scan != AU_OK) {
+    if (scan == AU_PARAMS_ONLY) return OK;
+    videoFramesDropped++;
+    waitingForIdr = true;
+    return DROP_MALFORMED;
+  }
+  if (pts < dts) pts = dts;
+
+  let isIdr = auIsIdr;
+  let gap = false;
+  if (videoStarted) {
+    if (dts <= lastDts) {
+      videoFramesDropped++;
+      waitingForIdr = true;
+      return DROP_TIMESTAMP_BACKWARDS;
+    }
+    gap = dts - lastDts > TIMELINE_GAP;
+    if (gap && !isIdr) waitingForIdr = true;
+  }
+  if (spsLength == 0 || ppsLength == 0 || (waitingForIdr && !isIdr)) {
+    videoFramesDropped++;
+    if (videoStarted) lastDts = dts;
+    return DROP_WAITING_FOR_KEYFRAME;
+  }
+
+  // What this frame becomes: [PES header][AUD][SPS][PPS] written into the headroom, then the unit's own bytes.
+  let insertSps = isIdr && !auHasSps;
+  let insertPps = isIdr && !auHasPps;
+  let hasDts = pts != dts;
+  let pesHeader: u32 = hasDts ? 19 : 14;
+  let prefix: u32 = 6 + (insertSps ? 4 + spsLength : 0) + (insertPps ? 4 + ppsLength : 0);
+  let body = <u32>(inputPtr + len - auCopyFrom);
+  let pesStart = auCopyFrom - prefix - pesHeader;
+  let pesLength = pesHeader + prefix + body;
+
+  // Room: the PES, PAT/PMT, PCR fill-ins and the audio that goes before this frame.
+  let need = (pesPacketBound(pesLength) + 2 + <u32>MAX_PCR_FILL) * 188 + audioBytesUpTo(dts, true);
+  if (need > ringCapacity) {
+    videoFramesDropped++;
+    waitingForIdr = true;
+    return DROP_FRAME_TOO_LARGE;
+  }
+
+  let cut = segmentIsOpen && isIdr && (gap || dts - segStartDts >= targetTicks - CUT_TOLERANCE);
+  if (cut) {
+    flushAudioBefore(pts, false);
+    finishSegment(gap ? lastDts + frameInterval : dts);
+    if (gap) pendingDiscontinuity = true;
+  }
+  if (segmentIsOpen) {
+    if (!ensureRoom(need, false)) {
+      if (policy == POLICY_DROP_NEW) {
+        // Keep what is written: close the segment at the last whole frame.
+        finishSegment(lastDts + frameInterval);
+        pendingDiscontinuity = true;
+        videoFramesDropped++;
+        waitingForIdr = true;
+        lastDts = dts;
+        return DROP_BUFFER_FULL;
+      }
+      // The open segment alone fills the ring: it cannot be finished whole.
+      abandonOpenSegment();
+      if (!isIdr || !ensureRoom(need, true)) {
+        videoFramesDropped++;
+        lastDts = dts;
+        return DROP_BUFFER_FULL;
+      }
+    }
+  }
+  if (!segmentIsOpen) {
+    if (!ensureRoom(need, true)) {
+      videoFramesDropped++;
+      waitingForIdr = true;
+      pendingDiscontinuity = true;
+      lastDts = dts;
+      return DROP_BUFFER_FULL;
+    }
+    startSegment(pts, dts, wallMs);
+  } else {
+    flushAudioBefore(dts, true);
+    if (dts - lastPsi + frameInterval > PSI_INTERVAL) {
+      writePsi((load<u32>(openEntry() + E_FLAGS) & FLAG_AUDIO) != 0);
+      lastPsi = dts;
+    }
+  }
+
+  // Build the PES header and the inserted NAL units in front of the unit's bytes.
+  let p = pesStart;
+  store<u32>(p, 0xe0010000); // 00 00 01 E0
+  store<u16>(p + 4, 0); // PES_packet_length 0: unbounded, allowed for video
+  store<u8>(p + 6, 0x84); // '10', data_alignment_indicator
+  store<u8>(p + 7, hasDts ? 0xc0 : 0x80);
+  store<u8>(p + 8, hasDts ? 10 : 5);
+  writeTimestamp(p + 9, hasDts ? 3 : 2, pts + TS_OFFSET);
+  if (hasDts) writeTimestamp(p + 14, 1, dts + TS_OFFSET);
+  p += pesHeader;
+  store<u32>(p, 0x01000000); // AUD: 00 00 00 01 09 F0 (primary_pic_type 7: any slice type)
+  store<u16>(p + 4, 0xf009);
+  p += 6;
+  if (insertSps) {
+    store<u32>(p, 0x01000000);
+    memory.copy(p + 4, spsStore, spsLength);
+    p += 4 + spsLength;
+  }
+  if (insertPps) {
+    store<u32>(p, 0x01000000);
+    memory.copy(p + 4, ppsStore, ppsLength);
+    p += 4 + ppsLength;
+  }
+
+  // PCR never goes backwards, even after audio that runs a little ahead of this frame's DTS.
+  fillPcrGap(dts);
+  let pcr = dts > lastPcr ? dts : lastPcr;
+  writePes(pesStart, pesLength, PID_VIDEO, pcr + TS_OFFSET - PCR_LEAD, isIdr);
+  lastPcr = pcr;
+
+  let e = openEntry();
+  store<u32>(e + E_VIDEO_FRAMES, load<u32>(e + E_VIDEO_FRAMES) + 1);
+  if (videoStarted && !gap) frameInterval = dts - lastDts;
+  videoStarted = true;
+  waitingForIdr = false;
+  lastDts = dts;
+  lastPts = pts;
+  noteHighWater();
+  return OK;
+}
+
+/** A video frame that never reached the muxer (empty, or larger than the input area). */
+export function countLostVideoFrame(len: u32): void {
+  videoFramesIn++;
+  bytesIn += <f64>len;
+  videoFramesDropped++;
+  waitingForIdr = true;
+}
+
+/** PCR-only packets so that PCRs stay at most 40 ms apart before a PES at time t. */
+function fillPcrGap(t: i64): void {
+  let n = 0;
+  while (t - lastPcr > PCR_INTERVAL && n < MAX_PCR_FILL) {
+    lastPcr += PCR_INTERVAL;
+    writePcrOnlyPacket(lastPcr + TS_OFFSET - PCR_LEAD);
+    n++;
+  }
+}
+
+/** The host-facing entry: µs timestamps; rebases, checks order, restarts the timeline when the camera's clock does. */
+export function putVideo(len: u32, ptsUs: f64, dtsUs: f64, wallMs: f64): i32 {
+  if (len == 0 || len > inputCapacity) {
+    countLostVideoFrame(len);
+    return len == 0 ? DROP_MALFORMED : DROP_FRAME_TOO_LARGE;
+  }
+  let scan = scanAccessUnit(inputPtr, len);
+  if (!started) {
+    started = true;
+    originUs = dtsUs;
+  }
+  let dts = usToTicks(dtsUs);
+  let pts = usToTicks(ptsUs);
+  if (videoStarted && scan == AU_OK && auIsIdr && dts <= lastDts && lastDts - dts > TIMELINE_RESET) {
+    // The camera's clock went back (a restart): continue our timeline after the last frame, mark the gap.
+    originUs = dtsUs - ticksToUs(lastDts + frameInterval) + originUs;
+    dts = usToTicks(dtsUs);
+    pts = usToTicks(ptsUs);
+    if (segmentIsOpen) {
+      flushAudioBefore(0x7fffffffffffffff, false);
+      finishSegment(lastDts + frameInterval);
+    }
+    pendingDiscontinuity = true;
+    reanchor = true;
+    lastAudioPts = -0x7fffffffffffffff;
+    dropAudioEndingBy(0x7fffffffffffffff);
+  }
+  return muxVideo(len, pts, dts, wallMs, scan);
+}
+
+// ---- Audio ----
+
+// Audio queue entry: pts (i64 ticks), length, offset in the queue data, duration (ticks).
+const AQ_LENGTH: usize = 8;
+const AQ_OFFSET: usize = 12;
+const AQ_DURATION: usize = 16;
+
+function aqEntry(i: u32): usize {
+  return audioQueueTable + <usize>i * AUDIO_TABLE_ENTRY;
+}
+
+function audioDuration(samples: u32): i64 {
+  return <i64>samples * 90000 / <i64>audioSampleRate;
+}
+
+/** Removes the first n frames of the audio queue. */
+function aqShift(n: u32): void {
+  if (n == 0) return;
+  if (n >= aqCount) {
+    aqCount = 0;
+    aqBytes = 0;
+    return;
+  }
+  let from = load<u32>(aqEntry(n) + AQ_OFFSET);
+  memory.copy(audioQueueData, audioQueueData + from, aqBytes - from);
+  memory.copy(aqEntry(0), aqEntry(n), (aqCount - n) * AUDIO_TABLE_ENTRY);
+  aqCount -= n;
+  aqBytes -= from;
+  for (let i: u32 = 0; i < aqCount; i++) store<u32>(aqEntry(i) + AQ_OFFSET, load<u32>(aqEntry(i) + AQ_OFFSET) - from);
+}
+
+/** Drops queued audio that ends at or before t (counted). */
+function dropAudioEndingBy(t: i64): void {
+  let n: u32 = 0;
+  while (n < aqCount && load<i64>(aqEntry(n)) + <i64>load<u32>(aqEntry(n) + AQ_DURATION) <= t) n++;
+  audioFramesDropped += <f64>n;
+  aqShift(n);
+}
+
+/** Bytes (in TS packets) that flushing queued audio up to t would take. */
+function audioBytesUpTo(t: i64, inclusive: bool): u32 {
+  let bytes: u32 = 0;
+  let frames: u32 = 0;
+  for (let i: u32 = 0; i < aqCount; i++) {
+    let pts = load<i64>(aqEntry(i));
+    if (inclusive ? pts > t : pts >= t) break;
+    bytes += load<u32>(aqEntry(i) + AQ_LENGTH);
+    frames++;
+  }
+  if (frames == 0) return 0;
+  return (bytes / 184 + frames * 2 + MAX_PCR_FILL) * 188;
+}
+
+/** Writes queued audio with pts before t (or at t when inclusive) into the open segment. */
+function flushAudioBefore(t: i64, inclusive: bool): void {
+  if (!segmentIsOpen || aqCount == 0) return;
+  let e = openEntry();
+  if ((load<u32>(e + E_FLAGS) & FLAG_AUDIO) == 0) return; // this segment's PMT has no audio: the next one will
+  while (aqCount > 0) {
+    let first = load<i64>(aqEntry(0));
+    if (inclusive ? first > t : first >= t) break;
+    // One PES: consecutive frames, bounded in size.
+    let n: u32 = 0;
+    let bytes: u32 = 0;
+    while (n < aqCount) {
+      let pts = load<i64>(aqEntry(n));
+      let len = load<u32>(aqEntry(n) + AQ_LENGTH);
+      if (inclusive ? pts > t : pts >= t) break;
+      if (n > 0 && bytes + len > AUDIO_PES_MAX_BYTES) break;
+      bytes += len;
+      n++;
+    }
+    let pesLength: u32 = 14 + bytes;
+    if (!ensureRoom((pesPacketBound(pesLength) + <u32>MAX_PCR_FILL + 2) * 188, false)) {
+      audioFramesDropped += <f64>n;
+      aqShift(n);
+      continue;
+    }
+    if (first - lastPsi > PSI_INTERVAL - 1800) {
+      writePsi(true);
+      lastPsi = first;
+    }
+    let h = audioQueueData - 14;
+    store<u32>(h, 0xc0010000); // 00 00 01 C0
+    let pesPacketLength = 8 + bytes;
+    store<u8>(h + 4, <u8>(pesPacketLength >>> 8));
+    store<u8>(h + 5, <u8>pesPacketLength);
+    store<u8>(h + 6, 0x84);
+    store<u8>(h + 7, 0x80);
+    store<u8>(h + 8, 5);
+    writeTimestamp(h + 9, 2, first + TS_OFFSET);
+    fillPcrGap(first);
+    writePes(h, pesLength, PID_AUDIO, -1, false);
+    store<u32>(e + E_AUDIO_FRAMES, load<u32>(e + E_AUDIO_FRAMES) + n);
+    aqShift(n);
+  }
+  noteHighWater();
+}
+
+/** Queues one ADTS frame (already validated) with its pts in ticks. */
+function enqueueAudio(src: usize, len: u32, pts: i64, samples: u32): void {
+  // The queue is bounded: the oldest frames give way (counted as waiting too long for video).
+  while (aqCount > 0 && (aqCount >= AUDIO_QUEUE_FRAMES || aqBytes + len > AUDIO_QUEUE_BYTES)) {
+    audioFramesDropped++;
+    aqShift(1);
+  }
+  let e = aqEntry(aqCount);
+  store<i64>(e, pts);
+  store<u32>(e + AQ_LENGTH, len);
+  store<u32>(e + AQ_OFFSET, aqBytes);
+  store<u32>(e + AQ_DURATION, <u32>audioDuration(samples));
+  memory.copy(audioQueueData + aqBytes, src, len);
+  aqBytes += len;
+  aqCount++;
+  // Bounded wait: audio more than 1 s ahead of the video goes out now (or is dropped with no segment to take it).
+  let newest = pts;
+  if (segmentIsOpen && (load<u32>(openEntry() + E_FLAGS) & FLAG_AUDIO) != 0) {
+    flushAudioBefore(newest - AUDIO_MAX_WAIT, true);
+  } else {
+    dropAudioEndingBy(newest - AUDIO_MAX_WAIT);
+  }
+}
+
+/** Muxes one or more ADTS frames at src; pts (ticks) is the first frame's. */
+export function muxAudio(src: usize, len: u32, pts: i64): i32 {
+  let end = src + len;
+  let p = src;
+  let result = OK;
+  while (p < end) {
+    if (!parseAdtsHeader(p, <u32>(end - p)) || adtsFrameLength > <u32>(end - p)) {
+      audioFramesDropped++;
+      return DROP_MALFORMED;
+    }
+    let frameLength = adtsFrameLength;
+    let samples = adtsSamples;
+    audioFramesIn++;
+    if (!audioKnown) {
+      audioKnown = true;
+      audioObjectType = adtsObjectType;
+      audioSampleRate = adtsSampleRate;
+      audioChannels = adtsChannels;
+    } else if (adtsSampleRate != audioSampleRate || adtsChannels != audioChannels || adtsObjectType != audioObjectType) {
+      audioFramesDropped++;
+      result = DROP_AUDIO_FORMAT_CHANGE;
+      p += frameLength;
+      continue;
+    }
+    if (pts <= lastAudioPts) {
+      audioFramesDropped++;
+      result = DROP_TIMESTAMP_BACKWARDS;
+    } else {
+      enqueueAudio(p, frameLength, pts, samples);
+      lastAudioPts = pts;
+    }
+    pts += audioDuration(samples);
+    p += frameLength;
+  }
+  return result;
+}
+
+export function putAudio(len: u32, ptsUs: f64, wallMs: f64): i32 {
+  bytesIn += <f64>len;
+  if (len == 0 || len > inputCapacity) {
+    audioFramesIn++;
+    audioFramesDropped++;
+    return len == 0 ? DROP_MALFORMED : DROP_FRAME_TOO_LARGE;
+  }
+  if (!started) {
+    started = true;
+    originUs = ptsUs;
+  }
+  return muxAudio(inputPtr, len, usToTicks(ptsUs));
+}
+
+/** Closes the open segment (end of stream): remaining audio goes into it. */
+export function flush(): void {
+  if (!segmentIsOpen) return;
+  flushAudioBefore(0x7fffffffffffffff, true);
+  finishSegment(lastDts + frameInterval);
+  noteHighWater();
+}
+
+// ---- What the host reads about the stream ----
+export function audioSampleRateNow(): u32 { return audioSampleRate; }
+export function audioChannelsNow(): u32 { return audioChannels; }
+export function audioObjectTypeNow(): u32 { return audioObjectType; }
+export function videoOriginUs(): f64 { return originUs; }

@@ -1,0 +1,170 @@
+// The ring buffer of whole TS packets and the table of segments in it.
+//
+// Segments are written one after another; the oldest are reclaimed only once released (the store
+// acknowledged them) or dropped. Because the capacity is a multiple of 188 bytes, a packet never straddles
+// the end of the ring and a segment is at most two contiguous views.
+import { ringBase, ringCapacity, segmentTable, MAX_SEGMENTS, SEGMENT_ENTRY, TS_PACKET } from "./layout";
+
+export const SEG_FREE: u32 = 0;
+export const SEG_OPEN: u32 = 1;
+export const SEG_READY: u32 = 2;
+export const SEG_TAKEN: u32 = 3;
+export const SEG_RELEASED: u32 = 4;
+export const SEG_DROPPED: u32 = 5;
+
+export const FLAG_DISCONTINUITY: u32 = 1;
+export const FLAG_AUDIO: u32 = 2;
+
+// Entry fields (byte offsets in a 64-byte entry).
+export const E_STATE: usize = 0; // u32
+export const E_SEQ: usize = 4; // u32
+export const E_START: usize = 8; // u64: absolute write position of the first byte
+export const E_END: usize = 16; // u64
+export const E_START_PTS_US: usize = 24; // f64, input clock
+export const E_DURATION: usize = 32; // i64, 90 kHz ticks
+export const E_WALL_MS: usize = 40; // f64
+export const E_VIDEO_FRAMES: usize = 48; // u32
+export const E_AUDIO_FRAMES: usize = 52; // u32
+export const E_FLAGS: usize = 56; // u32
+
+export let writeAbs: u64 = 0; // bytes ever written
+export let writePos: u32 = 0; // writeAbs modulo the capacity
+export let headSeq: u32 = 0; // next sequence number to open
+export let tailSeq: u32 = 0; // oldest segment still holding ring space
+export let takeSeq: u32 = 0; // next segment to hand to the host
+export let segmentIsOpen: bool = false;
+export let highWater: u32 = 0;
+
+// @ts-ignore: decorator
+@inline export function entry(seq: u32): usize {
+  return segmentTable + <usize>(seq % MAX_SEGMENTS) * SEGMENT_ENTRY;
+}
+
+export function ringReset(): void {
+  writeAbs = 0;
+  writePos = 0;
+  headSeq = 0;
+  tailSeq = 0;
+  takeSeq = 0;
+  segmentIsOpen = false;
+  highWater = 0;
+  memory.fill(segmentTable, 0, MAX_SEGMENTS * SEGMENT_ENTRY);
+}
+
+export function usedBytes(): u32 {
+  if (tailSeq == headSeq) return 0;
+  return <u32>(writeAbs - load<u64>(entry(tailSeq) + E_START));
+}
+
+export function freeBytes(): u32 {
+  return ringCapacity - usedBytes();
+}
+
+/** Whether the table has room for one more segment. */
+export function tableHasRoom(): bool {
+  return headSeq - tailSeq < MAX_SEGMENTS;
+}
+
+export function openSegment(startPtsUs: f64, wallMs: f64, flags: u32): void {
+  let e = entry(headSeq);
+  store<u32>(e + E_STATE, SEG_OPEN);
+  store<u32>(e + E_SEQ, headSeq);
+  store<u64>(e + E_START, writeAbs);
+  store<u64>(e + E_END, writeAbs);
+  store<f64>(e + E_START_PTS_US, startPtsUs);
+  store<i64>(e + E_DURATION, 0);
+  store<f64>(e + E_WALL_MS, wallMs);
+  store<u32>(e + E_VIDEO_FRAMES, 0);
+  store<u32>(e + E_AUDIO_FRAMES, 0);
+  store<u32>(e + E_FLAGS, flags);
+  headSeq++;
+  segmentIsOpen = true;
+}
+
+export function openEntry(): usize {
+  return entry(headSeq - 1);
+}
+
+export function closeSegment(durationTicks: i64): void {
+  let e = openEntry();
+  store<u64>(e + E_END, writeAbs);
+  store<i64>(e + E_DURATION, durationTicks);
+  store<u32>(e + E_STATE, SEG_READY);
+  segmentIsOpen = false;
+}
+
+/** Frees the space of released and dropped segments at the tail. */
+export function reclaim(): void {
+  while (tailSeq != headSeq) {
+    let s = load<u32>(entry(tailSeq) + E_STATE);
+    if (s != SEG_RELEASED && s != SEG_DROPPED) break;
+    store<u32>(entry(tailSeq) + E_STATE, SEG_FREE);
+    tailSeq++;
+  }
+  if (takeSeq - tailSeq > headSeq - tailSeq) takeSeq = tailSeq; // (never behind the tail)
+}
+
+/** The oldest segment holding space, if it is finished (ready or taken); else -1. */
+export function oldestFinished(): i64 {
+  if (tailSeq == headSeq) return -1;
+  let s = load<u32>(entry(tailSeq) + E_STATE);
+  return s == SEG_READY || s == SEG_TAKEN ? <i64>tailSeq : -1;
+}
+
+/** Marks a finished segment dropped; the next segment starts after a gap. */
+export function markDropped(seq: u32): void {
+  store<u32>(entry(seq) + E_STATE, SEG_DROPPED);
+  if (seq + 1 != headSeq) {
+    let next = entry(seq + 1);
+    store<u32>(next + E_FLAGS, load<u32>(next + E_FLAGS) | FLAG_DISCONTINUITY);
+  }
+  reclaim();
+}
+
+/** Throws away the open segment: its space is rewound, its sequence number stays used (dropped). */
+export function discardOpenSegment(): void {
+  let e = openEntry();
+  let start = load<u64>(e + E_START);
+  writeAbs = start;
+  writePos = <u32>(start % <u64>ringCapacity);
+  store<u64>(e + E_END, start);
+  store<u32>(e + E_STATE, SEG_DROPPED);
+  segmentIsOpen = false;
+  reclaim();
+}
+
+/** Pointer to the next packet slot, and how many packet slots follow it before the end of the ring. */
+// @ts-ignore: decorator
+@inline export function writePointer(): usize {
+  return ringBase + writePos;
+}
+
+// @ts-ignore: decorator
+@inline export function contiguousPackets(): u32 {
+  return (ringCapacity - writePos) / TS_PACKET;
+}
+
+/** Commits n packets written at writePointer() (n ≤ contiguousPackets()). */
+// @ts-ignore: decorator
+@inline export function advancePackets(n: u32): void {
+  let bytes = n * TS_PACKET;
+  writePos += bytes;
+  if (writePos >= ringCapacity) writePos = 0;
+  writeAbs += bytes;
+}
+
+export function noteHighWater(): void {
+  let used = usedBytes();
+  if (used > highWater) highWater = used;
+}
+
+export function segmentState(seq: u32): u32 {
+  // A sequence number outside [tail, head) is long gone.
+  if (seq - tailSeq >= headSeq - tailSeq) return SEG_FREE;
+  let e = entry(seq);
+  return load<u32>(e + E_SEQ) == seq ? load<u32>(e + E_STATE) : SEG_FREE;
+}
+
+export function advanceTake(): void {
+  takeSeq++;
+}

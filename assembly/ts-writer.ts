@@ -1,0 +1,269 @@
+// MPEG-TS packetization (ISO/IEC 13818-1) straight into the ring: PAT, PMT, PES packets with PCR and
+// random_access_indicator, PCR-only packets, per-PID continuity counters.
+import { crc32Mpeg } from "./crc";
+import { TS_PACKET } from "./layout";
+import { writePointer, contiguousPackets, advancePackets } from "./ring";
+
+export const PID_PAT: u32 = 0x0000;
+export const PID_PMT: u32 = 0x1000;
+export const PID_VIDEO: u32 = 0x0100;
+export const PID_AUDIO: u32 = 0x0101;
+const STREAM_TYPE_H264: u8 = 0x1b;
+const STREAM_TYPE_AAC_ADTS: u8 = 0x0f;
+
+let ccPat: u32 = 0;
+let ccPmt: u32 = 0;
+let ccVideo: u32 = 0;
+let ccAudio: u32 = 0;
+export let packetsWritten: u32 = 0;
+
+// PSI sections are built once (and again when the PMT changes); writing them copies a packet.
+const PAT_PACKET: usize = memory.data(188);
+const PMT_PACKET: usize = memory.data(188);
+let pmtVersion: u32 = 0;
+let pmtWithAudio: bool = false;
+let pmtBuilt: bool = false;
+
+export function resetTsWriter(): void {
+  ccPat = ccPmt = ccVideo = ccAudio = 0;
+  packetsWritten = 0;
+  pmtVersion = 0;
+  pmtBuilt = false;
+  buildPat();
+}
+
+function packetHeader(p: usize, pid: u32, unitStart: bool, adaptationControl: u32, cc: u32): void {
+  store<u8>(p, 0x47);
+  store<u8>(p + 1, (unitStart ? 0x40 : 0) | (pid >>> 8));
+  store<u8>(p + 2, pid & 0xff);
+  store<u8>(p + 3, (adaptationControl << 4) | (cc & 0x0f));
+}
+
+/** Finishes a PSI packet: section from p+5 of `sectionLength` bytes (CRC excluded) gets its CRC and stuffing. */
+function finishSection(p: usize, sectionLength: u32): void {
+  let crc = crc32Mpeg(p + 5, sectionLength);
+  let c = p + 5 + sectionLength;
+  store<u8>(c, crc >>> 24);
+  store<u8>(c + 1, crc >>> 16);
+  store<u8>(c + 2, crc >>> 8);
+  store<u8>(c + 3, crc);
+  memory.fill(c + 4, 0xff, <usize>TS_PACKET - (c + 4 - p));
+}
+
+function buildPat(): void {
+  let p = PAT_PACKET;
+  packetHeader(p, PID_PAT, true, 1, 0);
+  store<u8>(p + 4, 0); // pointer_field
+  let s = p + 5;
+  store<u8>(s, 0x00); // table_id: program_association_section
+  store<u8>(s + 1, 0xb0); // section_syntax_indicator, '0', reserved, length (high bits)
+  store<u8>(s + 2, 13); // section_length: 5 + 4 (one program) + 4 (CRC)
+  store<u8>(s + 3, 0x00); // transport_stream_id
+  store<u8>(s + 4, 0x01);
+  store<u8>(s + 5, 0xc1); // reserved, version 0, current_next_indicator
+  store<u8>(s + 6, 0x00); // section_number
+  store<u8>(s + 7, 0x00); // last_section_number
+  store<u8>(s + 8, 0x00); // program_number 1
+  store<u8>(s + 9, 0x01);
+  store<u8>(s + 10, 0xe0 | (PID_PMT >>> 8));
+  store<u8>(s + 11, PID_PMT & 0xff);
+  finishSection(p, 12);
+}
+
+function buildPmt(withAudio: bool): void {
+  let p = PMT_PACKET;
+  packetHeader(p, PID_PMT, true, 1, 0);
+  store<u8>(p + 4, 0);
+  let s = p + 5;
+  let streams: u32 = withAudio ? 2 : 1;
+  let sectionLength: u32 = 9 + 5 * streams + 4;
+  store<u8>(s, 0x02); // table_id: TS_program_map_section
+  store<u8>(s + 1, 0xb0);
+  store<u8>(s + 2, sectionLength);
+  store<u8>(s + 3, 0x00); // program_number 1
+  store<u8>(s + 4, 0x01);
+  store<u8>(s + 5, 0xc1 | ((pmtVersion & 0x1f) << 1));
+  store<u8>(s + 6, 0x00);
+  store<u8>(s + 7, 0x00);
+  store<u8>(s + 8, 0xe0 | (PID_VIDEO >>> 8)); // PCR_PID: the video PID
+  store<u8>(s + 9, PID_VIDEO & 0xff);
+  store<u8>(s + 10, 0xf0); // program_info_length 0
+  store<u8>(s + 11, 0x00);
+  let q = s + 12;
+  store<u8>(q, STREAM_TYPE_H264);
+  store<u8>(q + 1, 0xe0 | (PID_VIDEO >>> 8));
+  store<u8>(q + 2, PID_VIDEO & 0xff);
+  store<u8>(q + 3, 0xf0);
+  store<u8>(q + 4, 0x00);
+  if (withAudio) {
+    q += 5;
+    store<u8>(q, STREAM_TYPE_AAC_ADTS);
+    store<u8>(q + 1, 0xe0 | (PID_AUDIO >>> 8));
+    store<u8>(q + 2, PID_AUDIO & 0xff);
+    store<u8>(q + 3, 0xf0);
+    store<u8>(q + 4, 0x00);
+  }
+  finishSection(p, sectionLength - 1);
+  pmtWithAudio = withAudio;
+  pmtBuilt = true;
+}
+
+/** Writes PAT then PMT (listing audio only when `withAudio`). Needs 2 packets of space. */
+export function writePsi(withAudio: bool): void {
+  if (!pmtBuilt || pmtWithAudio != withAudio) {
+    if (pmtBuilt) pmtVersion++;
+    buildPmt(withAudio);
+  }
+  writePsiPacket(PAT_PACKET, ccPat++);
+  writePsiPacket(PMT_PACKET, ccPmt++);
+}
+
+function writePsiPacket(src: usize, cc: u32): void {
+  let p = writePointer();
+  memory.copy(p, src, TS_PACKET);
+  store<u8>(p + 3, 0x10 | (cc & 0x0f));
+  advancePackets(1);
+  packetsWritten++;
+}
+
+function writePcr(p: usize, pcrBase: i64): void {
+  let b = <u64>pcrBase & 0x1ffffffff;
+  store<u8>(p, <u8>(b >>> 25));
+  store<u8>(p + 1, <u8>(b >>> 17));
+  store<u8>(p + 2, <u8>(b >>> 9));
+  store<u8>(p + 3, <u8>(b >>> 1));
+  store<u8>(p + 4, <u8>(((b & 1) << 7) | 0x7e));
+  store<u8>(p + 5, 0x00);
+}
+
+/** A packet on the video PID with only an adaptation field carrying a PCR (keeps PCRs ≤ 40 ms apart). */
+export function writePcrOnlyPacket(pcrBase: i64): void {
+  let p = writePointer();
+  packetHeader(p, PID_VIDEO, false, 2, ccVideo); // no payload: the counter does not advance
+  store<u8>(p + 4, 183);
+  store<u8>(p + 5, 0x10);
+  writePcr(p + 6, pcrBase);
+  memory.fill(p + 12, 0xff, TS_PACKET - 12);
+  advancePackets(1);
+  packetsWritten++;
+}
+
+/** Writes a 5-byte PTS or DTS field. */
+export function writeTimestamp(p: usize, prefix: u32, ts: i64): void {
+  let t = <u64>ts & 0x1ffffffff;
+  store<u8>(p, <u8>((prefix << 4) | (<u32>(t >>> 29) & 0x0e) | 1));
+  store<u8>(p + 1, <u8>(t >>> 22));
+  store<u8>(p + 2, <u8>(((t >>> 14) & 0xfe) | 1));
+  store<u8>(p + 3, <u8>(t >>> 7));
+  store<u8>(p + 4, <u8>(((t << 1) & 0xfe) | 1));
+}
+
+/** Upper bound of the packets a PES of `len` bytes (header included) takes, with a PCR. */
+// @ts-ignore: decorator
+@inline export function pesPacketBound(len: u32): u32 {
+  return (len + 8) / 184 + 1;
+}
+
+// @ts-ignore: decorator
+@inline function copyPayload184(dst: usize, src: usize): void {
+  // 11 × 16 + 8 = 184 bytes, unrolled.
+  v128.store(dst, v128.load(src));
+  v128.store(dst, v128.load(src, 16), 16);
+  v128.store(dst, v128.load(src, 32), 32);
+  v128.store(dst, v128.load(src, 48), 48);
+  v128.store(dst, v128.load(src, 64), 64);
+  v128.store(dst, v128.load(src, 80), 80);
+  v128.store(dst, v128.load(src, 96), 96);
+  v128.store(dst, v128.load(src, 112), 112);
+  v128.store(dst, v128.load(src, 128), 128);
+  v128.store(dst, v128.load(src, 144), 144);
+  v128.store(dst, v128.load(src, 160), 160);
+  store<u64>(dst, load<u64>(src, 176), 176);
+}
+
+/**
+ * Writes one PES packet (header and payload contiguous at src) as TS packets on `pid`.
+ * pcrBase ≥ 0 puts a PCR in the first packet; randomAccess sets random_access_indicator there.
+ * The caller has made sure the ring has room (pesPacketBound).
+ */
+export function writePes(src: usize, len: u32, pid: u32, pcrBase: i64, randomAccess: bool): void {
+  let isVideo = pid == PID_VIDEO;
+  let cc = isVideo ? ccVideo : ccAudio;
+
+  // First packet: header, optional adaptation field, start of the PES.
+  let p = writePointer();
+  let afLength: u32 = 0; // adaptation_field_length byte value; 0 with no field
+  let hasAf = pcrBase >= 0 || randomAccess;
+  if (hasAf) afLength = pcrBase >= 0 ? 7 : 1;
+  let room: u32 = hasAf ? 184 - 1 - afLength : 184;
+  let stuffing: u32 = 0;
+  if (len < room) {
+    stuffing = room - len;
+    if (!hasAf) {
+      // An adaptation field of `stuffing` bytes: the length byte, then flags and 0xff.
+      hasAf = true;
+      afLength = stuffing - 1;
+    } else {
+      afLength += stuffing;
+    }
+    room = len;
+  }
+  packetHeader(p, pid, true, hasAf ? 3 : 1, cc++);
+  let q = p + 4;
+  if (hasAf) {
+    store<u8>(q, afLength);
+    if (afLength > 0) {
+      let flags: u32 = (randomAccess ? 0x40 : 0) | (pcrBase >= 0 ? 0x10 : 0);
+      store<u8>(q + 1, flags);
+      let used: u32 = 1;
+      if (pcrBase >= 0) {
+        writePcr(q + 2, pcrBase);
+        used += 6;
+      }
+      if (afLength > used) memory.fill(q + 1 + used, 0xff, afLength - used);
+    }
+    q += 1 + afLength;
+  }
+  memory.copy(q, src, room);
+  advancePackets(1);
+  let written: u32 = 1;
+  src += room;
+  let left = len - room;
+
+  // Middle packets: 4-byte header + 184 payload bytes. One ring-end check per run of contiguous slots.
+  let full = left / 184;
+  while (full > 0) {
+    let run = contiguousPackets();
+    if (run > full) run = full;
+    let d = writePointer();
+    for (let i: u32 = 0; i < run; i++) {
+      store<u32>(d, 0x10000047 | ((pid >>> 8) << 8) | ((pid & 0xff) << 16) | ((cc & 0x0f) << 24));
+      copyPayload184(d + 4, src);
+      cc++;
+      d += TS_PACKET;
+      src += 184;
+    }
+    advancePackets(run);
+    full -= run;
+    written += run;
+  }
+  left = left % 184;
+
+  // Last packet: the remainder, stuffed through an adaptation field.
+  if (left > 0) {
+    let l = writePointer();
+    let pad = 184 - left;
+    packetHeader(l, pid, false, 3, cc++);
+    store<u8>(l + 4, <u8>(pad - 1));
+    if (pad > 1) {
+      store<u8>(l + 5, 0x00);
+      if (pad > 2) memory.fill(l + 6, 0xff, pad - 2);
+    }
+    memory.copy(l + 4 + pad, src, left);
+    advancePackets(1);
+    written++;
+  }
+  packetsWritten += written;
+  if (isVideo) ccVideo = cc & 0x0f;
+  else ccAudio = cc & 0x0f;
+}

@@ -1,0 +1,74 @@
+// `ipc-hls mux`: raw H.264 (and AAC) files → HLS segments and a VOD playlist in a directory.
+import { stat } from "node:fs/promises";
+import { muxFiles } from "../mux-files.js";
+import { parseCommandArgs, parseFrameRate, parseSeconds, UsageError, type Command } from "./command.js";
+
+const help = `Usage: ipc-hls mux <input.h264|-> --fps <rate> --out <dir> [options]
+
+Packages a raw Annex B H.264 stream (a file, or - for standard input) into HLS MPEG-TS segments cut at IDR
+frames, and writes <dir>/segment-NNNNNN.ts plus <dir>/index.m3u8 (a VOD playlist).
+
+Options:
+  --fps <rate>               frame rate of the raw stream: 25, 29.97 or 30000/1001 (required)
+  --out <dir>                output directory, created if missing (required)
+  --audio <file.aac>         an ADTS AAC stream to mux beside the video, timed by its sample count
+  --segment-duration <s>     target segment duration in seconds (default 2); cuts happen at the next IDR
+  --buffer-size <bytes>      ring buffer size (default 8388608)
+  -h, --help                 this help
+
+Examples:
+  ipc-hls mux camera.h264 --fps 25 --out out/
+  ipc-hls mux camera.h264 --audio mic.aac --fps 30000/1001 --out out/ --segment-duration 4
+  ffmpeg -i in.mp4 -c:v copy -bsf:v h264_mp4toannexb -f h264 - | ipc-hls mux - --fps 25 --out out/`;
+
+async function requireFile(path: string, what: string): Promise<void> {
+  if (path === "-") return;
+  try {
+    const s = await stat(path);
+    if (!s.isFile()) throw new UsageError(`${what} ${path} is not a file`);
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`${what} ${path} not found`);
+  }
+}
+
+export const command: Command = {
+  name: "mux",
+  summary: "package raw H.264 (+ AAC) files into HLS segments and a playlist",
+  help,
+  async run(argv) {
+    const { values, positionals } = parseCommandArgs(argv, {
+      fps: { type: "string" },
+      out: { type: "string" },
+      audio: { type: "string" },
+      "segment-duration": { type: "string" },
+      "buffer-size": { type: "string" },
+    });
+    if (positionals.length !== 1) throw new UsageError("give exactly one input: a .h264 file or - for standard input");
+    const [fpsNum, fpsDen] = parseFrameRate(values.fps);
+    const outDir = values.out;
+    if (!outDir) throw new UsageError("--out <dir> is required");
+    const segmentDuration = parseSeconds("--segment-duration", values["segment-duration"], 2);
+    const bufferSize = values["buffer-size"] === undefined ? undefined : Number(values["buffer-size"]);
+    if (bufferSize !== undefined && !(Number.isInteger(bufferSize) && bufferSize >= 65536)) {
+      throw new UsageError("--buffer-size must be a whole number of bytes, at least 65536");
+    }
+    await requireFile(positionals[0], "input");
+    const audio = values.audio;
+    if (audio) await requireFile(audio, "audio input");
+
+    const result = await muxFiles({ video: positionals[0], audio, fpsNum, fpsDen, outDir, segmentDuration, bufferSize });
+    const s = result.stats;
+    const total = result.segments.reduce((sum, x) => sum + x.durationTicks, 0) / 90000;
+    const codecs = result.segments[0]?.codecs ?? "none";
+    process.stdout.write(
+      `${result.segments.length} segments, ${total.toFixed(3)} s, ${s.videoFramesIn - s.videoFramesDropped} video frames` +
+        (s.audioFramesIn ? `, ${s.audioFramesIn - s.audioFramesDropped} audio frames` : "") +
+        `, codecs ${codecs} → ${outDir}/index.m3u8\n`,
+    );
+    if (s.videoFramesDropped > 0 || s.audioFramesDropped > 0) {
+      process.stderr.write(`warning: dropped ${s.videoFramesDropped} video and ${s.audioFramesDropped} audio frames\n`);
+    }
+    return result.segments.length > 0 ? 0 : 1;
+  },
+};

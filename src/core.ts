@@ -1,0 +1,268 @@
+// The host side of the WASM muxing core: loads build/core.wasm through @assemblyscript/loader, copies frames
+// into the core's input area, and hands out finished segments as views into its linear memory.
+// The boundary is narrow on purpose: one copy in per frame, numbers across, views out.
+import { readFile } from "node:fs/promises";
+import { instantiate } from "@assemblyscript/loader";
+import type { CoreOptions, CoreStats, DropReason, Segment } from "./core-types.js";
+
+export type { CoreOptions, CoreStats, DropReason, Segment, OverflowPolicy } from "./core-types.js";
+
+/** The core's exports (see assembly/index.ts). */
+interface CoreExports {
+  memory: WebAssembly.Memory;
+  init(ringBytes: number, maxFrameBytes: number, segmentMs: number, policy: number, heapReserve: number): number;
+  inputPointer(): number;
+  inputCapacity(): number;
+  infoPointer(): number;
+  droppedPointer(): number;
+  memoryBytes(): number;
+  putVideo(length: number, ptsUs: number, dtsUs: number, wallMs: number): number;
+  putAudio(length: number, ptsUs: number, wallMs: number): number;
+  flush(): void;
+  setAudioExpected(expected: number): void;
+  takeSegment(): number;
+  releaseSegment(id: number): void;
+  segmentLive(id: number): number;
+  takeDropped(): number;
+  refreshStats(): number;
+  crc32(crc: number, ptr: number, len: number): number;
+  rawInit(fpsNum: number, fpsDen: number, wallMs: number): void;
+  rawChunkPtr(): number;
+  rawVideoPush(len: number): number;
+  rawVideoEnd(): number;
+  rawAudioChunkPtr(): number;
+  rawAudioPush(len: number): number;
+  rawVideoTime(): number;
+  rawAudioTime(): number;
+}
+
+const DROP_REASONS: (DropReason | undefined)[] = [
+  undefined,
+  "waiting-for-keyframe",
+  "frame-too-large",
+  "malformed",
+  "timestamp-backwards",
+  "buffer-full",
+  "audio-format-change",
+  "no-video",
+];
+
+/** The raw stream readers' chunk size (assembly/layout.ts RAW_CHUNK_BYTES). */
+export const RAW_CHUNK_BYTES = 64 * 1024;
+
+export class CoreInitError extends Error {
+  override name = "CoreInitError";
+}
+
+export interface DroppedSegment {
+  seq: number;
+  wallStartMs: number;
+  durationUs: number;
+}
+
+let modulePromise: Promise<WebAssembly.Module> | undefined;
+
+/** The compiled core, shared by every MuxerCore in the process. */
+export function coreModule(): Promise<WebAssembly.Module> {
+  modulePromise ??= readFile(new URL("../build/core.wasm", import.meta.url)).then((bytes) => WebAssembly.compile(new Uint8Array(bytes)));
+  return modulePromise;
+}
+
+const hex2 = (n: number) => n.toString(16).padStart(2, "0");
+
+export class MuxerCore {
+  readonly bufferCapacity: number;
+  readonly maxFrameSize: number;
+  private readonly core: CoreExports;
+  private readonly bytes: Uint8Array;
+  private readonly info: Float64Array;
+  private readonly stat: Float64Array;
+  private readonly dropped: Float64Array;
+  private readonly input: number;
+
+  private constructor(core: CoreExports) {
+    this.core = core;
+    // Memory never grows after init, so these views stay valid for the core's life.
+    const buffer = core.memory.buffer;
+    this.bytes = new Uint8Array(buffer);
+    this.info = new Float64Array(buffer, core.infoPointer(), 32);
+    this.stat = new Float64Array(buffer, core.refreshStats(), 16);
+    this.dropped = new Float64Array(buffer, core.droppedPointer(), 64 * 3);
+    this.input = core.inputPointer();
+    this.maxFrameSize = core.inputCapacity();
+    this.bufferCapacity = this.stat[9];
+  }
+
+  static async create(options: CoreOptions): Promise<MuxerCore> {
+    const bufferSize = Math.floor(options.bufferSize);
+    if (!(bufferSize >= 188 * 64)) throw new CoreInitError(`bufferSize must be at least ${188 * 64} bytes, got ${options.bufferSize}`);
+    const maxFrameSize = Math.floor(options.maxFrameSize ?? Math.min(Math.max(bufferSize / 8, 64 * 1024), 1024 * 1024));
+    if (!(maxFrameSize >= 1024 && maxFrameSize <= bufferSize)) {
+      throw new CoreInitError(`maxFrameSize must be between 1024 and bufferSize, got ${options.maxFrameSize}`);
+    }
+    const segmentDuration = options.segmentDuration ?? 2;
+    if (!(segmentDuration >= 0.1 && segmentDuration <= 60)) {
+      throw new CoreInitError(`segmentDuration must be between 0.1 and 60 seconds, got ${options.segmentDuration}`);
+    }
+    const policy = options.overflowPolicy ?? "drop-oldest";
+    if (policy !== "drop-oldest" && policy !== "drop-new") throw new CoreInitError(`unknown overflowPolicy ${JSON.stringify(policy)}`);
+
+    const { exports } = await instantiate<Record<string, unknown>>(await coreModule(), {});
+    const core = exports as unknown as CoreExports;
+    const status = core.init(bufferSize, maxFrameSize, Math.round(segmentDuration * 1000), policy === "drop-oldest" ? 0 : 1, 64 * 1024);
+    if (status !== 0) throw new CoreInitError(`the core could not allocate ${bufferSize} bytes of buffer (status ${status})`);
+    if (options.audio) core.setAudioExpected(1);
+    return new MuxerCore(core);
+  }
+
+  /** Bytes of linear memory the core uses (ring, input area, tables, code data). */
+  get memoryBytes(): number {
+    return this.core.memory.buffer.byteLength;
+  }
+
+  /** Copies the parts into the input area; returns the total length, or -1 if it does not fit. */
+  private copyIn(parts: readonly Uint8Array[]): number {
+    let length = 0;
+    for (const part of parts) length += part.byteLength;
+    if (length > this.maxFrameSize) return -1;
+    let at = this.input;
+    for (const part of parts) {
+      this.bytes.set(part, at);
+      at += part.byteLength;
+    }
+    return length;
+  }
+
+  /** One access unit (Annex B), given as one or more parts that are concatenated (e.g. where a ring wraps). */
+  putVideo(parts: readonly Uint8Array[], ptsUs: number, dtsUs = ptsUs, wallMs = Date.now()): DropReason | undefined {
+    const length = this.copyIn(parts);
+    // A frame larger than the input area is not copied; the core counts and reports it.
+    const code = this.core.putVideo(length < 0 ? this.maxFrameSize + 1 : length, ptsUs, dtsUs, wallMs);
+    return DROP_REASONS[code];
+  }
+
+  /** One or more ADTS frames; ptsUs is the first frame's presentation time. */
+  putAudio(parts: readonly Uint8Array[], ptsUs: number, wallMs = Date.now()): DropReason | undefined {
+    const length = this.copyIn(parts);
+    const code = this.core.putAudio(length < 0 ? this.maxFrameSize + 1 : length, ptsUs, wallMs);
+    return DROP_REASONS[code];
+  }
+
+  /** Closes the open segment now (end of stream). */
+  flush(): void {
+    this.core.flush();
+  }
+
+  /** The oldest finished segment not taken yet, as views into the core's memory. */
+  takeSegment(): Segment | undefined {
+    const id = this.core.takeSegment();
+    if (id < 0) return undefined;
+    const i = this.info;
+    const parts = [this.bytes.subarray(i[1], i[1] + i[2])];
+    if (i[4] > 0) parts.push(this.bytes.subarray(i[3], i[3] + i[4]));
+    const flags = i[10];
+    const hasAudio = (flags & 2) !== 0;
+    const video = `avc1.${hex2(i[11])}${hex2(i[12])}${hex2(i[13])}`;
+    return {
+      id,
+      seq: id,
+      parts,
+      byteLength: i[2] + i[4],
+      startPtsUs: i[5],
+      durationUs: i[6],
+      wallStartMs: i[7],
+      videoFrames: i[8],
+      audioFrames: i[9],
+      discontinuity: (flags & 1) !== 0,
+      codecs: hasAudio ? `${video},mp4a.40.${i[16]}` : video,
+      width: i[14],
+      height: i[15],
+      audio: hasAudio ? { sampleRate: i[17], channels: i[18] } : undefined,
+      durationTicks: i[19],
+    };
+  }
+
+  /** The store acknowledged the segment: its ring space may be reused. */
+  release(id: number): void {
+    this.core.releaseSegment(id);
+  }
+
+  /** False once the segment was released or dropped (its views must not be read any more). */
+  isLive(id: number): boolean {
+    return this.core.segmentLive(id) === 1;
+  }
+
+  /** Segments the core dropped (overflow) since the last call. */
+  takeDroppedSegments(): DroppedSegment[] {
+    const n = this.core.takeDropped();
+    const out: DroppedSegment[] = [];
+    for (let k = 0; k < Math.min(n, 64); k++) {
+      out.push({ seq: this.dropped[k * 3], wallStartMs: this.dropped[k * 3 + 1], durationUs: this.dropped[k * 3 + 2] });
+    }
+    // More than 64 between two calls: the rest are counted in stats().segmentsDropped without details.
+    return out;
+  }
+
+  stats(): CoreStats {
+    this.core.refreshStats();
+    const s = this.stat;
+    return {
+      videoFramesIn: s[0],
+      audioFramesIn: s[1],
+      bytesIn: s[2],
+      videoFramesDropped: s[3],
+      audioFramesDropped: s[4],
+      segmentsMade: s[5],
+      segmentsDropped: s[6],
+      bufferUsed: s[7],
+      bufferHighWater: s[8],
+      bufferCapacity: s[9],
+      tsPackets: s[10],
+    };
+  }
+
+  /** IEEE CRC-32 (as zlib.crc32) of the parts; views into the core's memory are read in place. */
+  crc32(parts: readonly Uint8Array[]): number {
+    let crc = 0;
+    for (const part of parts) {
+      if (part.buffer === this.core.memory.buffer) {
+        crc = this.core.crc32(crc, part.byteOffset, part.byteLength);
+        continue;
+      }
+      for (let at = 0; at < part.byteLength; at += this.maxFrameSize) {
+        const chunk = part.subarray(at, at + this.maxFrameSize);
+        this.bytes.set(chunk, this.input);
+        crc = this.core.crc32(crc, this.input, chunk.byteLength);
+      }
+    }
+    return crc >>> 0;
+  }
+
+  // ---- Raw elementary streams (files, pipes): used by `ipc-hls mux` ----
+
+  /** Starts reading raw streams timed at fpsNum/fpsDen frames per second. */
+  rawStart(fpsNum: number, fpsDen: number, wallStartMs = 0): void {
+    this.core.rawInit(fpsNum, fpsDen, wallStartMs);
+  }
+
+  /** Feeds up to RAW_CHUNK_BYTES of an Annex B stream; returns access units muxed. */
+  rawVideo(chunk: Uint8Array): number {
+    this.bytes.set(chunk, this.core.rawChunkPtr());
+    return this.core.rawVideoPush(chunk.byteLength);
+  }
+
+  rawVideoEnd(): number {
+    return this.core.rawVideoEnd();
+  }
+
+  /** Feeds up to RAW_CHUNK_BYTES of an ADTS stream. */
+  rawAudio(chunk: Uint8Array): DropReason | undefined {
+    this.bytes.set(chunk, this.core.rawAudioChunkPtr());
+    return DROP_REASONS[this.core.rawAudioPush(chunk.byteLength)];
+  }
+
+  /** Stream time (90 kHz ticks) of the next video frame and of the next audio frame. */
+  rawTimes(): { video: number; audio: number } {
+    return { video: this.core.rawVideoTime(), audio: this.core.rawAudioTime() };
+  }
+}
