@@ -181,3 +181,22 @@ export interface FixtureFacts {
 export function fixtureFacts(): Record<string, FixtureFacts> {
   return JSON.parse(readFileSync(fixturePath("frame-counts.json"), "utf8")) as Record<string, FixtureFacts>;
 }
+
+/**
+ * Timestamps for feeding a raw H.264 file's access units (in file = decode order) to the core directly, derived
+ * from ffmpeg's decode of that file: the n-th picture ffmpeg outputs is presentation slot n. DTS are one frame
+ * apart; PTS are shifted by the reorder delay so that PTS ≥ DTS.
+ */
+export async function rawTimestampsUs(file: string, fps: number): Promise<{ ptsUs: number[]; dtsUs: number[] }> {
+  const frames = await decodedVideoFrames(file);
+  const slot = new Map<number, number>();
+  frames.forEach((f, outputIndex) => slot.set(f.codedPictureNumber!, outputIndex));
+  const n = frames.length;
+  let delay = 0;
+  for (let i = 0; i < n; i++) delay = Math.max(delay, i - slot.get(i)!);
+  const frameUs = 1e6 / fps;
+  return {
+    dtsUs: Array.from({ length: n }, (_, i) => Math.round(i * frameUs)),
+    ptsUs: Array.from({ length: n }, (_, i) => Math.round((slot.get(i)! + delay) * frameUs)),
+  };
+}

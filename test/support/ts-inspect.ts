@@ -396,6 +396,45 @@ const NAL_PPS = 8;
 const NAL_IDR = 5;
 const isVcl = (t: number) => t >= 1 && t <= 5;
 
+/** Size, sync bytes and header flags of every packet (2.4.3.2). */
+function packetLevel(bytes: Uint8Array, packets: TsPacket[], v: string[]): void {
+  if (bytes.length === 0) v.push("segment is empty");
+  if (bytes.length % TS_PACKET_SIZE !== 0) v.push(`size ${bytes.length} is not a multiple of 188`);
+  const badSync = packets.filter((p) => !p.syncByteOk).map((p) => p.index);
+  if (badSync.length) v.push(`sync byte missing in packets ${badSync.slice(0, 10).join(",")}${badSync.length > 10 ? "..." : ""}`);
+  if (packets.some((p) => p.transportError)) v.push("transport_error_indicator set");
+  if (packets.some((p) => p.scrambling !== 0)) v.push("transport_scrambling_control set");
+}
+
+/** Continuity counters (2.4.3.3): +1 mod 16 per packet with payload, unchanged on adaptation-only packets. */
+function continuity(packets: TsPacket[], previousCc: Map<number, number> | undefined, v: string[]): Map<number, number> {
+  const lastCc = new Map(previousCc ?? []);
+  for (const p of packets) {
+    if (!p.syncByteOk || p.pid === NULL_PID) continue;
+    const prev = lastCc.get(p.pid);
+    const expected = prev === undefined ? undefined : p.hasPayload ? (prev + 1) & 0x0f : prev;
+    if (expected !== undefined && p.cc !== expected && !p.adaptation?.discontinuity) {
+      v.push(`PID ${p.pid} packet ${p.index}: continuity_counter ${p.cc}, want ${expected}`);
+    }
+    lastCc.set(p.pid, p.cc);
+  }
+  return lastCc;
+}
+
+/**
+ * Only the transport-level rules (188-byte packets, sync bytes, continuity counters carried from previousCc):
+ * what any byte the muxer emits must satisfy, even when its input was garbage.
+ */
+export function checkPackets(bytes: Uint8Array, previousCc?: Map<number, number>): { violations: string[]; lastCc: Map<number, number> } {
+  const v: string[] = [];
+  const count = Math.floor(bytes.length / TS_PACKET_SIZE);
+  const packets: TsPacket[] = [];
+  for (let i = 0; i < count; i++) packets.push(parsePacket(bytes, i));
+  packetLevel(bytes, packets, v);
+  const lastCc = continuity(packets, previousCc, v);
+  return { violations: v, lastCc };
+}
+
 /**
  * Checks one HLS segment against the rules the muxer promises (ISO/IEC 13818-1, plus Apple's HLS requirements
  * that every segment start with PAT, PMT and a keyframe). Returns all violations, not just the first.
@@ -403,16 +442,10 @@ const isVcl = (t: number) => t >= 1 && t <= 5;
 export function checkSegment(bytes: Uint8Array, options: CheckOptions = {}): SegmentReport {
   const maxGapMs = options.maxGapMs ?? 100;
   const v: string[] = [];
-  if (bytes.length === 0) v.push("segment is empty");
-  if (bytes.length % TS_PACKET_SIZE !== 0) v.push(`size ${bytes.length} is not a multiple of 188`);
   const parsed = parseTs(bytes);
   const { packets, pats, pmts, pes } = parsed;
+  packetLevel(bytes, packets, v);
   v.push(...parsed.errors);
-
-  const badSync = packets.filter((p) => !p.syncByteOk).map((p) => p.index);
-  if (badSync.length) v.push(`sync byte missing in packets ${badSync.slice(0, 10).join(",")}${badSync.length > 10 ? "..." : ""}`);
-  if (packets.some((p) => p.transportError)) v.push("transport_error_indicator set");
-  if (packets.some((p) => p.scrambling !== 0)) v.push("transport_scrambling_control set");
 
   // PAT first, PMT second; tables valid.
   const first = packets[0];
@@ -448,17 +481,7 @@ export function checkSegment(bytes: Uint8Array, options: CheckOptions = {}): Seg
   if (unknownPids.size) v.push(`packets on PIDs not in the PMT: ${[...unknownPids].join(",")}`);
   if (videoPid !== undefined && pmt && pmt.pcrPid !== videoPid) v.push(`PCR_PID is ${pmt.pcrPid}, not the video PID ${videoPid}`);
 
-  // Continuity counters (2.4.3.3): +1 mod 16 per packet with payload, unchanged on adaptation-only packets.
-  const lastCc = new Map(options.previousCc ?? []);
-  for (const p of packets) {
-    if (!p.syncByteOk || p.pid === NULL_PID) continue;
-    const prev = lastCc.get(p.pid);
-    const expected = prev === undefined ? undefined : p.hasPayload ? (prev + 1) & 0x0f : prev;
-    if (expected !== undefined && p.cc !== expected && !p.adaptation?.discontinuity) {
-      v.push(`PID ${p.pid} packet ${p.index}: continuity_counter ${p.cc}, want ${expected}`);
-    }
-    lastCc.set(p.pid, p.cc);
-  }
+  const lastCc = continuity(packets, options.previousCc, v);
 
   // PES headers and timestamps.
   const videoPes = pes.filter((p) => p.pid === videoPid);
