@@ -1,0 +1,93 @@
+// `ipc-hls serve`: the replay server (playback API + replay page) over a local directory or an S3 bucket.
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import { parseCommandArgs, UsageError, type Command } from "./command.js";
+import { environmentCredentials, type FlagValues, parseExpires, s3Location, S3_FLAGS, S3_FLAGS_HELP } from "./s3-flags.js";
+import { createReplayServer, type ReplayServerOptions } from "../playback/server.js";
+import { LocalStore } from "../store/local-store.js";
+import { S3ListStore } from "../store/s3-list-store.js";
+
+const help = `Usage: ipc-hls serve [--port <n>] [--host <address>] [--store <s3://bucket/prefix | directory>] [options]
+
+Serves the replay page at / and the playback API:
+  GET /cameras                                          the cameras (first-level folders of the store)
+  GET /cameras/<camera>/spans?day=YYYY-MM-DD            recorded spans of a UTC day (or ?start=&end=), JSON
+  GET /cameras/<camera>/playlist.m3u8?start=<t>&end=<t> HLS playlist for a range of at most 25 hours
+Times are ISO 8601 with a zone or epoch ms. With a directory store the server also delivers the segments; with
+an S3 store the playlists hold presigned URLs (the bucket needs a CORS rule for the page's origin).
+
+Options:
+  --port <n>          TCP port (default 8080)
+  --host <address>    address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)
+  --store <where>     a directory (default ./recordings) or s3://bucket/prefix
+  --cors <origin>     allow this origin (or *) to call the API from another site (default: CORS off)
+  --expires <s>       lifetime of presigned segment URLs, S3 stores only (default 3600, at most 604800)
+${S3_FLAGS_HELP}
+
+S3 credentials come from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN.
+
+Examples:
+  ipc-hls serve --store /mnt/sd/recordings --host 0.0.0.0
+  ipc-hls serve --store s3://my-recordings/cameras --region eu-west-1 --port 9090`;
+
+const FLAGS = {
+  port: { type: "string" },
+  host: { type: "string" },
+  store: { type: "string" },
+  cors: { type: "string" },
+  expires: { type: "string" },
+  ...S3_FLAGS,
+} as const;
+
+/** Starts the server described by the command line; resolves once it listens. */
+export async function startServe(argv: string[]): Promise<{ server: Server; url: string; close(): Promise<void> }> {
+  const values = parseCommandArgs(argv, FLAGS, false).values as FlagValues<typeof FLAGS>;
+  const port = values.port === undefined ? 8080 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`bad --port ${JSON.stringify(values.port)}`);
+  const where = values.store ?? "recordings";
+  let options: ReplayServerOptions;
+  let closeStore = () => {};
+  const s3 = /^s3:\/\/([^/]+)\/?(.*)$/.exec(where);
+  if (s3) {
+    const store = new S3ListStore({ location: s3Location(s3[1], values), credentials: environmentCredentials() });
+    closeStore = () => store.close();
+    options = { store, prefix: s3[2], presignExpiresIn: parseExpires(values.expires) };
+  } else {
+    if (where.includes("://")) throw new UsageError(`bad --store ${JSON.stringify(where)}: give a directory or s3://bucket/prefix`);
+    options = { store: new LocalStore(where) };
+  }
+  const server = createReplayServer({ ...options, corsOrigin: values.cors });
+  const host = values.host ?? "127.0.0.1";
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  return {
+    server,
+    url: `http://${shownHost}:${address.port}/`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+        closeStore();
+      }),
+  };
+}
+
+export const command: Command = {
+  name: "serve",
+  summary: "serve the replay page and the playlist API over a directory or an S3 bucket",
+  help,
+  async run(argv) {
+    const running = await startServe(argv);
+    process.stdout.write(`ipc-hls serve: replay page at ${running.url} (Ctrl-C stops)\n`);
+    await new Promise<void>((resolve) => {
+      process.once("SIGINT", resolve);
+      process.once("SIGTERM", resolve);
+    });
+    await running.close();
+    return 0;
+  },
+};
