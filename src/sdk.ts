@@ -1,0 +1,388 @@
+// The public API: feed encoder frames in, get HLS segments in S3 (or any ObjectStore). Mirrors the C SDK:
+//
+//   S3_HLS_SDK_Initialize(buffer, region, bucket, prefix, endpoint)  →  new HlsRecorder({ bufferSize, region, ... })
+//   S3_HLS_SDK_Set_Credential(ak, sk, token)                         →  recorder.setCredentials(ak, sk, token, expiration)
+//   S3_HLS_SDK_Set_Tag("k=v")                                        →  recorder.setTags({ k: "v" })
+//   S3_HLS_SDK_Start_Upload()                                        →  await recorder.start()
+//   S3_HLS_SDK_Put_Video_Frame(&pack)                                →  recorder.putVideoFrame({ parts, timestampUs })
+//   S3_HLS_SDK_Put_Audio_Frame(&pack)                                →  recorder.putAudioFrame({ parts, timestampUs })
+//   S3_HLS_SDK_Finalize()                                            →  await recorder.close({ deadlineMs })
+//
+// putVideoFrame/putAudioFrame are synchronous and never block on the network: the frame is muxed into the
+// core's ring buffer and finished segments are uploaded in the background. Events report what happened.
+import { EventEmitter } from "node:events";
+import { MuxerCore, RAW_CHUNK_BYTES } from "./core.js";
+import type { DropReason, OverflowPolicy, Segment } from "./core-types.js";
+import { CredentialSource, type Credentials, type CredentialProvider } from "./credentials.js";
+import { S3Store } from "./store/s3-store.js";
+import type { ObjectStore } from "./store/types.js";
+import { encodeTags } from "./s3/tagging.js";
+import { zlibCrc32, type ChecksumMode } from "./s3/checksum.js";
+import { newSessionId, normalizePrefix, segmentKey } from "./keys.js";
+import { Uploader, type RetryInfo, type UploadedInfo } from "./uploader.js";
+import type { BackoffOptions } from "./retry.js";
+
+export interface HlsRecorderOptions {
+  /** Ring buffer size in bytes: holds the segments not uploaded yet. The C SDK uses 4 MiB for a 5 Mbps camera. */
+  bufferSize: number;
+  /** AWS region, also the signing region of a custom endpoint. Required unless `store` is given. */
+  region?: string;
+  /** Required unless `store` is given. */
+  bucket?: string;
+  /** Key prefix, e.g. the camera's thing name. Keys: <prefix>/YYYY/MM/DD/HH/MM-SS.mmm_<dur>ms_<session>-<seq>.ts */
+  prefix?: string;
+  /** Custom S3 endpoint URL (MinIO, other S3-compatible stores). */
+  endpoint?: string;
+  forcePathStyle?: boolean;
+  /** Target segment duration (s); segments are cut at the first IDR after it. Default 2. */
+  segmentDuration?: number;
+  /** When the ring is full: "drop-oldest" (default) or "drop-new". Whole segments are dropped and reported. */
+  overflowPolicy?: OverflowPolicy;
+  /** Largest access unit accepted (bytes). Default min(bufferSize / 4, 1 MiB). */
+  maxFrameSize?: number;
+  /** Static credentials, or a provider called again before they expire. Can also be set later. */
+  credentials?: Credentials | CredentialProvider;
+  /** Where segments go instead of S3 (e.g. new LocalStore(dir)). */
+  store?: ObjectStore;
+  /** How S3 verifies each upload: "crc32" (default, cheapest) or "sha256" (payload hash in the signature). */
+  checksum?: ChecksumMode;
+  /** Extra CA certificate(s) (PEM) for an endpoint with a private CA. TLS is always verified. */
+  ca?: string | Buffer;
+  /** Uploads in flight at once. Default 2. */
+  concurrency?: number;
+  /** A request is abandoned (and retried) when the connection stays silent this long (ms). Default 20 000. */
+  requestTimeoutMs?: number;
+  /** Backoff between retries: full jitter up to min(capMs, baseMs * 2^attempt). Default 500 ms, 16 s. */
+  retryBackoff?: BackoffOptions;
+  /** Object tags (at most 10); also settable with setTags(). */
+  tags?: Record<string, string>;
+  /** Session id in the keys (8 hex digits). Default: a random one per recorder. */
+  session?: string;
+  /** The device clock (ms since epoch). Default Date.now. The S3 store corrects it from the server's Date. */
+  now?: () => number;
+}
+
+/** One encoder frame given as one or more byte ranges, e.g. [firstPart, secondPart] where the encoder's ring wraps. */
+export interface FramePack {
+  parts: readonly Uint8Array[];
+  /** Presentation timestamp, microseconds. */
+  timestampUs: number;
+  /** Decode timestamp (video with B-frames), microseconds. Default: timestampUs. */
+  decodeTimestampUs?: number;
+}
+
+export type SegmentDropReason = "buffer-overflow" | "upload-failed" | "close-deadline";
+
+export interface SegmentDroppedEvent {
+  seq: number;
+  reason: SegmentDropReason;
+  /** The key it would have had (unknown for segments dropped before they were finished). */
+  key?: string;
+  wallStartMs?: number;
+  durationMs?: number;
+  bytes?: number;
+  error?: Error;
+}
+
+export interface RecorderStats {
+  videoFramesIn: number;
+  audioFramesIn: number;
+  bytesIn: number;
+  videoFramesDropped: number;
+  audioFramesDropped: number;
+  segmentsMade: number;
+  segmentsUploaded: number;
+  /** Segments dropped by the overflow policy plus segments whose upload failed or ran out of time at close. */
+  segmentsDropped: number;
+  segmentsDroppedOverflow: number;
+  segmentsFailed: number;
+  bytesUploaded: number;
+  retries: number;
+  /** Segments finished and not uploaded yet. */
+  segmentsPending: number;
+  bufferCapacity: number;
+  bufferHighWater: number;
+  uploadLatencyMs: { p50: number; max: number };
+}
+
+export interface HlsRecorderEvents {
+  "segment-uploaded": [UploadedInfo];
+  "segment-dropped": [SegmentDroppedEvent];
+  retry: [RetryInfo];
+  error: [Error];
+}
+
+export class NotStartedError extends Error {
+  override name = "NotStartedError";
+}
+
+// Typed events on top of node:events (the bundled @types/node has no generic EventEmitter).
+export interface HlsRecorder {
+  on<E extends keyof HlsRecorderEvents>(event: E, listener: (...args: HlsRecorderEvents[E]) => void): this;
+  once<E extends keyof HlsRecorderEvents>(event: E, listener: (...args: HlsRecorderEvents[E]) => void): this;
+  off<E extends keyof HlsRecorderEvents>(event: E, listener: (...args: HlsRecorderEvents[E]) => void): this;
+  emit<E extends keyof HlsRecorderEvents>(event: E, ...args: HlsRecorderEvents[E]): boolean;
+}
+
+export class HlsRecorder extends EventEmitter {
+  /** The session id used in every key of this recorder. */
+  readonly session: string;
+  readonly prefix: string;
+  private readonly options: HlsRecorderOptions;
+  private readonly credentials = new CredentialSource();
+  private readonly store: ObjectStore;
+  private readonly ownStore?: S3Store;
+  private readonly clock: () => number;
+  private tags: Record<string, string> = {};
+  private core?: MuxerCore;
+  private uploader?: Uploader;
+  private state: "new" | "starting" | "running" | "closing" | "closed" = "new";
+  private segmentsMade = 0;
+  private droppedOverflow = 0;
+
+  constructor(options: HlsRecorderOptions) {
+    super();
+    if (!(options.bufferSize > 0)) throw new RangeError("bufferSize must be a positive number of bytes");
+    this.options = options;
+    this.session = options.session ?? newSessionId();
+    if (!/^[0-9a-f]{8}$/.test(this.session)) throw new RangeError("session must be 8 lower-case hex digits");
+    this.prefix = normalizePrefix(options.prefix ?? "");
+    if (options.credentials) this.applyCredentials(options.credentials);
+    if (options.tags) this.setTags(options.tags);
+    if (options.store) {
+      this.store = options.store;
+      this.clock = options.now ?? Date.now;
+    } else {
+      if (!options.region || !options.bucket) throw new RangeError("region and bucket are required (or pass a store)");
+      const s3 = new S3Store({
+        location: { region: options.region, bucket: options.bucket, endpoint: options.endpoint, forcePathStyle: options.forcePathStyle },
+        credentials: () => this.credentials.get(),
+        ca: options.ca,
+        timeoutMs: options.requestTimeoutMs,
+        now: options.now,
+        checksum: options.checksum,
+        // Node < 20.15 has no zlib.crc32: use the core's (set once started; uploads only happen after start).
+        crc32: zlibCrc32 ?? ((parts) => this.core!.crc32(parts)),
+        maxSockets: Math.max(1, options.concurrency ?? 2),
+      });
+      this.store = s3;
+      this.ownStore = s3;
+      // Segment times come from the clock the store agrees with (corrected from its Date header).
+      this.clock = () => s3.connection.clock.now();
+    }
+  }
+
+  /** Where segments go, e.g. "s3://bucket at http://127.0.0.1:9000"; never contains secrets. */
+  get destination(): string {
+    return this.store.description;
+  }
+
+  /**
+   * Sets or replaces the credentials, at any time (Set_Credential). Uploads waiting after an auth failure resume.
+   * Accepts (accessKeyId, secretAccessKey, sessionToken?, expiration?), a credentials object, or a provider.
+   */
+  setCredentials(credentials: Credentials | CredentialProvider): void;
+  setCredentials(accessKeyId: string, secretAccessKey: string, sessionToken?: string, expiration?: Date): void;
+  setCredentials(a: string | Credentials | CredentialProvider, secretAccessKey?: string, sessionToken?: string, expiration?: Date): void {
+    if (typeof a === "string") this.applyCredentials({ accessKeyId: a, secretAccessKey: secretAccessKey ?? "", sessionToken, expiration });
+    else this.applyCredentials(a);
+  }
+
+  private applyCredentials(c: Credentials | CredentialProvider): void {
+    if (typeof c === "function") this.credentials.setProvider(c);
+    else this.credentials.set(c);
+  }
+
+  /** Sets the tags of the segments uploaded from now on (Set_Tag). At most 10; throws InvalidTagError. */
+  setTags(tags: Record<string, string>): void {
+    encodeTags(tags); // validates
+    this.tags = { ...tags };
+  }
+
+  /** Loads the WASM core and starts accepting frames (Start_Upload). */
+  async start(): Promise<void> {
+    if (this.state !== "new") throw new Error(`start() called twice (state: ${this.state})`);
+    this.state = "starting";
+    const o = this.options;
+    this.core = await MuxerCore.create({
+      bufferSize: o.bufferSize,
+      maxFrameSize: o.maxFrameSize,
+      segmentDuration: o.segmentDuration,
+      overflowPolicy: o.overflowPolicy ?? "drop-oldest",
+    });
+    const core = this.core;
+    this.uploader = new Uploader({
+      store: this.store,
+      ring: core,
+      credentials: this.ownStore ? this.credentials : undefined,
+      concurrency: o.concurrency,
+      backoff: o.retryBackoff,
+      describe: (segment) => this.describe(segment),
+      events: {
+        uploaded: (info) => this.emit("segment-uploaded", info),
+        retry: (info) => this.emit("retry", info),
+        dropped: (info) => this.emit("segment-dropped", { ...info }),
+        error: (err) => this.emitError(err),
+      },
+    });
+    this.state = "running";
+  }
+
+  /**
+   * Muxes one video access unit (Annex B, e.g. AUD/SPS/PPS/IDR together), given as a Uint8Array with its
+   * timestamp, or as a frame pack. Returns why the frame was dropped, or undefined if it was taken.
+   */
+  putVideoFrame(frame: Uint8Array | FramePack, timestampUs?: number, decodeTimestampUs?: number): DropReason | undefined {
+    const core = this.running();
+    const f = toPack(frame, timestampUs, decodeTimestampUs);
+    const reason = core.putVideo(f.parts, f.timestampUs, f.decodeTimestampUs, this.clock());
+    this.afterCoreCall();
+    return reason;
+  }
+
+  /** Muxes one or more ADTS AAC frames. Returns why they were dropped, or undefined if taken. */
+  putAudioFrame(frame: Uint8Array | FramePack, timestampUs?: number): DropReason | undefined {
+    const core = this.running();
+    const f = toPack(frame, timestampUs);
+    const reason = core.putAudio(f.parts, f.timestampUs, this.clock());
+    this.afterCoreCall();
+    return reason;
+  }
+
+  // ---- Raw elementary streams (a file or a pipe), timed from the frame rate: what `ipc-hls push` uses ----
+
+  /** Starts reading raw streams: an Annex B H.264 stream at fpsNum/fpsDen frames per second, and ADTS audio. */
+  startRawStreams(fpsNum: number, fpsDen = 1): void {
+    this.running().rawStart(fpsNum, fpsDen, this.clock());
+  }
+
+  /** Feeds the next bytes of the raw H.264 stream (any length; access units may span calls). */
+  putRawVideo(bytes: Uint8Array): void {
+    const core = this.running();
+    for (let at = 0; at < bytes.byteLength; at += RAW_CHUNK_BYTES) {
+      core.rawVideo(bytes.subarray(at, at + RAW_CHUNK_BYTES));
+      this.afterCoreCall();
+    }
+  }
+
+  /** The raw H.264 stream ended: its last access unit is complete. */
+  endRawVideo(): void {
+    this.running().rawVideoEnd();
+    this.afterCoreCall();
+  }
+
+  /** Feeds the next bytes of the raw ADTS stream. */
+  putRawAudio(bytes: Uint8Array): void {
+    const core = this.running();
+    for (let at = 0; at < bytes.byteLength; at += RAW_CHUNK_BYTES) {
+      core.rawAudio(bytes.subarray(at, at + RAW_CHUNK_BYTES));
+      this.afterCoreCall();
+    }
+  }
+
+  /** Media time (ms) of the next raw video frame and of the next raw audio frame. */
+  rawStreamTimesMs(): { video: number; audio: number } {
+    const t = this.running().rawTimes();
+    return { video: t.video / 90, audio: t.audio / 90 };
+  }
+
+  /**
+   * Closes the open segment, waits for the uploads to finish (at most `deadlineMs`, default 30 s; what is
+   * still pending then is reported dropped), and returns the final stats (Finalize).
+   */
+  async close(options: { deadlineMs?: number } = {}): Promise<RecorderStats> {
+    if (this.state === "closed" || this.state === "closing") throw new Error("close() called twice");
+    if (this.state === "running") {
+      this.state = "closing";
+      this.core!.flush();
+      this.afterCoreCall();
+      await this.uploader!.drain(options.deadlineMs ?? 30_000);
+    }
+    this.state = "closed";
+    this.ownStore?.close();
+    return this.stats();
+  }
+
+  stats(): RecorderStats {
+    const c = this.core?.stats();
+    const u = this.uploader?.stats;
+    const latencies = [...(u?.recentLatenciesMs ?? [])].sort((a, b) => a - b);
+    const failed = u?.segmentsFailed ?? 0;
+    return {
+      videoFramesIn: c?.videoFramesIn ?? 0,
+      audioFramesIn: c?.audioFramesIn ?? 0,
+      bytesIn: c?.bytesIn ?? 0,
+      videoFramesDropped: c?.videoFramesDropped ?? 0,
+      audioFramesDropped: c?.audioFramesDropped ?? 0,
+      segmentsMade: this.segmentsMade,
+      segmentsUploaded: u?.segmentsUploaded ?? 0,
+      segmentsDropped: this.droppedOverflow + failed,
+      segmentsDroppedOverflow: this.droppedOverflow,
+      segmentsFailed: failed,
+      bytesUploaded: u?.bytesUploaded ?? 0,
+      retries: u?.retries ?? 0,
+      segmentsPending: this.uploader?.pending ?? 0,
+      bufferCapacity: c?.bufferCapacity ?? 0,
+      bufferHighWater: c?.bufferHighWater ?? 0,
+      uploadLatencyMs: {
+        p50: latencies.length ? latencies[Math.floor((latencies.length - 1) / 2)] : 0,
+        max: u?.maxLatencyMs ?? 0,
+      },
+    };
+  }
+
+  /** How far uploads lag behind the camera (ms): the age of the oldest segment not uploaded yet. */
+  get uploadLagMs(): number {
+    return this.uploader?.lagMs ?? 0;
+  }
+
+  private running(): MuxerCore {
+    if (this.state !== "running") throw new NotStartedError(this.state === "new" || this.state === "starting" ? "call start() first" : "the recorder is closed");
+    return this.core!;
+  }
+
+  /**
+   * After every core call: abort uploads of segments the core just dropped (synchronously, before any more of
+   * their bytes can be sent), report the drops, and queue the segments it finished.
+   */
+  private afterCoreCall(): void {
+    const core = this.core!;
+    this.uploader!.abortDropped();
+    for (const d of core.takeDroppedSegments()) {
+      this.droppedOverflow++;
+      this.emit("segment-dropped", { seq: d.seq, reason: "buffer-overflow", wallStartMs: d.wallStartMs, durationMs: d.durationUs / 1000 });
+    }
+    for (let segment = core.takeSegment(); segment; segment = core.takeSegment()) {
+      this.segmentsMade++;
+      this.uploader!.enqueue(segment);
+    }
+  }
+
+  private describe(segment: Segment) {
+    const durationMs = Math.round(segment.durationUs / 1000);
+    const key = segmentKey({ prefix: this.prefix, startMs: segment.wallStartMs, durationMs, session: this.session, seq: segment.seq });
+    const metadata: Record<string, string> = {
+      "duration-ms": String(durationMs),
+      codecs: segment.codecs,
+      width: String(segment.width),
+      height: String(segment.height),
+      start: new Date(segment.wallStartMs).toISOString(),
+    };
+    if (segment.discontinuity) metadata.discontinuity = "1";
+    const tags = Object.keys(this.tags).length ? this.tags : undefined;
+    return { key, options: { contentType: "video/mp2t", metadata, tags } };
+  }
+
+  /** 'error' is only emitted to listeners: an EventEmitter without one would throw, and a camera must not crash. */
+  private emitError(err: Error): void {
+    if (this.listenerCount("error") > 0) this.emit("error", err);
+  }
+}
+
+function toPack(frame: Uint8Array | FramePack, timestampUs?: number, decodeTimestampUs?: number): FramePack {
+  if (frame instanceof Uint8Array) {
+    if (timestampUs === undefined) throw new TypeError("a frame given as a Uint8Array needs a timestamp (µs)");
+    return { parts: [frame], timestampUs, decodeTimestampUs };
+  }
+  return frame;
+}
