@@ -155,8 +155,11 @@ export async function frameHashes(file: string, stream: "v:0" | "a:0" = "v:0", i
 
 /** Total decoded audio duration in seconds (sum of the decoded frames' durations, i.e. samples / rate). */
 export async function decodedAudioSeconds(file: string): Promise<number> {
-  const json = await ffprobe(["-select_streams", "a:0", "-show_entries", "frame=nb_samples,sample_rate", file]);
-  return (json.frames ?? []).reduce((sum, f) => sum + Number(f.nb_samples) / Number(f.sample_rate), 0);
+  const json = await ffprobe(["-select_streams", "a:0", "-show_entries", "frame=nb_samples:stream=sample_rate", file]);
+  const rate = Number(json.streams?.[0]?.sample_rate);
+  const samples = (json.frames ?? []).reduce((sum, f) => sum + Number(f.nb_samples), 0);
+  if (!(rate > 0)) throw new Error(`${file}: ffprobe reports no audio sample rate`);
+  return samples / rate;
 }
 
 /** Runs ffmpeg synchronously (fixture preparation in tests); throws with ffmpeg's stderr on failure. */
