@@ -14,9 +14,9 @@ import { launchChromium } from "./support/browser.js";
 import { repoRoot, tempDir } from "./support/media-tools.js";
 
 const HOUR = 3_600_000;
-// Two hours ago at a fixed minute (never across midnight); the second recording 30 min later, far enough apart
-// to be separate spans on a 24-hour timeline a thousand pixels wide.
+// Two hours ago at a fixed minute (never across midnight); the second recording starts 20 s after the first ends.
 const T = Math.floor((Date.now() - 2 * HOUR) / HOUR) * HOUR + 5 * 60_000;
+const GAP_MS = 20_000;
 const day = new Date(T).toISOString().slice(0, 10);
 
 interface ReplayState {
@@ -39,7 +39,8 @@ beforeAll(async () => {
   dir = tempDir("ipc-hls-e2e-");
   const store = new LocalStore(dir.path);
   first = await recordWithFfmpeg(store, "frontdoor", T, 12);
-  second = await recordWithFfmpeg(store, "frontdoor", T + 30 * 60_000, 8);
+  const firstEnd = first[first.length - 1].startMs + first[first.length - 1].durationMs;
+  second = await recordWithFfmpeg(store, "frontdoor", firstEnd + GAP_MS, 8);
   server = createReplayServer({ store });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -62,8 +63,11 @@ const playingWallClock = async () => Date.parse((await page.getAttribute("#clock
 /** Clicks the timeline one pixel before a span starts (a click in a gap plays from the next span). */
 async function clickTimelineBefore(startMs: number) {
   const box = (await page.locator("#timeline").boundingBox())!;
-  const dayStart = Date.parse(`${day}T00:00:00Z`);
-  const x = box.x + ((startMs - dayStart) / (24 * HOUR)) * box.width - 1;
+  const view = await page.evaluate(() => {
+    const r = (window as unknown as { replay: { viewStartMs: number; viewEndMs: number } }).replay;
+    return { start: r.viewStartMs, end: r.viewEndMs };
+  });
+  const x = box.x + ((startMs - view.start) / (view.end - view.start)) * box.width - 1;
   await page.mouse.click(x, box.y + box.height / 2);
 }
 
@@ -71,6 +75,11 @@ describe("replay page in chromium", () => {
   it("plays the recording from the timeline, seeks into a later segment, and jumps across a gap", async () => {
     await page.goto(`${base}/?camera=frontdoor&day=${day}`);
     await page.waitForFunction(() => document.querySelectorAll("#spans .span").length === 2, undefined, { timeout: 15_000 });
+    // Zoomed to 10 minutes, the 20 s gap shows as empty timeline between the two spans.
+    await page.getByRole("button", { name: "10 min" }).click();
+    const boxes = await page.locator("#spans .span").evaluateAll((els) => els.map((el) => el.getBoundingClientRect().toJSON()));
+    expect(boxes).toHaveLength(2);
+    expect(boxes[1].left - boxes[0].right).toBeGreaterThan(20);
     const { h264 } = await state();
     // Measured, not assumed: Debian's chromium may be built without proprietary codecs.
     console.log(`chromium MediaSource H.264 (avc1.42E01E) support: ${h264}`);

@@ -116,6 +116,30 @@ describe("playback over S3", () => {
       await new Promise((resolve) => server.close(resolve));
     }
   });
+
+  it("answers 502 with a JSON error, without secrets, when the store cannot be reached", async () => {
+    const errors: unknown[] = [];
+    const unreachable = new S3ListStore({
+      location: { bucket, region: m().region, endpoint: "http://127.0.0.1:1", forcePathStyle: true },
+      credentials: async () => ({ accessKeyId: "AKIDUNREACHABLE", secretAccessKey: "very-secret-key" }),
+      timeoutMs: 5000,
+    });
+    const server = createReplayServer({ store: unreachable, prefix: "site", onError: (e) => errors.push(e) });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      for (const path of ["/cameras", playlistPath]) {
+        const res = await fetch(`http://127.0.0.1:${port}${path}`);
+        expect(res.status, path).toBe(502);
+        const text = await res.text();
+        expect(JSON.parse(text).error.code).toBe("store-unavailable");
+        expect(text).not.toContain("very-secret-key");
+      }
+      expect(errors).toHaveLength(2);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
 });
 
 describe("ipc-hls playlist and ipc-hls serve", () => {

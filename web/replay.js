@@ -13,6 +13,11 @@ const state = {
   camera: "",
   dayStartMs: 0,
   dayEndMs: 0,
+  /** The part of the day the timeline shows (zoom). */
+  viewStartMs: 0,
+  viewEndMs: 0,
+  /** Wall-clock time being played, or undefined. */
+  playingMs: undefined,
   spans: [],
   hls: null,
   /** The playlist's fragments once loaded: {start (s), duration (s), programDateTime (ms)}. */
@@ -53,6 +58,9 @@ async function loadDay() {
   const [y, m, d] = dayInput.value.split("-").map(Number);
   state.dayStartMs = new Date(y, m - 1, d).getTime();
   state.dayEndMs = new Date(y, m - 1, d + 1).getTime();
+  state.viewStartMs = state.dayStartMs;
+  state.viewEndMs = state.dayEndMs;
+  setZoomButton(state.dayEndMs - state.dayStartMs);
   state.spans = [];
   drawTimeline();
   if (!state.camera) return;
@@ -73,27 +81,65 @@ async function loadDay() {
   drawTimeline();
 }
 
-const fraction = (ms) => (ms - state.dayStartMs) / (state.dayEndMs - state.dayStartMs);
+/** Where a time falls on the timeline: 0 at its left edge, 1 at its right edge. */
+const fraction = (ms) => (ms - state.viewStartMs) / (state.viewEndMs - state.viewStartMs);
+const hhmm = (ms) => new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hour12: false });
+
+/** A tick step that gives at most 12 labels for the visible length. */
+function tickStep(lengthMs) {
+  const steps = [10e3, 30e3, 60e3, 5 * 60e3, 10 * 60e3, 30 * 60e3, 3600e3, 3 * 3600e3];
+  return steps.find((step) => lengthMs / step <= 12) ?? steps[steps.length - 1];
+}
 
 function drawTimeline() {
-  const hours = [];
-  for (let h = 0; h < 24; h += 3) {
+  const length = state.viewEndMs - state.viewStartMs;
+  const step = tickStep(length);
+  const ticks = [];
+  // Ticks on round local times (the day starts at local midnight, so whole steps from it are round).
+  for (let t = state.dayStartMs + Math.ceil((state.viewStartMs - state.dayStartMs) / step) * step; t < state.viewEndMs; t += step) {
     const tick = document.createElement("span");
-    tick.style.left = `${(h / 24) * 100}%`;
-    tick.textContent = `${pad(h)}:00`;
-    hours.push(tick);
+    tick.style.left = `${fraction(t) * 100}%`;
+    tick.textContent = step < 60e3 ? timeOfDay(t) : hhmm(t);
+    ticks.push(tick);
   }
-  $("hours").replaceChildren(...hours);
+  $("hours").replaceChildren(...ticks);
+  const visible = state.spans.filter((span) => span.endMs > state.viewStartMs && span.startMs < state.viewEndMs);
   $("spans").replaceChildren(
-    ...state.spans.map((span) => {
+    ...visible.map((span) => {
       const el = document.createElement("div");
       el.className = "span";
-      el.style.left = `${Math.max(0, fraction(span.startMs)) * 100}%`;
-      el.style.width = `${(Math.min(1, fraction(span.endMs)) - Math.max(0, fraction(span.startMs))) * 100}%`;
+      const left = Math.max(0, fraction(span.startMs));
+      el.style.left = `${left * 100}%`;
+      el.style.width = `${(Math.min(1, fraction(span.endMs)) - left) * 100}%`;
       el.title = `${timeOfDay(span.startMs)} – ${timeOfDay(span.endMs)}`;
       return el;
     }),
   );
+  $("view-range").textContent = length < 86400e3 ? `${timeOfDay(state.viewStartMs)} – ${timeOfDay(state.viewEndMs)}` : "";
+  drawPlayhead();
+}
+
+function drawPlayhead() {
+  const playhead = $("playhead");
+  const at = state.playingMs === undefined ? -1 : fraction(state.playingMs);
+  playhead.hidden = !(at >= 0 && at <= 1);
+  playhead.style.left = `${at * 100}%`;
+}
+
+/** Shows `lengthMs` of the day around what is playing (or the first recording), within the day. */
+function zoom(lengthMs) {
+  const centre = state.playingMs ?? (state.spans[0] ? state.spans[0].startMs : state.dayStartMs + lengthMs / 2);
+  const start = Math.min(Math.max(state.dayStartMs, centre - lengthMs / 2), state.dayEndMs - lengthMs);
+  state.viewStartMs = Math.max(state.dayStartMs, start);
+  state.viewEndMs = Math.min(state.dayEndMs, state.viewStartMs + lengthMs);
+  setZoomButton(lengthMs);
+  drawTimeline();
+}
+
+function setZoomButton(lengthMs) {
+  for (const button of document.querySelectorAll("#zoom button")) {
+    button.setAttribute("aria-pressed", String(Number(button.dataset.span) === lengthMs));
+  }
 }
 
 /** Plays from a wall-clock time: in the span that holds it, or from the start of the next span. */
@@ -169,7 +215,8 @@ function stopPlayback() {
   if (state.hls) state.hls.destroy();
   state.hls = null;
   state.fragments = [];
-  $("playhead").hidden = true;
+  state.playingMs = undefined;
+  drawPlayhead();
   $("clock").textContent = "–";
 }
 
@@ -178,16 +225,18 @@ video.addEventListener("timeupdate", () => {
   if (wall === undefined) return;
   $("clock").textContent = new Date(wall).toLocaleString([], { hour12: false });
   $("clock").dateTime = new Date(wall).toISOString();
-  const playhead = $("playhead");
-  playhead.hidden = false;
-  playhead.style.left = `${fraction(wall) * 100}%`;
+  state.playingMs = wall;
+  drawPlayhead();
 });
 
 $("timeline").addEventListener("click", (event) => {
   const box = event.currentTarget.getBoundingClientRect();
   const at = (event.clientX - box.left) / box.width;
-  playFrom(state.dayStartMs + at * (state.dayEndMs - state.dayStartMs));
+  playFrom(state.viewStartMs + at * (state.viewEndMs - state.viewStartMs));
 });
+for (const button of document.querySelectorAll("#zoom button")) {
+  button.addEventListener("click", () => zoom(Number(button.dataset.span)));
+}
 cameraSelect.addEventListener("change", loadDay);
 dayInput.addEventListener("change", loadDay);
 

@@ -56,7 +56,8 @@ export async function startServe(argv: string[]): Promise<{ server: Server; url:
     if (where.includes("://")) throw new UsageError(`bad --store ${JSON.stringify(where)}: give a directory or s3://bucket/prefix`);
     options = { store: new LocalStore(where) };
   }
-  const server = createReplayServer({ ...options, corsOrigin: values.cors });
+  const onError = (err: unknown) => process.stderr.write(`ipc-hls serve: ${(err as Error).name}: ${(err as Error).message}\n`);
+  const server = createReplayServer({ ...options, corsOrigin: values.cors, onError });
   const host = values.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

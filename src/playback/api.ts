@@ -35,6 +35,8 @@ export interface PlaybackApiOptions {
   corsOrigin?: string;
   /** The clock (ms since the epoch): decides live vs. closed ranges and the presigning time. */
   now?: () => number;
+  /** Told about every request that failed on our side (5xx), e.g. to log it. Messages carry no secrets. */
+  onError?: (err: unknown) => void;
 }
 
 export interface ApiRequest {
@@ -165,7 +167,9 @@ export function createPlaybackApi(options: PlaybackApiOptions) {
       if (!CAMERA_RE.test(camera)) throw new ApiError(400, "bad-camera", "a camera name is 1-128 letters, digits, '.', '_', ':' or '-', starting with a letter or digit");
       return withCors(await routes[route.name](camera, req.query));
     } catch (err) {
-      return withCors(errorResponse(err));
+      const answer = errorResponse(err);
+      if (answer.status >= 500) options.onError?.(err);
+      return withCors(answer);
     }
   };
 }

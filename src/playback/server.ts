@@ -99,6 +99,7 @@ export function createReplayServer(options: ReplayServerOptions): Server {
       if (res.headersSent) return void res.destroy();
       // Undecodable percent-escapes in a path are the client's mistake.
       if (err instanceof URIError) return send(req, res, json(400, { error: { code: "bad-request", message: "bad percent-encoding in the path" } }));
+      options.onError?.(err);
       send(req, res, errorResponse(err));
     });
   });
