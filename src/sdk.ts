@@ -38,7 +38,9 @@ export interface HlsRecorderOptions {
   segmentDuration?: number;
   /** When the ring is full: "drop-oldest" (default) or "drop-new". Whole segments are dropped and reported. */
   overflowPolicy?: OverflowPolicy;
-  /** Largest access unit accepted (bytes). Default min(bufferSize / 4, 1 MiB). */
+  /** Audio will be put beside the video: every segment lists the audio track from the first one on. */
+  audio?: boolean;
+  /** Largest access unit accepted (bytes). Default: the core's (bufferSize / 8, between 64 KiB and 1 MiB). */
   maxFrameSize?: number;
   /** Static credentials, or a provider called again before they expire. Can also be set later. */
   credentials?: Credentials | CredentialProvider;
@@ -209,6 +211,7 @@ export class HlsRecorder extends EventEmitter {
       maxFrameSize: o.maxFrameSize,
       segmentDuration: o.segmentDuration,
       overflowPolicy: o.overflowPolicy ?? "drop-oldest",
+      audio: o.audio,
     });
     const core = this.core;
     this.uploader = new Uploader({
@@ -256,13 +259,15 @@ export class HlsRecorder extends EventEmitter {
     this.running().rawStart(fpsNum, fpsDen, this.clock());
   }
 
-  /** Feeds the next bytes of the raw H.264 stream (any length; access units may span calls). */
-  putRawVideo(bytes: Uint8Array): void {
+  /** Feeds the next bytes of the raw H.264 stream (any length; access units may span calls). Returns access units muxed. */
+  putRawVideo(bytes: Uint8Array): number {
     const core = this.running();
+    let units = 0;
     for (let at = 0; at < bytes.byteLength; at += RAW_CHUNK_BYTES) {
-      core.rawVideo(bytes.subarray(at, at + RAW_CHUNK_BYTES));
+      units += core.rawVideo(bytes.subarray(at, at + RAW_CHUNK_BYTES));
       this.afterCoreCall();
     }
+    return units;
   }
 
   /** The raw H.264 stream ended: its last access unit is complete. */
@@ -280,10 +285,9 @@ export class HlsRecorder extends EventEmitter {
     }
   }
 
-  /** Media time (ms) of the next raw video frame and of the next raw audio frame. */
-  rawStreamTimesMs(): { video: number; audio: number } {
-    const t = this.running().rawTimes();
-    return { video: t.video / 90, audio: t.audio / 90 };
+  /** Stream time (90 kHz ticks) of the next raw video frame and of the next raw audio frame. */
+  rawStreamTimes(): { video: number; audio: number } {
+    return this.running().rawTimes();
   }
 
   /**

@@ -33,10 +33,7 @@ function adtsFrames(data: Uint8Array): Uint8Array[] {
   return frames;
 }
 
-/**
- * Video and audio frames of a fixture pair, interleaved in decode-time order, audio first on a tie (the core
- * decides a segment's tracks when it opens it: audio arriving after the first video frame joins at the next one).
- */
+/** Video and audio frames of a fixture pair, interleaved in decode-time order (video first on a tie). */
 async function fixtureFrames(video: string, fps: number, audio?: string, sampleRate = 48_000): Promise<Frame[]> {
   const data = new Uint8Array(readFileSync(fixturePath(video)));
   const { ptsUs, dtsUs } = await rawTimestampsUs(fixturePath(video), fps);
@@ -47,7 +44,7 @@ async function fixtureFrames(video: string, fps: number, audio?: string, sampleR
       frames.push({ kind: "audio", bytes, ptsUs: t, dtsUs: t });
     });
   }
-  return frames.sort((a, b) => a.dtsUs - b.dtsUs || (a.kind === "audio" ? -1 : 1));
+  return frames.sort((a, b) => a.dtsUs - b.dtsUs || (a.kind === "video" ? -1 : 1));
 }
 
 /** A camera encoder's ring wraps: hand each frame over in two parts. */
@@ -55,7 +52,7 @@ const split = (bytes: Uint8Array) => [bytes.subarray(0, bytes.length >> 1), byte
 
 /** What a MuxerCore makes from the same frames, by segment sequence number (copies). */
 async function referenceSegments(frames: Frame[], bufferSize: number): Promise<Map<number, Buffer>> {
-  const core = await MuxerCore.create({ bufferSize });
+  const core = await MuxerCore.create({ bufferSize, audio: frames.some((f) => f.kind === "audio") });
   const out = new Map<number, Buffer>();
   const drain = () => {
     for (let s = core.takeSegment(); s; s = core.takeSegment()) {
@@ -113,7 +110,8 @@ describe("HlsRecorder → MinIO", () => {
     const frames = await fixtureFrames("video/av-1280x720-25fps.h264", 25, "audio/aac-lc-48000-mono.aac");
     const reference = await referenceSegments(frames, 4 * 1024 * 1024);
 
-    const recorder = new HlsRecorder({ bufferSize: 4 * 1024 * 1024, region: m.region, bucket, prefix: "/site-7/cam-1/", endpoint: m.endpoint, forcePathStyle: true });
+    // audio: true lists the audio track from the first segment on, although the first video frame comes first.
+    const recorder = new HlsRecorder({ bufferSize: 4 * 1024 * 1024, audio: true, region: m.region, bucket, prefix: "/site-7/cam-1/", endpoint: m.endpoint, forcePathStyle: true });
     recorder.setCredentials(m.accessKeyId, m.secretAccessKey);
     recorder.setTags({ camera: "cam-1", site: "site 7" });
     const events = record(recorder);
@@ -169,6 +167,7 @@ describe("HlsRecorder → MinIO", () => {
     proxy.setScript(() => ({ status: 503, code: "ServiceUnavailable" }));
     const recorder = new HlsRecorder({
       bufferSize: 188 * 1800, // about three segments of this clip
+      audio: true,
       region: m.region,
       bucket,
       endpoint: proxy.endpoint,

@@ -76,6 +76,7 @@ const AUTH_CODES = new Set([
   "TokenRefreshRequired",
   "InvalidAccessKeyId",
   "InvalidToken",
+  "InvalidTokenId", // MinIO's answer to an unknown session token
   "InvalidClientTokenId",
   "SignatureDoesNotMatch",
 ]);

@@ -1,0 +1,203 @@
+// `ipc-hls push`: records a raw H.264 file (and optionally ADTS AAC) into S3 through the SDK, as a camera would,
+// optionally at the camera's pace (--realtime). Exits non-zero if any segment was lost.
+import { createReadStream } from "node:fs";
+import { UsageError, parseCommandArgs, parseFrameRate, parseSeconds, type Command } from "./command.js";
+import { HlsRecorder, type RecorderStats } from "../sdk.js";
+import type { ChecksumMode } from "../s3/checksum.js";
+
+const help = `Usage: ipc-hls push <video.h264> --fps <rate> --bucket <bucket> [options]
+
+Muxes a raw H.264 (Annex B) file into HLS segments and uploads each one to S3 as it is finished, with retries,
+exactly as the SDK does on a camera. Credentials come from the environment: AWS_ACCESS_KEY_ID,
+AWS_SECRET_ACCESS_KEY and, for temporary credentials, AWS_SESSION_TOKEN.
+
+Options:
+  --fps <rate>              frame rate of the raw video: 25, 29.97 or 30000/1001 (required)
+  --bucket <name>           S3 bucket (required)
+  --audio <file.aac>        ADTS AAC audio to mux alongside
+  --prefix <prefix>         key prefix, e.g. the camera name (default: none)
+  --region <region>         AWS region (default: $AWS_REGION, else us-east-1)
+  --endpoint <url>          S3-compatible endpoint, e.g. http://127.0.0.1:9000
+  --path-style              put the bucket in the path (MinIO and most S3-compatible stores)
+  --realtime                feed frames at the camera's pace instead of as fast as possible
+  --segment-duration <s>    target segment duration in seconds (default 2)
+  --buffer-size <bytes>     ring buffer size (default 4194304)
+  --checksum <crc32|sha256> how S3 verifies each upload (default crc32)
+  --tag <key=value>         object tag, repeatable (at most 10)
+  --deadline <s>            at the end, wait at most this long for uploads (default 60)
+
+Examples:
+  AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=... ipc-hls push cam.h264 --fps 25 --bucket my-recordings --prefix cam-1 --region eu-west-1
+  ipc-hls push clip.h264 --audio clip.aac --fps 25 --bucket test --endpoint http://127.0.0.1:9000 --path-style --realtime`;
+
+// Small chunks keep the two streams close in time (the same sizes as src/mux-files.ts).
+const VIDEO_CHUNK = 4096;
+const AUDIO_CHUNK = 2048;
+const AUDIO_LEAD_TICKS = 45_000;
+
+export const command: Command = {
+  name: "push",
+  summary: "mux a raw H.264 (+AAC) file and upload the segments to S3, as a camera would",
+  help,
+  async run(argv) {
+    const { values, positionals } = parseCommandArgs(argv, {
+      fps: { type: "string" },
+      bucket: { type: "string" },
+      audio: { type: "string" },
+      prefix: { type: "string" },
+      region: { type: "string" },
+      endpoint: { type: "string" },
+      "path-style": { type: "boolean" },
+      realtime: { type: "boolean" },
+      "segment-duration": { type: "string" },
+      "buffer-size": { type: "string" },
+      checksum: { type: "string" },
+      tag: { type: "string", multiple: true },
+      deadline: { type: "string" },
+    });
+    if (positionals.length !== 1) throw new UsageError("give exactly one input file: ipc-hls push <video.h264> --fps <rate> --bucket <bucket>");
+    const [fpsNum, fpsDen] = parseFrameRate(values.fps as string | undefined);
+    const bucket = values.bucket as string | undefined;
+    if (!bucket) throw new UsageError("--bucket is required");
+    const checksum = (values.checksum as string | undefined) ?? "crc32";
+    if (checksum !== "crc32" && checksum !== "sha256") throw new UsageError(`bad --checksum ${JSON.stringify(checksum)}: crc32 or sha256`);
+    const bufferSize = values["buffer-size"] === undefined ? 4 * 1024 * 1024 : Number(values["buffer-size"]);
+    if (!Number.isInteger(bufferSize) || bufferSize <= 0) throw new UsageError(`bad --buffer-size ${JSON.stringify(values["buffer-size"])}`);
+    const tags = parseTags((values.tag as unknown as string[] | undefined) ?? []);
+    const deadlineMs = parseSeconds("--deadline", values.deadline as string | undefined, 60) * 1000;
+
+    const env = process.env;
+    if (!env.AWS_ACCESS_KEY_ID || !env.AWS_SECRET_ACCESS_KEY) {
+      throw new UsageError("set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary credentials)");
+    }
+    const recorder = new HlsRecorder({
+      bufferSize,
+      region: (values.region as string | undefined) ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1",
+      bucket,
+      prefix: (values.prefix as string | undefined) ?? "",
+      endpoint: values.endpoint as string | undefined,
+      forcePathStyle: values["path-style"] === true,
+      segmentDuration: parseSeconds("--segment-duration", values["segment-duration"] as string | undefined, 2),
+      checksum: checksum as ChecksumMode,
+      audio: values.audio !== undefined,
+      tags,
+    });
+    recorder.setCredentials(env.AWS_ACCESS_KEY_ID, env.AWS_SECRET_ACCESS_KEY, env.AWS_SESSION_TOKEN || undefined);
+
+    const progress = new Progress(recorder, process.stderr.isTTY === true);
+    await recorder.start();
+    const started = performance.now();
+    recorder.startRawStreams(fpsNum, fpsDen);
+    const video = chunks(positionals[0]!, VIDEO_CHUNK);
+    const audio = values.audio ? chunks(values.audio as string, AUDIO_CHUNK) : undefined;
+    let videoDone = false;
+    let audioDone = audio === undefined;
+    let videoStarted = false;
+    // The same interleaving as `ipc-hls mux` (src/mux-files.ts), so both make the same bytes: audio goes in once
+    // the first picture set the timing, and at most half a second ahead of the video.
+    for (;;) {
+      const times = recorder.rawStreamTimes();
+      if (!audioDone && (videoDone || (videoStarted && times.audio <= times.video + AUDIO_LEAD_TICKS))) {
+        const next = await audio!.next();
+        if (next.done) audioDone = true;
+        else recorder.putRawAudio(next.value);
+        continue;
+      }
+      if (videoDone) break;
+      const next = await video.next();
+      if (next.done) {
+        recorder.endRawVideo();
+        videoDone = videoStarted = true;
+      } else if (recorder.putRawVideo(next.value) > 0) {
+        videoStarted = true;
+      }
+      if (values.realtime) {
+        // Camera pace: never ahead of the wall clock.
+        const aheadMs = recorder.rawStreamTimes().video / 90 - (performance.now() - started);
+        if (aheadMs > 0) await new Promise((r) => setTimeout(r, aheadMs));
+      } else {
+        // Let the uploads run between chunks, as they would between a camera's frames.
+        await new Promise((r) => setImmediate(r));
+      }
+    }
+
+    progress.closing();
+    const stats = await recorder.close({ deadlineMs });
+    progress.stop();
+    process.stdout.write(summary(stats, recorder.destination, performance.now() - started) + "\n");
+    return stats.segmentsDropped > 0 || stats.segmentsMade === 0 ? 1 : 0;
+  },
+};
+
+/** --tag k=v, repeatable. */
+function parseTags(list: string[]): Record<string, string> {
+  const tags: Record<string, string> = {};
+  for (const item of list) {
+    const eq = item.indexOf("=");
+    if (eq <= 0) throw new UsageError(`bad --tag ${JSON.stringify(item)}: use key=value`);
+    tags[item.slice(0, eq)] = item.slice(eq + 1);
+  }
+  return tags;
+}
+
+/** The file's bytes in chunks of at most `size`. */
+async function* chunks(path: string, size: number): AsyncGenerator<Uint8Array> {
+  for await (const chunk of createReadStream(path, { highWaterMark: size })) yield chunk as Uint8Array;
+}
+
+const mb = (bytes: number) => (bytes / 1e6).toFixed(2);
+
+function summary(s: RecorderStats, destination: string, elapsedMs: number): string {
+  return [
+    `pushed to ${destination} in ${(elapsedMs / 1000).toFixed(1)} s`,
+    `  frames in:  ${s.videoFramesIn} video, ${s.audioFramesIn} audio (${s.videoFramesDropped + s.audioFramesDropped} dropped)`,
+    `  segments:   ${s.segmentsMade} made, ${s.segmentsUploaded} uploaded, ${s.segmentsDropped} lost` +
+      (s.segmentsDropped ? ` (${s.segmentsDroppedOverflow} buffer overflow, ${s.segmentsFailed} upload failures)` : ""),
+    `  bytes:      ${mb(s.bytesUploaded)} MB uploaded, ${s.retries} retries`,
+    `  latency:    p50 ${s.uploadLatencyMs.p50.toFixed(0)} ms, max ${s.uploadLatencyMs.max.toFixed(0)} ms`,
+    `  buffer:     high-water ${mb(s.bufferHighWater)} of ${mb(s.bufferCapacity)} MB`,
+  ].join("\n");
+}
+
+/** A status line redrawn on a terminal; one line per event otherwise (logs, CI). Errors carry no secrets. */
+class Progress {
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly recorder: HlsRecorder,
+    private readonly tty: boolean,
+  ) {
+    recorder.on("error", (err) => this.line(`error: ${err.message}`));
+    recorder.on("segment-dropped", (d) => this.line(`segment ${d.seq} lost (${d.reason})${d.error ? `: ${d.error.message}` : ""}`));
+    if (tty) {
+      this.timer = setInterval(() => this.draw(), 250);
+    } else {
+      recorder.on("segment-uploaded", (u) => this.line(`uploaded ${u.key} (${u.bytes} B, ${u.latencyMs.toFixed(0)} ms, ${u.attempts} attempt${u.attempts > 1 ? "s" : ""})`));
+      recorder.on("retry", (r) => this.line(`retry ${r.key} after attempt ${r.attempt}: ${r.error.message}`));
+    }
+  }
+
+  closing(): void {
+    if (!this.tty) this.line("input done; waiting for uploads");
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    if (this.tty) {
+      this.draw();
+      process.stderr.write("\n");
+    }
+  }
+
+  private draw(): void {
+    const s = this.recorder.stats();
+    process.stderr.write(
+      `\r\x1b[K segments ${s.segmentsUploaded}/${s.segmentsMade} uploaded, ${s.segmentsPending} pending, ${s.segmentsDropped} lost | ` +
+        `${mb(s.bytesUploaded)} MB | lag ${(this.recorder.uploadLagMs / 1000).toFixed(1)} s | retries ${s.retries}`,
+    );
+  }
+
+  private line(text: string): void {
+    process.stderr.write(this.tty ? `\r\x1b[K${text}\n` : `${text}\n`);
+  }
+}

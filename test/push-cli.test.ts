@@ -1,0 +1,97 @@
+// `ipc-hls push` against MinIO: the objects it uploads are byte-identical to the segments `ipc-hls mux` writes
+// for the same input, the summary is printed, secrets never appear in the output, and lost segments (here:
+// refused credentials until the deadline) give a non-zero exit.
+import { describe, it, expect, afterAll } from "vitest";
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { readFileSync } from "node:fs";
+import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { freshBucket, minio, referenceClient } from "./support/minio.js";
+import { fixturePath, repoRoot, tempDir } from "./support/media-tools.js";
+import { ipcHlsMux } from "./support/mux-run.js";
+import { parseSegmentKey } from "../src/keys.js";
+
+const run = promisify(execFile);
+const tmp = tempDir("push-cli-");
+afterAll(() => tmp.cleanup());
+
+/**
+ * Runs the push command (dist/cli/push.js, built from src/cli/push.ts) with the given environment, turning errors
+ * into exit codes as src/cli/main.ts does (UsageError → 2).
+ */
+async function push(args: string[], env: Record<string, string | undefined>) {
+  const script = `import { command } from ${JSON.stringify(join(repoRoot, "dist/cli/push.js"))};
+    try { process.exitCode = await command.run(process.argv.slice(1)); }
+    catch (e) { process.stderr.write("ipc-hls push: " + e.message + "\\n"); process.exitCode = e.name === "UsageError" ? 2 : 1; }`;
+  const childEnv: Record<string, string | undefined> = { ...process.env, AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_SESSION_TOKEN: undefined, ...env };
+  try {
+    const { stdout, stderr } = await run(process.execPath, ["--input-type=module", "-e", script, ...args], { env: childEnv as NodeJS.ProcessEnv });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === "number" ? e.code : -1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
+  }
+}
+
+async function objects(bucket: string) {
+  const s3 = referenceClient();
+  const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+  const out: { key: string; bytes: Buffer }[] = [];
+  for (const o of listed.Contents ?? []) {
+    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: o.Key! }));
+    out.push({ key: o.Key!, bytes: Buffer.from(await got.Body!.transformToByteArray()) });
+  }
+  return out;
+}
+
+describe("ipc-hls push", () => {
+  it("uploads the same bytes `ipc-hls mux` writes, under the documented keys, and prints a summary", async () => {
+    const m = minio();
+    const bucket = await freshBucket("push");
+    const video = fixturePath("sample/sample-640x360-25fps.h264");
+    const audio = fixturePath("sample/sample-48000-mono.aac");
+    const res = await push([video, "--audio", audio, "--fps", "25", "--bucket", bucket, "--prefix", "cam-9", "--endpoint", m.endpoint, "--path-style", "--tag", "camera=cam-9"], {
+      AWS_ACCESS_KEY_ID: m.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: m.secretAccessKey,
+    });
+    expect(res.stderr).not.toContain(m.secretAccessKey);
+    expect(res.stdout).not.toContain(m.secretAccessKey);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/5 made, 5 uploaded, 0 lost/);
+    expect(res.stdout).toMatch(/250 video, 470 audio/);
+
+    const muxed = await ipcHlsMux(video, "25", join(tmp.path, "mux"), ["--audio", audio]);
+    expect(muxed.exitCode).toBe(0);
+    const stored = (await objects(bucket)).sort((a, b) => parseSegmentKey(a.key)!.seq - parseSegmentKey(b.key)!.seq);
+    expect(stored.map((o) => parseSegmentKey(o.key)!.seq)).toEqual([0, 1, 2, 3, 4]);
+    expect(stored).toHaveLength(muxed.tsFiles.length);
+    stored.forEach((object, i) => {
+      expect(object.key.startsWith("cam-9/")).toBe(true);
+      expect(object.bytes.equals(readFileSync(join(muxed.outDir, muxed.tsFiles[i]!)))).toBe(true);
+    });
+  });
+
+  it("with a wrong secret: auth errors without the secret, segments lost at the deadline, exit code 1", async () => {
+    const m = minio();
+    const bucket = await freshBucket("push");
+    const wrong = "not-the-secret-7c1d9a44e0";
+    const res = await push(
+      [fixturePath("video/baseline-320x240-25fps.h264"), "--fps", "25", "--bucket", bucket, "--endpoint", m.endpoint, "--path-style", "--deadline", "1"],
+      { AWS_ACCESS_KEY_ID: m.accessKeyId, AWS_SECRET_ACCESS_KEY: wrong, AWS_SESSION_TOKEN: "token-that-must-not-leak" },
+    );
+    expect(res.code).toBe(1);
+    const output = res.stdout + res.stderr;
+    expect(output).toMatch(/SignatureDoesNotMatch|InvalidAccessKeyId|InvalidToken/);
+    expect(output).toMatch(/lost \(close-deadline\)/);
+    expect(output).not.toContain(wrong);
+    expect(output).not.toContain("token-that-must-not-leak");
+    expect(await objects(bucket)).toEqual([]);
+  });
+
+  it("without credentials in the environment: a usage error, exit code 2", async () => {
+    const res = await push([fixturePath("video/baseline-320x240-25fps.h264"), "--fps", "25", "--bucket", "b-x"], {});
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/AWS_ACCESS_KEY_ID/);
+  });
+});
