@@ -172,3 +172,28 @@ describe("a gap in the input (frames dropped until the next IDR)", () => {
   });
 });
 
+describe("a stream that starts mid-GOP (a camera joined between keyframes)", () => {
+  test("frames before the first IDR are refused and leave no trace in the first segment", async () => {
+    const aus = accessUnits(new Uint8Array(readFileSync(fixturePath("video/baseline-320x240-25fps.h264"))));
+    const frameUs = 40_000;
+    const core = await MuxerCore.create({ bufferSize: 2 * 1024 * 1024, segmentDuration: 1 });
+    const segments: Taken[] = [];
+    const reasons: (string | undefined)[] = [];
+    for (let i = 20; i < aus.length; i++) {
+      reasons.push(core.putVideo([aus[i]!], i * frameUs, i * frameUs));
+      drain(core, segments);
+    }
+    core.flush();
+    drain(core, segments);
+    expect(reasons.slice(0, 5)).toEqual(Array(5).fill("waiting-for-keyframe"));
+    expect(reasons.slice(5).every((r) => r === undefined)).toBe(true);
+    expect(segments.map((s) => s.meta.videoFrames)).toEqual([25, 25]);
+    expect(segments[0]!.meta.startPtsUs).toBe(25 * frameUs);
+    for (const [i, r] of checkSegments(segments.map((s) => s.bytes)).entries()) {
+      expect.soft(r.violations, `segment ${i}`).toEqual([]);
+      // Nothing before the first frame's PES but PAT and PMT.
+      expect.soft(r.videoPes[0]!.packetIndex, `segment ${i}: packets before the first video PES`).toBe(2);
+    }
+  });
+});
+
