@@ -2,6 +2,7 @@
 // reset connections, stalls, a rewritten Date header, a corrupted request body. Requests it passes through
 // reach MinIO unchanged (the Host header too, so MinIO still verifies the SDK's signatures).
 import http from "node:http";
+import https from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 
 export type Fault =
@@ -44,14 +45,19 @@ export function sequence(faults: Fault[]): (n: number) => Fault {
   return (n) => faults[n] ?? "pass";
 }
 
-export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
+/** Serve HTTPS with this key and certificate (PEM) instead of plain HTTP; MinIO behind stays plain. */
+export interface FaultProxyOptions {
+  tls?: { key: string; cert: string };
+}
+
+export async function startFaultProxy(upstream: string, options: FaultProxyOptions = {}): Promise<FaultProxy> {
   const target = new URL(upstream);
   const log: ProxiedRequest[] = [];
   const sockets = new Set<Socket>();
   let script: (n: number, req: http.IncomingMessage) => Fault = () => "pass";
   let count = 0;
 
-  const server = http.createServer((req, res) => {
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const n = count++;
     const fault = script(n, req);
     const entry: ProxiedRequest = { n, method: req.method ?? "", path: req.url ?? "", fault };
@@ -107,8 +113,9 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       }
     });
     req.on("end", () => upstreamReq.end());
-  });
-  server.on("connection", (s) => {
+  };
+  const server = options.tls ? https.createServer(options.tls, handler) : http.createServer(handler);
+  server.on(options.tls ? "secureConnection" : "connection", (s: Socket) => {
     sockets.add(s);
     s.on("close", () => sockets.delete(s));
   });
@@ -116,7 +123,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as AddressInfo).port;
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: `${options.tls ? "https" : "http"}://127.0.0.1:${port}`,
     log,
     setScript(s) {
       script = s;

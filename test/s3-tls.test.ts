@@ -1,0 +1,80 @@
+// TLS is always verified: an endpoint with a certificate from an unknown CA, or for another host name, is refused
+// with a typed, non-retryable error; giving the CA (`ca`) makes it work. The HTTPS endpoint is the fault proxy in
+// TLS mode in front of MinIO, with a CA and certificates made by openssl for this test.
+import { describe, it, expect, beforeAll, afterAll } from "vitest";
+import { execFileSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { S3Connection } from "../src/s3/request.js";
+import { putObject } from "../src/s3/put-object.js";
+import { S3TlsError } from "../src/s3/errors.js";
+import { freshBucket, minio, referenceClient } from "./support/minio.js";
+import { startFaultProxy, type FaultProxy } from "./support/fault-proxy.js";
+import { tempDir } from "./support/media-tools.js";
+
+const tmp = tempDir("s3-tls-");
+let ca = "";
+let good: FaultProxy; // certificate for 127.0.0.1, signed by the test CA
+let wrongName: FaultProxy; // certificate for another name, signed by the same CA
+
+function openssl(args: string[]) {
+  execFileSync("openssl", args, { cwd: tmp.path, stdio: "ignore" });
+}
+
+/** A server key and certificate for `san`, signed by the test CA. */
+function serverCert(name: string, san: string): { key: string; cert: string } {
+  openssl(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", `${name}.key`, "-subj", `/CN=${name}`, "-out", `${name}.csr`]);
+  writeFileSync(join(tmp.path, `${name}.ext`), `subjectAltName=${san}\n`);
+  openssl(["x509", "-req", "-in", `${name}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2", "-extfile", `${name}.ext`, "-out", `${name}.crt`]);
+  return { key: readFileSync(join(tmp.path, `${name}.key`), "utf8"), cert: readFileSync(join(tmp.path, `${name}.crt`), "utf8") };
+}
+
+beforeAll(async () => {
+  openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-subj", "/CN=ipc-hls test CA", "-days", "2", "-out", "ca.crt"]);
+  ca = readFileSync(join(tmp.path, "ca.crt"), "utf8");
+  good = await startFaultProxy(minio().endpoint, { tls: serverCert("loopback", "IP:127.0.0.1") });
+  wrongName = await startFaultProxy(minio().endpoint, { tls: serverCert("elsewhere", "DNS:s3.example.invalid") });
+});
+afterAll(async () => {
+  await good?.close();
+  await wrongName?.close();
+  tmp.cleanup();
+});
+
+function connect(endpoint: string, bucket: string, extraCa?: string) {
+  const m = minio();
+  return new S3Connection({
+    location: { region: m.region, bucket, endpoint, forcePathStyle: true },
+    credentials: async () => ({ accessKeyId: m.accessKeyId, secretAccessKey: m.secretAccessKey }),
+    ca: extraCa,
+  });
+}
+
+describe("TLS", () => {
+  it("refuses a certificate from an unknown CA with a non-retryable S3TlsError", async () => {
+    const conn = connect(good.endpoint, await freshBucket("tls"));
+    const err = await putObject(conn, "a.ts", [new Uint8Array(188)]).catch((e) => e);
+    expect(err).toBeInstanceOf(S3TlsError);
+    expect(err.kind).toBe("fatal");
+    conn.close();
+  });
+
+  it("trusts the endpoint once its CA is given, and the object arrives", async () => {
+    const bucket = await freshBucket("tls");
+    const conn = connect(good.endpoint, bucket, ca);
+    const body = new Uint8Array(188 * 10).fill(0x47);
+    await putObject(conn, "b.ts", [body.subarray(0, 500), body.subarray(500)]);
+    const got = await referenceClient().send(new GetObjectCommand({ Bucket: bucket, Key: "b.ts" }));
+    expect(Buffer.from(await got.Body!.transformToByteArray()).equals(Buffer.from(body))).toBe(true);
+    conn.close();
+  });
+
+  it("refuses a certificate for another host name even from the trusted CA", async () => {
+    const conn = connect(wrongName.endpoint, await freshBucket("tls"), ca);
+    const err = await putObject(conn, "c.ts", [new Uint8Array(188)]).catch((e) => e);
+    expect(err).toBeInstanceOf(S3TlsError);
+    expect(err.code).toBe("ERR_TLS_CERT_ALTNAME_INVALID");
+    conn.close();
+  });
+});
