@@ -1,5 +1,5 @@
 // End to end in a real browser: Debian's chromium (headless, playwright-core) opens the replay page against a
-// server holding two recordings (H.264 + AAC) with a gap between them, plays from the timeline, seeks into a later
+// server holding two recordings made by our SDK (H.264 + AAC) with a gap between them, plays from the timeline, seeks into a later
 // segment, jumps across the gap, and saves a screenshot under test-artifacts/.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { mkdirSync } from "node:fs";
@@ -9,7 +9,7 @@ import type { Server } from "node:http";
 import type { Browser, Page } from "playwright-core";
 import { LocalStore } from "../src/store/local-store.js";
 import { createReplayServer } from "../src/playback/server.js";
-import { recordWithFfmpeg, type StoredSegment } from "./support/recordings.js";
+import { recordWithSdk, type RecordedKey } from "./support/recordings.js";
 import { launchChromium } from "./support/browser.js";
 import { repoRoot, tempDir } from "./support/media-tools.js";
 
@@ -32,15 +32,16 @@ let server: Server;
 let browser: Browser;
 let page: Page;
 let base: string;
-let first: StoredSegment[];
-let second: StoredSegment[];
+let first: RecordedKey[];
+let second: RecordedKey[];
 
 beforeAll(async () => {
   dir = tempDir("ipc-hls-e2e-");
   const store = new LocalStore(dir.path);
-  first = await recordWithFfmpeg(store, "frontdoor", T, 12);
+  // Our own SDK records the 10 s demo clip (H.264 + AAC) twice, 20 s apart, as two sessions (a camera reboot).
+  first = await recordWithSdk(store, "frontdoor", T, "0000000a");
   const firstEnd = first[first.length - 1].startMs + first[first.length - 1].durationMs;
-  second = await recordWithFfmpeg(store, "frontdoor", firstEnd + GAP_MS, 8);
+  second = await recordWithSdk(store, "frontdoor", firstEnd + GAP_MS, "0000000b");
   server = createReplayServer({ store });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -96,13 +97,14 @@ describe("replay page in chromium", () => {
     await page.waitForFunction(() => document.querySelector("video")!.currentTime > 3, undefined, { timeout: 30_000 });
     expect(await currentTime()).toBeGreaterThan(3);
 
-    // 2. A seek into a later segment (the 5th, 8.5 s in) plays on from there.
-    const seekWall = first[0].startMs + 8500;
+    // 2. A seek into a later segment (6.5 s in: the 4th of 2 s segments) plays on from there.
+    expect(first.length).toBeGreaterThanOrEqual(4);
+    const seekWall = first[0].startMs + 6500;
     await page.evaluate((ms) => (window as unknown as { replay: { playFrom(ms: number): void } }).replay.playFrom(ms), seekWall);
-    await page.waitForFunction(() => document.querySelector("video")!.currentTime > 9.5, undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => document.querySelector("video")!.currentTime > 7.5, undefined, { timeout: 30_000 });
     const wallAfterSeek = await playingWallClock();
     expect(wallAfterSeek).toBeGreaterThan(seekWall);
-    expect(wallAfterSeek).toBeLessThan(first[0].startMs + 12_500);
+    expect(wallAfterSeek).toBeLessThan(first[0].startMs + 10_500);
 
     // 3. A click on the second span (after the gap, a new timeline) plays that recording.
     await clickTimelineBefore(second[0].startMs);
@@ -113,9 +115,18 @@ describe("replay page in chromium", () => {
     );
     const wallInSecond = await playingWallClock();
     expect(wallInSecond).toBeGreaterThan(second[0].startMs + 1500);
-    expect(wallInSecond).toBeLessThan(second[0].startMs + 8500);
+    expect(wallInSecond).toBeLessThan(second[0].startMs + 10_500);
+
+    // Both tracks of the SDK's segments were decoded (Chromium's own counters).
+    const decoded = await page.evaluate(() => {
+      const v = document.querySelector("video") as HTMLVideoElement & { webkitAudioDecodedByteCount?: number; webkitVideoDecodedByteCount?: number };
+      return { audio: v.webkitAudioDecodedByteCount ?? -1, video: v.webkitVideoDecodedByteCount ?? -1 };
+    });
+    expect(decoded.video).toBeGreaterThan(0);
+    expect(decoded.audio).toBeGreaterThan(0);
 
     const final = await state();
+    if (final.errors.length) console.log("hls.js non-fatal errors:", JSON.stringify(final.errors));
     expect(final.fatalErrors).toEqual([]);
     mkdirSync(join(repoRoot, "test-artifacts"), { recursive: true });
     await page.screenshot({ path: join(repoRoot, "test-artifacts", "replay-page.png") });

@@ -161,7 +161,7 @@ function startPlayback(wallMs) {
   const hls = new Hls({ autoStartLoad: false });
   state.hls = hls;
   hls.on(Hls.Events.ERROR, (_event, data) => {
-    const entry = { type: data.type, details: data.details, fatal: data.fatal };
+    const entry = { type: data.type, details: data.details, fatal: data.fatal, reason: data.reason || (data.error && data.error.message) };
     state.errors.push(entry);
     if (data.fatal) {
       state.fatalErrors.push(entry);

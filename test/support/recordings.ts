@@ -1,19 +1,24 @@
-// Recordings for the playback tests, made by Debian's ffmpeg (H.264 + AAC in MPEG-TS, 2 s segments cut at
-// keyframes) and stored under keys of our layout (src/keys.ts), as if a camera had recorded them.
+// Recordings for the playback tests: made by our own SDK from the bundled demo clip, or by Debian's ffmpeg
+// (H.264 + AAC in MPEG-TS, 2 s segments cut at keyframes) stored under keys of our layout (src/keys.ts).
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { segmentKey, newSessionId } from "../../src/keys.js";
+import { segmentKey, newSessionId, parseSegmentKey } from "../../src/keys.js";
 import type { ObjectStore } from "../../src/store/types.js";
-import { tempDir } from "./media-tools.js";
+import { HlsRecorder } from "../../src/sdk.js";
+import { accessUnits } from "./annexb.js";
+import { fixturePath, rawTimestampsUs, tempDir } from "./media-tools.js";
 
 const run = promisify(execFile);
 
-export interface StoredSegment {
+export interface RecordedKey {
   key: string;
   startMs: number;
   durationMs: number;
+}
+
+export interface StoredSegment extends RecordedKey {
   bytes: Uint8Array;
 }
 
@@ -53,4 +58,48 @@ export async function recordWithFfmpeg(
   } finally {
     dir.cleanup();
   }
+}
+
+/** ADTS frames of an AAC file: each header holds its frame length in 13 bits. */
+function adtsFrames(data: Uint8Array): Uint8Array[] {
+  const frames: Uint8Array[] = [];
+  for (let at = 0; at + 7 <= data.length; ) {
+    const length = ((data[at + 3]! & 0x03) << 11) | (data[at + 4]! << 3) | (data[at + 5]! >> 5);
+    if (length < 7) break;
+    frames.push(data.subarray(at, at + length));
+    at += length;
+  }
+  return frames;
+}
+
+/**
+ * Records the bundled 10 s demo clip (640x360 H.264 with B-frames + 48 kHz AAC) with our own SDK (HlsRecorder →
+ * WASM core → store) into `store` under `prefix`, as if the camera's clock read `startMs` at the first frame.
+ */
+export async function recordWithSdk(store: ObjectStore, prefix: string, startMs: number, session = newSessionId()): Promise<RecordedKey[]> {
+  const video = fixturePath("sample/sample-640x360-25fps.h264");
+  const { ptsUs, dtsUs } = await rawTimestampsUs(video, 25);
+  const frames = [
+    ...accessUnits(new Uint8Array(await readFile(video))).map((bytes, i) => ({ video: true, bytes, ptsUs: ptsUs[i]!, dtsUs: dtsUs[i]! })),
+    ...adtsFrames(new Uint8Array(await readFile(fixturePath("sample/sample-48000-mono.aac")))).map((bytes, i) => {
+      const t = Math.round((i * 1024 * 1e6) / 48_000);
+      return { video: false, bytes, ptsUs: t, dtsUs: t };
+    }),
+  ].sort((a, b) => a.dtsUs - b.dtsUs || (a.video ? 1 : -1));
+  const recorder = new HlsRecorder({ bufferSize: 4 * 1024 * 1024, store, prefix, session, now: () => startMs });
+  const uploaded: string[] = [];
+  recorder.on("segment-uploaded", (info) => uploaded.push(info.key));
+  await recorder.start();
+  for (const f of frames) {
+    const dropped = f.video ? recorder.putVideoFrame({ parts: [f.bytes], timestampUs: f.ptsUs, decodeTimestampUs: f.dtsUs }) : recorder.putAudioFrame(f.bytes, f.ptsUs);
+    if (dropped) throw new Error(`the recorder dropped a ${f.video ? "video" : "audio"} frame: ${dropped}`);
+  }
+  const stats = await recorder.close({ deadlineMs: 30_000 });
+  if (stats.segmentsDropped > 0 || uploaded.length !== stats.segmentsMade) throw new Error(`recording lost segments: ${JSON.stringify(stats)}`);
+  const segments: RecordedKey[] = [];
+  for (const object of await store.list(prefix.replace(/\/?$/, "/"))) {
+    const fields = parseSegmentKey(object.key);
+    if (fields?.session === session) segments.push({ key: object.key, startMs: fields.startMs, durationMs: fields.durationMs });
+  }
+  return segments.sort((a, b) => a.startMs - b.startMs);
 }
