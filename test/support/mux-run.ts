@@ -1,12 +1,9 @@
 // Runs `./bin/ipc-hls mux` on a fixture and collects what it wrote: the playlist and its segments in playlist order.
-import { execFile } from "node:child_process";
-import { readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { createReadStream, existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { Parser } from "m3u8-parser";
 import { repoRoot } from "./media-tools.js";
-
-const run = promisify(execFile);
 
 export interface MuxResult {
   outDir: string;
@@ -37,20 +34,28 @@ export function parsePlaylist(text: string): ParsedPlaylist {
   return parser.manifest as unknown as ParsedPlaylist;
 }
 
-/** ipc-hls mux <input> --fps <fps> --out <outDir> [extra...]; never throws on a non-zero exit (the test checks). */
-export async function ipcHlsMux(input: string, fps: string, outDir: string, extra: string[] = []): Promise<MuxResult> {
-  let exitCode = 0;
-  let stderr = "";
-  try {
-    ({ stderr } = await run(process.execPath, [join(repoRoot, "bin/ipc-hls"), "mux", input, "--fps", fps, "--out", outDir, ...extra], {
-      maxBuffer: 64 * 1024 * 1024,
-    }));
-  } catch (err) {
-    const e = err as { code?: number; stderr?: string };
-    exitCode = typeof e.code === "number" ? e.code : 1;
-    stderr = e.stderr ?? String(err);
-  }
+/**
+ * ipc-hls mux <input> --fps <fps> --out <outDir> [extra...]; never throws on a non-zero exit (the test checks).
+ * With stdinFrom, the input argument should be "-" and that file is piped to the command's standard input.
+ */
+export async function ipcHlsMux(input: string, fps: string, outDir: string, extra: string[] = [], stdinFrom?: string): Promise<MuxResult> {
+  const { exitCode, stderr } = await runCli(["mux", input, "--fps", fps, "--out", outDir, ...extra], stdinFrom);
   return collectOutput(outDir, exitCode, stderr);
+}
+
+/** Runs ./bin/ipc-hls with arguments; resolves with the exit code and both outputs. */
+export function runCli(args: string[], stdinFrom?: string): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(repoRoot, "bin/ipc-hls"), ...args], { stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ exitCode: code ?? 1, stdout, stderr }));
+    if (stdinFrom) createReadStream(stdinFrom).pipe(child.stdin);
+    else child.stdin.end();
+  });
 }
 
 /** Reads the playlist and segments a mux run left in outDir. */
@@ -66,7 +71,7 @@ export function collectOutput(outDir: string, exitCode = 0, stderr = ""): MuxRes
     const path = join(outDir, s.uri);
     return { uri: s.uri, path, bytes: new Uint8Array(readFileSync(path)), extinf: s.duration };
   });
-  const tsFiles = readdirSync(outDir).filter((f) => f.endsWith(".ts")).sort();
+  const tsFiles = !existsSync(outDir) ? [] : readdirSync(outDir).filter((f) => f.endsWith(".ts")).sort();
   const concatenatedPath = join(outDir, "..", `${outDir.split("/").pop()}-all.ts`);
   const all = new Uint8Array(segments.reduce((n, s) => n + s.bytes.length, 0));
   segments.reduce((at, s) => (all.set(s.bytes, at), at + s.bytes.length), 0);
