@@ -8,7 +8,7 @@
 // - PAT/PMT repeat at most 100 ms apart, PCRs at most 40 ms apart (PCR-only packets fill longer gaps).
 // - When the ring is full the host's policy decides what is dropped, always whole: see ensureRoom.
 import { inputPtr, inputCapacity, ringCapacity, audioQueueData, audioQueueTable, AUDIO_QUEUE_BYTES, AUDIO_QUEUE_FRAMES, AUDIO_TABLE_ENTRY } from "./layout";
-import { scanAccessUnit, AU_OK, AU_PARAMS_ONLY, auIsIdr, auHasSps, auHasPps, auCopyFrom } from "./access-unit";
+import { scanAccessUnit, AU_OK, AU_PARAMS_ONLY, auIsIdr, auHasSps, auHasPps, auCopyFrom, auSliceRefIdc } from "./access-unit";
 import { spsStore, spsLength, ppsStore, ppsLength } from "./h264";
 import { parseAdtsHeader, adtsObjectType, adtsSampleRate, adtsChannels, adtsFrameLength, adtsSamples } from "./adts";
 import {
@@ -68,7 +68,8 @@ export function resetDroppedCount(): void {
 let started: bool = false; // a timestamp origin has been chosen
 let originUs: f64 = 0; // input µs that maps to tick 0
 let videoStarted: bool = false;
-let lastDts: i64 = 0;
+let lastDts: i64 = 0; // the last frame's DTS, muxed or not (for the order check)
+let lastWrittenDts: i64 = 0; // the last muxed frame's DTS
 let lastPts: i64 = 0;
 let frameInterval: i64 = 3600;
 let waitingForIdr: bool = true;
@@ -169,7 +170,7 @@ function ensureRoom(bytes: u32, newSegment: bool): bool {
 /** Throws away the open segment (its frames are lost) and waits for the next IDR. */
 function abandonOpenSegment(): void {
   let e = openEntry();
-  store<i64>(e + E_DURATION, lastDts + frameInterval - segStartDts);
+  store<i64>(e + E_DURATION, lastWrittenDts + frameInterval - segStartDts);
   // Count it as a dropped segment the host hears about, with what it would have covered.
   recordDroppedSegment(headSeq - 1);
   videoFramesDropped += <f64>load<u32>(e + E_VIDEO_FRAMES);
@@ -192,6 +193,7 @@ function startSegment(idrPts: i64, dts: i64, wallMs: f64): void {
   pendingDiscontinuity = false;
   openSegment(ticksToUs(idrPts), wallAt(idrPts), flags);
   segStartDts = dts;
+  lastPcr = dts;
   // Audio from before the segment's first picture is not played: drop it (counted).
   dropAudioEndingBy(idrPts);
   writePsi(withAudio);
@@ -205,14 +207,36 @@ function finishSegment(endDts: i64): void {
 
 // ---- Video ----
 
+/**
+ * A video frame is lost (refused, or no room): a segment cannot go on past a missing picture, so the open one
+ * ends at the last whole frame and the next segment starts at an IDR, marked as following a gap.
+ * Non-reference pictures are the exception: nothing depends on them.
+ */
+function loseVideoFrame(dts: i64, referenced: bool): void {
+  videoFramesDropped++;
+  if (dts > lastDts) lastDts = dts;
+  if (!referenced) return;
+  waitingForIdr = true;
+  if (segmentIsOpen) closeAtLastFrame();
+}
+
+function closeAtLastFrame(): void {
+  let end = lastWrittenDts + frameInterval;
+  flushAudioBefore(end, false);
+  finishSegment(end);
+  pendingDiscontinuity = true;
+}
+
 /** Muxes the access unit in the input area. Timestamps are 90 kHz ticks from the origin. */
 export function muxVideo(len: u32, pts: i64, dts: i64, wallMs: f64, scan: i32): i32 {
   videoFramesIn++;
   bytesIn += <f64>len;
   if (scan != AU_OK) {
-    if (scan == AU_PARAMS_ONLY) return OK;
-    videoFramesDropped++;
-    waitingForIdr = true;
+    if (scan == AU_PARAMS_ONLY) {
+      videoFramesIn--; // parameter sets alone are not a frame
+      return OK;
+    }
+    loseVideoFrame(dts, true);
     return DROP_MALFORMED;
   }
   if (pts < dts) pts = dts;
@@ -221,16 +245,13 @@ export function muxVideo(len: u32, pts: i64, dts: i64, wallMs: f64, scan: i32): 
   let gap = false;
   if (videoStarted) {
     if (dts <= lastDts) {
-      videoFramesDropped++;
-      waitingForIdr = true;
+      loseVideoFrame(lastDts, auSliceRefIdc != 0);
       return DROP_TIMESTAMP_BACKWARDS;
     }
     gap = dts - lastDts > TIMELINE_GAP;
-    if (gap && !isIdr) waitingForIdr = true;
   }
-  if (spsLength == 0 || ppsLength == 0 || (waitingForIdr && !isIdr)) {
-    videoFramesDropped++;
-    if (videoStarted) lastDts = dts;
+  if (spsLength == 0 || ppsLength == 0 || ((waitingForIdr || gap) && !isIdr)) {
+    loseVideoFrame(dts, true);
     return DROP_WAITING_FOR_KEYFRAME;
   }
 
@@ -245,54 +266,44 @@ export function muxVideo(len: u32, pts: i64, dts: i64, wallMs: f64, scan: i32): 
   let pesLength = pesHeader + prefix + body;
 
   // Room: the PES, PAT/PMT, PCR fill-ins and the audio that goes before this frame.
-  let need = (pesPacketBound(pesLength) + 2 + <u32>MAX_PCR_FILL) * 188 + audioBytesUpTo(dts, true);
+  let need = (pesPacketBound(pesLength) + 2 + 3 * <u32>MAX_PCR_FILL) * 188 + audioBytesUpTo(dts, true);
   if (need > ringCapacity) {
-    videoFramesDropped++;
-    waitingForIdr = true;
+    loseVideoFrame(dts, true);
     return DROP_FRAME_TOO_LARGE;
   }
 
-  let cut = segmentIsOpen && isIdr && (gap || dts - segStartDts >= targetTicks - CUT_TOLERANCE);
-  if (cut) {
-    flushAudioBefore(pts, false);
-    finishSegment(gap ? lastDts + frameInterval : dts);
-    if (gap) pendingDiscontinuity = true;
+  if (segmentIsOpen && isIdr && (gap || dts - segStartDts >= targetTicks - CUT_TOLERANCE)) {
+    if (gap) closeAtLastFrame();
+    else {
+      flushAudioBefore(pts, false);
+      finishSegment(dts);
+    }
   }
-  if (segmentIsOpen) {
-    if (!ensureRoom(need, false)) {
-      if (policy == POLICY_DROP_NEW) {
-        // Keep what is written: close the segment at the last whole frame.
-        finishSegment(lastDts + frameInterval);
-        pendingDiscontinuity = true;
-        videoFramesDropped++;
-        waitingForIdr = true;
-        lastDts = dts;
-        return DROP_BUFFER_FULL;
-      }
-      // The open segment alone fills the ring: it cannot be finished whole.
-      abandonOpenSegment();
-      if (!isIdr || !ensureRoom(need, true)) {
-        videoFramesDropped++;
-        lastDts = dts;
-        return DROP_BUFFER_FULL;
-      }
+  if (segmentIsOpen && !ensureRoom(need, false)) {
+    if (policy == POLICY_DROP_NEW) {
+      // Keep what is written: the segment ends at the last whole frame.
+      loseVideoFrame(dts, true);
+      return DROP_BUFFER_FULL;
+    }
+    // The open segment alone fills the ring: it cannot be finished whole.
+    abandonOpenSegment();
+    if (!isIdr) {
+      loseVideoFrame(dts, true);
+      return DROP_BUFFER_FULL;
     }
   }
   if (!segmentIsOpen) {
     if (!ensureRoom(need, true)) {
-      videoFramesDropped++;
-      waitingForIdr = true;
+      loseVideoFrame(dts, true);
       pendingDiscontinuity = true;
-      lastDts = dts;
       return DROP_BUFFER_FULL;
     }
+    // PAT, PMT, then this IDR's PES with the PCR: nothing in between.
     startSegment(pts, dts, wallMs);
   } else {
     flushAudioBefore(dts, true);
-    if (dts - lastPsi + frameInterval > PSI_INTERVAL) {
-      writePsi((load<u32>(openEntry() + E_FLAGS) & FLAG_AUDIO) != 0);
-      lastPsi = dts;
-    }
+    fillPcrGap(dts);
+    if (dts - lastPsi + frameInterval > PSI_INTERVAL) writePsiNow(dts);
   }
 
   // Build the PES header and the inserted NAL units in front of the unit's bytes.
@@ -320,18 +331,17 @@ export function muxVideo(len: u32, pts: i64, dts: i64, wallMs: f64, scan: i32): 
   }
 
   // PCR never goes backwards, even after audio that runs a little ahead of this frame's DTS.
-  fillPcrGap(dts);
   let pcr = dts > lastPcr ? dts : lastPcr;
   writePes(pesStart, pesLength, PID_VIDEO, pcr + TS_OFFSET - PCR_LEAD, isIdr);
   lastPcr = pcr;
 
   let e = openEntry();
   store<u32>(e + E_VIDEO_FRAMES, load<u32>(e + E_VIDEO_FRAMES) + 1);
-  if (videoStarted && !gap) frameInterval = dts - lastDts;
+  if (videoStarted && !gap && dts > lastWrittenDts && lastWrittenDts == lastDts) frameInterval = dts - lastDts;
   videoStarted = true;
   waitingForIdr = false;
   lastDts = dts;
-  lastPts = pts;
+  lastWrittenDts = dts;
   noteHighWater();
   return OK;
 }
@@ -340,15 +350,23 @@ export function muxVideo(len: u32, pts: i64, dts: i64, wallMs: f64, scan: i32): 
 export function countLostVideoFrame(len: u32): void {
   videoFramesIn++;
   bytesIn += <f64>len;
-  videoFramesDropped++;
-  waitingForIdr = true;
+  loseVideoFrame(lastDts, true);
 }
 
-/** PCR-only packets so that PCRs stay at most 40 ms apart before a PES at time t. */
+function writePsiNow(t: i64): void {
+  writePsi((load<u32>(openEntry() + E_FLAGS) & FLAG_AUDIO) != 0);
+  lastPsi = t;
+}
+
+/**
+ * Before a PES at time t: PCR-only packets keep PCRs at most 40 ms apart, and PAT/PMT at most 100 ms apart,
+ * even when frames are sparse (a 5 fps camera).
+ */
 function fillPcrGap(t: i64): void {
   let n = 0;
   while (t - lastPcr > PCR_INTERVAL && n < MAX_PCR_FILL) {
     lastPcr += PCR_INTERVAL;
+    if (lastPcr - lastPsi > PSI_INTERVAL - PCR_INTERVAL) writePsiNow(lastPcr);
     writePcrOnlyPacket(lastPcr + TS_OFFSET - PCR_LEAD);
     n++;
   }
@@ -372,10 +390,7 @@ export function putVideo(len: u32, ptsUs: f64, dtsUs: f64, wallMs: f64): i32 {
     originUs = dtsUs - ticksToUs(lastDts + frameInterval) + originUs;
     dts = usToTicks(dtsUs);
     pts = usToTicks(ptsUs);
-    if (segmentIsOpen) {
-      flushAudioBefore(0x7fffffffffffffff, false);
-      finishSegment(lastDts + frameInterval);
-    }
+    if (segmentIsOpen) closeAtLastFrame();
     pendingDiscontinuity = true;
     reanchor = true;
     lastAudioPts = -0x7fffffffffffffff;
@@ -461,10 +476,6 @@ function flushAudioBefore(t: i64, inclusive: bool): void {
       audioFramesDropped += <f64>n;
       aqShift(n);
       continue;
-    }
-    if (first - lastPsi > PSI_INTERVAL - 1800) {
-      writePsi(true);
-      lastPsi = first;
     }
     let h = audioQueueData - 14;
     store<u32>(h, 0xc0010000); // 00 00 01 C0
@@ -562,7 +573,7 @@ export function putAudio(len: u32, ptsUs: f64, wallMs: f64): i32 {
 export function flush(): void {
   if (!segmentIsOpen) return;
   flushAudioBefore(0x7fffffffffffffff, true);
-  finishSegment(lastDts + frameInterval);
+  finishSegment(lastWrittenDts + frameInterval);
   noteHighWater();
 }
 

@@ -139,7 +139,8 @@ function writePcr(p: usize, pcrBase: i64): void {
 /** A packet on the video PID with only an adaptation field carrying a PCR (keeps PCRs ≤ 40 ms apart). */
 export function writePcrOnlyPacket(pcrBase: i64): void {
   let p = writePointer();
-  packetHeader(p, PID_VIDEO, false, 2, ccVideo); // no payload: the counter does not advance
+  // No payload: the counter does not advance, so it repeats the last video packet's.
+  packetHeader(p, PID_VIDEO, false, 2, (ccVideo - 1) & 0x0f);
   store<u8>(p + 4, 183);
   store<u8>(p + 5, 0x10);
   writePcr(p + 6, pcrBase);
