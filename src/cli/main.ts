@@ -4,6 +4,17 @@ import { UsageError, type Command } from "./command.js";
 // Commands are loaded lazily so that `ipc-hls mux` does not pay for the S3 or server code.
 const commands: Record<string, () => Promise<Command>> = {
   mux: async () => (await import("./mux.js")).command,
+  push: async () => (await import("./push.js")).command,
+  playlist: async () => (await import("./playlist.js")).command,
+  serve: async () => (await import("./serve.js")).command,
+};
+
+// One line each for the command list (kept here so --help does not load every command).
+const summaries: Record<string, string> = {
+  mux: "package raw H.264 (+ AAC) files into HLS segments and a playlist",
+  push: "record raw H.264 (+ AAC) files into S3 through the SDK, as a camera would",
+  playlist: "print an HLS playlist for a time range of recordings in S3",
+  serve: "serve playlists, recordings and the replay page over HTTP",
 };
 
 function usage(): string {
@@ -11,7 +22,7 @@ function usage(): string {
     "Usage: ipc-hls <command> [options]",
     "",
     "Commands:",
-    ...Object.keys(commands).map((name) => `  ${name}`),
+    ...Object.entries(summaries).map(([name, summary]) => `  ${name.padEnd(10)}${summary}`),
     "",
     "Run 'ipc-hls <command> --help' for a command's options and examples.",
   ].join("\n");
