@@ -142,7 +142,7 @@ describe("time ranges", () => {
     expect(parseTime("2026-11-25T18:00:00.000+08:00")).toBe(T0);
     expect(parseTime("2026-11-25")).toBe(Date.UTC(2026, 10, 25));
     expect(parseTime(String(T0))).toBe(T0);
-    for (const bad of ["2026-11-25T10:00:00", "yesterday", "", "-5", "2026-13-45T99:00:00Z", "1e12"]) {
+    for (const bad of ["2026-11-25T10:00:00", "yesterday", "", "-5", "2026-13-45T99:00:00Z", "1e12", "2026-02-30", "2026-02-29T10:00:00Z"]) {
       expect(() => parseTime(bad), bad).toThrow(InvalidTimeError);
     }
     expect(() => checkRange(T0, T0, 1000)).toThrow(InvalidTimeError);

@@ -18,6 +18,8 @@ const state = {
   viewEndMs: 0,
   /** Wall-clock time being played, or undefined. */
   playingMs: undefined,
+  /** The range of the playlist in hls.js: {startMs, endMs}. */
+  loaded: undefined,
   spans: [],
   hls: null,
   /** The playlist's fragments once loaded: {start (s), duration (s), programDateTime (ms)}. */
@@ -147,17 +149,23 @@ function playFrom(wallMs) {
   const span = state.spans.find((s) => s.endMs > wallMs);
   if (!span) return setStatus("Nothing recorded after that time.");
   const target = Math.max(wallMs, span.startMs);
-  if (state.hls && state.fragments.length) return seekToWallClock(target);
+  const loaded = state.loaded;
+  if (state.hls && state.fragments.length && loaded && target >= loaded.startMs && target < loaded.endMs) return seekToWallClock(target);
   stopPlayback();
   startPlayback(target);
 }
 
-/** Loads the day's playlist (from the first to the last recording) into hls.js and starts at `wallMs`. */
+/** How much a playlist covers around the chosen time: a 24/7 camera makes 1800 segments an hour. */
+const WINDOW_BEFORE_MS = 30 * 60e3;
+const WINDOW_AFTER_MS = 150 * 60e3;
+
+/** Loads a playlist for a three-hour window of the day's recordings around `wallMs` and starts there. */
 function startPlayback(wallMs) {
   if (!window.Hls || !Hls.isSupported()) return setStatus("This browser cannot play HLS through Media Source Extensions.");
-  const first = state.spans[0].startMs;
-  const last = state.spans[state.spans.length - 1].endMs;
-  const url = `cameras/${encodeURIComponent(state.camera)}/playlist.m3u8?start=${new Date(first).toISOString()}&end=${new Date(last + 1).toISOString()}`;
+  const startMs = Math.max(state.spans[0].startMs, wallMs - WINDOW_BEFORE_MS);
+  const endMs = Math.min(state.spans[state.spans.length - 1].endMs + 1, wallMs + WINDOW_AFTER_MS);
+  state.loaded = { startMs, endMs };
+  const url = `cameras/${encodeURIComponent(state.camera)}/playlist.m3u8?start=${new Date(startMs).toISOString()}&end=${new Date(endMs).toISOString()}`;
   const hls = new Hls({ autoStartLoad: false });
   state.hls = hls;
   hls.on(Hls.Events.ERROR, (_event, data) => {
@@ -216,6 +224,7 @@ function stopPlayback() {
   state.hls = null;
   state.fragments = [];
   state.playingMs = undefined;
+  state.loaded = undefined;
   drawPlayhead();
   $("clock").textContent = "–";
 }

@@ -28,13 +28,20 @@ export function parseTime(text: string, what = "time"): number {
   const trimmed = text.trim();
   let ms = Number.NaN;
   if (/^\d{1,15}$/.test(trimmed)) ms = Number(trimmed);
-  else if (ISO_RE.test(trimmed)) ms = Date.parse(trimmed);
+  else if (ISO_RE.test(trimmed) && isCalendarDate(trimmed)) ms = Date.parse(trimmed);
   if (!Number.isFinite(ms) || ms < 0 || ms > 253402300799999) {
     throw new InvalidTimeError(
       `bad ${what} ${JSON.stringify(text)}: give an ISO 8601 time with a zone (2026-11-25T19:00:00Z) or epoch milliseconds`,
     );
   }
   return ms;
+}
+
+/** Date.parse rolls "2026-02-30" over to March 2nd; a date the calendar does not have is a mistake. */
+function isCalendarDate(text: string): boolean {
+  const [y, m, d] = text.slice(0, 10).split("-").map(Number);
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
 }
 
 /** Checks start < end and the length bound; returns the range. */

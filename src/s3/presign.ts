@@ -2,6 +2,7 @@
 // without credentials of its own. S3 accepts at most 7 days, and a URL signed with temporary credentials
 // (an STS or IoT session token) stops working when that token expires, whatever the URL says.
 import type { HttpRequest } from "@smithy/types";
+import type { SignatureV4 } from "@smithy/signature-v4";
 import { encodeKeyPath, resolveEndpoint, type S3Location } from "./endpoint.js";
 import { createS3Signer, type Credentials } from "./signer.js";
 
@@ -20,6 +21,9 @@ export interface PresignGetOptions {
   expiresIn: number;
   /** The signing time; default now. (A corrected clock, or a time in the past in tests.) */
   signingDate?: Date;
+  /** A signer made for these credentials and this region, reused across calls: it caches the derived signing key,
+   * which makes presigning a day of segments (43 200 URLs) several times faster. */
+  signer?: SignatureV4;
 }
 
 export interface PresignedUrl {
@@ -50,7 +54,8 @@ export async function presignGetUrl(options: PresignGetOptions): Promise<Presign
     // S3 does not hash the body of a presigned request; saying so keeps the canonical request the one S3 builds.
     headers: { host, "x-amz-content-sha256": "UNSIGNED-PAYLOAD" },
   };
-  const signed = await createS3Signer(options.location.region, options.credentials).presign(request, { expiresIn, signingDate });
+  const signer = options.signer ?? createS3Signer(options.location.region, options.credentials);
+  const signed = await signer.presign(request, { expiresIn, signingDate });
   const query = Object.entries(signed.query ?? {})
     .flatMap(([name, value]) => (Array.isArray(value) ? value : [value]).map((v) => `${rfc3986(name)}=${rfc3986(v ?? "")}`))
     .join("&");

@@ -35,9 +35,12 @@ export class S3ListStore {
 
   /** A presigned GET URL for a key, signed with the connection's current credentials and corrected clock. */
   async presign(key: string, expiresIn: number, signingDate?: Date): Promise<PresignedUrl> {
+    const credentials = await this.connection.currentCredentials();
     return presignGetUrl({
       location: this.connection.location,
-      credentials: await this.connection.currentCredentials(),
+      credentials,
+      // The connection keeps one signer per credentials object: its signing-key cache is reused.
+      signer: this.connection.signerFor(credentials),
       key,
       expiresIn,
       signingDate: signingDate ?? new Date(this.connection.clock.now()),
