@@ -1,0 +1,195 @@
+// The command line of the WASI build, read and parsed without managed strings: arguments are (pointer, length)
+// byte slices in the heap reserve, and the parsers follow `ipc-hls mux` (src/cli/command.ts, src/cli/mux.ts).
+import { argsSizes, argsCount, argsBytes, argsGet, ERRNO_SUCCESS } from "./wasi-sys";
+
+// Where each option's value is: (pointer, length) pairs in a static table; length -1 when not given.
+export const ARG_INPUT = 0;
+export const ARG_OUT = 1;
+export const ARG_AUDIO = 2;
+export const ARG_FPS = 3;
+export const ARG_SEGMENT_DURATION = 4;
+export const ARG_BUFFER_SIZE = 5;
+const SLOTS: usize = memory.data(6 * 8, 4);
+
+export function argPtr(slot: i32): usize {
+  return load<usize>(SLOTS + <usize>slot * 8);
+}
+export function argLen(slot: i32): i32 {
+  return load<i32>(SLOTS + <usize>slot * 8 + 4);
+}
+export function given(slot: i32): bool {
+  return argLen(slot) >= 0;
+}
+function setArg(slot: i32, ptr: usize, len: i32): void {
+  store<usize>(SLOTS + <usize>slot * 8, ptr);
+  store<i32>(SLOTS + <usize>slot * 8 + 4, len);
+}
+
+export let helpWanted = false;
+/** The first byte of the reserve after the arguments. */
+export let argumentsEnd: usize = 0;
+
+/** Why parsing failed (a static message), and the offending argument (length -1 when none). */
+export let argError: string = "";
+export let argErrorPtr: usize = 0;
+export let argErrorLen: i32 = -1;
+
+function fail(message: string, ptr: usize = 0, len: i32 = -1): bool {
+  argError = message;
+  argErrorPtr = ptr;
+  argErrorLen = len;
+  return false;
+}
+
+/** Does the NUL-terminated argument at `p` equal the literal `s` (ASCII)? */
+function argIs(p: usize, len: i32, s: string): bool {
+  if (len != s.length) return false;
+  for (let k = 0; k < len; k++) if (<i32>load<u8>(p + k) != s.charCodeAt(k)) return false;
+  return true;
+}
+
+function cStringLength(p: usize): i32 {
+  let n = 0;
+  while (load<u8>(p + n) != 0) n++;
+  return n;
+}
+
+/** The slot of a "--name" (or of the "--name" part of "--name=value"), or -1 if unknown. */
+function optionSlot(p: usize, len: i32): i32 {
+  if (argIs(p, len, "--fps")) return ARG_FPS;
+  if (argIs(p, len, "--out")) return ARG_OUT;
+  if (argIs(p, len, "--audio")) return ARG_AUDIO;
+  if (argIs(p, len, "--segment-duration")) return ARG_SEGMENT_DURATION;
+  if (argIs(p, len, "--buffer-size")) return ARG_BUFFER_SIZE;
+  return -1;
+}
+
+/**
+ * Copies the arguments into [reserve, reserve + reserveBytes) and parses them. Returns false with argError set
+ * on a usage mistake (or when the arguments do not fit the reserve).
+ */
+export function parseArguments(reserve: usize, reserveBytes: u32): bool {
+  if (argsSizes() != ERRNO_SUCCESS) return fail("cannot read the arguments");
+  let count = argsCount();
+  let pointersBytes = <u64>count * 4;
+  if (pointersBytes + <u64>argsBytes() > <u64>reserveBytes) return fail("the arguments are too long");
+  for (let slot = 0; slot < 6; slot++) setArg(slot, 0, -1);
+  let pointers = reserve;
+  if (argsGet(pointers, reserve + <usize>pointersBytes) != ERRNO_SUCCESS) return fail("cannot read the arguments");
+  argumentsEnd = reserve + <usize>pointersBytes + argsBytes();
+
+  let positionals = 0;
+  let optionsEnded = false;
+  // argv[0] is the program name.
+  for (let i: u32 = 1; i < count; i++) {
+    let p = load<usize>(pointers + i * 4);
+    let len = cStringLength(p);
+    let isOption = !optionsEnded && len > 1 && load<u8>(p) == 45 /* - */;
+    if (!isOption) {
+      if (++positionals > 1) return fail("give exactly one input: a .h264 file or - for standard input");
+      setArg(ARG_INPUT, p, len);
+      continue;
+    }
+    if (argIs(p, len, "--")) {
+      optionsEnded = true;
+      continue;
+    }
+    if (argIs(p, len, "--help") || argIs(p, len, "-h")) {
+      helpWanted = true;
+      continue;
+    }
+    // "--name=value" or "--name value"
+    let nameLength = 0;
+    while (nameLength < len && load<u8>(p + nameLength) != 61 /* = */) nameLength++;
+    let slot = optionSlot(p, nameLength);
+    if (slot < 0) return fail("unknown option", p, len);
+    if (nameLength < len) setArg(slot, p + nameLength + 1, len - nameLength - 1);
+    else {
+      if (i + 1 >= count) return fail("missing value for option", p, len);
+      let v = load<usize>(pointers + ++i * 4);
+      setArg(slot, v, cStringLength(v));
+    }
+  }
+  if (helpWanted) return true;
+  if (positionals == 0) return fail("give exactly one input: a .h264 file or - for standard input");
+  return true;
+}
+
+// ---- Numbers ----
+
+// The last decimal parsed: "digits[.digits]" as an integer mantissa and a count of fraction digits.
+let mantissa: u64 = 0;
+let places = 0;
+
+function parseDecimal(p: usize, len: i32, allowFraction: bool): bool {
+  mantissa = 0;
+  places = 0;
+  let digits = 0;
+  let seenPoint = false;
+  for (let k = 0; k < len; k++) {
+    let c = <u32>load<u8>(p + k);
+    if (c == 46 /* . */ && allowFraction && !seenPoint && digits > 0) {
+      seenPoint = true;
+      continue;
+    }
+    if (c < 48 || c > 57) return false;
+    // 15 significant digits keep the mantissa exact in an f64.
+    if (++digits > 15) return false;
+    mantissa = mantissa * 10 + (c - 48);
+    if (seenPoint) places++;
+  }
+  return digits > 0 && !(seenPoint && places == 0);
+}
+
+/** mantissa / 10^places as the same f64 that JavaScript's Number(text) gives (both operands are exact). */
+function decimalValue(): f64 {
+  let scale: f64 = 1;
+  for (let k = 0; k < places; k++) scale *= 10;
+  return <f64>mantissa / scale;
+}
+
+export let fpsNum: u32 = 0;
+export let fpsDen: u32 = 0;
+
+/** "25", "29.97" (an NTSC rate N*1000/1001) or "30000/1001", between 0.1 and 1000 frames per second. */
+export function parseFrameRate(p: usize, len: i32): bool {
+  let slash = 0;
+  while (slash < len && load<u8>(p + slash) != 47 /* / */) slash++;
+  let num: f64;
+  let den: f64;
+  if (slash < len) {
+    if (!parseDecimal(p, slash, false)) return false;
+    num = <f64>mantissa;
+    if (!parseDecimal(p + slash + 1, len - slash - 1, false)) return false;
+    den = <f64>mantissa;
+  } else {
+    if (!parseDecimal(p, len, true)) return false;
+    let value = decimalValue();
+    let ntsc = Math.round(value * 1.001);
+    if (value != Math.floor(value) && Math.abs(ntsc / 1.001 - value) < 0.005) {
+      num = ntsc * 1000;
+      den = 1001;
+    } else {
+      num = Math.round(value * 1000);
+      den = 1000;
+    }
+  }
+  if (!(num > 0 && den > 0) || num / den > 1000 || num / den < 0.1) return false;
+  if (num > <f64>u32.MAX_VALUE || den > <f64>u32.MAX_VALUE) return false;
+  fpsNum = <u32>num;
+  fpsDen = <u32>den;
+  return true;
+}
+
+/** A positive number of seconds ("2", "0.5"); returns it, or -1 if malformed. */
+export function parseSeconds(p: usize, len: i32): f64 {
+  if (!parseDecimal(p, len, true)) return -1;
+  let value = decimalValue();
+  return value > 0 ? value : -1;
+}
+
+/** A whole number (of bytes); returns it, or -1 if malformed. */
+export function parseWhole(p: usize, len: i32): f64 {
+  if (!parseDecimal(p, len, false)) return -1;
+  return <f64>mantissa;
+}

@@ -1,0 +1,365 @@
+// `ipc-hls.wasm`: the muxing core as a WASI preview1 command, for cameras that embed a WebAssembly runtime
+// (wasmtime, WAMR) instead of Node. It does what `ipc-hls mux` does (src/cli/mux.ts, src/mux-files.ts) with
+// the same core and the same feeding pattern, so both write the same segments and the same index.m3u8:
+//
+//   wasmtime run --dir out ipc-hls.wasm --fps 25 --out out - < camera.h264
+//
+// Memory is declared once (asconfig.json "wasi" target: initial = maximum) and never grows. The entry makes no
+// managed allocations: arguments and preopened directory names go into the heap reserve that init() keeps free
+// below the core's regions, everything else is static data.
+import {
+  init, setAudioExpected, flush, takeSegment, releaseSegment, infoPointer, refreshStats,
+} from "./index";
+import { rawInit, rawChunkPtr, rawVideoPush, rawVideoEnd, rawAudioChunkPtr, rawAudioPush, rawVideoTime, rawAudioTime } from "./raw-input";
+import {
+  STDIN, STDOUT, STDERR, ERRNO_NOENT, ERRNO_ISDIR, ERRNO_NOTDIR, openForReading, openDirectory, createFile,
+  readFull, writeAll, close, exit,
+} from "./wasi-sys";
+import {
+  parseArguments, argError, argErrorPtr, argErrorLen, helpWanted, argPtr, argLen, given, parseFrameRate, parseSeconds,
+  parseWhole, argumentsEnd, fpsNum, fpsDen, ARG_INPUT, ARG_OUT, ARG_AUDIO, ARG_FPS, ARG_SEGMENT_DURATION, ARG_BUFFER_SIZE,
+} from "./wasi-args";
+import { findPreopens, resolve, resolvedDir, resolvedPath, resolvedLength } from "./wasi-preopens";
+import { playlistStart, playlistAdd, playlistFinish, playlistAbandon } from "./wasi-playlist";
+import { textTo, textEnd, text, bytes, decimal, fixed, hex2 } from "./wasi-text";
+
+/** Room for the arguments and the preopened directories' names, kept free by init() below its regions. */
+const HEAP_RESERVE: u32 = 16 * 1024;
+/** The ring buffer the memory is sized for (as `ipc-hls mux`'s default --buffer-size). */
+const DEFAULT_BUFFER_BYTES: u32 = 8 * 1024 * 1024;
+// As src/mux-files.ts: video in small chunks, audio half a second ahead of it.
+const VIDEO_CHUNK: u32 = 4096;
+const AUDIO_CHUNK: u32 = 2048;
+const AUDIO_LEAD_TICKS: f64 = 45000;
+
+const EXIT_ERROR: u32 = 1;
+const EXIT_USAGE: u32 = 2;
+
+const HELP = `Usage: ipc-hls.wasm <input.h264|-> --fps <rate> --out <dir> [options]
+
+Packages a raw Annex B H.264 stream (a file in a preopened directory, or - for standard input) into HLS MPEG-TS
+segments cut at IDR frames, and writes <dir>/segment-NNNNNN.ts plus <dir>/index.m3u8 (a VOD playlist).
+<dir> must be a preopened directory or a directory inside one (created if missing).
+
+Options:
+  --fps <rate>               frame rate of the raw stream: 25, 29.97 or 30000/1001 (required)
+  --out <dir>                output directory (required)
+  --audio <file.aac>         an ADTS AAC stream to mux beside the video, timed by its sample count
+  --segment-duration <s>     target segment duration in seconds (default 2); cuts happen at the next IDR
+  --buffer-size <bytes>      ring buffer size, 65536 to 8388608 (default 8388608: the memory is fixed)
+  -h, --help                 this help
+
+Example:
+  wasmtime run --dir out ipc-hls.wasm --fps 25 --out out - < camera.h264
+`;
+
+export function _start(): void {
+  let code = run();
+  if (code != 0) exit(code);
+}
+
+// ---- Messages ----
+
+function errnoText(err: i32): string {
+  if (err == ERRNO_NOENT) return "not found";
+  if (err == ERRNO_ISDIR) return "is a directory";
+  if (err == ERRNO_NOTDIR) return "not a directory";
+  if (err == 2 || err == 63 || err == 76) return "permission denied";
+  if (err == 51) return "no space left";
+  return "I/O error";
+}
+
+/** "ipc-hls: <message> <argument>" on stderr; returns the exit code. */
+function fail(code: u32, message: string, argPointer: usize = 0, argLength: i32 = -1, err: i32 = 0): u32 {
+  textTo(STDERR);
+  text("ipc-hls: ");
+  text(message);
+  if (argLength >= 0) {
+    text(" \"");
+    bytes(argPointer, <u32>argLength);
+    text("\"");
+  }
+  if (err != 0) {
+    text(": ");
+    text(errnoText(err));
+    text(" (WASI errno ");
+    decimal(<u64>err);
+    text(")");
+  }
+  text("\n");
+  if (code == EXIT_USAGE) text("Run with --help for the options.\n");
+  textEnd();
+  return code;
+}
+
+function failArg(code: u32, message: string, slot: i32, err: i32 = 0): u32 {
+  return fail(code, message, argPtr(slot), argLen(slot), err);
+}
+
+// ---- Files ----
+
+function isStdin(slot: i32): bool {
+  return argLen(slot) == 1 && load<u8>(argPtr(slot)) == 45 /* - */;
+}
+
+/** Opens an input named by an argument: "-" is standard input. Returns the fd, or -errno (0 - 1 if unreachable). */
+function openInput(slot: i32): i32 {
+  if (isStdin(slot)) return <i32>STDIN;
+  if (!resolve(argPtr(slot), <u32>argLen(slot))) return -1;
+  return openForReading(resolvedDir, resolvedPath, resolvedLength);
+}
+
+function inputError(slot: i32, result: i32): u32 {
+  let what = slot == ARG_AUDIO ? "audio input" : "input";
+  textTo(STDERR);
+  text("ipc-hls: ");
+  text(what);
+  text(" \"");
+  bytes(argPtr(slot), <u32>argLen(slot));
+  text("\" ");
+  if (result == -1) text("is not in a preopened directory (wasmtime run --dir <dir> …)");
+  else if (-result == ERRNO_NOENT) text("not found");
+  else {
+    text("cannot be opened: ");
+    text(errnoText(-result));
+  }
+  text("\n");
+  textEnd();
+  return EXIT_USAGE;
+}
+
+// segment-000000.ts, segment-000001.ts… as src/mux-files.ts names them.
+const SEGMENT_NAME: usize = memory.data(32);
+let segmentNameLength: u32 = 0;
+
+function nameSegment(seq: u32): void {
+  let prefix = "segment-";
+  for (let k = 0; k < prefix.length; k++) store<u8>(SEGMENT_NAME + k, <u8>prefix.charCodeAt(k));
+  let digits = 1;
+  for (let n = seq; n >= 10; n /= 10) digits++;
+  if (digits < 6) digits = 6;
+  let p = SEGMENT_NAME + prefix.length;
+  let n = seq;
+  for (let k = digits - 1; k >= 0; k--) {
+    store<u8>(p + k, <u8>(48 + n % 10));
+    n /= 10;
+  }
+  p += digits;
+  store<u8>(p, 46); // .ts
+  store<u8>(p + 1, 116);
+  store<u8>(p + 2, 115);
+  segmentNameLength = <u32>(p + 3 - SEGMENT_NAME);
+}
+
+// ---- Segments out ----
+
+let outDir: u32 = 0;
+let segmentsWritten: u32 = 0;
+let totalTicks: i64 = 0;
+let writeError: i32 = 0;
+// The first segment's codec parameters, for the summary line.
+let firstProfile: u32 = 0;
+let firstConstraints: u32 = 0;
+let firstLevel: u32 = 0;
+let firstAudioObjectType: u32 = 0;
+let firstHasAudio = false;
+
+function info(index: i32): f64 {
+  return load<f64>(infoPointer() + <usize>index * 8);
+}
+
+/** Writes every finished segment to its file and the playlist; false after a write error (writeError set). */
+function drain(): bool {
+  for (let id = takeSegment(); id >= 0; id = takeSegment()) {
+    nameSegment(<u32>id);
+    let fd = createFile(outDir, SEGMENT_NAME, segmentNameLength);
+    if (fd < 0) {
+      writeError = -fd;
+      return false;
+    }
+    // A segment that wraps around the end of the ring comes in two parts.
+    let err = writeAll(<u32>fd, <usize>info(1), <u32>info(2));
+    if (err == 0 && info(4) > 0) err = writeAll(<u32>fd, <usize>info(3), <u32>info(4));
+    close(<u32>fd);
+    if (err != 0) {
+      writeError = err;
+      return false;
+    }
+    let ticks = <i64>info(19);
+    let discontinuity = (<u32>info(10) & 1) != 0 && segmentsWritten > 0;
+    if (segmentsWritten == 0) {
+      firstProfile = <u32>info(11);
+      firstConstraints = <u32>info(12);
+      firstLevel = <u32>info(13);
+      firstHasAudio = (<u32>info(10) & 2) != 0;
+      firstAudioObjectType = <u32>info(16);
+    }
+    releaseSegment(<u32>id);
+    segmentsWritten++;
+    totalTicks += ticks;
+    err = playlistAdd(SEGMENT_NAME, segmentNameLength, ticks, discontinuity);
+    if (err != 0) {
+      writeError = err;
+      return false;
+    }
+  }
+  return true;
+}
+
+/** Feeds the core as src/mux-files.ts does: video in chunks, audio once video timing is known and while it is
+ * at most AUDIO_LEAD_TICKS ahead. Returns 0, or an exit code after printing why. */
+function feed(videoFd: u32, audioFd: i32): u32 {
+  let videoFinished = false;
+  let audioFinished = audioFd < 0;
+  let videoStarted = false;
+  for (;;) {
+    if (!audioFinished && (videoFinished || (videoStarted && rawAudioTime() <= rawVideoTime() + AUDIO_LEAD_TICKS))) {
+      let n = readFull(<u32>audioFd, rawAudioChunkPtr(), AUDIO_CHUNK);
+      if (n < 0) return failArg(EXIT_ERROR, "cannot read audio input", ARG_AUDIO, -n);
+      if (n == 0) audioFinished = true;
+      else rawAudioPush(<u32>n);
+      if (!drain()) return 0;
+      continue;
+    }
+    if (videoFinished) break;
+    let n = readFull(videoFd, rawChunkPtr(), VIDEO_CHUNK);
+    if (n < 0) return failArg(EXIT_ERROR, "cannot read input", ARG_INPUT, -n);
+    if (n > 0) {
+      if (rawVideoPush(<u32>n) > 0) videoStarted = true;
+    } else {
+      videoFinished = true;
+      rawVideoEnd();
+      videoStarted = true;
+    }
+    if (!drain()) return 0;
+  }
+  flush();
+  drain();
+  return 0;
+}
+
+// ---- The command ----
+
+function run(): u32 {
+  if (!parseArguments(__heap_base, HEAP_RESERVE)) return fail(EXIT_USAGE, argError, argErrorPtr, argErrorLen);
+  if (helpWanted) {
+    textTo(STDOUT);
+    text(HELP);
+    textEnd();
+    return 0;
+  }
+  if (!given(ARG_FPS)) return fail(EXIT_USAGE, "--fps is required (e.g. --fps 25, --fps 29.97, --fps 30000/1001)");
+  if (!parseFrameRate(argPtr(ARG_FPS), argLen(ARG_FPS))) {
+    return failArg(EXIT_USAGE, "bad --fps (give a rate between 0.1 and 1000 like 25 or 29.97, or a fraction like 30000/1001):", ARG_FPS);
+  }
+  if (!given(ARG_OUT) || argLen(ARG_OUT) == 0) return fail(EXIT_USAGE, "--out <dir> is required");
+  let segmentSeconds: f64 = 2;
+  if (given(ARG_SEGMENT_DURATION)) {
+    segmentSeconds = parseSeconds(argPtr(ARG_SEGMENT_DURATION), argLen(ARG_SEGMENT_DURATION));
+    if (!(segmentSeconds >= 0.1 && segmentSeconds <= 60)) {
+      return failArg(EXIT_USAGE, "bad --segment-duration (give seconds between 0.1 and 60):", ARG_SEGMENT_DURATION);
+    }
+  }
+  let bufferBytes = DEFAULT_BUFFER_BYTES;
+  if (given(ARG_BUFFER_SIZE)) {
+    let value = parseWhole(argPtr(ARG_BUFFER_SIZE), argLen(ARG_BUFFER_SIZE));
+    if (!(value >= 65536 && value <= <f64>DEFAULT_BUFFER_BYTES)) {
+      return failArg(EXIT_USAGE, "bad --buffer-size (give bytes from 65536 to 8388608; this build's memory is fixed):", ARG_BUFFER_SIZE);
+    }
+    bufferBytes = <u32>value;
+  }
+
+  // The arguments sit at the start of the reserve; the preopened directories' names go after them.
+  let reserveEnd = __heap_base + HEAP_RESERVE;
+  if (!findPreopens(argumentsEnd, <u32>(reserveEnd - argumentsEnd))) return fail(EXIT_ERROR, "the preopened directories' names are too long");
+
+  if (!resolve(argPtr(ARG_OUT), <u32>argLen(ARG_OUT))) {
+    return failArg(EXIT_USAGE, "--out is not in a preopened directory (wasmtime run --dir <dir> …):", ARG_OUT);
+  }
+  let outFd = resolvedDir;
+  let ownOutFd = false;
+  if (!(resolvedLength == 1 && load<u8>(resolvedPath) == 46)) {
+    let fd = openDirectory(resolvedDir, resolvedPath, resolvedLength);
+    if (fd < 0) return failArg(EXIT_ERROR, "cannot open --out", ARG_OUT, -fd);
+    outFd = <u32>fd;
+    ownOutFd = true;
+  }
+
+  let videoFd = openInput(ARG_INPUT);
+  if (videoFd < 0) return inputError(ARG_INPUT, videoFd);
+  let audioFd: i32 = -1;
+  if (given(ARG_AUDIO)) {
+    audioFd = openInput(ARG_AUDIO);
+    if (audioFd < 0) return inputError(ARG_AUDIO, audioFd);
+  }
+
+  // The same parameters as MuxerCore.create() for `ipc-hls mux`: drop-new, frames up to 1/8 of the ring.
+  let maxFrame = min(max(bufferBytes / 8, 64 * 1024), 1024 * 1024);
+  let status = init(bufferBytes, maxFrame, <u32>Math.round(segmentSeconds * 1000), 1 /* drop-new */, HEAP_RESERVE);
+  if (status != 0) return fail(EXIT_ERROR, "the core could not lay out its memory (this build's memory is too small)");
+  if (audioFd >= 0) setAudioExpected(1);
+  rawInit(fpsNum, fpsDen, 0);
+
+  outDir = outFd;
+  let err = playlistStart(outFd);
+  if (err != 0) return failArg(EXIT_ERROR, "cannot write in --out", ARG_OUT, err);
+  let code = feed(<u32>videoFd, audioFd);
+  if (videoFd != <i32>STDIN) close(<u32>videoFd);
+  if (audioFd > <i32>STDIN) close(<u32>audioFd);
+  if (code == 0 && writeError != 0) code = failArg(EXIT_ERROR, "cannot write a segment in --out", ARG_OUT, writeError);
+  if (code != 0) {
+    playlistAbandon();
+    return code;
+  }
+  err = playlistFinish();
+  if (ownOutFd) close(outFd);
+  if (err != 0) return failArg(EXIT_ERROR, "cannot write index.m3u8 in --out", ARG_OUT, err);
+  summary();
+  return segmentsWritten > 0 ? 0 : fail(EXIT_ERROR, "no segments: the input has no H.264 IDR frame the core could use");
+}
+
+/** The one-line summary `ipc-hls mux` prints, and its warning about dropped frames. */
+function summary(): void {
+  let stats = refreshStats();
+  let videoIn = <u64>load<f64>(stats);
+  let audioIn = <u64>load<f64>(stats + 8);
+  let videoDropped = <u64>load<f64>(stats + 24);
+  let audioDropped = <u64>load<f64>(stats + 32);
+  textTo(STDOUT);
+  decimal(<u64>segmentsWritten);
+  text(" segments, ");
+  fixed(<u64>((totalTicks + 45) / 90), 3); // milliseconds, halves up
+  text(" s, ");
+  decimal(videoIn - videoDropped);
+  text(" video frames");
+  if (audioIn > 0) {
+    text(", ");
+    decimal(audioIn - audioDropped);
+    text(" audio frames");
+  }
+  text(", codecs ");
+  if (segmentsWritten == 0) text("none");
+  else {
+    text("avc1.");
+    hex2(firstProfile);
+    hex2(firstConstraints);
+    hex2(firstLevel);
+    if (firstHasAudio) {
+      text(",mp4a.40.");
+      decimal(<u64>firstAudioObjectType);
+    }
+  }
+  text(" → ");
+  bytes(argPtr(ARG_OUT), <u32>argLen(ARG_OUT));
+  text("/index.m3u8\n");
+  textEnd();
+  if (videoDropped > 0 || audioDropped > 0) {
+    textTo(STDERR);
+    text("warning: dropped ");
+    decimal(videoDropped);
+    text(" video and ");
+    decimal(audioDropped);
+    text(" audio frames\n");
+    textEnd();
+  }
+}
