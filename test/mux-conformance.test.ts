@@ -88,6 +88,14 @@ describe.each(CASES)("ipc-hls mux $fixture", ({ fixture, fps, segmentDuration })
     expect(frames).toBe(expected.frames);
   });
 
+  test("the codec string it reports is avc1.PPCCLL with ffprobe's profile and level of the raw input", () => {
+    const match = /codecs (avc1\.([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2}))/.exec(mux.stdout);
+    expect(match, mux.stdout).not.toBeNull();
+    const profileIdc: Record<string, number> = { "Constrained Baseline": 0x42, Baseline: 0x42, Main: 0x4d, High: 0x64 };
+    expect(parseInt(match![2]!, 16)).toBe(profileIdc[expected.profile]);
+    expect(parseInt(match![4]!, 16)).toBe(expected.level);
+  });
+
   test("codec parameters match ffprobe's reading of the raw input", async () => {
     const [video] = await probeStreams(mux.segments[0]!.path);
     expect({ codec: video!.codecName, profile: video!.profile, level: video!.level, width: video!.width, height: video!.height }).toEqual({

@@ -8,6 +8,7 @@ import { repoRoot } from "./media-tools.js";
 export interface MuxResult {
   outDir: string;
   exitCode: number;
+  stdout: string;
   stderr: string;
   playlistText: string;
   playlist: ParsedPlaylist;
@@ -39,8 +40,8 @@ export function parsePlaylist(text: string): ParsedPlaylist {
  * With stdinFrom, the input argument should be "-" and that file is piped to the command's standard input.
  */
 export async function ipcHlsMux(input: string, fps: string, outDir: string, extra: string[] = [], stdinFrom?: string): Promise<MuxResult> {
-  const { exitCode, stderr } = await runCli(["mux", input, "--fps", fps, "--out", outDir, ...extra], stdinFrom);
-  return collectOutput(outDir, exitCode, stderr);
+  const { exitCode, stdout, stderr } = await runCli(["mux", input, "--fps", fps, "--out", outDir, ...extra], stdinFrom);
+  return { ...collectOutput(outDir, exitCode, stderr), stdout };
 }
 
 /** Runs ./bin/ipc-hls with arguments; resolves with the exit code and both outputs. */
@@ -76,5 +77,5 @@ export function collectOutput(outDir: string, exitCode = 0, stderr = ""): MuxRes
   const all = new Uint8Array(segments.reduce((n, s) => n + s.bytes.length, 0));
   segments.reduce((at, s) => (all.set(s.bytes, at), at + s.bytes.length), 0);
   writeFileSync(concatenatedPath, all);
-  return { outDir, exitCode, stderr, playlistText, playlist, segments, tsFiles, concatenatedPath };
+  return { outDir, exitCode, stdout: "", stderr, playlistText, playlist, segments, tsFiles, concatenatedPath };
 }
