@@ -14,7 +14,7 @@ import { recordWithFfmpeg, type StoredSegment } from "./support/recordings.js";
 import { tempDir } from "./support/media-tools.js";
 import { S3ListStore } from "../src/store/s3-list-store.js";
 import { createReplayServer } from "../src/playback/server.js";
-import { createLambdaHandler } from "../src/playback/lambda.js";
+import { createLambdaHandler, handler as lambdaEntryPoint } from "../src/playback/lambda.js";
 import { command as playlistCommand } from "../src/cli/playlist.js";
 import { startServe } from "../src/cli/serve.js";
 import { UsageError } from "../src/cli/command.js";
@@ -114,6 +114,27 @@ describe("playback over S3", () => {
       expect((await fetch(`http://127.0.0.1:${port}/cameras/cam2/spans?day=${iso(T).slice(0, 10)}`)).status).toBe(404);
     } finally {
       await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it("the deployable Lambda entry point is configured by environment variables", async () => {
+    const [path, query] = playlistPath.split("?");
+    const event = { httpMethod: "GET", path, queryStringParameters: Object.fromEntries(new URLSearchParams(query)) };
+    vi.stubEnv("IPC_HLS_BUCKET", "");
+    try {
+      const unconfigured = await lambdaEntryPoint(event);
+      expect(unconfigured.statusCode).toBe(500);
+      expect(JSON.parse(unconfigured.body).error.message).toMatch(/IPC_HLS_BUCKET/);
+      const env = { IPC_HLS_BUCKET: bucket, IPC_HLS_PREFIX: "site", IPC_HLS_ENDPOINT: m().endpoint, IPC_HLS_PATH_STYLE: "1", IPC_HLS_EXPIRES: "120", AWS_REGION: m().region, AWS_ACCESS_KEY_ID: m().accessKeyId, AWS_SECRET_ACCESS_KEY: m().secretAccessKey, AWS_SESSION_TOKEN: "" };
+      for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
+      const result = await lambdaEntryPoint(event);
+      expect(result.statusCode).toBe(200);
+      const manifest = parse(result.body);
+      expect(manifest.segments).toHaveLength(segments.length);
+      expect(manifest.segments[0].uri).toContain("X-Amz-Expires=120");
+      expect((await fetch(manifest.segments[0].uri)).status).toBe(200);
+    } finally {
+      vi.unstubAllEnvs();
     }
   });
 

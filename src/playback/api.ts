@@ -53,7 +53,7 @@ export interface ApiResponse {
 }
 
 /** Camera names are one path segment of safe characters: no "/", no "..", no hidden names. */
-const CAMERA_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+export const CAMERA_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 const DAY_MS = 86_400_000;
 
 export class ApiError extends Error {

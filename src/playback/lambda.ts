@@ -52,7 +52,8 @@ let fromEnvironment: ReturnType<typeof createLambdaHandler> | undefined;
 
 /**
  * The deployable entry point, configured by environment variables:
- *   IPC_HLS_BUCKET, IPC_HLS_PREFIX (default ""), IPC_HLS_EXPIRES (seconds, default 3600), IPC_HLS_CORS_ORIGIN;
+ *   IPC_HLS_BUCKET, IPC_HLS_PREFIX (default ""), IPC_HLS_EXPIRES (seconds, default 3600), IPC_HLS_CORS_ORIGIN,
+ *   IPC_HLS_ENDPOINT and IPC_HLS_PATH_STYLE=1 for an S3-compatible store;
  *   AWS_REGION and the function's role credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN)
  *   come from the Lambda runtime. Presigned URLs die with the role's session token: keep IPC_HLS_EXPIRES short.
  */
@@ -60,21 +61,30 @@ export async function handler(event: ProxyEvent): Promise<ProxyResult> {
   if (!fromEnvironment) {
     const env = process.env;
     const bucket = env.IPC_HLS_BUCKET;
-    if (!bucket) return { statusCode: 500, headers: {}, body: '{"error":{"code":"config","message":"IPC_HLS_BUCKET is not set"}}\n', isBase64Encoded: false };
+    if (!bucket) return configError("IPC_HLS_BUCKET is not set");
     const store = new S3ListStore({
-      location: { bucket, region: env.AWS_REGION ?? "us-east-1" },
+      location: { bucket, region: env.AWS_REGION ?? "us-east-1", endpoint: env.IPC_HLS_ENDPOINT || undefined, forcePathStyle: env.IPC_HLS_PATH_STYLE === "1" },
       credentials: async () => ({
         accessKeyId: env.AWS_ACCESS_KEY_ID ?? "",
         secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? "",
         sessionToken: env.AWS_SESSION_TOKEN,
       }),
     });
-    fromEnvironment = createLambdaHandler({
-      store,
-      prefix: env.IPC_HLS_PREFIX ?? "",
-      presignExpiresIn: env.IPC_HLS_EXPIRES ? Number(env.IPC_HLS_EXPIRES) : undefined,
-      corsOrigin: env.IPC_HLS_CORS_ORIGIN || undefined,
-    });
+    try {
+      fromEnvironment = createLambdaHandler({
+        store,
+        prefix: env.IPC_HLS_PREFIX ?? "",
+        presignExpiresIn: env.IPC_HLS_EXPIRES ? Number(env.IPC_HLS_EXPIRES) : undefined,
+        corsOrigin: env.IPC_HLS_CORS_ORIGIN || undefined,
+      });
+    } catch (err) {
+      return configError((err as Error).message);
+    }
   }
   return fromEnvironment(event);
+}
+
+function configError(message: string): ProxyResult {
+  const answer = json(500, { error: { code: "config", message } });
+  return { statusCode: answer.status, headers: answer.headers, body: answer.body, isBase64Encoded: false };
 }

@@ -7,7 +7,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { normalizePrefix, parseSegmentKey } from "../keys.js";
 import type { OpenedObject } from "../store/local-store.js";
-import { createPlaybackApi, errorResponse, json, type ApiResponse, type PlaybackApiOptions, type PlaybackStore } from "./api.js";
+import { CAMERA_RE, createPlaybackApi, errorResponse, json, type ApiResponse, type PlaybackApiOptions, type PlaybackStore } from "./api.js";
 
 export interface ReplayServerOptions extends PlaybackApiOptions {
   store: PlaybackStore & { open?(key: string): Promise<OpenedObject | undefined> };
@@ -19,14 +19,19 @@ const packageRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 /** The page's files: the only static files the server hands out (no directory is served as a whole). */
 function staticFiles(webRoot: string): Record<string, { path: string; type: string }> {
-  const hlsJs = createRequire(import.meta.url).resolve("hls.js/dist/hls.min.js");
-  return {
+  const files: Record<string, { path: string; type: string }> = {
     "/": { path: join(webRoot, "index.html"), type: "text/html; charset=utf-8" },
     "/index.html": { path: join(webRoot, "index.html"), type: "text/html; charset=utf-8" },
     "/replay.js": { path: join(webRoot, "replay.js"), type: "text/javascript; charset=utf-8" },
     "/replay.css": { path: join(webRoot, "replay.css"), type: "text/css; charset=utf-8" },
-    "/vendor/hls.min.js": { path: hlsJs, type: "text/javascript; charset=utf-8" },
   };
+  // hls.js is served from the installed package; without it the page says it cannot play.
+  try {
+    files["/vendor/hls.min.js"] = { path: createRequire(import.meta.url).resolve("hls.js/dist/hls.min.js"), type: "text/javascript; charset=utf-8" };
+  } catch {
+    // not installed: /vendor/hls.min.js answers 404
+  }
+  return files;
 }
 
 export function createReplayServer(options: ReplayServerOptions): Server {
@@ -53,7 +58,7 @@ export function createReplayServer(options: ReplayServerOptions): Server {
     const prefix = rootPrefix ? `${rootPrefix}/${camera}` : camera;
     const key = `${prefix}/${within}`;
     const fields = parseSegmentKey(key);
-    if (!/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(camera) || !fields || fields.prefix !== prefix) {
+    if (!CAMERA_RE.test(camera) || !fields || fields.prefix !== prefix) {
       send(req, res, json(400, { error: { code: "bad-segment", message: "not a segment name" } }));
       return true;
     }
