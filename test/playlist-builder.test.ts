@@ -127,6 +127,15 @@ describe("playlist for a time range", () => {
     expect(parse(result.playlist).segments.map((s) => s.uri)).toEqual(result.segments.map((s) => `u/${s.key}`));
   });
 
+  it("asks the store only for the hour folders the range touches", async () => {
+    await put("cam", "0000000a", run(T0 + 3_600_000, 3, 2000));
+    const asked: string[] = [];
+    const spy = { list: (prefix: string) => (asked.push(prefix), store.list(prefix)) };
+    const range = { startMs: T0 + 3_600_000 + 30 * 60_000, endMs: T0 + 3_600_000 + 90 * 60_000 }; // 11:30 → 12:30
+    await rangePlaylist({ store: spy, prefix: "cam", range, now: NOW, segmentUri: (s) => s.key });
+    expect(asked.sort()).toEqual(["cam/2026/11/25/11/", "cam/2026/11/25/12/"]);
+  });
+
   it("gives a valid empty playlist when nothing is recorded", async () => {
     const result = await playlist("cam", T0, T0 + 60_000);
     const m = parse(result.playlist);
