@@ -120,6 +120,15 @@ describe("replay server API", () => {
     expect(stderr).toBe("");
   });
 
+  it("serves a live (EVENT, no ENDLIST) playlist for a range that reaches now, even before anything is recorded", async () => {
+    const res = await rawGet(playlistPath("cam1", Date.now() - HOUR / 2, Date.now() + HOUR));
+    expect(res.status).toBe(200);
+    const m = parse(res.body);
+    expect(m.playlistType).toBe("EVENT");
+    expect(m.endList).toBeFalsy();
+    expect(res.body).not.toContain("#EXT-X-ENDLIST");
+  });
+
   it("answers bad parameters with 400 and a JSON error", async () => {
     const bad = [
       `/cameras/cam1/playlist.m3u8?start=${iso(T)}`, // no end
