@@ -16,7 +16,7 @@ import {
 import { packetsWritten } from "./ts-writer";
 import { spsProfile, spsConstraints, spsLevel, spsWidth, spsHeight } from "./h264";
 
-export { rawInit, rawChunkPtr, rawVideoPush, rawVideoEnd, rawAudioChunkPtr, rawAudioPush, rawVideoTime, rawAudioTime } from "./raw-input";
+export { rawInit, rawRewind, rawChunkPtr, rawVideoPush, rawVideoEnd, rawAudioChunkPtr, rawAudioPush, rawVideoTime, rawAudioTime } from "./raw-input";
 
 // Structs the host reads with a DataView (all f64, little endian).
 const INFO: usize = memory.data(32 * 8);

@@ -47,6 +47,17 @@ export function rawInit(num: u32, den: u32, wallMs: f64): void {
   audioRate = 0;
 }
 
+/**
+ * Starts the inputs over (a clip played in a loop) while the stream time goes on: video continues after its last
+ * frame, audio is realigned to the video so the two never drift apart loop after loop.
+ */
+export function rawRewind(): void {
+  auLength = scanFrom = 0;
+  auHasPicture = synced = overflowed = false;
+  audioLength = 0;
+  if (audioRate != 0) audioSamples = (frameTicks(decodeIndex) * audioRate) / 90000;
+}
+
 export function rawChunkPtr(): usize {
   return rawChunk;
 }

@@ -27,6 +27,7 @@ interface CoreExports {
   refreshStats(): number;
   crc32(crc: number, ptr: number, len: number): number;
   rawInit(fpsNum: number, fpsDen: number, wallMs: number): void;
+  rawRewind(): void;
   rawChunkPtr(): number;
   rawVideoPush(len: number): number;
   rawVideoEnd(): number;
@@ -245,24 +246,29 @@ export class MuxerCore {
     this.core.rawInit(fpsNum, fpsDen, wallStartMs);
   }
 
+  /** Plays the raw inputs again from their start (a clip in a loop); stream time goes on. */
+  rawRewind(): void {
+    this.core.rawRewind();
+  }
+
   /** Feeds up to RAW_CHUNK_BYTES of an Annex B stream; returns access units muxed. */
-  rawVideo(chunk: Uint8Array): number {
+  putRawVideo(chunk: Uint8Array): number {
     this.bytes.set(chunk, this.core.rawChunkPtr());
     return this.core.rawVideoPush(chunk.byteLength);
   }
 
-  rawVideoEnd(): number {
+  endRawVideo(): number {
     return this.core.rawVideoEnd();
   }
 
   /** Feeds up to RAW_CHUNK_BYTES of an ADTS stream. */
-  rawAudio(chunk: Uint8Array): DropReason | undefined {
+  putRawAudio(chunk: Uint8Array): DropReason | undefined {
     this.bytes.set(chunk, this.core.rawAudioChunkPtr());
     return DROP_REASONS[this.core.rawAudioPush(chunk.byteLength)];
   }
 
   /** Stream time (90 kHz ticks) of the next video frame and of the next audio frame. */
-  rawTimes(): { video: number; audio: number } {
+  rawStreamTimes(): { video: number; audio: number } {
     return { video: this.core.rawVideoTime(), audio: this.core.rawAudioTime() };
   }
 }

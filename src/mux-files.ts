@@ -1,9 +1,11 @@
 // Muxes raw elementary-stream files (Annex B H.264, optional ADTS AAC) into HLS segments in a directory:
 // the library behind `ipc-hls mux`. The WASM core does the cutting, timing and packaging; this file only
 // reads, interleaves the two inputs by stream time, and writes what the core hands out.
-import { open, mkdir, writeFile, type FileHandle } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { MuxerCore, RAW_CHUNK_BYTES } from "./core.js";
+import { MuxerCore } from "./core.js";
+import { feedRawStreams, VIDEO_CHUNK, AUDIO_CHUNK } from "./raw-feed.js";
 import type { CoreStats, Segment } from "./core-types.js";
 import { formatVodPlaylist, type PlaylistSegment } from "./vod-playlist.js";
 
@@ -27,44 +29,24 @@ export interface MuxFilesResult {
   stats: CoreStats;
 }
 
-// Video is fed in small chunks and audio half a second ahead of it, so that each audio frame is queued in the
-// core before the video that follows it in time (the core then interleaves in timestamp order).
-const VIDEO_CHUNK = 4096;
-const AUDIO_CHUNK = 2048;
-const AUDIO_LEAD_TICKS = 45000;
-
 /** segment-000000.ts, segment-000001.ts…: names that sort in time order. */
 export function segmentFileName(seq: number): string {
   return `segment-${String(seq).padStart(6, "0")}.ts`;
 }
 
-class ChunkReader {
-  private done = false;
-  private readonly buffer: Buffer;
-  constructor(private readonly handle: FileHandle, size: number) {
-    this.buffer = Buffer.alloc(size);
-  }
-  get finished(): boolean {
-    return this.done;
-  }
-  async next(): Promise<Uint8Array | undefined> {
-    if (this.done) return undefined;
-    const { bytesRead } = await this.handle.read(this.buffer, 0, this.buffer.length, null);
-    if (bytesRead === 0) {
-      this.done = true;
-      return undefined;
+/** A file's (or standard input's) bytes in chunks of at most `size`. */
+export async function* fileChunks(path: string, size: number): AsyncGenerator<Uint8Array> {
+  if (path === "-") {
+    // Standard input may be a pipe, a file or a socket: read the stream Node made for it, re-cut to `size`.
+    for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+      for (let at = 0; at < chunk.byteLength; at += size) yield chunk.subarray(at, at + size);
     }
-    return this.buffer.subarray(0, bytesRead);
+    return;
   }
-}
-
-async function openInput(path: string): Promise<FileHandle> {
-  // "-" reads standard input through its file descriptor.
-  return open(path === "-" ? "/dev/stdin" : path, "r");
+  for await (const chunk of createReadStream(path, { highWaterMark: size })) yield chunk as Uint8Array;
 }
 
 export async function muxFiles(options: MuxFilesOptions): Promise<MuxFilesResult> {
-  if (VIDEO_CHUNK > RAW_CHUNK_BYTES || AUDIO_CHUNK > RAW_CHUNK_BYTES) throw new Error("chunk sizes exceed the core's chunk area");
   const core = await MuxerCore.create({
     bufferSize: options.bufferSize ?? 8 * 1024 * 1024,
     segmentDuration: options.segmentDuration ?? 2,
@@ -72,8 +54,6 @@ export async function muxFiles(options: MuxFilesOptions): Promise<MuxFilesResult
     audio: options.audio !== undefined,
   });
   await mkdir(options.outDir, { recursive: true });
-  const videoHandle = await openInput(options.video);
-  const audioHandle = options.audio ? await openInput(options.audio) : undefined;
   const written: MuxFilesResult["segments"] = [];
   const playlist: PlaylistSegment[] = [];
 
@@ -88,36 +68,13 @@ export async function muxFiles(options: MuxFilesOptions): Promise<MuxFilesResult
     }
   };
 
-  try {
-    core.rawStart(options.fpsNum, options.fpsDen);
-    const video = new ChunkReader(videoHandle, VIDEO_CHUNK);
-    const audio = audioHandle ? new ChunkReader(audioHandle, AUDIO_CHUNK) : undefined;
-    let videoStarted = false;
-    for (;;) {
-      const times = core.rawTimes();
-      // Audio goes in once video timing is known (the first picture sets the presentation delay).
-      if (audio && !audio.finished && (video.finished || (videoStarted && times.audio <= times.video + AUDIO_LEAD_TICKS))) {
-        const chunk = await audio.next();
-        if (chunk) core.rawAudio(chunk);
-        await drain();
-        continue;
-      }
-      if (video.finished) break;
-      const chunk = await video.next();
-      if (chunk) {
-        if (core.rawVideo(chunk) > 0) videoStarted = true;
-      } else {
-        core.rawVideoEnd();
-        videoStarted = true;
-      }
-      await drain();
-    }
-    core.flush();
-    await drain();
-  } finally {
-    await videoHandle.close();
-    await audioHandle?.close();
-  }
+  core.rawStart(options.fpsNum, options.fpsDen);
+  const video = fileChunks(options.video, VIDEO_CHUNK);
+  const audio = options.audio ? fileChunks(options.audio, AUDIO_CHUNK) : undefined;
+  // Segments are written out as they are finished, so the ring only ever holds a few.
+  await feedRawStreams(core, video, audio, { pace: drain });
+  core.flush();
+  await drain();
   const text = formatVodPlaylist(playlist);
   await writeFile(join(options.outDir, "index.m3u8"), text);
   return { segments: written, playlist: text, stats: core.stats() };

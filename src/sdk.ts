@@ -264,7 +264,7 @@ export class HlsRecorder extends EventEmitter {
     const core = this.running();
     let units = 0;
     for (let at = 0; at < bytes.byteLength; at += RAW_CHUNK_BYTES) {
-      units += core.rawVideo(bytes.subarray(at, at + RAW_CHUNK_BYTES));
+      units += core.putRawVideo(bytes.subarray(at, at + RAW_CHUNK_BYTES));
       this.afterCoreCall();
     }
     return units;
@@ -272,7 +272,7 @@ export class HlsRecorder extends EventEmitter {
 
   /** The raw H.264 stream ended: its last access unit is complete. */
   endRawVideo(): void {
-    this.running().rawVideoEnd();
+    this.running().endRawVideo();
     this.afterCoreCall();
   }
 
@@ -280,14 +280,14 @@ export class HlsRecorder extends EventEmitter {
   putRawAudio(bytes: Uint8Array): void {
     const core = this.running();
     for (let at = 0; at < bytes.byteLength; at += RAW_CHUNK_BYTES) {
-      core.rawAudio(bytes.subarray(at, at + RAW_CHUNK_BYTES));
+      core.putRawAudio(bytes.subarray(at, at + RAW_CHUNK_BYTES));
       this.afterCoreCall();
     }
   }
 
   /** Stream time (90 kHz ticks) of the next raw video frame and of the next raw audio frame. */
   rawStreamTimes(): { video: number; audio: number } {
-    return this.running().rawTimes();
+    return this.running().rawStreamTimes();
   }
 
   /**
