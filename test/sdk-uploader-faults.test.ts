@@ -229,6 +229,31 @@ describe("uploader: drops and failures", () => {
     h.store.close();
   });
 
+  it("a segment dropped while its request is being signed is never sent", async () => {
+    const bucket = await freshBucket("drop");
+    proxy.setScript(() => "pass");
+    let openGate!: () => void;
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    // The provider answers only when the test says so: the upload is parked before its first byte.
+    const credentials = new CredentialSource(async () => {
+      await gate;
+      return goodKeys();
+    });
+    const h = harness({ bucket, credentials });
+    const requestsBefore = proxy.log.length;
+    const seg = h.ring.make(0);
+    h.uploader.enqueue(seg);
+    await new Promise((r) => setImmediate(r));
+    h.ring.drop(seg.id);
+    h.uploader.abortDropped();
+    openGate();
+    expect(await h.uploader.drain(30_000)).toBe(0);
+    expect(proxy.log.length).toBe(requestsBefore);
+    expect(h.uploaded).toEqual([]);
+    expect(h.ring.released).toEqual([]);
+    h.store.close();
+  });
+
   it("an answer retrying cannot fix (NoSuchBucket) reports the segment lost and frees its space", async () => {
     proxy.setScript(() => "pass");
     const h = harness({ bucket: "no-such-bucket-here" });

@@ -139,6 +139,8 @@ export class S3Connection {
     const path = this.path(req.key) + (query ? `?${query}` : "");
     const transport = this.endpoint.protocol === "https:" ? https : http;
     return new Promise<S3Response>((resolve, reject) => {
+      // Aborted while we were signing (e.g. the core dropped the segment): its memory may hold other data now.
+      if (req.signal?.aborted) return reject(new S3AbortError("request aborted"));
       let settled = false;
       const fail = (err: Error) => {
         if (settled) return;
