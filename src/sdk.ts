@@ -78,7 +78,7 @@ export type SegmentDropReason = "buffer-overflow" | "upload-failed" | "close-dea
 export interface SegmentDroppedEvent {
   seq: number;
   reason: SegmentDropReason;
-  /** The key it would have had (unknown for segments dropped before they were finished). */
+  /** The key it has (or would have had) in the store. */
   key?: string;
   wallStartMs?: number;
   durationMs?: number;
@@ -285,6 +285,11 @@ export class HlsRecorder extends EventEmitter {
     }
   }
 
+  /** Plays the raw inputs again from their start (a clip in a loop) while stream time goes on. */
+  rewindRawStreams(): void {
+    this.running().rawRewind();
+  }
+
   /** Stream time (90 kHz ticks) of the next raw video frame and of the next raw audio frame. */
   rawStreamTimes(): { video: number; audio: number } {
     return this.running().rawStreamTimes();
@@ -354,7 +359,9 @@ export class HlsRecorder extends EventEmitter {
     this.uploader!.abortDropped();
     for (const d of core.takeDroppedSegments()) {
       this.droppedOverflow++;
-      this.emit("segment-dropped", { seq: d.seq, reason: "buffer-overflow", wallStartMs: d.wallStartMs, durationMs: d.durationUs / 1000 });
+      const durationMs = Math.round(d.durationUs / 1000);
+      const key = segmentKey({ prefix: this.prefix, startMs: d.wallStartMs, durationMs, session: this.session, seq: d.seq });
+      this.emit("segment-dropped", { seq: d.seq, reason: "buffer-overflow", key, wallStartMs: d.wallStartMs, durationMs });
     }
     for (let segment = core.takeSegment(); segment; segment = core.takeSegment()) {
       this.segmentsMade++;

@@ -7,6 +7,7 @@ const commands: Record<string, () => Promise<Command>> = {
   push: async () => (await import("./push.js")).command,
   playlist: async () => (await import("./playlist.js")).command,
   serve: async () => (await import("./serve.js")).command,
+  demo: async () => (await import("./demo.js")).command,
 };
 
 // One line each for the command list (kept here so --help does not load every command).
@@ -15,6 +16,7 @@ const summaries: Record<string, string> = {
   push: "record raw H.264 (+ AAC) files into S3 through the SDK, as a camera would",
   playlist: "print an HLS playlist for a time range of recordings in S3",
   serve: "serve playlists, recordings and the replay page over HTTP",
+  demo: "record a bundled clip through the SDK and serve the replay page (no cloud needed)",
 };
 
 function usage(): string {
