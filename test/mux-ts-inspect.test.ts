@@ -98,6 +98,18 @@ describe("ts-inspect on ffmpeg's own HLS segments", () => {
     for (const pts of a) expect(probedAudio).toContain(pts);
   });
 
+  test("timestamps that wrap at 2^33 inside a segment are not taken for time going backwards", () => {
+    const dir = join(tmp.path, "wrap");
+    mkdirSync(dir);
+    // 2^33 ticks = 95 443.7 s: with this offset the clock wraps about 1.5 s into the recording.
+    ffmpegHls(dir, video(4), ["-c:v", "libx264", "-threads", "1", "-profile:v", "high", "-b:v", "150k"], ["-output_ts_offset", "95442"]);
+    const { bytes } = readSegments(dir);
+    const reports = checkSegments(bytes);
+    const pts = reports.flatMap((r) => r.videoPes.map((p) => p.pts!));
+    expect(pts.some((t, i) => i > 0 && t < pts[i - 1]! - 2 ** 32), "the clock really wraps").toBe(true);
+    for (const r of reports) expect(r.violations).toEqual([]);
+  });
+
   test("CRC-32/MPEG-2 check value", () => {
     expect(crc32Mpeg2(new TextEncoder().encode("123456789"))).toBe(0x0376e6e7);
   });

@@ -18,6 +18,16 @@ export const STREAM_TYPE_AAC_ADTS = 0x0f;
 /** 90 kHz ticks per millisecond (PTS/DTS clock); the PCR runs at 27 MHz = 300 × 90 kHz. */
 const TICKS_PER_MS = 90;
 
+/** PTS, DTS and the PCR base are 33-bit counters that wrap (every 26.5 hours). */
+const TIMESTAMP_WRAP = 2 ** 33;
+const PCR_WRAP = TIMESTAMP_WRAP * 300;
+
+/** to − from on a wrapping clock, as a signed difference in [−wrap/2, wrap/2). */
+function wrappedDiff(from: number, to: number, wrap = TIMESTAMP_WRAP): number {
+  const d = (((to - from) % wrap) + wrap) % wrap;
+  return d >= wrap / 2 ? d - wrap : d;
+}
+
 export interface AdaptationField {
   discontinuity: boolean;
   randomAccess: boolean;
@@ -490,7 +500,7 @@ export function checkSegment(bytes: Uint8Array, options: CheckOptions = {}): Seg
     const where = `PES at packet ${p.packetIndex} (PID ${p.pid})`;
     if (!p.headerOk) v.push(`${where}: malformed PES header (marker bits / PTS_DTS_flags)`);
     if (p.pts === undefined) v.push(`${where}: no PTS`);
-    if (p.dts !== undefined && p.pts !== undefined && p.pts < p.dts) v.push(`${where}: PTS ${p.pts} before DTS ${p.dts}`);
+    if (p.dts !== undefined && p.pts !== undefined && wrappedDiff(p.dts, p.pts) < 0) v.push(`${where}: PTS ${p.pts} before DTS ${p.dts}`);
     if (p.declaredLength !== 0 && p.complete && p.declaredLength !== p.actualLength) {
       v.push(`${where}: PES_packet_length ${p.declaredLength} but ${p.actualLength} bytes follow`);
     }
@@ -514,7 +524,7 @@ export function checkSegment(bytes: Uint8Array, options: CheckOptions = {}): Seg
       const b = list[i]!;
       const da = a.dts ?? a.pts;
       const db = b.dts ?? b.pts;
-      if (da !== undefined && db !== undefined && db <= da) {
+      if (da !== undefined && db !== undefined && wrappedDiff(da, db) <= 0) {
         v.push(`PID ${b.pid} PES at packet ${b.packetIndex}: DTS ${db} not after the previous ${da} (DTS missing where it differs from PTS?)`);
       }
     }
@@ -544,7 +554,7 @@ export function checkSegment(bytes: Uint8Array, options: CheckOptions = {}): Seg
   const pcrs = packets.filter((p) => p.pid === pcrPid && p.adaptation?.pcr !== undefined);
   let maxPcrGapMs = 0;
   for (let i = 1; i < pcrs.length; i++) {
-    const gap = (pcrs[i]!.adaptation!.pcr! - pcrs[i - 1]!.adaptation!.pcr!) / 27000;
+    const gap = wrappedDiff(pcrs[i - 1]!.adaptation!.pcr!, pcrs[i]!.adaptation!.pcr!, PCR_WRAP) / 27000;
     if (gap < 0) v.push(`PCR goes backwards at packet ${pcrs[i]!.index}`);
     maxPcrGapMs = Math.max(maxPcrGapMs, gap);
   }
@@ -553,16 +563,20 @@ export function checkSegment(bytes: Uint8Array, options: CheckOptions = {}): Seg
   for (const p of pes) {
     const pcr = packets[p.packetIndex]!.adaptation?.pcr;
     const dts = p.dts ?? p.pts;
-    if (pcr !== undefined && dts !== undefined && pcr / 300 > dts) {
+    if (pcr !== undefined && dts !== undefined && wrappedDiff(pcr / 300, dts) < 0) {
       v.push(`PES at packet ${p.packetIndex}: PCR ${(pcr / 27000).toFixed(1)} ms is after its DTS ${(dts / TICKS_PER_MS).toFixed(1)} ms`);
     }
   }
 
-  // PAT/PMT repetition, timed by the PCR clock (each packet gets the latest PCR at or before it).
+  // PAT/PMT repetition, timed by the PCR clock (each packet gets the latest PCR at or before it, unwrapped).
   const clock: number[] = [];
-  let now = pcrs[0]?.adaptation?.pcr ?? 0;
+  let last = pcrs[0]?.adaptation?.pcr ?? 0;
+  let now = 0;
   for (const p of packets) {
-    if (p.pid === pcrPid && p.adaptation?.pcr !== undefined) now = p.adaptation.pcr;
+    if (p.pid === pcrPid && p.adaptation?.pcr !== undefined) {
+      now += wrappedDiff(last, p.adaptation.pcr, PCR_WRAP);
+      last = p.adaptation.pcr;
+    }
     clock.push(now / 27000);
   }
   const endMs = clock[clock.length - 1] ?? 0;
