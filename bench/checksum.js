@@ -4,6 +4,7 @@
 import { createHash } from "node:crypto";
 import * as zlib from "node:zlib";
 import { Sha256 } from "@aws-crypto/sha256-js";
+import { existsSync } from "node:fs";
 
 const CAMERA_BYTES_PER_S = 5_000_000 / 8;
 const SEGMENT = new Uint8Array(CAMERA_BYTES_PER_S * 2).map((_, i) => (i * 2654435761) >>> 24);
@@ -18,6 +19,12 @@ const methods = {
   "sha256 node:crypto": (data) => createHash("sha256").update(data).digest(),
   ...(zlib.crc32 ? { "crc32 node:zlib": (data) => zlib.crc32(data) } : {}),
 };
+// The WASM core's table-driven CRC-32 (the fallback on Node < 20.15), when the package is built.
+if (existsSync(new URL("../build/core.wasm", import.meta.url)) && existsSync(new URL("../dist/core.js", import.meta.url))) {
+  const { MuxerCore } = await import("../dist/core.js");
+  const core = await MuxerCore.create({ bufferSize: 4 * 1024 * 1024 });
+  methods["crc32 WASM core (copied in)"] = (data) => core.crc32([data]);
+}
 
 console.log(`node ${process.version}, ${SEGMENT.byteLength} B segments (2 s of a 5 Mbps camera)`);
 for (const [name, fn] of Object.entries(methods)) {

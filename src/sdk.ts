@@ -139,7 +139,6 @@ export class HlsRecorder extends EventEmitter {
   private core?: MuxerCore;
   private uploader?: Uploader;
   private state: "new" | "starting" | "running" | "closing" | "closed" = "new";
-  private segmentsMade = 0;
   private droppedOverflow = 0;
 
   constructor(options: HlsRecorderOptions) {
@@ -323,7 +322,7 @@ export class HlsRecorder extends EventEmitter {
       bytesIn: c?.bytesIn ?? 0,
       videoFramesDropped: c?.videoFramesDropped ?? 0,
       audioFramesDropped: c?.audioFramesDropped ?? 0,
-      segmentsMade: this.segmentsMade,
+      segmentsMade: c?.segmentsMade ?? 0,
       segmentsUploaded: u?.segmentsUploaded ?? 0,
       segmentsDropped: this.droppedOverflow + failed,
       segmentsDroppedOverflow: this.droppedOverflow,
@@ -363,10 +362,7 @@ export class HlsRecorder extends EventEmitter {
       const key = segmentKey({ prefix: this.prefix, startMs: d.wallStartMs, durationMs, session: this.session, seq: d.seq });
       this.emit("segment-dropped", { seq: d.seq, reason: "buffer-overflow", key, wallStartMs: d.wallStartMs, durationMs });
     }
-    for (let segment = core.takeSegment(); segment; segment = core.takeSegment()) {
-      this.segmentsMade++;
-      this.uploader!.enqueue(segment);
-    }
+    for (let segment = core.takeSegment(); segment; segment = core.takeSegment()) this.uploader!.enqueue(segment);
   }
 
   private describe(segment: Segment) {

@@ -203,6 +203,10 @@ describe("HlsRecorder → MinIO", () => {
     expect([...stored.keys()].sort()).toEqual(events.uploaded.map((u) => u.key).sort());
     const droppedSeqs = new Set(overflow.map((d) => d.seq));
     for (const key of stored.keys()) expect(droppedSeqs.has(parseSegmentKey(key)!.seq)).toBe(false);
+    // Dropped and uploaded segments together cover every sequence number once.
+    const allSeqs = [...overflow.map((d) => d.seq), ...events.uploaded.map((u) => u.seq)].sort((a, b) => a - b);
+    expect(allSeqs).toEqual(Array.from({ length: stats.segmentsMade }, (_, i) => i));
+    for (const d of overflow) expect(parseSegmentKey(d.key!)!.seq).toBe(d.seq);
     for (const [key, object] of stored) {
       const file = join(tmp.path, `outage-${key.replace(/\//g, "_")}`);
       writeFileSync(file, object.bytes as unknown as Uint8Array);
