@@ -69,10 +69,17 @@ export const command: Command = {
     });
     recorder.on("error", (err: Error) => process.stderr.write(`demo: ${err.message}\n`));
     recorder.on("segment-dropped", (d: { seq: number; reason: string }) => process.stderr.write(`demo: segment ${d.seq} lost (${d.reason})\n`));
-    const serveArgs = ["--port", values.port ?? "8080", "--store", bucket ? `s3://${bucket}` : dir];
+    const serveArgs = ["--store", bucket ? `s3://${bucket}` : dir];
     for (const flag of ["endpoint", "region"] as const) if (values[flag]) serveArgs.push(`--${flag}`, values[flag]!);
     if (values["path-style"]) serveArgs.push("--path-style");
-    const server = await startServe(serveArgs);
+    let server: Awaited<ReturnType<typeof startServe>>;
+    try {
+      server = await startServe(["--port", values.port ?? "8080", ...serveArgs]);
+    } catch (err) {
+      // The default port is taken: any free port will do (an explicit --port is not second-guessed).
+      if ((err as NodeJS.ErrnoException).code !== "EADDRINUSE" || values.port !== undefined) throw err;
+      server = await startServe(["--port", "0", ...serveArgs]);
+    }
 
     let stopping = false;
     const stop = () => {
