@@ -18,6 +18,8 @@ declare function path_create_directory(dirFd: u32, path: usize, pathLen: usize):
 declare function path_unlink_file(dirFd: u32, path: usize, pathLen: usize): u16;
 @external("wasi_snapshot_preview1", "fd_filestat_get")
 declare function fd_filestat_get(fd: u32, filestat: usize): u16;
+@external("wasi_snapshot_preview1", "fd_fdstat_get")
+declare function fd_fdstat_get(fd: u32, fdstat: usize): u16;
 @external("wasi_snapshot_preview1", "fd_read")
 declare function fd_read(fd: u32, iovs: usize, iovsLen: usize, nread: usize): u16;
 @external("wasi_snapshot_preview1", "fd_write")
@@ -47,16 +49,21 @@ const OFLAG_TRUNC: u16 = 8;
 const LOOKUP_SYMLINK_FOLLOW: u32 = 1;
 const FILETYPE_DIRECTORY: u8 = 3;
 
-// Rights (WASI preview1 bit numbers). Runtimes that still check rights (node:wasi) require what is asked for
-// a file to be inherited from its directory; preopened directories inherit everything.
+// Rights (WASI preview1 bit numbers). Runtimes that still check rights (node:wasi) refuse a path_open that asks
+// for more than the directory passes on, so what is asked for is cut down to the directory's inheritable rights.
+const RIGHT_FD_DATASYNC: u64 = 1 << 0;
 const RIGHT_FD_READ: u64 = 1 << 1;
 const RIGHT_FD_SEEK: u64 = 1 << 2;
 const RIGHT_FD_TELL: u64 = 1 << 5;
 const RIGHT_FD_WRITE: u64 = 1 << 6;
+const RIGHT_FD_ALLOCATE: u64 = 1 << 8;
 const RIGHT_FD_FILESTAT_GET: u64 = 1 << 21;
+const RIGHT_FD_FILESTAT_SET_SIZE: u64 = 1 << 22;
 const RIGHTS_READ_FILE: u64 = RIGHT_FD_READ | RIGHT_FD_SEEK | RIGHT_FD_TELL | RIGHT_FD_FILESTAT_GET;
 const RIGHTS_WRITE_FILE: u64 = RIGHTS_READ_FILE | RIGHT_FD_WRITE;
-const RIGHTS_DIRECTORY: u64 = 0x1fffffff; // a directory's own and inherited rights: all of preview1's
+// A directory gets everything it may inherit except the rights to write to it as a file, which wasmtime answers
+// with EISDIR.
+const RIGHTS_NOT_FOR_DIRECTORY: u64 = RIGHT_FD_DATASYNC | RIGHT_FD_WRITE | RIGHT_FD_ALLOCATE | RIGHT_FD_FILESTAT_SET_SIZE;
 
 // Results of the calls above land here (iovec, out-values, prestat, filestat).
 const SCRATCH: usize = memory.data(64, 8);
@@ -83,9 +90,16 @@ export function preopenName(fd: u32, into: usize, length: u32): bool {
   return fd_prestat_dir_name(fd, into, length) == ERRNO_SUCCESS;
 }
 
+/** The rights a directory passes on to what is opened under it (all when the runtime does not say). */
+function inheritable(dirFd: u32): u64 {
+  if (fd_fdstat_get(dirFd, SCRATCH) != ERRNO_SUCCESS) return ~(<u64>0);
+  return load<u64>(SCRATCH + 16);
+}
+
 /** Opens a file under a directory fd for reading. Returns the fd, or -errno. */
 export function openForReading(dirFd: u32, path: usize, pathLen: u32): i32 {
-  let err = path_open(dirFd, LOOKUP_SYMLINK_FOLLOW, path, pathLen, 0, RIGHTS_READ_FILE, 0, 0, SCRATCH);
+  let rights = RIGHTS_READ_FILE & inheritable(dirFd);
+  let err = path_open(dirFd, LOOKUP_SYMLINK_FOLLOW, path, pathLen, 0, rights, 0, 0, SCRATCH);
   if (err != ERRNO_SUCCESS) return -<i32>err;
   let fd = load<u32>(SCRATCH);
   if (fd_filestat_get(fd, SCRATCH) == ERRNO_SUCCESS && load<u8>(SCRATCH + 16) == FILETYPE_DIRECTORY) {
@@ -97,17 +111,20 @@ export function openForReading(dirFd: u32, path: usize, pathLen: u32): i32 {
 
 /** Creates (or truncates) a file under a directory fd for writing and reading back. Returns the fd, or -errno. */
 export function createFile(dirFd: u32, path: usize, pathLen: u32): i32 {
-  let err = path_open(dirFd, LOOKUP_SYMLINK_FOLLOW, path, pathLen, OFLAG_CREAT | OFLAG_TRUNC, RIGHTS_WRITE_FILE, 0, 0, SCRATCH);
+  let rights = RIGHTS_WRITE_FILE & inheritable(dirFd);
+  let err = path_open(dirFd, LOOKUP_SYMLINK_FOLLOW, path, pathLen, OFLAG_CREAT | OFLAG_TRUNC, rights, 0, 0, SCRATCH);
   return err == ERRNO_SUCCESS ? <i32>load<u32>(SCRATCH) : -<i32>err;
 }
 
 /** Opens a directory under a directory fd, creating it (one level) if missing. Returns the fd, or -errno. */
 export function openDirectory(dirFd: u32, path: usize, pathLen: u32): i32 {
-  let err = path_open(dirFd, LOOKUP_SYMLINK_FOLLOW, path, pathLen, OFLAG_DIRECTORY, RIGHTS_DIRECTORY, RIGHTS_DIRECTORY, 0, SCRATCH);
+  let inherit = inheritable(dirFd);
+  let own = inherit & ~RIGHTS_NOT_FOR_DIRECTORY;
+  let err = path_open(dirFd, LOOKUP_SYMLINK_FOLLOW, path, pathLen, OFLAG_DIRECTORY, own, inherit, 0, SCRATCH);
   if (err == ERRNO_NOENT) {
     let made = path_create_directory(dirFd, path, pathLen);
     if (made != ERRNO_SUCCESS && made != ERRNO_EXIST) return -<i32>made;
-    err = path_open(dirFd, LOOKUP_SYMLINK_FOLLOW, path, pathLen, OFLAG_DIRECTORY, RIGHTS_DIRECTORY, RIGHTS_DIRECTORY, 0, SCRATCH);
+    err = path_open(dirFd, LOOKUP_SYMLINK_FOLLOW, path, pathLen, OFLAG_DIRECTORY, own, inherit, 0, SCRATCH);
   }
   return err == ERRNO_SUCCESS ? <i32>load<u32>(SCRATCH) : -<i32>err;
 }
