@@ -16,6 +16,7 @@ export type { CoreOptions, CoreStats, DropReason, OverflowPolicy, Segment } from
 
 // Credentials.
 export { CredentialSource, CredentialsUnavailableError, InvalidCredentialsError, type Credentials, type CredentialProvider } from "./credentials.js";
+export { iotCredentialProvider, IotCredentialsError, type IotCredentialsOptions } from "./iot-credentials.js";
 
 // Stores and S3.
 export type { ObjectStore, PutOptions, ListedObject } from "./store/types.js";
