@@ -50,6 +50,12 @@ describe.each(CASES)("ipc-hls mux $fixture", ({ fixture, fps, segmentDuration })
   const frameSeconds = 1 / rate(fps);
   const target = segmentDuration ?? 2;
   let mux: MuxResult;
+  // ffprobe's frame count per segment, read once and used by two tests.
+  const counted = new Map<string, ReturnType<typeof probeStreams>>();
+  const countFrames = (path: string) => {
+    if (!counted.has(path)) counted.set(path, probeStreams(path, true));
+    return counted.get(path)!;
+  };
 
   beforeAll(async () => {
     const out = join(tmp.path, fixture.replace(/[/.]/g, "_"));
@@ -80,7 +86,7 @@ describe.each(CASES)("ipc-hls mux $fixture", ({ fixture, fps, segmentDuration })
   test("decoded frames in all segments == ffprobe's count of the raw input", async () => {
     let frames = 0;
     for (const s of mux.segments) {
-      const [video, ...others] = await probeStreams(s.path, true);
+      const [video, ...others] = await countFrames(s.path);
       expect(others, `${s.uri}: only one stream`).toEqual([]);
       expect(video!.codecType).toBe("video");
       frames += video!.frames ?? 0;
@@ -140,7 +146,7 @@ describe.each(CASES)("ipc-hls mux $fixture", ({ fixture, fps, segmentDuration })
     const total = mux.segments.reduce((sum, s) => sum + s.extinf, 0);
     expect(Math.abs(total - expected.frames * frameSeconds)).toBeLessThan(0.001);
     for (const [i, s] of mux.segments.entries()) {
-      const [video] = await probeStreams(s.path, true);
+      const [video] = await countFrames(s.path);
       expect(Math.abs(s.extinf - video!.frames! * frameSeconds), `${s.uri} EXTINF ${s.extinf}`).toBeLessThan(0.001);
       // Cut before the first IDR at or after the target: only the last segment may be shorter.
       if (i < mux.segments.length - 1) expect(s.extinf + 1e-6, `${s.uri} shorter than the target`).toBeGreaterThanOrEqual(target);
