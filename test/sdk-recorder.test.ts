@@ -14,6 +14,8 @@ import { accessUnits } from "./support/annexb.js";
 import { decodeErrors, fixturePath, rawTimestampsUs, tempDir } from "./support/media-tools.js";
 import { freshBucket, minio, referenceClient } from "./support/minio.js";
 import { startFaultProxy, type FaultProxy } from "./support/fault-proxy.js";
+import { assumeRole } from "./support/minio-sts.js";
+import { S3AuthError } from "../src/s3/errors.js";
 
 interface Frame {
   kind: "video" | "audio";
@@ -212,6 +214,70 @@ describe("HlsRecorder → MinIO", () => {
       writeFileSync(file, object.bytes as unknown as Uint8Array);
       expect(await decodeErrors(file)).toBe("");
     }
+  });
+
+  it("drop-new: during an outage new frames are refused until the next IDR, no segment is lost, and all decode", async () => {
+    const bucket = await freshBucket("dropnew");
+    const m = minio();
+    const frames = await fixtureFrames("sample/sample-640x360-25fps.h264", 25);
+    proxy.setScript(() => ({ status: 503, code: "SlowDown" }));
+    const recorder = new HlsRecorder({
+      bufferSize: 188 * 1800,
+      overflowPolicy: "drop-new",
+      region: m.region,
+      bucket,
+      endpoint: proxy.endpoint,
+      forcePathStyle: true,
+      credentials: { accessKeyId: m.accessKeyId, secretAccessKey: m.secretAccessKey },
+      retryBackoff: { baseMs: 5, capMs: 20 },
+    });
+    const events = record(recorder);
+    await recorder.start();
+    const reasons = new Map<string, number>();
+    for (const [i, f] of frames.entries()) {
+      const reason = recorder.putVideoFrame(f.bytes, f.ptsUs, f.dtsUs);
+      if (reason) reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+      if (i % 5 === 4) await new Promise((r) => setTimeout(r, 1));
+    }
+    proxy.setScript(() => "pass");
+    const stats = await recorder.close({ deadlineMs: 30_000 });
+    expect(reasons.get("buffer-full")).toBeGreaterThan(0);
+    expect(stats.videoFramesDropped).toBe([...reasons.values()].reduce((a, b) => a + b, 0));
+    expect(events.dropped).toEqual([]);
+    expect(stats.segmentsUploaded).toBe(stats.segmentsMade);
+    const stored = await storedObjects(bucket);
+    expect(stored.size).toBe(stats.segmentsMade);
+    for (const [key, object] of stored) {
+      const file = join(tmp.path, `dropnew-${key.replace(/\//g, "_")}`);
+      writeFileSync(file, object.bytes as unknown as Uint8Array);
+      expect(await decodeErrors(file)).toBe("");
+    }
+  });
+
+  it("wrong secret: typed auth errors, segments kept; setCredentials with temporary keys uploads them all", async () => {
+    const bucket = await freshBucket("rec-auth");
+    const m = minio();
+    const frames = await fixtureFrames("video/baseline-320x240-25fps.h264", 25);
+    const wrong = "definitely-not-the-secret-1234";
+    const recorder = new HlsRecorder({ bufferSize: 4 << 20, region: m.region, bucket, endpoint: m.endpoint, forcePathStyle: true });
+    recorder.setCredentials(m.accessKeyId, wrong);
+    const events = record(recorder);
+    const firstError = new Promise<Error>((resolve) => recorder.once("error", resolve));
+    await recorder.start();
+    for (const f of frames) recorder.putVideoFrame(f.bytes, f.ptsUs, f.dtsUs);
+    const err = await firstError;
+    expect(err).toBeInstanceOf(S3AuthError);
+    expect(`${err.message} ${err.stack}`).not.toContain(wrong);
+    expect(events.uploaded).toEqual([]);
+    expect((await storedObjects(bucket)).size).toBe(0);
+
+    const temporary = await assumeRole();
+    recorder.setCredentials(temporary.accessKeyId, temporary.secretAccessKey, temporary.sessionToken, temporary.expiration);
+    const stats = await recorder.close({ deadlineMs: 30_000 });
+    expect(stats.segmentsMade).toBeGreaterThanOrEqual(2);
+    expect(stats.segmentsUploaded).toBe(stats.segmentsMade);
+    expect(stats.segmentsDropped).toBe(0);
+    expect((await storedObjects(bucket)).size).toBe(stats.segmentsMade);
   });
 
   it("rejects frames before start() and after close() with a typed error, and bad tags at setTags()", async () => {
