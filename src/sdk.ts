@@ -212,6 +212,7 @@ export class HlsRecorder extends EventEmitter {
       overflowPolicy: o.overflowPolicy ?? "drop-oldest",
       audio: o.audio,
     });
+    if (this.state !== "starting") return; // closed while the core was loading
     const core = this.core;
     this.uploader = new Uploader({
       store: this.store,

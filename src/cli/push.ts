@@ -1,6 +1,7 @@
 // `ipc-hls push`: records a raw H.264 file (and optionally ADTS AAC) into S3 through the SDK, as a camera would,
 // optionally at the camera's pace (--realtime). Exits non-zero if any segment was lost.
 import { createReadStream } from "node:fs";
+import { access, constants } from "node:fs/promises";
 import { UsageError, parseCommandArgs, parseFrameRate, parseSeconds, type Command } from "./command.js";
 import { HlsRecorder, type RecorderStats } from "../sdk.js";
 import type { ChecksumMode } from "../s3/checksum.js";
@@ -56,6 +57,8 @@ export const command: Command = {
       deadline: { type: "string" },
     });
     if (positionals.length !== 1) throw new UsageError("give exactly one input file: ipc-hls push <video.h264> --fps <rate> --bucket <bucket>");
+    await requireReadable(positionals[0]!, "input");
+    if (values.audio) await requireReadable(values.audio as string, "audio input");
     const [fpsNum, fpsDen] = parseFrameRate(values.fps as string | undefined);
     const bucket = values.bucket as string | undefined;
     if (!bucket) throw new UsageError("--bucket is required");
@@ -128,6 +131,14 @@ export const command: Command = {
     return stats.segmentsDropped > 0 || stats.segmentsMade === 0 ? 1 : 0;
   },
 };
+
+async function requireReadable(path: string, what: string): Promise<void> {
+  try {
+    await access(path, constants.R_OK);
+  } catch {
+    throw new UsageError(`cannot read the ${what} file ${JSON.stringify(path)}`);
+  }
+}
 
 /** --tag k=v, repeatable. */
 function parseTags(list: string[]): Record<string, string> {
