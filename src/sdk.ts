@@ -205,13 +205,18 @@ export class HlsRecorder extends EventEmitter {
     if (this.state !== "new") throw new Error(`start() called twice (state: ${this.state})`);
     this.state = "starting";
     const o = this.options;
-    this.core = await MuxerCore.create({
-      bufferSize: o.bufferSize,
-      maxFrameSize: o.maxFrameSize,
-      segmentDuration: o.segmentDuration,
-      overflowPolicy: o.overflowPolicy ?? "drop-oldest",
-      audio: o.audio,
-    });
+    try {
+      this.core = await MuxerCore.create({
+        bufferSize: o.bufferSize,
+        maxFrameSize: o.maxFrameSize,
+        segmentDuration: o.segmentDuration,
+        overflowPolicy: o.overflowPolicy ?? "drop-oldest",
+        audio: o.audio,
+      });
+    } catch (err) {
+      if (this.state === "starting") this.state = "new"; // e.g. CoreInitError for bad options: stays unstarted
+      throw err;
+    }
     if (this.state !== "starting") return; // closed while the core was loading
     const core = this.core;
     this.uploader = new Uploader({

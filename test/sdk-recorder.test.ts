@@ -15,6 +15,7 @@ import { decodeErrors, fixturePath, rawTimestampsUs, tempDir } from "./support/m
 import { freshBucket, minio, referenceClient } from "./support/minio.js";
 import { startFaultProxy, type FaultProxy } from "./support/fault-proxy.js";
 import { assumeRole } from "./support/minio-sts.js";
+import { LocalStore } from "../src/store/local-store.js";
 import { S3AuthError } from "../src/s3/errors.js";
 
 interface Frame {
@@ -278,6 +279,23 @@ describe("HlsRecorder → MinIO", () => {
     expect(stats.segmentsUploaded).toBe(stats.segmentsMade);
     expect(stats.segmentsDropped).toBe(0);
     expect((await storedObjects(bucket)).size).toBe(stats.segmentsMade);
+  });
+
+  it("records into a local directory store (no S3, no credentials): same bytes, same key layout", async () => {
+    const frames = await fixtureFrames("video/baseline-320x240-25fps.h264", 25);
+    const reference = await referenceSegments(frames, 1 << 20);
+    const store = new LocalStore(join(tmp.path, "local"));
+    const recorder = new HlsRecorder({ bufferSize: 1 << 20, store, prefix: "cam-local" });
+    const events = record(recorder);
+    await recorder.start();
+    for (const f of frames) recorder.putVideoFrame({ parts: split(f.bytes), timestampUs: f.ptsUs });
+    const stats = await recorder.close();
+    expect(stats.segmentsUploaded).toBe(reference.size);
+    const listed = await store.list("cam-local/");
+    expect(listed.map((o) => o.key).sort()).toEqual(events.uploaded.map((u) => u.key).sort());
+    for (const u of events.uploaded) {
+      expect(readFileSync(join(store.root, u.key)).equals(reference.get(u.seq)!)).toBe(true);
+    }
   });
 
   it("rejects frames before start() and after close() with a typed error, and bad tags at setTags()", async () => {
