@@ -38,7 +38,12 @@ describe("first run from a fresh clone", () => {
   const tmp = tempDir("ipc-hls-first-run-");
   let child: ChildProcess | undefined;
   afterAll(() => {
-    if (child?.exitCode === null) process.kill(-child.pid!, "SIGKILL");
+    // Whatever is left of the process group after a failure.
+    try {
+      if (child?.pid) process.kill(-child.pid, "SIGKILL");
+    } catch {
+      /* already gone */
+    }
     tmp.cleanup();
   });
 
@@ -72,10 +77,14 @@ describe("first run from a fresh clone", () => {
       expect(await decodeErrors(file), `segment ${uri}`).toBe("");
     }
 
-    const exited = new Promise<number | null>((resolve) => child!.on("exit", (code) => resolve(code)));
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+      child!.on("exit", (code, signal) => resolve({ code, signal })),
+    );
+    // Ctrl-C reaches the whole foreground group: bash, npm exec and the demo.
     process.kill(-child.pid!, "SIGINT");
-    const code = await exited;
+    const { code, signal } = await exited;
     expect(output.text).toMatch(/Recorded \d+ segments .*, 0 lost\. Stopped\./);
-    expect(code).toBe(0);
+    // bash itself ends by the signal (as a shell does); the demo had finished cleanly before, as printed above.
+    expect(code === 0 || signal === "SIGINT", `exit ${code} / ${signal}`).toBe(true);
   }, 10 * 60_000);
 });
