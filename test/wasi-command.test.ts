@@ -68,7 +68,8 @@ describe.each(CASES)("ipc-hls.wasm: $name", (c) => {
       mkdirSync(preopen, { recursive: true });
       const outArg = c.outSubdir ? "out/run" : "out";
       const args = [c.stdin ? "-" : `in/${c.video}`, "--fps", c.fps, "--out", outArg, ...(c.audio ? ["--audio", `in/${c.audio}`] : []), ...(c.extra ?? [])];
-      const options = { dirs: { in: inDir, out: preopen }, stdinFile: c.stdin ? hostPath(c.video) : undefined };
+      // Under wasmtime standard input is a pipe (reads may come back short), under node:wasi the file itself.
+      const options = { dirs: { in: inDir, out: preopen }, stdinFile: c.stdin ? hostPath(c.video) : undefined, stdinPipe: c.stdin };
       const run = runtime === "wasmtime" ? (await runUnderWasmtime(args, options)).run : (await runUnderNodeWasi(args, options)).run;
       runs[runtime] = { run, outDir: c.outSubdir ? join(preopen, "run") : preopen };
     }
