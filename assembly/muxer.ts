@@ -16,7 +16,7 @@ import {
   segmentIsOpen, noteHighWater, entry, headSeq, E_START_PTS_US, E_WALL_MS, E_VIDEO_FRAMES, E_AUDIO_FRAMES, E_FLAGS,
   E_DURATION, FLAG_DISCONTINUITY, FLAG_AUDIO, ringReset,
 } from "./ring";
-import { writePsi, writePes, writePcrOnlyPacket, writeTimestamp, pesPacketBound, resetTsWriter, PID_VIDEO, PID_AUDIO } from "./ts-writer";
+import { writePsi, startTrackingPmts, rewriteSegmentPmtsWithoutAudio, writePes, writePcrOnlyPacket, writeTimestamp, pesPacketBound, resetTsWriter, PID_VIDEO, PID_AUDIO } from "./ts-writer";
 
 // ---- Results of a put (the host maps them to DropReason names) ----
 export const OK: i32 = 0;
@@ -192,6 +192,7 @@ function startSegment(idrPts: i64, dts: i64, wallMs: f64): void {
   let flags: u32 = (pendingDiscontinuity ? FLAG_DISCONTINUITY : 0) | (withAudio ? FLAG_AUDIO : 0);
   pendingDiscontinuity = false;
   openSegment(ticksToUs(idrPts), wallAt(idrPts), flags);
+  startTrackingPmts();
   segStartDts = dts;
   lastPcr = dts;
   // Audio from before the segment's first picture is not played: drop it (counted).
@@ -202,6 +203,11 @@ function startSegment(idrPts: i64, dts: i64, wallMs: f64): void {
 }
 
 function finishSegment(endDts: i64): void {
+  let e = openEntry();
+  let flags = load<u32>(e + E_FLAGS);
+  if ((flags & FLAG_AUDIO) != 0 && load<u32>(e + E_AUDIO_FRAMES) == 0 && rewriteSegmentPmtsWithoutAudio()) {
+    store<u32>(e + E_FLAGS, flags & ~FLAG_AUDIO);
+  }
   closeSegment(endDts - segStartDts);
 }
 
@@ -569,9 +575,12 @@ export function putAudio(len: u32, ptsUs: f64, wallMs: f64): i32 {
   return muxAudio(inputPtr, len, usToTicks(ptsUs));
 }
 
-/** Closes the open segment (end of stream): remaining audio goes into it. */
+/** Closes the open segment (end of stream): remaining audio goes into it, or is dropped (counted) without one. */
 export function flush(): void {
-  if (!segmentIsOpen) return;
+  if (!segmentIsOpen) {
+    dropAudioEndingBy(0x7fffffffffffffff);
+    return;
+  }
   flushAudioBefore(0x7fffffffffffffff, true);
   finishSegment(lastWrittenDts + frameInterval);
   noteHighWater();

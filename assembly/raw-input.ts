@@ -75,11 +75,7 @@ export function rawVideoTime(): f64 {
 /** The stream time, in ticks, of the next audio frame. */
 export function rawAudioTime(): f64 {
   if (audioRate == 0) return 0;
-  return <f64>((audioSamples * 90000) / audioRate + presentationDelay());
-}
-
-function presentationDelay(): i64 {
-  return reorderDelay < 0 ? 0 : frameTicks(reorderDelay);
+  return <f64>((audioSamples * 90000) / audioRate);
 }
 
 /** Picture order count of the unit's first slice (type 0 and 2; type 1 is treated as decode order). */
@@ -102,7 +98,10 @@ function pictureOrder(): i32 {
   return msb + lsb;
 }
 
-/** Muxes the first `len` bytes of the input area as one access unit, timed from its position and POC. */
+/**
+ * Muxes the first `len` bytes of the input area as one access unit, timed from its position and POC.
+ * The first picture is presented at 0 (where audio starts too); decode times run `delay` frames earlier.
+ */
 function emitUnit(len: u32): void {
   let scan = scanAccessUnit(inputPtr, len);
   let dIndex = decodeIndex++;
@@ -117,13 +116,12 @@ function emitUnit(len: u32): void {
     let poc = pictureOrder();
     if (auIsIdr) gopPocBase = poc;
     pIndex = gopStart + <i64>((poc - gopPocBase) >> 1);
-    // A stream that reorders more than it announced: grow the delay rather than write PTS < DTS.
-    if (pIndex + reorderDelay < dIndex) reorderDelay = dIndex - pIndex;
   }
   let delay = reorderDelay < 0 ? 0 : reorderDelay;
-  let dts = frameTicks(dIndex);
-  let pts = frameTicks(pIndex + delay);
-  rawVideoResult = muxVideo(len, pts, dts, wallStartMs + <f64>dts / 90.0, scan);
+  let dts = frameTicks(dIndex) - frameTicks(delay);
+  // (A stream that reorders more than it announced gets PTS = DTS for those frames: never PTS < DTS.)
+  let pts = frameTicks(pIndex);
+  rawVideoResult = muxVideo(len, pts, dts, wallStartMs + <f64>pts / 90.0, scan);
 }
 
 /** NAL types that begin a new access unit when the current one already has a picture (H.264 7.4.1.2.3). */
@@ -277,7 +275,7 @@ function drainAudio(): i32 {
     if (p + adtsFrameLength > audioLength) break;
     if (audioRate == 0) audioRate = <i64>adtsSampleRate;
     let samples = adtsSamples;
-    let pts = (audioSamples * 90000) / audioRate + presentationDelay();
+    let pts = (audioSamples * 90000) / audioRate;
     let r = muxAudio(rawAudioBuffer + p, adtsFrameLength, pts);
     if (r != OK) result = r;
     audioSamples += <i64>samples;

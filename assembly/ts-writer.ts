@@ -108,6 +108,16 @@ function buildPmt(withAudio: bool): void {
   pmtBuilt = true;
 }
 
+// Where this segment's PMT packets are, so they can be rewritten if the segment ends up without audio.
+const MAX_TRACKED_PMTS: u32 = 1024;
+const pmtPositions: usize = memory.data(1024 * 4);
+let pmtCount: u32 = 0;
+
+/** A new segment starts: forget the previous one's PMT positions. */
+export function startTrackingPmts(): void {
+  pmtCount = 0;
+}
+
 /** Writes PAT then PMT (listing audio only when `withAudio`). Needs 2 packets of space. */
 export function writePsi(withAudio: bool): void {
   if (!pmtBuilt || pmtWithAudio != withAudio) {
@@ -115,7 +125,27 @@ export function writePsi(withAudio: bool): void {
     buildPmt(withAudio);
   }
   writePsiPacket(PAT_PACKET, ccPat++);
+  if (pmtCount < MAX_TRACKED_PMTS) store<u32>(pmtPositions + (<usize>pmtCount << 2), <u32>writePointer());
+  pmtCount++;
   writePsiPacket(PMT_PACKET, ccPmt++);
+}
+
+/**
+ * The segment announced audio but carries none (the audio stopped, or all of it was refused): its PMTs are
+ * rewritten to list video only, keeping their continuity counters, so the PMT lists only the streams present.
+ * Returns false if there were more PMTs than tracked (the segment then keeps its audio entry).
+ */
+export function rewriteSegmentPmtsWithoutAudio(): bool {
+  if (pmtCount > MAX_TRACKED_PMTS) return false;
+  pmtVersion++;
+  buildPmt(false);
+  for (let i: u32 = 0; i < pmtCount; i++) {
+    let p = <usize>load<u32>(pmtPositions + (<usize>i << 2));
+    let ccByte = load<u8>(p + 3);
+    memory.copy(p, PMT_PACKET, TS_PACKET);
+    store<u8>(p + 3, ccByte);
+  }
+  return true;
 }
 
 function writePsiPacket(src: usize, cc: u32): void {

@@ -36,12 +36,16 @@ export const STDOUT: u32 = 1;
 export const STDERR: u32 = 2;
 
 export const ERRNO_SUCCESS: u16 = 0;
+export const ERRNO_ACCES: u16 = 2;
 export const ERRNO_BADF: u16 = 8;
 export const ERRNO_EXIST: u16 = 20;
 export const ERRNO_INTR: u16 = 27;
 export const ERRNO_ISDIR: u16 = 31;
 export const ERRNO_NOENT: u16 = 44;
+export const ERRNO_NOSPC: u16 = 51;
 export const ERRNO_NOTDIR: u16 = 54;
+export const ERRNO_PERM: u16 = 63;
+export const ERRNO_NOTCAPABLE: u16 = 76;
 
 const OFLAG_CREAT: u16 = 1;
 const OFLAG_DIRECTORY: u16 = 2;

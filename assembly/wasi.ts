@@ -8,11 +8,12 @@
 // managed allocations: arguments and preopened directory names go into the heap reserve that init() keeps free
 // below the core's regions, everything else is static data.
 import {
-  init, setAudioExpected, flush, takeSegment, releaseSegment, infoPointer, refreshStats,
+  init, flush, takeSegment, releaseSegment, infoPointer, refreshStats,
 } from "./index";
 import { rawInit, rawChunkPtr, rawVideoPush, rawVideoEnd, rawAudioChunkPtr, rawAudioPush, rawVideoTime, rawAudioTime } from "./raw-input";
 import {
-  STDIN, STDOUT, STDERR, ERRNO_NOENT, ERRNO_ISDIR, ERRNO_NOTDIR, openForReading, openDirectory, createFile,
+  STDIN, STDOUT, STDERR, ERRNO_NOENT, ERRNO_ISDIR, ERRNO_NOTDIR, ERRNO_ACCES, ERRNO_PERM, ERRNO_NOTCAPABLE, ERRNO_NOSPC,
+  openForReading, openDirectory, createFile,
   readFull, writeAll, close, exit,
 } from "./wasi-sys";
 import {
@@ -64,8 +65,8 @@ function errnoText(err: i32): string {
   if (err == ERRNO_NOENT) return "not found";
   if (err == ERRNO_ISDIR) return "is a directory";
   if (err == ERRNO_NOTDIR) return "not a directory";
-  if (err == 2 || err == 63 || err == 76) return "permission denied";
-  if (err == 51) return "no space left";
+  if (err == ERRNO_ACCES || err == ERRNO_PERM || err == ERRNO_NOTCAPABLE) return "permission denied";
+  if (err == ERRNO_NOSPC) return "no space left";
   return "I/O error";
 }
 
@@ -102,10 +103,13 @@ function isStdin(slot: i32): bool {
   return argLen(slot) == 1 && load<u8>(argPtr(slot)) == 45 /* - */;
 }
 
-/** Opens an input named by an argument: "-" is standard input. Returns the fd, or -errno (0 - 1 if unreachable). */
+/** openInput's result when the path is in no preopened directory (errno values are all below 100). */
+const NOT_PREOPENED: i32 = -1000;
+
+/** Opens an input named by an argument: "-" is standard input. Returns the fd, -errno, or NOT_PREOPENED. */
 function openInput(slot: i32): i32 {
   if (isStdin(slot)) return <i32>STDIN;
-  if (!resolve(argPtr(slot), <u32>argLen(slot))) return -1;
+  if (!resolve(argPtr(slot), <u32>argLen(slot))) return NOT_PREOPENED;
   return openForReading(resolvedDir, resolvedPath, resolvedLength);
 }
 
@@ -117,7 +121,7 @@ function inputError(slot: i32, result: i32): u32 {
   text(" \"");
   bytes(argPtr(slot), <u32>argLen(slot));
   text("\" ");
-  if (result == -1) text("is not in a preopened directory (wasmtime run --dir <dir> …)");
+  if (result == NOT_PREOPENED) text("is not in a preopened directory (wasmtime run --dir <dir> …)");
   else if (-result == ERRNO_NOENT) text("not found");
   else {
     text("cannot be opened: ");
@@ -206,30 +210,29 @@ function drain(): bool {
   return true;
 }
 
-/** Feeds the core as src/mux-files.ts does: video in chunks, audio once video timing is known and while it is
- * at most AUDIO_LEAD_TICKS ahead. Returns 0, or an exit code after printing why. */
+/**
+ * Feeds the core as `ipc-hls mux` does (src/raw-feed.ts feedRawStreams, src/mux-files.ts): video in chunks,
+ * audio whenever its stream time is at most AUDIO_LEAD_TICKS ahead of the video's, finished segments written
+ * out after each video chunk. Returns 0, or an exit code after printing why.
+ */
 function feed(videoFd: u32, audioFd: i32): u32 {
   let videoFinished = false;
   let audioFinished = audioFd < 0;
-  let videoStarted = false;
   for (;;) {
-    if (!audioFinished && (videoFinished || (videoStarted && rawAudioTime() <= rawVideoTime() + AUDIO_LEAD_TICKS))) {
+    if (!audioFinished && (videoFinished || rawAudioTime() <= rawVideoTime() + AUDIO_LEAD_TICKS)) {
       let n = readFull(<u32>audioFd, rawAudioChunkPtr(), AUDIO_CHUNK);
       if (n < 0) return failArg(EXIT_ERROR, "cannot read audio input", ARG_AUDIO, -n);
       if (n == 0) audioFinished = true;
       else rawAudioPush(<u32>n);
-      if (!drain()) return 0;
       continue;
     }
     if (videoFinished) break;
     let n = readFull(videoFd, rawChunkPtr(), VIDEO_CHUNK);
     if (n < 0) return failArg(EXIT_ERROR, "cannot read input", ARG_INPUT, -n);
-    if (n > 0) {
-      if (rawVideoPush(<u32>n) > 0) videoStarted = true;
-    } else {
-      videoFinished = true;
+    if (n > 0) rawVideoPush(<u32>n);
+    else {
       rawVideoEnd();
-      videoStarted = true;
+      videoFinished = true;
     }
     if (!drain()) return 0;
   }
@@ -293,11 +296,11 @@ function run(): u32 {
     if (audioFd < 0) return inputError(ARG_AUDIO, audioFd);
   }
 
-  // The same parameters as MuxerCore.create() for `ipc-hls mux`: drop-new, frames up to 1/8 of the ring.
+  // The same parameters as MuxerCore.create() for `ipc-hls mux`: drop-new, frames up to 1/8 of the ring (and
+  // no setAudioExpected: audio starts at stream time 0, before the first picture, so the PMT lists it anyway).
   let maxFrame = min(max(bufferBytes / 8, 64 * 1024), 1024 * 1024);
   let status = init(bufferBytes, maxFrame, <u32>Math.round(segmentSeconds * 1000), 1 /* drop-new */, HEAP_RESERVE);
   if (status != 0) return fail(EXIT_ERROR, "the core could not lay out its memory (this build's memory is too small)");
-  if (audioFd >= 0) setAudioExpected(1);
   rawInit(fpsNum, fpsDen, 0);
 
   outDir = outFd;
@@ -353,13 +356,18 @@ function summary(): void {
   bytes(argPtr(ARG_OUT), <u32>argLen(ARG_OUT));
   text("/index.m3u8\n");
   textEnd();
+  textTo(STDERR);
+  if (given(ARG_AUDIO) && audioIn == 0) {
+    text("warning: no ADTS AAC frame found in ");
+    bytes(argPtr(ARG_AUDIO), <u32>argLen(ARG_AUDIO));
+    text(": video only\n");
+  }
   if (videoDropped > 0 || audioDropped > 0) {
-    textTo(STDERR);
     text("warning: dropped ");
     decimal(videoDropped);
     text(" video and ");
     decimal(audioDropped);
     text(" audio frames\n");
-    textEnd();
   }
+  textEnd();
 }

@@ -51,7 +51,6 @@ export async function muxFiles(options: MuxFilesOptions): Promise<MuxFilesResult
     bufferSize: options.bufferSize ?? 8 * 1024 * 1024,
     segmentDuration: options.segmentDuration ?? 2,
     overflowPolicy: "drop-new",
-    audio: options.audio !== undefined,
   });
   await mkdir(options.outDir, { recursive: true });
   const written: MuxFilesResult["segments"] = [];

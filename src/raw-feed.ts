@@ -3,8 +3,7 @@
 
 /** What takes raw streams: MuxerCore and HlsRecorder both do. */
 export interface RawStreamSink {
-  /** Returns the number of access units muxed. */
-  putRawVideo(bytes: Uint8Array): number;
+  putRawVideo(bytes: Uint8Array): unknown;
   endRawVideo(): unknown;
   putRawAudio(bytes: Uint8Array): unknown;
   /** Stream time (90 kHz ticks) of the next video frame and of the next audio frame. */
@@ -12,8 +11,8 @@ export interface RawStreamSink {
 }
 
 // Video goes in small chunks and audio at most half a second ahead of it, so that each audio frame is queued in
-// the core before the video that follows it in time (the core then interleaves in timestamp order). Audio waits
-// for the first picture: it sets the presentation delay that audio timestamps are aligned to.
+// the core before the video that follows it in time (the core then interleaves in timestamp order). Both streams
+// start at stream time 0, the first picture's presentation time.
 export const VIDEO_CHUNK = 4096;
 export const AUDIO_CHUNK = 2048;
 const AUDIO_LEAD_TICKS = 45000;
@@ -35,10 +34,9 @@ export async function feedRawStreams(
   const audioChunks = audio?.[Symbol.asyncIterator]();
   let videoDone = false;
   let audioDone = audioChunks === undefined;
-  let videoStarted = false;
   while (!options.stopped?.()) {
     const times = sink.rawStreamTimes();
-    if (!audioDone && (videoDone || (videoStarted && times.audio <= times.video + AUDIO_LEAD_TICKS))) {
+    if (!audioDone && (videoDone || times.audio <= times.video + AUDIO_LEAD_TICKS)) {
       const next = await audioChunks!.next();
       if (next.done) audioDone = true;
       else sink.putRawAudio(next.value);
@@ -48,9 +46,9 @@ export async function feedRawStreams(
     const next = await videoChunks.next();
     if (next.done) {
       sink.endRawVideo();
-      videoDone = videoStarted = true;
-    } else if (sink.putRawVideo(next.value) > 0) {
-      videoStarted = true;
+      videoDone = true;
+    } else {
+      sink.putRawVideo(next.value);
     }
     await options.pace?.(sink.rawStreamTimes().video);
   }

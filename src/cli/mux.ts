@@ -73,6 +73,7 @@ export const command: Command = {
         (s.audioFramesIn ? `, ${s.audioFramesIn - s.audioFramesDropped} audio frames` : "") +
         `, codecs ${codecs} → ${outDir}/index.m3u8\n`,
     );
+    if (audio && s.audioFramesIn === 0) process.stderr.write(`warning: no ADTS AAC frame found in ${audio}: video only\n`);
     if (s.videoFramesDropped > 0 || s.audioFramesDropped > 0) {
       process.stderr.write(`warning: dropped ${s.videoFramesDropped} video and ${s.audioFramesDropped} audio frames\n`);
     }
