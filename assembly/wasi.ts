@@ -317,8 +317,26 @@ function run(): u32 {
   err = playlistFinish();
   if (ownOutFd) close(outFd);
   if (err != 0) return failArg(EXIT_ERROR, "cannot write index.m3u8 in --out", ARG_OUT, err);
+  if (segmentsWritten == 0) return noSegment();
   summary();
-  return segmentsWritten > 0 ? 0 : fail(EXIT_ERROR, "no segments: the input has no H.264 IDR frame the core could use");
+  return 0;
+}
+
+/** Why nothing came out, in `ipc-hls mux`'s words. */
+function noSegment(): u32 {
+  let videoIn = <u64>load<f64>(refreshStats());
+  textTo(STDERR);
+  if (videoIn == 0) {
+    text("ipc-hls: no H.264 access unit found in ");
+    bytes(argPtr(ARG_INPUT), <u32>argLen(ARG_INPUT));
+    text(": is it a raw Annex B stream (ffmpeg -f h264)?\n");
+  } else {
+    text("ipc-hls: no segment: none of the ");
+    decimal(videoIn);
+    text(" access units could start one (no SPS/PPS and IDR found)\n");
+  }
+  textEnd();
+  return EXIT_ERROR;
 }
 
 /** The one-line summary `ipc-hls mux` prints, and its warning about dropped frames. */

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fixturePath, tempDir } from "./support/media-tools.js";
+import { nalUnits } from "./support/annexb.js";
 import { runCli } from "./support/mux-run.js";
 import { RUNTIMES, runWasi, type Runtime, type WasiRun } from "./support/wasi-run.js";
 
@@ -39,6 +40,10 @@ beforeAll(() => {
   for (let i = 100; i < damaged.length; i += 500) damaged[i] = bytes[i]!;
   writeFileSync(join(inDir, "damaged.h264"), damaged);
   mkdirSync(join(inDir, "a-directory"));
+  // Only the non-IDR slices: pictures the core parses but can never start a segment with.
+  const units = nalUnits(video);
+  const slices = units.flatMap((u, i) => (u.type === 1 ? [video.subarray(u.offset, units[i + 1]?.offset ?? video.length)] : []));
+  writeFileSync(join(inDir, "no-idr.h264"), Buffer.concat(slices));
 });
 
 let runNumber = 0;
@@ -94,18 +99,27 @@ describe.each(RUNTIMES)("ipc-hls.wasm under %s", (runtime) => {
     expect(r.stderr).toBe("");
   });
 
-  test("garbage bytes: exit 1 'no segments' as ipc-hls mux exits 1, no trap, an empty playlist", async () => {
+  test("garbage bytes: exit 1 with ipc-hls mux's message, no trap, an empty playlist", async () => {
     const { run: r, out } = await run(runtime, ["in/garbage.h264", "--fps", "25", "--out", "out"]);
-    expectCleanFailure(r, 1, /no segments/);
+    expectCleanFailure(r, 1, /no H.264 access unit found in in\/garbage\.h264/);
     const cli = await runCli(["mux", join(inDir, "garbage.h264"), "--fps", "25", "--out", join(tmp.path, `cli-garbage-${runtime}`)]);
     expect(cli.exitCode).toBe(1);
+    expect(r.stderr).toBe(cli.stderr.replace(/^ipc-hls mux: /, "ipc-hls: ").replaceAll(inDir, "in"));
     expect(readdirSync(out)).toEqual(["index.m3u8"]);
     expect(readFileSync(join(out, "index.m3u8"), "utf8")).toBe(readFileSync(join(tmp.path, `cli-garbage-${runtime}`, "index.m3u8"), "utf8"));
   });
 
-  test("empty standard input: exit 1 'no segments', no trap", async () => {
+  test("pictures but no SPS/PPS/IDR: exit 1 with ipc-hls mux's message, no trap", async () => {
+    const { run: r } = await run(runtime, ["in/no-idr.h264", "--fps", "25", "--out", "out"]);
+    expectCleanFailure(r, 1, /no segment: none of the \d+ access units could start one/);
+    const cli = await runCli(["mux", join(inDir, "no-idr.h264"), "--fps", "25", "--out", join(tmp.path, `cli-no-idr-${runtime}`)]);
+    expect(cli.exitCode).toBe(1);
+    expect(r.stderr).toBe(cli.stderr.replace(/^ipc-hls mux: /, "ipc-hls: "));
+  });
+
+  test("empty standard input: exit 1 with a message, no trap", async () => {
     const { run: r } = await run(runtime, ["-", "--fps", "25", "--out", "out"], join(inDir, "empty.h264"));
-    expectCleanFailure(r, 1, /no segments/);
+    expectCleanFailure(r, 1, /no H.264 access unit found in -/);
   });
 
   test("more arguments than the heap reserve holds: exit 2, no trap", async () => {
