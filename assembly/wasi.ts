@@ -339,6 +339,39 @@ function noSegment(): u32 {
   return EXIT_ERROR;
 }
 
+// ---- Seconds as JavaScript's toFixed(3) writes them ----
+
+let productError: f64 = 0;
+
+/** a * b rounded, leaving the rounding error in productError (Dekker's exact product; wasm has no fma). */
+function exactProduct(a: f64, b: f64): f64 {
+  const SPLIT: f64 = 134217729; // 2^27 + 1: halves of 26 bits multiply exactly
+  let p = a * b;
+  let ca = SPLIT * a;
+  let ah = ca - (ca - a);
+  let al = a - ah;
+  let cb = SPLIT * b;
+  let bh = cb - (cb - b);
+  let bl = b - bh;
+  productError = ((ah * bh - p) + ah * bl + al * bh) + al * bl;
+  return p;
+}
+
+/**
+ * Milliseconds in (ticks / 90000).toFixed(3): to the nearest, and at an exact half the way the double
+ * ticks / 90000 fell when it was rounded (a hair above: up; below: down), since toFixed reads that double.
+ */
+function millisecondsLikeToFixed(ticks: i64): u64 {
+  let whole = ticks / 90;
+  let rest = ticks % 90;
+  if (rest != 45) return <u64>(rest > 45 ? whole + 1 : whole);
+  let seconds = <f64>ticks / 90000;
+  let p = exactProduct(seconds, 90000);
+  // seconds * 90000 - ticks, exactly: (p - ticks) is exact (the two are within a factor of two), plus the error.
+  let above = (p - <f64>ticks) + productError >= 0;
+  return <u64>(above ? whole + 1 : whole);
+}
+
 /** The one-line summary `ipc-hls mux` prints, and its warning about dropped frames. */
 function summary(): void {
   let stats = refreshStats();
@@ -349,7 +382,7 @@ function summary(): void {
   textTo(STDOUT);
   decimal(<u64>segmentsWritten);
   text(" segments, ");
-  fixed(<u64>((totalTicks + 45) / 90), 3); // milliseconds, halves up
+  fixed(millisecondsLikeToFixed(totalTicks), 3);
   text(" s, ");
   decimal(videoIn - videoDropped);
   text(" video frames");

@@ -31,6 +31,8 @@ const CASES: Case[] = [
   { name: "29.97 fps, 1 s segments, --out inside the preopen", video: "video/ntsc-320x240-29.97fps.h264", fps: "29.97", extra: ["--segment-duration", "1"], outSubdir: true },
   { name: "video + 48 kHz mono AAC", video: "video/av-1280x720-25fps.h264", audio: "audio/aac-lc-48000-mono.aac", fps: "25" },
   { name: "video from stdin + 44.1 kHz stereo AAC, 1.5 s", video: "video/av-1280x720-25fps.h264", audio: "audio/aac-lc-44100-stereo.aac", fps: "25", extra: ["--segment-duration=1.5"], stdin: true },
+  // 15 frames at 29.97 fps last 0.5005 s: the summary's toFixed(3) must round that half as JavaScript does.
+  { name: "15 frames at 29.97 fps", video: "made/ntsc-15.h264", fps: "30000/1001", frames: 15 },
   // Every picture an IDR and a 64 KiB ring: 50 segments, many of them wrapping around the ring's end.
   { name: "50 segments through a 64 KiB ring", video: "made/all-idr.h264", fps: "25", extra: ["--segment-duration", "0.1", "--buffer-size", "65536"], frames: 150 },
 ];
@@ -41,6 +43,7 @@ afterAll(() => tmp.cleanup());
 
 beforeAll(() => {
   mkdirSync(join(tmp.path, "made"));
+  ffmpegSync(["-f", "lavfi", "-i", "testsrc2=size=96x64:rate=30000/1001", "-frames:v", "15", "-c:v", "libx264", "-f", "h264", join(tmp.path, "made/ntsc-15.h264")]);
   ffmpegSync(["-f", "lavfi", "-i", "testsrc2=size=96x64:rate=25", "-frames:v", "150", "-c:v", "libx264", "-g", "1", "-bf", "0", "-f", "h264", join(tmp.path, "made/all-idr.h264")]);
 });
 
