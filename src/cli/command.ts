@@ -1,4 +1,5 @@
 // What every CLI command provides, and the helpers they share.
+import { stat } from "node:fs/promises";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
 export interface Command {
@@ -20,7 +21,11 @@ type Options = NonNullable<ParseArgsConfig["options"]>;
 
 /** Option values typed from their declarations: booleans for "boolean" options, strings otherwise. */
 export type ParsedValues<O extends Options> = {
-  [K in keyof O]?: O[K]["type"] extends "boolean" ? boolean : string;
+  [K in keyof O]?: (O[K]["type"] extends "boolean" ? boolean : string) extends infer V
+    ? O[K] extends { multiple: true }
+      ? V[]
+      : V
+    : never;
 } & { help?: boolean };
 
 export interface ParsedArgs<O extends Options> {
@@ -74,4 +79,16 @@ export function parseSeconds(flag: string, text: string | undefined, fallback: n
   const value = Number(text);
   if (!Number.isFinite(value) || value <= 0) throw new UsageError(`bad ${flag} ${JSON.stringify(text)}: give a positive number of seconds`);
   return value;
+}
+
+/** Checks that an input file exists and is a file ("-", standard input, always passes). */
+export async function requireInputFile(path: string, what: string): Promise<void> {
+  if (path === "-") return;
+  let isFile = false;
+  try {
+    isFile = (await stat(path)).isFile();
+  } catch {
+    throw new UsageError(`${what} ${path} not found`);
+  }
+  if (!isFile) throw new UsageError(`${what} ${path} is not a file`);
 }

@@ -10,21 +10,13 @@ const commands: Record<string, () => Promise<Command>> = {
   demo: async () => (await import("./demo.js")).command,
 };
 
-// One line each for the command list (kept here so --help does not load every command).
-const summaries: Record<string, string> = {
-  mux: "package raw H.264 (+ AAC) files into HLS segments and a playlist",
-  push: "record raw H.264 (+ AAC) files into S3 through the SDK, as a camera would",
-  playlist: "print an HLS playlist for a time range of recordings in S3",
-  serve: "serve playlists, recordings and the replay page over HTTP",
-  demo: "record a bundled clip through the SDK and serve the replay page (no cloud needed)",
-};
-
-function usage(): string {
+async function usage(): Promise<string> {
+  const summaries = await Promise.all(Object.entries(commands).map(async ([name, load]) => [name, (await load()).summary]));
   return [
     "Usage: ipc-hls <command> [options]",
     "",
     "Commands:",
-    ...Object.entries(summaries).map(([name, summary]) => `  ${name.padEnd(10)}${summary}`),
+    ...summaries.map(([name, summary]) => `  ${name.padEnd(10)}${summary}`),
     "",
     "Run 'ipc-hls <command> --help' for a command's options and examples.",
   ].join("\n");
@@ -33,12 +25,12 @@ function usage(): string {
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
-    process.stdout.write(usage() + "\n");
+    process.stdout.write((await usage()) + "\n");
     return name === undefined ? 2 : 0;
   }
   const load = commands[name];
   if (!load) {
-    process.stderr.write(`ipc-hls: unknown command ${JSON.stringify(name)}\n${usage()}\n`);
+    process.stderr.write(`ipc-hls: unknown command ${JSON.stringify(name)}\n${await usage()}\n`);
     return 2;
   }
   const command = await load();

@@ -1,7 +1,6 @@
 // `ipc-hls mux`: raw H.264 (and AAC) files → HLS segments and a VOD playlist in a directory.
-import { stat } from "node:fs/promises";
 import { muxFiles } from "../mux-files.js";
-import { parseCommandArgs, parseFrameRate, parseSeconds, UsageError, type Command } from "./command.js";
+import { parseCommandArgs, parseFrameRate, parseSeconds, requireInputFile, UsageError, type Command } from "./command.js";
 
 const help = `Usage: ipc-hls mux <input.h264|-> --fps <rate> --out <dir> [options]
 
@@ -20,17 +19,6 @@ Examples:
   ipc-hls mux camera.h264 --fps 25 --out out/
   ipc-hls mux camera.h264 --audio mic.aac --fps 30000/1001 --out out/ --segment-duration 4
   ffmpeg -i in.mp4 -c:v copy -bsf:v h264_mp4toannexb -f h264 - | ipc-hls mux - --fps 25 --out out/`;
-
-async function requireFile(path: string, what: string): Promise<void> {
-  if (path === "-") return;
-  try {
-    const s = await stat(path);
-    if (!s.isFile()) throw new UsageError(`${what} ${path} is not a file`);
-  } catch (err) {
-    if (err instanceof UsageError) throw err;
-    throw new UsageError(`${what} ${path} not found`);
-  }
-}
 
 export const command: Command = {
   name: "mux",
@@ -53,9 +41,9 @@ export const command: Command = {
     if (bufferSize !== undefined && !(Number.isInteger(bufferSize) && bufferSize >= 65536)) {
       throw new UsageError("--buffer-size must be a whole number of bytes, at least 65536");
     }
-    await requireFile(positionals[0], "input");
+    await requireInputFile(positionals[0], "input");
     const audio = values.audio;
-    if (audio) await requireFile(audio, "audio input");
+    if (audio) await requireInputFile(audio, "audio input");
 
     const result = await muxFiles({ video: positionals[0], audio, fpsNum, fpsDen, outDir, segmentDuration, bufferSize });
     const s = result.stats;

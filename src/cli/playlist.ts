@@ -1,6 +1,6 @@
 // `ipc-hls playlist`: prints an HLS playlist of presigned segment URLs for a time range of recordings in S3.
 import { parseCommandArgs, UsageError, type Command } from "./command.js";
-import { environmentCredentials, type FlagValues, parseExpires, s3Location, S3_FLAGS, S3_FLAGS_HELP } from "./s3-flags.js";
+import { environmentCredentials, parseExpires, s3Location, S3_FLAGS, S3_FLAGS_HELP } from "./s3-flags.js";
 import { normalizePrefix } from "../keys.js";
 import { rangePlaylist } from "../playback/range-playlist.js";
 import { checkRange, InvalidTimeError, parseTime } from "../playback/time-range.js";
@@ -44,8 +44,7 @@ export const command: Command = {
   summary: "print an HLS playlist (presigned URLs) for a time range of recordings in S3",
   help,
   async run(argv) {
-    const { values: parsed } = parseCommandArgs(argv, FLAGS, false);
-    const values = parsed as FlagValues<typeof FLAGS>;
+    const { values } = parseCommandArgs(argv, FLAGS, false);
     for (const flag of ["bucket", "prefix", "from", "to"] as const) {
       if (values[flag] === undefined) throw new UsageError(`--${flag} is required (see ipc-hls playlist --help)`);
     }

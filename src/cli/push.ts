@@ -1,8 +1,8 @@
 // `ipc-hls push`: records a raw H.264 file (and optionally ADTS AAC) into S3 through the SDK, as a camera would,
 // optionally at the camera's pace (--realtime). Exits non-zero if any segment was lost.
-import { createReadStream } from "node:fs";
-import { access, constants } from "node:fs/promises";
-import { UsageError, parseCommandArgs, parseFrameRate, parseSeconds, type Command } from "./command.js";
+import { UsageError, parseCommandArgs, parseFrameRate, parseSeconds, requireInputFile, type Command } from "./command.js";
+import { feedRawStreams, VIDEO_CHUNK, AUDIO_CHUNK } from "../raw-feed.js";
+import { fileChunks } from "../mux-files.js";
 import { HlsRecorder, type RecorderStats } from "../sdk.js";
 import type { ChecksumMode } from "../s3/checksum.js";
 
@@ -31,11 +31,6 @@ Examples:
   AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=... ipc-hls push cam.h264 --fps 25 --bucket my-recordings --prefix cam-1 --region eu-west-1
   ipc-hls push clip.h264 --audio clip.aac --fps 25 --bucket test --endpoint http://127.0.0.1:9000 --path-style --realtime`;
 
-// Small chunks keep the two streams close in time (the same sizes as src/mux-files.ts).
-const VIDEO_CHUNK = 4096;
-const AUDIO_CHUNK = 2048;
-const AUDIO_LEAD_TICKS = 45_000;
-
 export const command: Command = {
   name: "push",
   summary: "mux a raw H.264 (+AAC) file and upload the segments to S3, as a camera would",
@@ -57,17 +52,17 @@ export const command: Command = {
       deadline: { type: "string" },
     });
     if (positionals.length !== 1) throw new UsageError("give exactly one input file: ipc-hls push <video.h264> --fps <rate> --bucket <bucket>");
-    await requireReadable(positionals[0]!, "input");
-    if (values.audio) await requireReadable(values.audio as string, "audio input");
-    const [fpsNum, fpsDen] = parseFrameRate(values.fps as string | undefined);
-    const bucket = values.bucket as string | undefined;
+    await requireInputFile(positionals[0]!, "input");
+    if (values.audio) await requireInputFile(values.audio, "audio input");
+    const [fpsNum, fpsDen] = parseFrameRate(values.fps);
+    const bucket = values.bucket;
     if (!bucket) throw new UsageError("--bucket is required");
-    const checksum = (values.checksum as string | undefined) ?? "crc32";
+    const checksum = (values.checksum) ?? "crc32";
     if (checksum !== "crc32" && checksum !== "sha256") throw new UsageError(`bad --checksum ${JSON.stringify(checksum)}: crc32 or sha256`);
     const bufferSize = values["buffer-size"] === undefined ? 4 * 1024 * 1024 : Number(values["buffer-size"]);
     if (!Number.isInteger(bufferSize) || bufferSize <= 0) throw new UsageError(`bad --buffer-size ${JSON.stringify(values["buffer-size"])}`);
-    const tags = parseTags((values.tag as unknown as string[] | undefined) ?? []);
-    const deadlineMs = parseSeconds("--deadline", values.deadline as string | undefined, 60) * 1000;
+    const tags = parseTags(values.tag ?? []);
+    const deadlineMs = parseSeconds("--deadline", values.deadline, 60) * 1000;
 
     const env = process.env;
     if (!env.AWS_ACCESS_KEY_ID || !env.AWS_SECRET_ACCESS_KEY) {
@@ -75,12 +70,12 @@ export const command: Command = {
     }
     const recorder = new HlsRecorder({
       bufferSize,
-      region: (values.region as string | undefined) ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1",
+      region: (values.region) ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1",
       bucket,
-      prefix: (values.prefix as string | undefined) ?? "",
-      endpoint: values.endpoint as string | undefined,
+      prefix: (values.prefix) ?? "",
+      endpoint: values.endpoint,
       forcePathStyle: values["path-style"] === true,
-      segmentDuration: parseSeconds("--segment-duration", values["segment-duration"] as string | undefined, 2),
+      segmentDuration: parseSeconds("--segment-duration", values["segment-duration"], 2),
       checksum: checksum as ChecksumMode,
       audio: values.audio !== undefined,
       tags,
@@ -91,38 +86,19 @@ export const command: Command = {
     await recorder.start();
     const started = performance.now();
     recorder.startRawStreams(fpsNum, fpsDen);
-    const video = chunks(positionals[0]!, VIDEO_CHUNK);
-    const audio = values.audio ? chunks(values.audio as string, AUDIO_CHUNK) : undefined;
-    let videoDone = false;
-    let audioDone = audio === undefined;
-    let videoStarted = false;
-    // The same interleaving as `ipc-hls mux` (src/mux-files.ts), so both make the same bytes: audio goes in once
-    // the first picture set the timing, and at most half a second ahead of the video.
-    for (;;) {
-      const times = recorder.rawStreamTimes();
-      if (!audioDone && (videoDone || (videoStarted && times.audio <= times.video + AUDIO_LEAD_TICKS))) {
-        const next = await audio!.next();
-        if (next.done) audioDone = true;
-        else recorder.putRawAudio(next.value);
-        continue;
-      }
-      if (videoDone) break;
-      const next = await video.next();
-      if (next.done) {
-        recorder.endRawVideo();
-        videoDone = videoStarted = true;
-      } else if (recorder.putRawVideo(next.value) > 0) {
-        videoStarted = true;
-      }
-      if (values.realtime) {
-        // Camera pace: never ahead of the wall clock.
-        const aheadMs = recorder.rawStreamTimes().video / 90 - (performance.now() - started);
-        if (aheadMs > 0) await new Promise((r) => setTimeout(r, aheadMs));
-      } else {
-        // Let the uploads run between chunks, as they would between a camera's frames.
-        await new Promise((r) => setImmediate(r));
-      }
-    }
+    // The same feeder as `ipc-hls mux`, so both make the same bytes.
+    await feedRawStreams(recorder, fileChunks(positionals[0]!, VIDEO_CHUNK), values.audio ? fileChunks(values.audio, AUDIO_CHUNK) : undefined, {
+      pace: async (videoTicks) => {
+        if (values.realtime) {
+          // Camera pace: never ahead of the wall clock.
+          const aheadMs = videoTicks / 90 - (performance.now() - started);
+          if (aheadMs > 0) await new Promise((r) => setTimeout(r, aheadMs));
+        } else {
+          // Let the uploads run between chunks, as they would between a camera's frames.
+          await new Promise((r) => setImmediate(r));
+        }
+      },
+    });
 
     progress.closing();
     const stats = await recorder.close({ deadlineMs });
@@ -131,14 +107,6 @@ export const command: Command = {
     return stats.segmentsDropped > 0 || stats.segmentsMade === 0 ? 1 : 0;
   },
 };
-
-async function requireReadable(path: string, what: string): Promise<void> {
-  try {
-    await access(path, constants.R_OK);
-  } catch {
-    throw new UsageError(`cannot read the ${what} file ${JSON.stringify(path)}`);
-  }
-}
 
 /** --tag k=v, repeatable. */
 function parseTags(list: string[]): Record<string, string> {
@@ -149,11 +117,6 @@ function parseTags(list: string[]): Record<string, string> {
     tags[item.slice(0, eq)] = item.slice(eq + 1);
   }
   return tags;
-}
-
-/** The file's bytes in chunks of at most `size`. */
-async function* chunks(path: string, size: number): AsyncGenerator<Uint8Array> {
-  for await (const chunk of createReadStream(path, { highWaterMark: size })) yield chunk as Uint8Array;
 }
 
 const mb = (bytes: number) => (bytes / 1e6).toFixed(2);

@@ -3,11 +3,6 @@ import { UsageError } from "./command.js";
 import type { Credentials } from "../s3/signer.js";
 import type { S3Location } from "../s3/endpoint.js";
 
-/** The parsed values of a flag table, typed per flag (parseCommandArgs's result widens every value to string | boolean). */
-export type FlagValues<O extends Record<string, { type: "string" | "boolean" }>> = {
-  [K in keyof O]?: O[K]["type"] extends "string" ? string : boolean;
-};
-
 export const S3_FLAGS = {
   endpoint: { type: "string" },
   "path-style": { type: "boolean" },

@@ -2,7 +2,7 @@
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { parseCommandArgs, UsageError, type Command } from "./command.js";
-import { environmentCredentials, type FlagValues, parseExpires, s3Location, S3_FLAGS, S3_FLAGS_HELP } from "./s3-flags.js";
+import { environmentCredentials, parseExpires, s3Location, S3_FLAGS, S3_FLAGS_HELP } from "./s3-flags.js";
 import { createReplayServer, type ReplayServerOptions } from "../playback/server.js";
 import { LocalStore } from "../store/local-store.js";
 import { S3ListStore } from "../store/s3-list-store.js";
@@ -41,7 +41,7 @@ const FLAGS = {
 
 /** Starts the server described by the command line; resolves once it listens. */
 export async function startServe(argv: string[]): Promise<{ server: Server; url: string; close(): Promise<void> }> {
-  const values = parseCommandArgs(argv, FLAGS, false).values as FlagValues<typeof FLAGS>;
+  const values = parseCommandArgs(argv, FLAGS, false).values;
   const port = values.port === undefined ? 8080 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`bad --port ${JSON.stringify(values.port)}`);
   const where = values.store ?? "recordings";
