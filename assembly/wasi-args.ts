@@ -26,6 +26,7 @@ function setArg(slot: i32, ptr: usize, len: i32): void {
 }
 
 export let helpWanted = false;
+const STDIN_NAME: usize = memory.data<u8>([45 /* - */]);
 /** The first byte of the reserve after the arguments. */
 export let argumentsEnd: usize = 0;
 
@@ -86,7 +87,7 @@ export function parseArguments(reserve: usize, reserveBytes: u32): bool {
     let len = cStringLength(p);
     let isOption = !optionsEnded && len > 1 && load<u8>(p) == 45 /* - */;
     if (!isOption) {
-      if (++positionals > 1) return fail("give exactly one input: a .h264 file or - for standard input");
+      if (++positionals > 1) return fail("give one input: a .h264 file, or - (or nothing) for standard input");
       setArg(ARG_INPUT, p, len);
       continue;
     }
@@ -110,8 +111,8 @@ export function parseArguments(reserve: usize, reserveBytes: u32): bool {
       setArg(slot, v, cStringLength(v));
     }
   }
-  if (helpWanted) return true;
-  if (positionals == 0) return fail("give exactly one input: a .h264 file or - for standard input");
+  // No input named: standard input, so that `wasmtime run … ipc-hls.wasm --fps 25 --out out < camera.h264` works.
+  if (positionals == 0) setArg(ARG_INPUT, STDIN_NAME, 1);
   return true;
 }
 

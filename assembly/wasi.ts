@@ -2,7 +2,7 @@
 // (wasmtime, WAMR) instead of Node. It does what `ipc-hls mux` does (src/cli/mux.ts, src/mux-files.ts) with
 // the same core and the same feeding pattern, so both write the same segments and the same index.m3u8:
 //
-//   wasmtime run --dir out ipc-hls.wasm --fps 25 --out out - < camera.h264
+//   wasmtime run --dir out ipc-hls.wasm --fps 25 --out out < camera.h264
 //
 // Memory is declared once (asconfig.json "wasi" target: initial = maximum) and never grows. The entry makes no
 // managed allocations: arguments and preopened directory names go into the heap reserve that init() keeps free
@@ -36,10 +36,11 @@ const AUDIO_LEAD_TICKS: f64 = 45000;
 const EXIT_ERROR: u32 = 1;
 const EXIT_USAGE: u32 = 2;
 
-const HELP = `Usage: ipc-hls.wasm <input.h264|-> --fps <rate> --out <dir> [options]
+const HELP = `Usage: ipc-hls.wasm [input.h264|-] --fps <rate> --out <dir> [options]
 
-Packages a raw Annex B H.264 stream (a file in a preopened directory, or - for standard input) into HLS MPEG-TS
-segments cut at IDR frames, and writes <dir>/segment-NNNNNN.ts plus <dir>/index.m3u8 (a VOD playlist).
+Packages a raw Annex B H.264 stream (a file in a preopened directory, or standard input when the input is - or
+not given) into HLS MPEG-TS segments cut at IDR frames, and writes <dir>/segment-NNNNNN.ts plus <dir>/index.m3u8
+(a VOD playlist).
 <dir> must be a preopened directory or a directory inside one (created if missing).
 
 Options:
@@ -50,8 +51,9 @@ Options:
   --buffer-size <bytes>      ring buffer size, 65536 to 8388608 (default 8388608: the memory is fixed)
   -h, --help                 this help
 
-Example:
-  wasmtime run --dir out ipc-hls.wasm --fps 25 --out out - < camera.h264
+Examples:
+  wasmtime run --dir out ipc-hls.wasm --fps 25 --out out < camera.h264
+  wasmtime run --dir . ipc-hls.wasm camera.h264 --audio mic.aac --fps 30000/1001 --out out
 `;
 
 export function _start(): void {

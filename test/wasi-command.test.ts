@@ -70,7 +70,9 @@ describe.each(CASES)("ipc-hls.wasm: $name", (c) => {
       const preopen = join(base, runtime.replace(":", "-"));
       mkdirSync(preopen, { recursive: true });
       const outArg = c.outSubdir ? "out/run" : "out";
-      const args = [c.stdin ? "-" : `in/${c.video}`, "--fps", c.fps, "--out", outArg, ...(c.audio ? ["--audio", `in/${c.audio}`] : []), ...(c.extra ?? [])];
+      // Standard input as "-" under wasmtime, and as no input at all under node:wasi.
+      const input = c.stdin ? (runtime === "wasmtime" ? ["-"] : []) : [`in/${c.video}`];
+      const args = [...input, "--fps", c.fps, "--out", outArg, ...(c.audio ? ["--audio", `in/${c.audio}`] : []), ...(c.extra ?? [])];
       // Under wasmtime standard input is a pipe (reads may come back short), under node:wasi the file itself.
       const options = { dirs: { in: inDir, out: preopen }, stdinFile: c.stdin ? hostPath(c.video) : undefined, stdinPipe: c.stdin };
       const run = runtime === "wasmtime" ? (await runUnderWasmtime(args, options)).run : (await runUnderNodeWasi(args, options)).run;
