@@ -10,6 +10,7 @@ import { accessUnits } from "./support/annexb.js";
 import { checkSegments } from "./support/ts-inspect.js";
 import { decodeErrors, fixturePath, probeStreams, tempDir } from "./support/media-tools.js";
 import { runCli, collectOutput } from "./support/mux-run.js";
+import { adtsFrames } from "./support/adts.js";
 
 const tmp = tempDir("audio-input-");
 afterAll(() => tmp.cleanup());
@@ -19,16 +20,6 @@ const mono48k = adtsFrames(new Uint8Array(readFileSync(fixturePath("audio/aac-lc
 const stereo44k = adtsFrames(new Uint8Array(readFileSync(fixturePath("audio/aac-lc-44100-stereo.aac"))));
 const FRAME_US = 40_000;
 const AAC_US = (1024 * 1e6) / 48000; // 21 333.33 µs
-
-function adtsFrames(data: Uint8Array): Uint8Array[] {
-  const frames: Uint8Array[] = [];
-  for (let at = 0; at + 7 <= data.length; ) {
-    const length = ((data[at + 3]! & 0x03) << 11) | (data[at + 4]! << 3) | (data[at + 5]! >> 5);
-    frames.push(data.subarray(at, at + length));
-    at += length;
-  }
-  return frames;
-}
 
 type Taken = { bytes: Uint8Array; meta: Omit<Segment, "parts"> };
 

@@ -11,6 +11,7 @@ import type { DropReason } from "../src/core-types.js";
 import { accessUnits } from "./support/annexb.js";
 import { checkPackets, checkSegments } from "./support/ts-inspect.js";
 import { decodeErrors, fixturePath, tempDir } from "./support/media-tools.js";
+import { adtsFrames } from "./support/adts.js";
 
 const tmp = tempDir("core-fuzz-");
 afterAll(() => tmp.cleanup());
@@ -30,17 +31,6 @@ const FRAME_US = 40_000;
 const baseline = accessUnits(new Uint8Array(readFileSync(fixturePath("video/baseline-320x240-25fps.h264"))));
 const multislice = accessUnits(new Uint8Array(readFileSync(fixturePath("video/multislice-320x240-25fps.h264"))));
 const adts = adtsFrames(new Uint8Array(readFileSync(fixturePath("audio/aac-lc-48000-mono.aac"))));
-
-/** ADTS frames of a file (frame_length is 13 bits at byte 3..5 of each header). */
-function adtsFrames(data: Uint8Array): Uint8Array[] {
-  const frames: Uint8Array[] = [];
-  for (let at = 0; at + 7 <= data.length; ) {
-    const length = ((data[at + 3]! & 0x03) << 11) | (data[at + 4]! << 3) | (data[at + 5]! >> 5);
-    frames.push(data.subarray(at, at + length));
-    at += length;
-  }
-  return frames;
-}
 
 function concat(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));

@@ -15,6 +15,7 @@ import { decodeErrors, fixturePath, rawTimestampsUs, tempDir } from "./support/m
 import { freshBucket, minio, referenceClient } from "./support/minio.js";
 import { startFaultProxy, type FaultProxy } from "./support/fault-proxy.js";
 import { assumeRole } from "./support/minio-sts.js";
+import { adtsFrames } from "./support/adts.js";
 import { LocalStore } from "../src/store/local-store.js";
 import { S3AuthError } from "../src/s3/errors.js";
 
@@ -23,17 +24,6 @@ interface Frame {
   bytes: Uint8Array;
   ptsUs: number;
   dtsUs: number;
-}
-
-/** ADTS frames: each header gives its frame length in 13 bits. */
-function adtsFrames(data: Uint8Array): Uint8Array[] {
-  const frames: Uint8Array[] = [];
-  for (let at = 0; at + 7 <= data.length; ) {
-    const length = ((data[at + 3]! & 0x03) << 11) | (data[at + 4]! << 3) | (data[at + 5]! >> 5);
-    frames.push(data.subarray(at, at + length));
-    at += length;
-  }
-  return frames;
 }
 
 /** Video and audio frames of a fixture pair, interleaved in decode-time order (video first on a tie). */
