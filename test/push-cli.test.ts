@@ -16,17 +16,11 @@ const run = promisify(execFile);
 const tmp = tempDir("push-cli-");
 afterAll(() => tmp.cleanup());
 
-/**
- * Runs the push command (dist/cli/push.js, built from src/cli/push.ts) with the given environment, turning errors
- * into exit codes as src/cli/main.ts does (UsageError → 2).
- */
+/** Runs `bin/ipc-hls push` with the given environment (and no AWS variables from ours). */
 async function push(args: string[], env: Record<string, string | undefined>) {
-  const script = `import { command } from ${JSON.stringify(join(repoRoot, "dist/cli/push.js"))};
-    try { process.exitCode = await command.run(process.argv.slice(1)); }
-    catch (e) { process.stderr.write("ipc-hls push: " + e.message + "\\n"); process.exitCode = e.name === "UsageError" ? 2 : 1; }`;
   const childEnv: Record<string, string | undefined> = { ...process.env, AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_SESSION_TOKEN: undefined, ...env };
   try {
-    const { stdout, stderr } = await run(process.execPath, ["--input-type=module", "-e", script, ...args], { env: childEnv as NodeJS.ProcessEnv });
+    const { stdout, stderr } = await run(process.execPath, [join(repoRoot, "bin/ipc-hls"), "push", ...args], { env: childEnv as NodeJS.ProcessEnv });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };
@@ -72,7 +66,7 @@ describe("ipc-hls push", () => {
     });
   });
 
-  it("with a wrong secret: auth errors without the secret, segments lost at the deadline, exit code 1", async () => {
+  it("with a wrong secret: one line naming the refusal, without the secret, before anything is recorded; exit code 1", async () => {
     const m = minio();
     const bucket = await freshBucket("push");
     const wrong = "not-the-secret-7c1d9a44e0";
@@ -82,11 +76,29 @@ describe("ipc-hls push", () => {
     );
     expect(res.code).toBe(1);
     const output = res.stdout + res.stderr;
-    expect(output).toMatch(/SignatureDoesNotMatch|InvalidAccessKeyId|InvalidToken/);
-    expect(output).toMatch(/lost \(close-deadline\)/);
+    expect(res.stderr.trim().split("\n")).toHaveLength(1);
+    expect(res.stderr).toMatch(/credentials refused \((SignatureDoesNotMatch|InvalidAccessKeyId|InvalidToken|InvalidTokenId)\)/);
     expect(output).not.toContain(wrong);
     expect(output).not.toContain("token-that-must-not-leak");
     expect(await objects(bucket)).toEqual([]);
+  });
+
+  it.each([
+    { mistake: "a missing bucket", args: (endpoint: string) => ["--bucket", "no-such-bucket-here", "--endpoint", endpoint, "--path-style"], message: /bucket does not exist/, code: 1 },
+    { mistake: "an endpoint nobody answers on", args: () => ["--bucket", "some-bucket", "--endpoint", "http://127.0.0.1:9", "--path-style"], message: /cannot reach the store \(ECONNREFUSED\)/, code: 1 },
+    { mistake: "a missing input file", args: () => ["--bucket", "some-bucket"], input: "no/such/file.h264", message: /not found/, code: 2 },
+    { mistake: "a bad frame rate", args: () => ["--bucket", "some-bucket"], fps: "fast", message: /bad --fps/, code: 2 },
+  ])("$mistake: one clear line on stderr and exit code $code", async ({ args, input, fps, message, code }) => {
+    const m = minio();
+    const res = await push([input ?? fixturePath("video/baseline-320x240-25fps.h264"), "--fps", fps ?? "25", ...args(m.endpoint)], {
+      AWS_ACCESS_KEY_ID: m.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: m.secretAccessKey,
+    });
+    expect(res.code).toBe(code);
+    expect(res.stderr.trim().split("\n")).toHaveLength(1);
+    expect(res.stderr).toMatch(message);
+    expect(res.stderr).not.toMatch(/\n\s+at /);
+    expect(res.stdout + res.stderr).not.toContain(m.secretAccessKey);
   });
 
   it("without credentials in the environment: a usage error, exit code 2", async () => {

@@ -7,7 +7,7 @@ import { LocalStore } from "../store/local-store.js";
 import { feedRawStreams, VIDEO_CHUNK, AUDIO_CHUNK } from "../raw-feed.js";
 import { fileChunks } from "../mux-files.js";
 import { parseCommandArgs, UsageError, type Command } from "./command.js";
-import { environmentCredentials, s3Location, S3_FLAGS, S3_FLAGS_HELP } from "./s3-flags.js";
+import { checkBucket, environmentCredentials, s3Location, S3_FLAGS, S3_FLAGS_HELP } from "./s3-flags.js";
 import { startServe } from "./serve.js";
 
 const SAMPLE_VIDEO = fileURLToPath(new URL("../../fixtures/sample/sample-640x360-25fps.h264", import.meta.url));
@@ -58,6 +58,7 @@ export const command: Command = {
     if (!(loops >= 1)) throw new UsageError(`bad --loops ${JSON.stringify(values.loops)}: a whole number ≥ 1`);
     const dir = values.dir ?? "recordings";
     const bucket = values.bucket;
+    if (bucket) await checkBucket(s3Location(bucket, values), environmentCredentials(), camera);
 
     const recorder = new HlsRecorder({
       bufferSize: 4 * 1024 * 1024,

@@ -3,6 +3,7 @@
 import { UsageError, parseCommandArgs, parseFrameRate, parseSeconds, requireInputFile, type Command } from "./command.js";
 import { feedRawStreams, VIDEO_CHUNK, AUDIO_CHUNK } from "../raw-feed.js";
 import { fileChunks } from "../mux-files.js";
+import { checkBucket, environmentCredentials, s3Location } from "./s3-flags.js";
 import { HlsRecorder, type RecorderStats } from "../sdk.js";
 import type { ChecksumMode } from "../s3/checksum.js";
 
@@ -64,23 +65,20 @@ export const command: Command = {
     const tags = parseTags(values.tag ?? []);
     const deadlineMs = parseSeconds("--deadline", values.deadline, 60) * 1000;
 
-    const env = process.env;
-    if (!env.AWS_ACCESS_KEY_ID || !env.AWS_SECRET_ACCESS_KEY) {
-      throw new UsageError("set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary credentials)");
-    }
+    const credentials = environmentCredentials();
+    const location = s3Location(bucket, values);
+    const prefix = values.prefix ?? "";
+    await checkBucket(location, credentials, prefix);
     const recorder = new HlsRecorder({
       bufferSize,
-      region: (values.region) ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1",
-      bucket,
-      prefix: (values.prefix) ?? "",
-      endpoint: values.endpoint,
-      forcePathStyle: values["path-style"] === true,
+      ...location,
+      prefix,
+      credentials,
       segmentDuration: parseSeconds("--segment-duration", values["segment-duration"], 2),
       checksum: checksum as ChecksumMode,
       audio: values.audio !== undefined,
       tags,
     });
-    recorder.setCredentials(env.AWS_ACCESS_KEY_ID, env.AWS_SECRET_ACCESS_KEY, env.AWS_SESSION_TOKEN || undefined);
 
     const progress = new Progress(recorder, process.stderr.isTTY === true);
     await recorder.start();

@@ -1,6 +1,9 @@
 // The S3 flags shared by `ipc-hls playlist` and `ipc-hls serve`, and credentials from the environment.
 import { UsageError } from "./command.js";
 import type { Credentials } from "../s3/signer.js";
+import { S3Connection } from "../s3/request.js";
+import { listObjectsPage } from "../s3/list.js";
+import { S3AuthError, S3NetworkError, S3ResponseError } from "../s3/errors.js";
 import type { S3Location } from "../s3/endpoint.js";
 
 export const S3_FLAGS = {
@@ -42,4 +45,26 @@ export function parseExpires(text: string | undefined): number {
     throw new UsageError(`bad --expires ${JSON.stringify(text)}: whole seconds from 1 to 604800 (7 days)`);
   }
   return value;
+}
+
+/**
+ * Before recording from the command line: one listing request, so that a missing bucket, refused credentials or
+ * an endpoint that does not answer give one clear line at once instead of failed uploads later. A role that may
+ * only write (no s3:ListBucket) answers AccessDenied: that is not an error here, the uploads will tell.
+ * (A camera does not do this: it must record while the network is down.)
+ */
+export async function checkBucket(location: S3Location, credentials: () => Promise<Credentials>, prefix: string): Promise<void> {
+  const connection = new S3Connection({ location, credentials, timeoutMs: 10_000 });
+  const where = `s3://${location.bucket}${location.endpoint ? ` at ${location.endpoint}` : ` in ${location.region}`}`;
+  try {
+    await listObjectsPage(connection, prefix, { maxKeys: 1 });
+  } catch (err) {
+    if (err instanceof S3AuthError) throw new Error(`${where}: credentials refused (${err.code}): check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN`);
+    if (err instanceof S3ResponseError && err.code === "NoSuchBucket") throw new Error(`${where}: the bucket does not exist`);
+    if (err instanceof S3ResponseError && err.code === "AccessDenied") return;
+    if (err instanceof S3NetworkError) throw new Error(`${where}: cannot reach the store (${err.code || err.message})`);
+    throw err;
+  } finally {
+    connection.close();
+  }
 }
