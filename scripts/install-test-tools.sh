@@ -16,11 +16,12 @@ fi
 
 gobin="$(go env GOPATH)/bin"
 if ! command -v minio >/dev/null && [ ! -x "$gobin/minio" ]; then
-  echo "install-test-tools: building MinIO from source (go install github.com/minio/minio@latest)"
-  go install github.com/minio/minio@latest
+  # Pinned: the version the tests were last run against (the community edition is source-only).
+  echo "install-test-tools: building MinIO from source (a few minutes, once)"
+  go install github.com/minio/minio@v0.0.0-20260212201848-7aac2a2c5b7c
 fi
 
 if ! python3 -c "import wasmtime" 2>/dev/null; then
-  echo "install-test-tools: pip install wasmtime"
-  python3 -m pip install -q wasmtime 2>&1 | grep -v "Running pip as the 'root' user" || true
+  echo "install-test-tools: pip install wasmtime==50.0.1"
+  python3 -m pip install -q --root-user-action=ignore wasmtime==50.0.1
 fi
