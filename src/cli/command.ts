@@ -56,7 +56,10 @@ export function parseFrameRate(text: string | undefined): [number, number] {
     // 29.97 and friends mean the NTSC rates N*1000/1001.
     const value = Number(text);
     const ntsc = Math.round(value * 1.001);
-    if (!Number.isInteger(value) && Math.abs(ntsc / 1.001 - value) < 0.005) {
+    if (Number.isInteger(value)) {
+      num = value;
+      den = 1;
+    } else if (Math.abs(ntsc / 1.001 - value) < 0.005) {
       num = ntsc * 1000;
       den = 1001;
     } else {

@@ -1,0 +1,38 @@
+// The object key layout that uploads and playback share.
+import { describe, expect, test } from "vitest";
+import { segmentKey, parseSegmentKey, hourPrefix, newSessionId, normalizePrefix } from "../src/keys.js";
+
+describe("segment keys", () => {
+  const startMs = Date.UTC(2026, 10, 25, 19, 36, 42, 711);
+
+  test("UTC date folders, start to the millisecond, duration, session and sequence", () => {
+    const key = segmentKey({ prefix: "front-door", startMs, durationMs: 2000, session: "f286e9c2", seq: 7 });
+    expect(key).toBe("front-door/2026/11/25/19/36-42.711_2000ms_f286e9c2-000007.ts");
+    expect(parseSegmentKey(key)).toEqual({ prefix: "front-door", startMs, durationMs: 2000, session: "f286e9c2", seq: 7 });
+  });
+
+  test("prefixes are normalised; an empty prefix puts the date folders at the root", () => {
+    expect(normalizePrefix("/cams/front/")).toBe("cams/front");
+    expect(segmentKey({ prefix: "", startMs, durationMs: 1999.6, session: "00000000", seq: 0 })).toBe("2026/11/25/19/36-42.711_2000ms_00000000-000000.ts");
+    expect(hourPrefix("/cams/front/", startMs)).toBe("cams/front/2026/11/25/19/");
+  });
+
+  test("keys sort in time order, across minutes, hours and days", () => {
+    const starts = [startMs, startMs + 1, startMs + 59_000, startMs + 3_600_000, startMs + 86_400_000 * 40];
+    const keys = starts.map((ms, seq) => segmentKey({ prefix: "c", startMs: ms, durationMs: 2000, session: "abcdef01", seq }));
+    expect([...keys].sort()).toEqual(keys);
+  });
+
+  test("two segments in the same millisecond never share a key", () => {
+    const a = segmentKey({ prefix: "c", startMs, durationMs: 2000, session: newSessionId(), seq: 1 });
+    const b = segmentKey({ prefix: "c", startMs, durationMs: 2000, session: newSessionId(), seq: 1 });
+    expect(a).not.toBe(b);
+  });
+
+  test("anything else is not a segment key", () => {
+    for (const key of ["c/2026/11/25/19/index.m3u8", "c/2026/11/25/19/36-42.711_2000ms_XYZ-000001.ts", "c/2026/1/25/19/36-42.711_2000ms_abcdef01-000001.ts"]) {
+      expect(parseSegmentKey(key), key).toBeUndefined();
+    }
+    expect(newSessionId()).toMatch(/^[0-9a-f]{8}$/);
+  });
+});
