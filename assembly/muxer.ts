@@ -40,7 +40,10 @@ const MAX_PCR_FILL: i32 = 50;
 const AUDIO_MAX_WAIT: i64 = 90000; // audio waits at most 1 s for video
 const AUDIO_PES_MAX_BYTES: u32 = 2930;
 const TIMELINE_RESET: i64 = 90000; // an IDR more than 1 s in the past restarts the timeline
-const TIMELINE_GAP: i64 = 900000; // more than 10 s without video is a gap in the recording
+// A pause in the video is a gap in the recording (a new segment, marked discontinuous) when it is longer than
+// 1 s and 4 frame intervals and ends at an IDR; a pause over 10 s is one in any case (frames wait for an IDR).
+const SHORT_GAP: i64 = 90000;
+const TIMELINE_GAP: i64 = 900000;
 const CUT_TOLERANCE: i64 = 450; // 5 ms of rounding in the input timestamps
 
 // ---- Configuration ----
@@ -254,7 +257,8 @@ export function muxVideo(len: u32, pts: i64, dts: i64, wallMs: f64, scan: i32): 
       loseVideoFrame(lastDts, auSliceRefIdc != 0);
       return DROP_TIMESTAMP_BACKWARDS;
     }
-    gap = dts - lastDts > TIMELINE_GAP;
+    let pause = dts - lastDts;
+    gap = pause > TIMELINE_GAP || (isIdr && pause > SHORT_GAP && pause > 4 * frameInterval);
   }
   if (spsLength == 0 || ppsLength == 0 || ((waitingForIdr || gap) && !isIdr)) {
     loseVideoFrame(dts, true);
