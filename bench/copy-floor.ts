@@ -1,0 +1,118 @@
+// The copy limit of this machine, in WebAssembly: what any packetizer writing 188-byte TS packets into a ring
+// can at best approach. Compiled by bench/build-floor.js (npx asc, --enable simd) to bench/.cache/copy-floor.wasm.
+// All functions work on raw addresses the host chose; nothing is allocated here.
+
+const PACKET: u32 = 188;
+const PAYLOAD: u32 = 184;
+
+// @ts-ignore: decorator
+@inline function copy184(dst: usize, src: usize): void {
+  // 11 × 16 + 8 bytes, unrolled: the fastest 184-byte copy in WASM SIMD we know of.
+  v128.store(dst, v128.load(src));
+  v128.store(dst, v128.load(src, 16), 16);
+  v128.store(dst, v128.load(src, 32), 32);
+  v128.store(dst, v128.load(src, 48), 48);
+  v128.store(dst, v128.load(src, 64), 64);
+  v128.store(dst, v128.load(src, 80), 80);
+  v128.store(dst, v128.load(src, 96), 96);
+  v128.store(dst, v128.load(src, 112), 112);
+  v128.store(dst, v128.load(src, 128), 128);
+  v128.store(dst, v128.load(src, 144), 144);
+  v128.store(dst, v128.load(src, 160), 160);
+  store<u64>(dst, load<u64>(src, 176), 176);
+}
+
+// Where the next chunk goes in the ring; every pass starts at the ring's start (the functions step differently).
+let writePos: u32 = 0;
+
+/**
+ * The bare copy floor: each frame (sizes: `count` u32 lengths at `sizes`) is already in place at `input`; its
+ * bytes go into the ring in 184-byte chunks at a 188-byte stride (where TS payloads go), with no header bytes
+ * written; the last partial chunk with memory.copy. One ring-end check per frame.
+ */
+export function bareFloor(input: usize, ring: usize, ringBytes: u32, sizes: usize, count: u32): void {
+  writePos = 0;
+  for (let f: u32 = 0; f < count; f++) {
+    let len = load<u32>(sizes + (<usize>f << 2));
+    let src = input;
+    let full = len / PAYLOAD;
+    while (full > 0) {
+      let run = (ringBytes - writePos) / PACKET;
+      if (run > full) run = full;
+      let d = ring + writePos;
+      for (let i: u32 = 0; i < run; i++) {
+        copy184(d, src);
+        d += PACKET;
+        src += PAYLOAD;
+      }
+      writePos += run * PACKET;
+      if (writePos >= ringBytes) writePos = 0;
+      full -= run;
+    }
+    let rest = len % PAYLOAD;
+    if (rest > 0) {
+      memory.copy(ring + writePos, src, rest);
+      writePos += PACKET;
+      if (writePos >= ringBytes) writePos = 0;
+    }
+  }
+}
+
+/** As bareFloor, but each 184-byte chunk with memory.copy (what the unrolled copy is compared with). */
+export function floorMemoryCopy184(input: usize, ring: usize, ringBytes: u32, sizes: usize, count: u32): void {
+  writePos = 0;
+  for (let f: u32 = 0; f < count; f++) {
+    let len = load<u32>(sizes + (<usize>f << 2));
+    let src = input;
+    let left = len;
+    while (left > 0) {
+      let n = left < PAYLOAD ? left : PAYLOAD;
+      memory.copy(ring + writePos, src, n);
+      writePos += PACKET;
+      if (writePos >= ringBytes) writePos = 0;
+      src += n;
+      left -= n;
+    }
+  }
+}
+
+/** memory.copy of 188-byte chunks, contiguous: each frame in place at `input` copied into the ring. */
+export function copy188(input: usize, ring: usize, ringBytes: u32, sizes: usize, count: u32): void {
+  writePos = 0;
+  for (let f: u32 = 0; f < count; f++) {
+    let len = load<u32>(sizes + (<usize>f << 2));
+    let src = input;
+    let left = len;
+    while (left > 0) {
+      let n = left < PACKET ? left : PACKET;
+      memory.copy(ring + writePos, src, n);
+      writePos += PACKET;
+      if (writePos >= ringBytes) writePos = 0;
+      src += n;
+      left -= n;
+    }
+  }
+}
+
+/** memory.copy of `chunk`-byte chunks (e.g. 1 MiB) from `src` into the ring, `total` bytes in all. */
+export function copyChunks(src: usize, ring: usize, ringBytes: u32, chunk: u32, total: f64): void {
+  writePos = 0;
+  let left = total;
+  while (left > 0) {
+    let n: u32 = left < <f64>chunk ? <u32>left : chunk;
+    if (writePos + n > ringBytes) writePos = 0;
+    memory.copy(ring + writePos, src, n);
+    writePos += n;
+    left -= <f64>n;
+  }
+}
+
+/** Copies each frame of a stream laid end to end at `stream` into `input` (the copy-in the core's host does). */
+export function copyIn(stream: usize, input: usize, sizes: usize, count: u32): void {
+  let p = stream;
+  for (let f: u32 = 0; f < count; f++) {
+    let len = load<u32>(sizes + (<usize>f << 2));
+    memory.copy(input, p, len);
+    p += len;
+  }
+}

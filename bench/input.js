@@ -1,0 +1,134 @@
+// The bench input: a 60 s 1080p25 5 Mbps H.264 stream (like an IP camera: High profile, no B-frames, an IDR
+// every 2 s) and a 48 kHz stereo AAC track, made once with Debian's ffmpeg/libx264 into bench/.cache/, then
+// cut into access units by our own Annex B splitter so every row sees exactly the same frames.
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, renameSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+
+export const CACHE = fileURLToPath(new URL("./.cache/", import.meta.url));
+export const SECONDS = 60;
+export const FPS = 25;
+export const VIDEO_FILE = join(CACHE, "camera-1080p25-5mbps.h264");
+export const AUDIO_FILE = join(CACHE, "camera-aac-48k.aac");
+const AUDIO_SAMPLE_RATE = 48000;
+const AAC_FRAME_SAMPLES = 1024;
+
+function ffmpeg(args) {
+  execFileSync("ffmpeg", ["-v", "error", "-y", ...args], { stdio: ["ignore", "inherit", "inherit"] });
+}
+
+/** Makes the cached elementary streams if they are not there yet (about a minute on 2 cores). */
+export function ensureInput(log = () => {}) {
+  mkdirSync(CACHE, { recursive: true });
+  if (!existsSync(VIDEO_FILE)) {
+    log(`generating ${VIDEO_FILE} with ffmpeg/libx264 (first run only)...`);
+    const tmp = VIDEO_FILE + ".tmp.h264";
+    // Noise on the test pattern keeps the encoder busy enough to reach 5 Mbps; VBV caps it there.
+    ffmpeg([
+      "-f", "lavfi", "-i", `testsrc2=size=1920x1080:rate=${FPS},noise=alls=12:allf=t+u`,
+      "-t", String(SECONDS), "-pix_fmt", "yuv420p",
+      "-c:v", "libx264", "-preset", "veryfast", "-profile:v", "high", "-bf", "0", "-g", String(FPS * 2),
+      "-keyint_min", String(FPS * 2), "-sc_threshold", "0",
+      "-b:v", "5M", "-minrate", "5M", "-maxrate", "5M", "-bufsize", "5M", "-x264-params", "nal-hrd=vbr",
+      "-f", "h264", tmp,
+    ]);
+    renameSync(tmp, VIDEO_FILE);
+  }
+  if (!existsSync(AUDIO_FILE)) {
+    log(`generating ${AUDIO_FILE}...`);
+    const tmp = AUDIO_FILE + ".tmp.aac";
+    ffmpeg([
+      "-f", "lavfi", "-i", `sine=frequency=440:sample_rate=${AUDIO_SAMPLE_RATE}`, "-f", "lavfi", "-i", `sine=frequency=660:sample_rate=${AUDIO_SAMPLE_RATE}`,
+      "-filter_complex", "[0][1]amerge=inputs=2", "-t", String(SECONDS), "-c:a", "aac", "-b:a", "128k", "-f", "adts", tmp,
+    ]);
+    renameSync(tmp, AUDIO_FILE);
+  }
+}
+
+/**
+ * Cuts an Annex B stream into access units (H.264 7.4.1.2.3, simplified): a unit ends before an AUD, SPS, PPS,
+ * SEI or a slice with first_mb_in_slice == 0 once it holds a picture. Returns [offset, length] pairs.
+ */
+export function splitAccessUnits(bytes) {
+  const units = [];
+  let unitStart = -1;
+  let hasPicture = false;
+  const n = bytes.length;
+  for (let i = 0; i + 3 < n; i++) {
+    if (bytes[i + 2] > 1) { i += 2; continue; }
+    if (bytes[i] !== 0 || bytes[i + 1] !== 0 || bytes[i + 2] !== 1) continue;
+    const start = i > 0 && bytes[i - 1] === 0 ? i - 1 : i; // a 4-byte start code belongs to its NAL
+    const type = bytes[i + 3] & 0x1f;
+    const isSlice = type === 1 || type === 5;
+    const firstSliceOfPicture = isSlice && (bytes[i + 4] & 0x80) !== 0;
+    const boundary = type === 9 || type === 7 || type === 8 || type === 6 || firstSliceOfPicture;
+    if (unitStart < 0) unitStart = start;
+    else if (boundary && hasPicture) {
+      units.push([unitStart, start - unitStart]);
+      unitStart = start;
+      hasPicture = false;
+    }
+    if (isSlice) hasPicture = true;
+    i += 2;
+  }
+  if (unitStart >= 0 && hasPicture) units.push([unitStart, n - unitStart]);
+  return units;
+}
+
+/** Cuts an ADTS stream into frames: [offset, length] pairs. */
+export function splitAdts(bytes) {
+  const frames = [];
+  let p = 0;
+  while (p + 7 <= bytes.length) {
+    if (bytes[p] !== 0xff || (bytes[p + 1] & 0xf6) !== 0xf0) throw new Error(`ADTS sync lost at ${p}`);
+    const len = ((bytes[p + 3] & 3) << 11) | (bytes[p + 4] << 3) | (bytes[p + 5] >> 5);
+    frames.push([p, len]);
+    p += len;
+  }
+  return frames;
+}
+
+/**
+ * The stream as separate frames (each its own Buffer, as an encoder hands them out) with timestamps (µs).
+ * Video has no B-frames, so pts = dts = i / 25 s.
+ */
+export function loadInput() {
+  ensureInput((m) => process.stderr.write(m + "\n"));
+  const videoBytes = readFileSync(VIDEO_FILE);
+  const video = splitAccessUnits(videoBytes).map(([off, len], i) => ({
+    data: Buffer.from(videoBytes.subarray(off, off + len)), // its own copy, not a view of the file
+    ptsUs: Math.round((i * 1e6) / FPS),
+    key: isIdr(videoBytes, off, len),
+  }));
+  const audioBytes = readFileSync(AUDIO_FILE);
+  const seconds = video.length / FPS;
+  const audio = splitAdts(audioBytes)
+    .map(([off, len], i) => ({
+      data: Buffer.from(audioBytes.subarray(off, off + len)),
+      ptsUs: Math.round((i * AAC_FRAME_SAMPLES * 1e6) / AUDIO_SAMPLE_RATE),
+    }))
+    // The encoder's extra frames run past the video: keep the audio inside its 60 s so passes can be chained.
+    .filter((f) => f.ptsUs + (AAC_FRAME_SAMPLES * 1e6) / AUDIO_SAMPLE_RATE <= seconds * 1e6);
+  const videoTotal = video.reduce((s, f) => s + f.data.length, 0);
+  const audioTotal = audio.reduce((s, f) => s + f.data.length, 0);
+  return { video, audio, videoBytes: videoTotal, audioBytes: audioTotal, seconds };
+}
+
+function isIdr(bytes, off, len) {
+  for (let i = off; i + 3 < off + len; i++) {
+    if (bytes[i] === 0 && bytes[i + 1] === 0 && bytes[i + 2] === 1) {
+      const t = bytes[i + 3] & 0x1f;
+      if (t === 5) return true;
+      if (t === 1) return false;
+    }
+  }
+  return false;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const t0 = Date.now();
+  const input = loadInput();
+  const keys = input.video.filter((f) => f.key).length;
+  console.log(`${input.video.length} access units (${keys} IDR), ${(input.videoBytes / 1e6).toFixed(2)} MB video = ${((input.videoBytes * 8) / input.seconds / 1e6).toFixed(2)} Mbps; ${input.audio.length} AAC frames, ${(input.audioBytes / 1e6).toFixed(2)} MB; ${Date.now() - t0} ms`);
+}

@@ -1,0 +1,68 @@
+// The bench's own MinIO: a free 127.0.0.1 port, a temporary data directory, removed afterwards.
+import { spawn, execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+    srv.on("error", reject);
+  });
+}
+
+export function findMinio() {
+  try {
+    const gopath = execFileSync("go", ["env", "GOPATH"], { encoding: "utf8" }).trim();
+    const candidate = join(gopath, "bin", "minio");
+    if (existsSync(candidate)) return candidate;
+  } catch {
+    /* no go toolchain: try PATH */
+  }
+  try {
+    execFileSync("minio", ["--version"], { stdio: "ignore" });
+    return "minio";
+  } catch {
+    return undefined;
+  }
+}
+
+/** Starts MinIO; resolves to { endpoint, region, credentials, pid, stop() }. */
+export async function startMinio(binary) {
+  const port = await freePort();
+  const consolePort = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), "ipc-hls-bench-minio-"));
+  const credentials = { accessKeyId: "ipchlsbench", secretAccessKey: "ipchlsbench-local-only" };
+  const region = "us-east-1";
+  const proc = spawn(binary, ["server", dataDir, "--quiet", "--address", `127.0.0.1:${port}`, "--console-address", `127.0.0.1:${consolePort}`], {
+    env: { ...process.env, MINIO_ROOT_USER: credentials.accessKeyId, MINIO_ROOT_PASSWORD: credentials.secretAccessKey, MINIO_REGION: region, MINIO_BROWSER: "off" },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  proc.stderr.on("data", (d) => (stderr += d));
+  const endpoint = `http://127.0.0.1:${port}`;
+  const stop = () => {
+    if (proc.exitCode === null) proc.kill("SIGTERM");
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`MinIO exited early (${proc.exitCode}): ${stderr}`);
+    try {
+      if ((await fetch(`${endpoint}/minio/health/live`)).ok) break;
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > deadline) {
+      stop();
+      throw new Error(`MinIO did not start in 60 s: ${stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { endpoint, region, credentials, pid: proc.pid, stop };
+}

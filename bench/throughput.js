@@ -1,0 +1,312 @@
+// Muxing throughput on the same frames: our core (alone, and through the Node API), mediabunny's MPEG-TS
+// muxer, ffmpeg -c copy, and the copy limit of this machine. Every row is a function that muxes the whole
+// 60 s stream once ("one pass") and returns the time it took; rounds run every row once in turn, so the
+// ratios are taken between samples measured moments apart.
+import { readFileSync, statSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { MuxerCore } from "../dist/core.js";
+import { Output, MpegTsOutputFormat, BufferTarget, EncodedPacket, EncodedVideoPacketSource, EncodedAudioPacketSource } from "mediabunny";
+import { VIDEO_FILE, AUDIO_FILE, FPS } from "./input.js";
+import { buildFloor } from "./build-floor.js";
+
+const CORE_WASM = fileURLToPath(new URL("../build/core.wasm", import.meta.url));
+export const RING_BYTES = 4 * 1024 * 1024; // the C SDK's buffer for a 5 Mbps camera
+const SEGMENT_MS = 2000;
+const PAGE = 65536;
+
+/** Frames of both tracks in the order an encoder would deliver them (by presentation time, video first on ties). */
+function interleave(input) {
+  const events = [];
+  let a = 0;
+  for (const v of input.video) {
+    while (a < input.audio.length && input.audio[a].ptsUs < v.ptsUs) events.push({ audio: true, frame: input.audio[a++] });
+    events.push({ audio: false, frame: v });
+  }
+  while (a < input.audio.length) events.push({ audio: true, frame: input.audio[a++] });
+  return events;
+}
+
+// ---- ipc-hls: the core instantiated by hand, frames already in its memory ----
+
+/**
+ * The core alone: build/core.wasm instantiated directly; the whole stream sits in the core's own linear memory
+ * (above everything the core uses). Per frame the bench copies the frame into the input area (memmove inside
+ * WASM memory), then calls putVideo/putAudio and takes and releases finished segments.
+ * `inPlaceOnly` times only the core calls (frame already in place; the copy-in is outside the clock).
+ */
+async function coreAloneRow(input, withAudio) {
+  const instance = await WebAssembly.instantiate(new WebAssembly.Module(readFileSync(CORE_WASM)), {});
+  const x = instance.exports;
+  if (x.init(RING_BYTES, 512 * 1024, SEGMENT_MS, 0, 64 * 1024) !== 0) throw new Error("core init failed");
+  if (withAudio) x.setAudioExpected(1);
+  const events = withAudio ? interleave(input) : input.video.map((frame) => ({ audio: false, frame }));
+  // Lay the frames end to end after the core's memory.
+  let total = 0;
+  for (const e of events) total += e.frame.data.length;
+  const streamBase = Math.ceil(x.memoryBytes() / PAGE) * PAGE;
+  const need = streamBase + total;
+  x.memory.grow(Math.max(0, Math.ceil(need / PAGE) - x.memory.buffer.byteLength / PAGE));
+  const bytes = new Uint8Array(x.memory.buffer);
+  const offsets = new Float64Array(events.length);
+  const lengths = new Float64Array(events.length);
+  const pts = new Float64Array(events.length);
+  const isAudio = new Uint8Array(events.length);
+  let at = streamBase;
+  events.forEach((e, i) => {
+    bytes.set(e.frame.data, at);
+    offsets[i] = at;
+    lengths[i] = e.frame.data.length;
+    pts[i] = e.frame.ptsUs;
+    isAudio[i] = e.audio ? 1 : 0;
+    at += e.frame.data.length;
+  });
+  const input0 = x.inputPointer();
+  const passUs = input.seconds * 1e6;
+  let pass = 0;
+  const statsAt = x.statsPointer() / 8;
+  const stats = () => {
+    x.refreshStats();
+    return new Float64Array(x.memory.buffer)[statsAt + 10];
+  };
+  const drain = () => {
+    for (let id = x.takeSegment(); id >= 0; id = x.takeSegment()) x.releaseSegment(id);
+  };
+
+  /** One pass: copy-in and mux every frame; returns ms. Timestamps continue from the previous pass. */
+  function runWhole() {
+    const shift = pass++ * passUs;
+    const t0 = performance.now();
+    for (let i = 0; i < lengths.length; i++) {
+      const len = lengths[i];
+      bytes.copyWithin(input0, offsets[i], offsets[i] + len);
+      if (isAudio[i]) x.putAudio(len, pts[i] + shift, 0);
+      else x.putVideo(len, pts[i] + shift, pts[i] + shift, 0);
+      drain();
+    }
+    return performance.now() - t0;
+  }
+
+  /** One pass timing only the core's calls (the frame is in place and hot in cache, as after an encoder's write). */
+  function runInPlace() {
+    const shift = pass++ * passUs;
+    let ms = 0;
+    for (let i = 0; i < lengths.length; i++) {
+      const len = lengths[i];
+      bytes.copyWithin(input0, offsets[i], offsets[i] + len);
+      const t0 = performance.now();
+      if (isAudio[i]) x.putAudio(len, pts[i] + shift, 0);
+      else x.putVideo(len, pts[i] + shift, pts[i] + shift, 0);
+      drain();
+      ms += performance.now() - t0;
+    }
+    return ms - lengths.length * clockOverheadMs();
+  }
+
+  const before = () => ({ packets: stats(), dropped: new Float64Array(x.memory.buffer)[statsAt + 3] + new Float64Array(x.memory.buffer)[statsAt + 4] });
+  return { runWhole, runInPlace, before, bytes: total };
+}
+
+let overheadMs;
+/** The cost of the two clock reads around a timed call, subtracted from per-call timings. */
+function clockOverheadMs() {
+  if (overheadMs !== undefined) return overheadMs;
+  const samples = [];
+  for (let r = 0; r < 9; r++) {
+    let ms = 0;
+    for (let i = 0; i < 20000; i++) {
+      const t0 = performance.now();
+      ms += performance.now() - t0;
+    }
+    samples.push(ms / 20000);
+  }
+  samples.sort((a, b) => a - b);
+  overheadMs = samples[4];
+  return overheadMs;
+}
+
+// ---- ipc-hls through the public Node API ----
+
+/** MuxerCore (src/core.ts) with every frame its own Buffer, as an encoder hands them out; wall clock from Date.now(). */
+async function nodeApiRow(input, withAudio) {
+  const core = await MuxerCore.create({ bufferSize: RING_BYTES, segmentDuration: SEGMENT_MS / 1000, audio: withAudio });
+  const events = withAudio ? interleave(input) : input.video.map((frame) => ({ audio: false, frame }));
+  const passUs = input.seconds * 1e6;
+  let pass = 0;
+  let total = 0;
+  for (const e of events) total += e.frame.data.length;
+  function run() {
+    const shift = pass++ * passUs;
+    const t0 = performance.now();
+    for (const e of events) {
+      const t = e.frame.ptsUs + shift;
+      if (e.audio) core.putAudio([e.frame.data], t);
+      else core.putVideo([e.frame.data], t, t);
+      for (let s = core.takeSegment(); s; s = core.takeSegment()) core.release(s.id);
+    }
+    return performance.now() - t0;
+  }
+  const before = () => {
+    const s = core.stats();
+    return { packets: s.tsPackets, dropped: s.videoFramesDropped + s.audioFramesDropped };
+  };
+  return { run, before, bytes: total, memoryBytes: core.memoryBytes };
+}
+
+// ---- mediabunny ----
+
+/** mediabunny's MPEG-TS muxer into a BufferTarget; Annex B and ADTS as they come (no decoder description). */
+function mediabunnyRow(input, withAudio) {
+  const events = withAudio ? interleave(input) : input.video.map((frame) => ({ audio: false, frame }));
+  let total = 0;
+  for (const e of events) total += e.frame.data.length;
+  let lastBytes = 0;
+  async function run() {
+    const t0 = performance.now();
+    const output = new Output({ format: new MpegTsOutputFormat(), target: new BufferTarget() });
+    const video = new EncodedVideoPacketSource("avc");
+    output.addVideoTrack(video, { frameRate: FPS });
+    const audio = withAudio ? new EncodedAudioPacketSource("aac") : undefined;
+    if (audio) output.addAudioTrack(audio);
+    await output.start();
+    let firstVideo = true;
+    let firstAudio = true;
+    for (const e of events) {
+      const f = e.frame;
+      if (e.audio) {
+        const packet = new EncodedPacket(f.data, "key", f.ptsUs / 1e6, 1024 / 48000);
+        await audio.add(packet, firstAudio ? { decoderConfig: { codec: "mp4a.40.2", numberOfChannels: 2, sampleRate: 48000 } } : undefined);
+        firstAudio = false;
+      } else {
+        const packet = new EncodedPacket(f.data, f.key ? "key" : "delta", f.ptsUs / 1e6, 1 / FPS);
+        await video.add(packet, firstVideo ? { decoderConfig: { codec: "avc1.640028", codedWidth: 1920, codedHeight: 1080 } } : undefined);
+        firstVideo = false;
+      }
+    }
+    await output.finalize();
+    const ms = performance.now() - t0;
+    lastBytes = output.target.buffer.byteLength;
+    return ms;
+  }
+  return { run, bytes: total, packets: () => lastBytes / 188 };
+}
+
+// ---- ffmpeg ----
+
+function ffmpegAvailable() {
+  return spawnSync("ffmpeg", ["-version"], { stdio: "ignore" }).status === 0;
+}
+
+/** `ffmpeg -c copy -f mpegts` as a whole process (start-up, demuxing the raw streams, muxing) to /dev/null. */
+function ffmpegRow(input, withAudio) {
+  const args = ["-v", "error", "-nostdin", "-framerate", String(FPS), "-f", "h264", "-i", VIDEO_FILE];
+  if (withAudio) args.push("-f", "aac", "-i", AUDIO_FILE, "-map", "0:v", "-map", "1:a");
+  args.push("-c", "copy", "-f", "mpegts", "-y", "/dev/null");
+  const total = input.videoBytes + (withAudio ? input.audioBytes : 0);
+  function run() {
+    const t0 = performance.now();
+    const r = spawnSync("ffmpeg", args, { stdio: ["ignore", "ignore", "pipe"] });
+    const ms = performance.now() - t0;
+    if (r.status !== 0) throw new Error(`ffmpeg failed: ${r.stderr}`);
+    return ms;
+  }
+  return { run, bytes: total };
+}
+
+// ---- The copy limit ----
+
+async function floorRows(input) {
+  const instance = await WebAssembly.instantiate(new WebAssembly.Module(readFileSync(buildFloor())), {});
+  const x = instance.exports;
+  const MiB = 1024 * 1024;
+  const sizesBase = PAGE;
+  const inputBase = sizesBase + Math.ceil((input.video.length * 4) / PAGE) * PAGE;
+  const ringBase = inputBase + MiB + 2048;
+  const ringBytes = Math.floor(RING_BYTES / 188) * 188;
+  const srcBase = ringBase + Math.ceil(ringBytes / PAGE) * PAGE;
+  const end = srcBase + MiB;
+  x.memory.grow(Math.ceil(end / PAGE) - x.memory.buffer.byteLength / PAGE);
+  const sizes = new Uint32Array(x.memory.buffer, sizesBase, input.video.length);
+  input.video.forEach((f, i) => (sizes[i] = f.data.length));
+  // Real frame bytes in the source areas (the content does not change a copy's speed, but be honest).
+  const mem = new Uint8Array(x.memory.buffer);
+  mem.set(input.video[0].data.subarray(0, Math.min(MiB, input.video[0].data.length)), inputBase);
+  mem.set(input.video[0].data.subarray(0, Math.min(MiB, input.video[0].data.length)), srcBase);
+  const n = input.video.length;
+  const timed = (fn) => () => {
+    const t0 = performance.now();
+    fn();
+    return performance.now() - t0;
+  };
+  return {
+    bare: timed(() => x.bareFloor(inputBase, ringBase, ringBytes, sizesBase, n)),
+    memoryCopy184: timed(() => x.floorMemoryCopy184(inputBase, ringBase, ringBytes, sizesBase, n)),
+    copy188: timed(() => x.copy188(inputBase, ringBase, ringBytes, sizesBase, n)),
+    copy1MiB: timed(() => x.copyChunks(srcBase, ringBase, ringBytes, MiB, input.videoBytes)),
+  };
+}
+
+// ---- Rounds ----
+
+/**
+ * Runs every row `rounds` times, in turn. A sample of a fast row is several passes (at least `minSampleMs`),
+ * so timer and scheduler noise stay small against it.
+ */
+export async function measureThroughput(input, { rounds, minSampleMs, log, only, verbose }) {
+  const rows = [];
+  const add = (name, opts) => rows.push({ name, samples: [], passesPerSample: 1, ...opts });
+  const avBytes = input.videoBytes + input.audioBytes;
+
+  const coreV = await coreAloneRow(input, false);
+  const coreAV = await coreAloneRow(input, true);
+  const nodeV = await nodeApiRow(input, false);
+  const nodeAV = await nodeApiRow(input, true);
+  const floors = await floorRows(input);
+
+  add("ipc-hls core alone, video (frame in place)", { kind: "ours", run: coreV.runInPlace, bytes: coreV.bytes, stats: coreV.before, note: "build/core.wasm called directly; only putVideo + take/release timed (frame already in the input area)" });
+  add("ipc-hls core alone, video (incl. copy-in)", { kind: "ours", run: coreV.runWhole, bytes: coreV.bytes, stats: coreV.before, note: "as above plus the memmove of each frame from WASM memory into the input area" });
+  add("ipc-hls Node API, video", { kind: "ours", run: nodeV.run, bytes: nodeV.bytes, stats: nodeV.before, note: "MuxerCore.putVideo([Buffer]) per frame + takeSegment/release; every frame its own Buffer" });
+  add("ipc-hls core alone, audio+video (frame in place)", { kind: "ours", run: coreAV.runInPlace, bytes: coreAV.bytes, stats: coreAV.before, note: "as the video row, AAC ADTS frames interleaved by time" });
+  add("ipc-hls Node API, audio+video", { kind: "ours", run: nodeAV.run, bytes: nodeAV.bytes, stats: nodeAV.before, note: "MuxerCore.putVideo/putAudio per frame" });
+  const mbV = mediabunnyRow(input, false);
+  const mbAV = mediabunnyRow(input, true);
+  add("mediabunny 1.61.0 MPEG-TS, video", { kind: "peer", run: mbV.run, bytes: mbV.bytes, packets: mbV.packets, note: "Output + MpegTsOutputFormat + BufferTarget, EncodedVideoPacketSource, awaited add() per frame" });
+  add("mediabunny 1.61.0 MPEG-TS, audio+video", { kind: "peer", run: mbAV.run, bytes: mbAV.bytes, packets: mbAV.packets, note: "as above with EncodedAudioPacketSource (ADTS in)" });
+  if (ffmpegAvailable()) {
+    const version = spawnSync("ffmpeg", ["-version"], { encoding: "utf8" }).stdout.split("\n")[0].split(" ")[2];
+    add(`ffmpeg ${version} -c copy -f mpegts, video (whole process)`, { kind: "peer", run: ffmpegRow(input, false).run, bytes: input.videoBytes, note: "wall time of the whole process: start-up, raw H.264 demux+parse, mux, to /dev/null" });
+    add(`ffmpeg ${version} -c copy -f mpegts, audio+video (whole process)`, { kind: "peer", run: ffmpegRow(input, true).run, bytes: avBytes, note: "as above with the ADTS file as a second input" });
+  }
+  add("copy floor: 184-byte chunks, unrolled v128 (bare copy floor)", { kind: "floor", run: floors.bare, bytes: input.videoBytes, note: "each frame in place copied into a 4 MiB ring in 184-byte chunks at 188-byte stride, no headers" });
+  add("copy floor: 184-byte chunks, memory.copy", { kind: "floor", run: floors.memoryCopy184, bytes: input.videoBytes, note: "as above with memory.copy per chunk" });
+  add("copy limit: memory.copy of 188-byte chunks", { kind: "floor", run: floors.copy188, bytes: input.videoBytes, note: "each frame in place copied into the ring in 188-byte chunks, contiguous" });
+  add("copy limit: memory.copy of 1 MiB chunks", { kind: "floor", run: floors.copy1MiB, bytes: input.videoBytes, note: "1 MiB source copied into the 4 MiB ring in 1 MiB chunks, same total bytes" });
+
+  // Warm up (JIT tiers, caches) and choose how many passes make one sample.
+  if (only) rows.splice(0, rows.length, ...rows.filter((r) => only.test(r.name)));
+  for (const row of rows) {
+    let ms = await row.run();
+    if (ms < 1000) for (let i = 0; i < 2; i++) ms = await row.run(); // slow rows: one warm-up pass is enough
+    row.passesPerSample = Math.max(1, Math.round(minSampleMs / Math.max(ms, 1)));
+    log(`warmed up: ${row.name}: ${ms.toFixed(1)} ms per pass, ${row.passesPerSample} per sample`);
+  }
+  for (let r = 0; r < rounds; r++) {
+    log(`round ${r + 1}/${rounds}`);
+    for (const row of rows) {
+      const before = row.stats?.();
+      let ms = 0;
+      for (let p = 0; p < row.passesPerSample; p++) ms += await row.run();
+      const perPass = ms / row.passesPerSample;
+      row.samples.push(perPass);
+      if (verbose) log(`  ${row.name}: ${perPass.toFixed(2)} ms`);
+      if (row.stats) {
+        const after = row.stats();
+        row.packetsPerPass = (after.packets - before.packets) / row.passesPerSample;
+        if (after.dropped !== before.dropped) throw new Error(`${row.name}: the core dropped frames during the bench`);
+      } else if (row.packets) {
+        row.packetsPerPass = row.packets();
+      }
+    }
+  }
+  return { rows, clockOverheadNs: clockOverheadMs() * 1e6, memoryBytes: nodeV.memoryBytes };
+}
