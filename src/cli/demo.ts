@@ -111,10 +111,12 @@ export const command: Command = {
       const aheadMs = videoTicks / 90 - (performance.now() - t0);
       if (aheadMs > 0) await sleep(aheadMs);
     };
+    // Progress: a counter redrawn on a terminal, one plain line per segment otherwise (logs, CI).
     let uploaded = 0;
-    recorder.on("segment-uploaded", () => {
+    recorder.on("segment-uploaded", (u: { key: string; bytes: number }) => {
       uploaded++;
       if (process.stdout.isTTY) process.stdout.write(`\r${uploaded} segments recorded`);
+      else process.stdout.write(`recorded ${u.key} (${u.bytes} bytes)\n`);
     });
     for (let loop = 0; loop < loops && !stopping; loop++) {
       if (loop > 0) recorder.rewindRawStreams();
