@@ -22,8 +22,13 @@ const PAYLOAD: u32 = 184;
   store<u64>(dst, load<u64>(src, 176), 176);
 }
 
-// Where the next chunk goes in the ring; every pass starts at the ring's start (the functions step differently).
+// Where the next chunk goes in the ring. The host calls reset() before each pass: the functions step
+// differently, and a 188-stride function must not continue from a 1 MiB-stride position.
 let writePos: u32 = 0;
+
+export function reset(): void {
+  writePos = 0;
+}
 
 /**
  * The bare copy floor: each frame (sizes: `count` u32 lengths at `sizes`) is already in place at `input`; its
@@ -31,7 +36,6 @@ let writePos: u32 = 0;
  * written; the last partial chunk with memory.copy. One ring-end check per frame.
  */
 export function bareFloor(input: usize, ring: usize, ringBytes: u32, sizes: usize, count: u32): void {
-  writePos = 0;
   for (let f: u32 = 0; f < count; f++) {
     let len = load<u32>(sizes + (<usize>f << 2));
     let src = input;
@@ -60,7 +64,6 @@ export function bareFloor(input: usize, ring: usize, ringBytes: u32, sizes: usiz
 
 /** As bareFloor, but each 184-byte chunk with memory.copy (what the unrolled copy is compared with). */
 export function floorMemoryCopy184(input: usize, ring: usize, ringBytes: u32, sizes: usize, count: u32): void {
-  writePos = 0;
   for (let f: u32 = 0; f < count; f++) {
     let len = load<u32>(sizes + (<usize>f << 2));
     let src = input;
@@ -78,7 +81,6 @@ export function floorMemoryCopy184(input: usize, ring: usize, ringBytes: u32, si
 
 /** memory.copy of 188-byte chunks, contiguous: each frame in place at `input` copied into the ring. */
 export function copy188(input: usize, ring: usize, ringBytes: u32, sizes: usize, count: u32): void {
-  writePos = 0;
   for (let f: u32 = 0; f < count; f++) {
     let len = load<u32>(sizes + (<usize>f << 2));
     let src = input;
@@ -96,7 +98,6 @@ export function copy188(input: usize, ring: usize, ringBytes: u32, sizes: usize,
 
 /** memory.copy of `chunk`-byte chunks (e.g. 1 MiB) from `src` into the ring, `total` bytes in all. */
 export function copyChunks(src: usize, ring: usize, ringBytes: u32, chunk: u32, total: f64): void {
-  writePos = 0;
   let left = total;
   while (left > 0) {
     let n: u32 = left < <f64>chunk ? <u32>left : chunk;

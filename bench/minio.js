@@ -46,9 +46,14 @@ export async function startMinio(binary) {
   let stderr = "";
   proc.stderr.on("data", (d) => (stderr += d));
   const endpoint = `http://127.0.0.1:${port}`;
-  const stop = () => {
-    if (proc.exitCode === null) proc.kill("SIGTERM");
-    rmSync(dataDir, { recursive: true, force: true });
+  /** Stops this MinIO (by its own process handle) and removes its data once it has exited. */
+  const stop = async () => {
+    if (proc.exitCode === null && proc.signalCode === null) {
+      const exited = new Promise((resolve) => proc.once("exit", resolve));
+      proc.kill("SIGTERM");
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+    }
+    rmSync(dataDir, { recursive: true, force: true, maxRetries: 3 });
   };
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -59,7 +64,7 @@ export async function startMinio(binary) {
       /* not up yet */
     }
     if (Date.now() > deadline) {
-      stop();
+      await stop();
       throw new Error(`MinIO did not start in 60 s: ${stderr}`);
     }
     await new Promise((r) => setTimeout(r, 100));
