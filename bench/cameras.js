@@ -33,9 +33,13 @@ const streamFrames = index.length;
 const recorders = [];
 let uploadErrors = 0;
 let dropped = 0;
+const dropReasons = {};
 for (let c = 0; c < cameras; c++) {
   const r = new HlsRecorder({ bufferSize, region, bucket, prefix: `cam${c}`, endpoint, forcePathStyle: true, credentials });
-  r.on("segment-dropped", () => dropped++);
+  r.on("segment-dropped", (e) => {
+    dropped++;
+    dropReasons[e.reason] = (dropReasons[e.reason] ?? 0) + 1;
+  });
   r.on("error", () => uploadErrors++);
   await r.start();
   recorders.push(r);
@@ -81,9 +85,6 @@ await new Promise((resolve) => {
     for (const r of recorders) maxUploadLagMs = Math.max(maxUploadLagMs, r.uploadLagMs);
   }, 500);
   tick();
-  const stop = resolve;
-  void stop;
-  process.on("beforeExit", () => clearInterval(sampler));
   // Stop sampling when feeding ends.
   const check = setInterval(() => {
     if (next.every((i) => i >= totalFrames)) {
@@ -105,7 +106,6 @@ for (const r of recorders) {
   segmentsUploaded += s.segmentsUploaded;
   bytesUploaded += s.bytesUploaded;
   segmentsMade += s.segmentsMade;
-  dropped += 0;
 }
 
 process.stdout.write(
@@ -123,6 +123,7 @@ process.stdout.write(
     segmentsMade,
     segmentsUploaded,
     segmentsDropped: dropped,
+    dropReasons,
     uploadErrors,
     bytesUploaded,
   }) + "\n",

@@ -1,6 +1,6 @@
 // Where the core's time goes, against the bare copy floor.
 //
-//   node bench/profile-core.js fit [passes]        per-frame cost = fixed + per-byte, fitted for the core and the floor
+//   node bench/profile-core.js fit [passes]        per-frame cost = fixed + per-byte, fitted for the core, the floor and the Node API
 //   node bench/profile-core.js loop [seconds] [core.wasm]   runs the core loop, for `perf record` / `node --cpu-prof`
 //
 // For readable profiles build a copy of the core that keeps its function names:
@@ -8,7 +8,7 @@
 //      --enable simd,bulk-memory --initialMemory 1 --debug --outFile .cache/core-names.wasm)
 //   perf record -e cpu-clock -F 5000 node --perf-basic-prof bench/profile-core.js loop 4 bench/.cache/core-names.wasm
 import { loadInput } from "./input.js";
-import { coreAloneRow, floorRows, clockOverheadMs } from "./throughput.js";
+import { coreAloneRow, floorRows, nodeApiRow, clockOverheadMs } from "./throughput.js";
 import { median } from "./stats.js";
 
 const mode = process.argv[2] ?? "fit";
@@ -29,6 +29,7 @@ if (mode === "loop") {
   const passes = Number(process.argv[3] ?? 15);
   const core = await coreAloneRow(input, false);
   const floor = await floorRows(input);
+  const node = await nodeApiRow(input, false);
   const overhead = clockOverheadMs();
   const lengths = input.video.map((f) => f.data.length);
   const perFrame = (fn) => {
@@ -36,30 +37,30 @@ if (mode === "loop") {
     const runs = Array.from({ length: passes }, fn);
     return lengths.map((_, i) => median(runs.map((r) => r[i])) - overhead);
   };
-  // Alternate the two so load changes hit both.
   const coreT = perFrame(core.perFrameInPlace);
   const floorT = perFrame(floor.barePerFrame);
-  const fit = (t) => {
-    // Least squares t = a + b * bytes (ms → ns).
-    const n = t.length;
-    const mx = lengths.reduce((s, x) => s + x, 0) / n;
-    const my = t.reduce((s, y) => s + y, 0) / n;
-    let sxy = 0;
-    let sxx = 0;
-    for (let i = 0; i < n; i++) {
-      sxy += (lengths[i] - mx) * (t[i] - my);
-      sxx += (lengths[i] - mx) ** 2;
-    }
-    const b = sxy / sxx;
-    return { fixedNs: (my - b * mx) * 1e6, nsPerPacket: b * 184 * 1e6, totalMs: t.reduce((s, y) => s + y, 0) };
-  };
-  const c = fit(coreT);
-  const f = fit(floorT);
+  const nodeT = perFrame(node.perFrameHot);
+  // The copy-in alone, frame hot: what MuxerCore.copyIn does (Uint8Array.set into the input area).
+  const mem = new Uint8Array(node.memory.buffer);
+  const inputAt = node.inputPointer;
+  const scratch = new Uint8Array(2 * 1024 * 1024);
+  const copyT = perFrame(() =>
+    Float64Array.from(input.video, (f) => {
+      scratch.set(f.data);
+      const t0 = performance.now();
+      mem.set(f.data, inputAt);
+      return performance.now() - t0;
+    }),
+  );
+  const sum = (t) => t.reduce((s, y) => s + y, 0);
   const frames = lengths.length;
-  console.log(`clock overhead per timed call: ${(overhead * 1e6).toFixed(1)} ns (subtracted)`);
-  console.log(`core  (putVideo + take/release, frame in place): ${c.fixedNs.toFixed(0)} ns per frame + ${c.nsPerPacket.toFixed(2)} ns per 184 payload bytes; sum ${c.totalMs.toFixed(2)} ms per pass`);
-  console.log(`floor (bareFloor, one call per frame):           ${f.fixedNs.toFixed(0)} ns per frame + ${f.nsPerPacket.toFixed(2)} ns per 184 payload bytes; sum ${f.totalMs.toFixed(2)} ms per pass`);
-  const fixedShare = ((c.fixedNs - f.fixedNs) * frames) / 1e6;
-  const slopeShare = c.totalMs - f.totalMs - fixedShare;
-  console.log(`core - floor: ${(c.totalMs - f.totalMs).toFixed(2)} ms per pass = ${fixedShare.toFixed(2)} ms per-frame costs (${(c.fixedNs - f.fixedNs).toFixed(0)} ns × ${frames}) + ${slopeShare.toFixed(2)} ms per-byte costs`);
+  const line = (label, t) => console.log(`${label.padEnd(62)} ${sum(t).toFixed(3)} ms per pass, ${((sum(t) / frames) * 1e6).toFixed(0)} ns per frame`);
+  console.log(`clock overhead per timed call: ${(overhead * 1e6).toFixed(1)} ns (subtracted); medians of ${passes} passes per frame`);
+  line("bare floor (bareFloor per frame, frame freshly copied in)", floorT);
+  line("core (putVideo + take/release, frame freshly copied in)", coreT);
+  line("copy-in alone (Uint8Array.set of the hot frame)", copyT);
+  line("Node API (MuxerCore.putVideo([Buffer]) + take/release, hot)", nodeT);
+  const glue = sum(nodeT) - sum(coreT) - sum(copyT);
+  console.log(`core - floor: ${(sum(coreT) - sum(floorT)).toFixed(3)} ms per pass (${(((sum(coreT) - sum(floorT)) / frames) * 1e6).toFixed(0)} ns per frame); core / floor throughput ${(sum(floorT) / sum(coreT)).toFixed(2)}`);
+  console.log(`Node API - core: ${(sum(nodeT) - sum(coreT)).toFixed(3)} ms = copy-in ${sum(copyT).toFixed(3)} ms + JS glue ${glue.toFixed(3)} ms (${((glue / frames) * 1e6).toFixed(0)} ns per frame); Node / floor ${(sum(floorT) / sum(nodeT)).toFixed(2)}`);
 }

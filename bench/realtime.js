@@ -95,6 +95,6 @@ export async function measureRealtime({ cpuSeconds, scaleSeconds, startCameras =
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const r = await measureRealtime({ cpuSeconds: Number(process.argv[2] ?? 10), scaleSeconds: Number(process.argv[3] ?? 10), startCameras: 1, maxCameras: Number(process.argv[4] ?? 4), log: (m) => console.error(m) });
+  const r = await measureRealtime({ cpuSeconds: Number(process.argv[2] ?? 10), scaleSeconds: Number(process.argv[3] ?? 10), startCameras: Number(process.argv[5] ?? 1), maxCameras: Number(process.argv[4] ?? 4), log: (m) => console.error(m) });
   console.log(JSON.stringify(r, null, 1));
 }

@@ -1,10 +1,10 @@
-// npm run bench [-- --json] [-- --quick] [-- --rounds N] [-- --no-realtime] [-- --only REGEX]
+// npm run bench [-- --json] [-- --quick] [-- --rounds N] [-- --no-realtime] [-- --only REGEX] [-- --save FILE.json]
 //
 // Measures, in one run and on the same frames: muxing throughput (ours, mediabunny, ffmpeg, the copy limit),
 // the ratios between them, memory (WASM, Node RSS, the WASI module under wasmtime), the SDK's CPU for one
 // real-time camera uploading to MinIO, and how many such cameras one process keeps up with.
 // Prints a table, or with --json one JSON document ({ results: [{ name, mbPerS, realtimeFactor, ... }], ... }).
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { execFileSync, spawnSync } from "node:child_process";
 import { cpus, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
@@ -130,7 +130,7 @@ let live;
 if (!realtime || only) live = { skipped: only ? "--only given" : "--no-realtime" };
 else {
   const { measureRealtime } = await import("./realtime.js");
-  live = await measureRealtime({ cpuSeconds: quick ? 10 : 30, scaleSeconds: quick ? 6 : 15, startCameras: 4, maxCameras: quick ? 16 : 256, log });
+  live = await measureRealtime({ cpuSeconds: quick ? 10 : 30, scaleSeconds: quick ? 6 : 15, startCameras: 4, maxCameras: quick ? 16 : 1024, log });
 }
 
 const machine = {
@@ -160,6 +160,7 @@ const report = {
 
 if (json) console.log(JSON.stringify(report, null, 2));
 else printTable(report);
+if (value("--save")) writeFileSync(value("--save"), JSON.stringify(report, null, 2) + "\n");
 
 function trimStep(s) {
   return {
@@ -174,6 +175,8 @@ function trimStep(s) {
     segmentsUploaded: s.segmentsUploaded,
     segmentsMade: s.segmentsMade,
     segmentsDropped: s.segmentsDropped,
+    dropReasons: s.dropReasons,
+    bytesUploaded: s.bytesUploaded,
     rssBytes: s.rssMaxBytes,
   };
 }
@@ -212,7 +215,7 @@ function printTable(r) {
     out.push(`cpu: one real-time 5 Mbps camera through HlsRecorder with uploads to MinIO on loopback: ${r.cpu.percentOfOneCore} % of one core (MinIO meanwhile: ${r.cpu.minioPercentOfOneCore} %), ${r.cpu.seconds} s, ${r.cpu.segmentsUploaded} segments uploaded`);
     out.push(`scale: ${r.scale.maxCamerasKeptUp} real-time cameras kept up${r.scale.firstBehind ? `; ${r.scale.firstBehind} fell behind` : " (the highest count tried)"} (kept up = frames handed over ≤ 1 s late at the end, no segment dropped or failed, uploads ≤ 3 segments behind at the end)`);
     for (const s of r.scale.steps) {
-      out.push(`  ${String(s.cameras).padStart(4)} cameras: ${s.keptUp ? "kept up  " : "BEHIND   "} process CPU ${String(s.cpuPercentOfOneCore).padStart(6)} % of one core, MinIO ${String(s.minioPercentOfOneCore).padStart(6)} %, late at end ${s.lateAtEndMs} ms (max ${s.lateMaxMs}), upload lag max ${s.uploadLagMaxMs} ms, ${s.segmentsUploaded}/${s.segmentsMade} uploaded, ${s.segmentsDropped} dropped, RSS ${mb(s.rssBytes)}`);
+      out.push(`  ${String(s.cameras).padStart(4)} cameras: ${s.keptUp ? "kept up  " : "BEHIND   "} process CPU ${String(s.cpuPercentOfOneCore).padStart(6)} % of one core, MinIO ${String(s.minioPercentOfOneCore).padStart(6)} %, late at end ${s.lateAtEndMs} ms (max ${s.lateMaxMs}), upload lag max ${s.uploadLagMaxMs} ms, ${s.segmentsUploaded}/${s.segmentsMade} uploaded (${(s.bytesUploaded / 1e6).toFixed(0)} MB), ${s.segmentsDropped} dropped${s.segmentsDropped ? ` ${JSON.stringify(s.dropReasons)}` : ""}, RSS ${mb(s.rssBytes)}`);
     }
   }
   out.push("");

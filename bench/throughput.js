@@ -144,7 +144,7 @@ export function clockOverheadMs() {
 // ---- ipc-hls through the public Node API ----
 
 /** MuxerCore (src/core.ts) with every frame its own Buffer, as an encoder hands them out; wall clock from Date.now(). */
-async function nodeApiRow(input, withAudio) {
+export async function nodeApiRow(input, withAudio) {
   const core = await MuxerCore.create({ bufferSize: RING_BYTES, segmentDuration: SEGMENT_MS / 1000, audio: withAudio });
   const events = withAudio ? interleave(input) : input.video.map((frame) => ({ audio: false, frame }));
   const passUs = input.seconds * 1e6;
@@ -181,11 +181,27 @@ async function nodeApiRow(input, withAudio) {
     }
     return ms - events.length * clockOverheadMs();
   }
+  /** Per-frame durations (ms, clock overhead not subtracted) of one frame-hot pass, for the profile fit. */
+  function perFrameHot() {
+    const shift = pass++ * passUs;
+    const out = new Float64Array(events.length);
+    events.forEach((e, i) => {
+      scratch.set(e.frame.data);
+      const t = e.frame.ptsUs + shift;
+      const t0 = performance.now();
+      if (e.audio) core.putAudio([e.frame.data], t);
+      else core.putVideo([e.frame.data], t, t);
+      for (let s = core.takeSegment(); s; s = core.takeSegment()) core.release(s.id);
+      out[i] = performance.now() - t0;
+    });
+    return out;
+  }
   const before = () => {
     const s = core.stats();
     return { packets: s.tsPackets, dropped: s.videoFramesDropped + s.audioFramesDropped };
   };
-  return { run, runHot, before, bytes: total, memoryBytes: core.memoryBytes };
+  // (memory and inputPointer: for bench/profile-core.js, which times the copy-in alone)
+  return { run, runHot, perFrameHot, before, bytes: total, memoryBytes: core.memoryBytes, memory: core.core.memory, inputPointer: core.input };
 }
 
 // ---- mediabunny ----
