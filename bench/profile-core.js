@@ -1,7 +1,7 @@
 // Where the core's time goes, against the bare copy floor.
 //
 //   node bench/profile-core.js fit [passes]        per-frame cost = fixed + per-byte, fitted for the core, the floor and the Node API
-//   node bench/profile-core.js loop [seconds] [core.wasm]   runs the core loop, for `perf record` / `node --cpu-prof`
+//   node bench/profile-core.js loop [seconds] [core.wasm] [inplace]   runs the core loop, for `perf record` / `node --cpu-prof`
 //
 // For readable profiles build a copy of the core that keeps its function names:
 //   (cd bench && ../node_modules/.bin/asc ../assembly/index.ts -O3 --noAssert --runtime stub \
@@ -17,14 +17,15 @@ const input = loadInput();
 if (mode === "loop") {
   const seconds = Number(process.argv[3] ?? 5);
   const row = await coreAloneRow(input, false, process.argv[4]);
+  const inPlace = process.argv[5] === "inplace"; // time only the core calls (the copy-in still runs, untimed)
   const t0 = performance.now();
   let passes = 0;
   let ms = 0;
   while (performance.now() - t0 < seconds * 1000) {
-    ms += row.runWhole();
+    ms += inPlace ? row.runInPlace() : row.runWhole();
     passes++;
   }
-  console.log(`${passes} passes, ${(ms / passes).toFixed(2)} ms per pass (incl. copy-in), ${(row.bytes / (ms / passes) / 1e3).toFixed(0)} MB/s`);
+  console.log(`${passes} passes, ${(ms / passes).toFixed(2)} ms per pass (${inPlace ? "core calls only" : "incl. copy-in"}), ${(row.bytes / (ms / passes) / 1e3).toFixed(0)} MB/s`);
 } else {
   const passes = Number(process.argv[3] ?? 15);
   const core = await coreAloneRow(input, false);

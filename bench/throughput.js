@@ -2,7 +2,7 @@
 // muxer, ffmpeg -c copy, and the copy limit of this machine. Every row is a function that muxes the whole
 // 60 s stream once ("one pass") and returns the time it took; rounds run every row once in turn, so the
 // ratios are taken between samples measured moments apart.
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { MuxerCore } from "../dist/core.js";
@@ -32,8 +32,10 @@ function interleave(input) {
 /**
  * The core alone: build/core.wasm instantiated directly; the whole stream sits in the core's own linear memory
  * (above everything the core uses). Per frame the bench copies the frame into the input area (memmove inside
- * WASM memory), then calls putVideo/putAudio and takes and releases finished segments.
- * `inPlaceOnly` times only the core calls (frame already in place; the copy-in is outside the clock).
+ * WASM memory), then calls putVideo/putAudio and takes and releases finished segments. runWhole times all
+ * of it; runInPlace times only the core calls (the frame is already in place, fresh in cache, as after an
+ * encoder wrote it there). Memory is grown for the stream by the bench, above memoryBytes(): the core never
+ * looks past its own regions.
  */
 export async function coreAloneRow(input, withAudio, wasmFile = CORE_WASM) {
   const instance = await WebAssembly.instantiate(new WebAssembly.Module(readFileSync(wasmFile)), {});
@@ -64,11 +66,7 @@ export async function coreAloneRow(input, withAudio, wasmFile = CORE_WASM) {
   const input0 = x.inputPointer();
   const passUs = input.seconds * 1e6;
   let pass = 0;
-  const statsAt = x.statsPointer() / 8;
-  const stats = () => {
-    x.refreshStats();
-    return new Float64Array(x.memory.buffer)[statsAt + 10];
-  };
+  const statsAt = x.statsPointer() / 8; // the stats struct: f64s, see assembly/index.ts refreshStats()
   const drain = () => {
     for (let id = x.takeSegment(); id >= 0; id = x.takeSegment()) x.releaseSegment(id);
   };
@@ -119,7 +117,11 @@ export async function coreAloneRow(input, withAudio, wasmFile = CORE_WASM) {
     return out;
   }
 
-  const before = () => ({ packets: stats(), dropped: new Float64Array(x.memory.buffer)[statsAt + 3] + new Float64Array(x.memory.buffer)[statsAt + 4] });
+  const before = () => {
+    x.refreshStats();
+    const s = new Float64Array(x.memory.buffer, 0, statsAt + 16);
+    return { packets: s[statsAt + 10], dropped: s[statsAt + 3] + s[statsAt + 4] };
+  };
   return { runWhole, runInPlace, perFrameInPlace, before, bytes: total };
 }
 
@@ -366,7 +368,7 @@ export async function measureThroughput(input, { rounds, minSampleMs, log, only,
   if (ffmpegAvailable()) {
     const version = spawnSync("ffmpeg", ["-version"], { encoding: "utf8" }).stdout.split("\n")[0].split(" ")[2];
     add(`ffmpeg ${version} -c copy -f mpegts, video (whole process)`, { kind: "peer", run: ffmpegRow(input, false).run, bytes: input.videoBytes, note: "wall time of the whole process: start-up, raw H.264 demux+parse, mux, to /dev/null" });
-    add(`ffmpeg ${version} -c copy -f mpegts, audio+video (whole process)`, { kind: "peer", run: ffmpegRow(input, true).run, bytes: avBytes, note: "as above with the ADTS file as a second input" });
+    add(`ffmpeg ${version} -c copy -f mpegts, audio+video (whole process)`, { kind: "peer", run: ffmpegRow(input, true).run, bytes: avBytes, note: "as above with the ADTS file as a second input (it holds 2 more AAC frames, 0.7 KB, past 60 s than the other rows use)" });
   }
   add("bare copy floor: 184-byte chunks, unrolled v128 (frame in place)", { kind: "floor", run: floors.bareInPlace, bytes: input.videoBytes, note: "measured like the core's in-place row: per frame, copy-in untimed, then one timed call copying it into a 4 MiB ring in 184-byte chunks at 188-byte stride, no headers" });
   add("copy floor: 184-byte chunks, unrolled v128 (one loop)", { kind: "floor", run: floors.bare, bytes: input.videoBytes, note: "all frames in one call, the source area never rewritten (stays clean in cache)" });
@@ -378,7 +380,7 @@ export async function measureThroughput(input, { rounds, minSampleMs, log, only,
   if (only) rows.splice(0, rows.length, ...rows.filter((r) => only.test(r.name)));
   for (const row of rows) {
     let ms = await row.run();
-    if (ms < 1000) for (let i = 0; i < 2; i++) ms = await row.run(); // slow rows: one warm-up pass is enough
+    if (ms < 1000) for (let i = 0; i < 2; i++) ms = await row.run(); // (slow rows: one warm-up pass is enough)
     row.passesPerSample = Math.max(1, Math.round(minSampleMs / Math.max(ms, 1)));
     log(`warmed up: ${row.name}: ${ms.toFixed(1)} ms per pass, ${row.passesPerSample} per sample`);
   }
