@@ -1,6 +1,8 @@
 // Child process: N real-time 5 Mbps cameras through the SDK (HlsRecorder) uploading to S3 (the bench's MinIO).
 // Each camera gets its frames at 25 fps wall-clock pace (cameras staggered inside the 40 ms frame interval);
 // the process reports its CPU use, RSS, how late frames were handed over and how far uploads lagged.
+// With { discard: true } segments go to a store that drops them (the SDK's CPU without uploads); with
+// { feedOnly: true } frames are read and paced but not given to the recorder (the bench's own cost).
 // Usage: node bench/cameras.js '<json options>'  → one JSON line on stdout.
 import { openSync, readSync, readFileSync } from "node:fs";
 import { HlsRecorder } from "../dist/index.js";
@@ -30,12 +32,21 @@ if (lazy) {
 }
 const streamFrames = index.length;
 
+/** A store that accepts every segment at once and keeps nothing: the SDK's cost without the network. */
+const discardingStore = {
+  description: "discard",
+  put: async () => {},
+  list: async () => [],
+};
+
 const recorders = [];
 let uploadErrors = 0;
 let dropped = 0;
 const dropReasons = {};
 for (let c = 0; c < cameras; c++) {
-  const r = new HlsRecorder({ bufferSize, region, bucket, prefix: `cam${c}`, endpoint, forcePathStyle: true, credentials });
+  const r = o.discard
+    ? new HlsRecorder({ bufferSize, prefix: `cam${c}`, store: discardingStore })
+    : new HlsRecorder({ bufferSize, region, bucket, prefix: `cam${c}`, endpoint, forcePathStyle: true, credentials });
   r.on("segment-dropped", (e) => {
     dropped++;
     dropReasons[e.reason] = (dropReasons[e.reason] ?? 0) + 1;
@@ -67,7 +78,8 @@ await new Promise((resolve) => {
         if (due > now) break;
         const pass = Math.floor(i / streamFrames);
         const ptsUs = Math.round((i * 1e6) / FPS);
-        recorders[c].putVideoFrame(frameAt(i - pass * streamFrames), ptsUs);
+        const frame = frameAt(i - pass * streamFrames);
+        if (!o.feedOnly) recorders[c].putVideoFrame(frame, ptsUs);
         const late = performance.now() - t0 - due;
         if (late > maxLateMs) maxLateMs = late;
         if (i % 25 === 0) lateness.push(late);

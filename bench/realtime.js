@@ -64,6 +64,10 @@ export async function measureRealtime({ cpuSeconds, scaleSeconds, startCameras =
 
     log(`one real-time camera for ${cpuSeconds} s (SDK + uploads to MinIO)...`);
     const one = await measured({ cameras: 1, seconds: cpuSeconds, lazy: true, index });
+    log(`one real-time camera for ${cpuSeconds} s (SDK, segments discarded: no uploads)...`);
+    const oneNoUpload = await measured({ cameras: 1, seconds: cpuSeconds, lazy: true, index, discard: true });
+    log(`one camera's frames read and paced for ${cpuSeconds} s, not recorded (the feeder's own cost)...`);
+    const feedOnly = await measured({ cameras: 1, seconds: cpuSeconds, lazy: true, index, discard: true, feedOnly: true });
 
     // Scale: double the count until a run falls behind, then try once between the last two counts.
     const steps = [];
@@ -88,7 +92,7 @@ export async function measureRealtime({ cpuSeconds, scaleSeconds, startCameras =
       steps.push(r);
       if (r.keptUp) good = n;
     }
-    return { one, steps, maxCamerasKeptUp: good, firstBehind: bad || undefined, minio: binary };
+    return { one, oneNoUpload, feedOnly, steps, maxCamerasKeptUp: good, firstBehind: bad || undefined, minio: binary };
   } finally {
     await minio.stop();
   }

@@ -152,9 +152,21 @@ const report = {
     wasmLinearMemoryBytes: tp.memoryBytes,
     nodeRssOneCameraBytes: live.one?.rssMedianBytes,
     nodeRssOneCameraMaxBytes: live.one?.rssMaxBytes,
+    nodeRssOneCameraWithoutUploadsBytes: live.oneNoUpload?.rssMedianBytes,
+    nodeRssFeederOnlyBytes: live.feedOnly?.rssMedianBytes,
     wasi,
   },
-  cpu: live.one ? { percentOfOneCore: round(live.one.cpuPercentOfOneCore, 2), minioPercentOfOneCore: round(live.one.minioCpuPercentOfOneCore, 2), seconds: round(live.one.seconds, 1), segmentsUploaded: live.one.segmentsUploaded, keptUp: (await import("./realtime.js")).keptUp(live.one) } : live,
+  cpu: live.one
+    ? {
+        percentOfOneCore: round(live.one.cpuPercentOfOneCore, 2),
+        minioPercentOfOneCore: round(live.one.minioCpuPercentOfOneCore, 2),
+        withoutUploadsPercentOfOneCore: round(live.oneNoUpload.cpuPercentOfOneCore, 2),
+        feederOnlyPercentOfOneCore: round(live.feedOnly.cpuPercentOfOneCore, 2),
+        seconds: round(live.one.seconds, 1),
+        segmentsUploaded: live.one.segmentsUploaded,
+        keptUp: (await import("./realtime.js")).keptUp(live.one),
+      }
+    : live,
   scale: live.steps ? { maxCamerasKeptUp: live.maxCamerasKeptUp, firstBehind: live.firstBehind, steps: live.steps.map(trimStep) } : live,
 };
 
@@ -206,13 +218,13 @@ function printTable(r) {
   out.push("");
   out.push("memory");
   out.push(`  WASM linear memory (4 MiB ring, default 512 KiB frame area): ${mb(r.memory.wasmLinearMemoryBytes)}`);
-  out.push(`  Node RSS, SDK streaming one real-time camera to MinIO: median ${mb(r.memory.nodeRssOneCameraBytes)}, max ${mb(r.memory.nodeRssOneCameraMaxBytes)}`);
+  out.push(`  Node RSS, SDK streaming one real-time camera to MinIO: median ${mb(r.memory.nodeRssOneCameraBytes)}, max ${mb(r.memory.nodeRssOneCameraMaxBytes)} (segments discarded instead of uploaded: ${mb(r.memory.nodeRssOneCameraWithoutUploadsBytes)}; the same process with the feeder only, package imported, no recorder fed: ${mb(r.memory.nodeRssFeederOnlyBytes)})`);
   const w = r.memory.wasi;
   out.push(w.skipped ? `  WASI under wasmtime: skipped (${w.skipped})` : `  WASI module under wasmtime: peak RSS ${mb(w.peakRssBytes)} (of it ${mb(w.engineRssBytes)} Python + engine + compiled module before the run); declared memory ${mb(w.memoryBytes)}`);
   out.push("");
   if (r.cpu.skipped) out.push(`cpu / scale: skipped (${r.cpu.skipped})`);
   else {
-    out.push(`cpu: one real-time 5 Mbps camera through HlsRecorder with uploads to MinIO on loopback: ${r.cpu.percentOfOneCore} % of one core (MinIO meanwhile: ${r.cpu.minioPercentOfOneCore} %), ${r.cpu.seconds} s, ${r.cpu.segmentsUploaded} segments uploaded`);
+    out.push(`cpu: one real-time 5 Mbps camera through HlsRecorder with uploads to MinIO on loopback: ${r.cpu.percentOfOneCore} % of one core (MinIO meanwhile: ${r.cpu.minioPercentOfOneCore} %), ${r.cpu.seconds} s, ${r.cpu.segmentsUploaded} segments uploaded; the same with segments discarded (no uploads): ${r.cpu.withoutUploadsPercentOfOneCore} %; the bench's feeder alone (frames read from the file and paced, not recorded): ${r.cpu.feederOnlyPercentOfOneCore} %`);
     out.push(`scale: ${r.scale.maxCamerasKeptUp} real-time cameras kept up${r.scale.firstBehind ? `; ${r.scale.firstBehind} fell behind` : " (the highest count tried)"} (kept up = frames handed over ≤ 1 s late at the end, no segment dropped or failed, uploads ≤ 3 segments behind at the end)`);
     for (const s of r.scale.steps) {
       out.push(`  ${String(s.cameras).padStart(4)} cameras: ${s.keptUp ? "kept up  " : "BEHIND   "} process CPU ${String(s.cpuPercentOfOneCore).padStart(6)} % of one core, MinIO ${String(s.minioPercentOfOneCore).padStart(6)} %, late at end ${s.lateAtEndMs} ms (max ${s.lateMaxMs}), upload lag max ${s.uploadLagMaxMs} ms, ${s.segmentsUploaded}/${s.segmentsMade} uploaded (${(s.bytesUploaded / 1e6).toFixed(0)} MB), ${s.segmentsDropped} dropped${s.segmentsDropped ? ` ${JSON.stringify(s.dropReasons)}` : ""}, RSS ${mb(s.rssBytes)}`);
