@@ -74,6 +74,12 @@ const hex2 = (n: number) => n.toString(16).padStart(2, "0");
 export class MuxerCore {
   readonly bufferCapacity: number;
   readonly maxFrameSize: number;
+  /**
+   * The core's input area (maxFrameSize bytes). A producer that can write a frame here itself (a read() from the
+   * encoder device into this view, a native binding filling it) calls putVideoInPlace / putAudioInPlace with the
+   * frame's length and saves the one copy putVideo makes. Valid for the core's life.
+   */
+  readonly frameBuffer: Uint8Array;
   private readonly core: CoreExports;
   private readonly bytes: Uint8Array;
   private readonly info: Float64Array;
@@ -91,6 +97,7 @@ export class MuxerCore {
     this.dropped = new Float64Array(buffer, core.droppedPointer(), 64 * 3);
     this.input = core.inputPointer();
     this.maxFrameSize = core.inputCapacity();
+    this.frameBuffer = this.bytes.subarray(this.input, this.input + this.maxFrameSize);
     this.bufferCapacity = this.stat[9];
   }
 
@@ -136,17 +143,23 @@ export class MuxerCore {
 
   /** One access unit (Annex B), given as one or more parts that are concatenated (e.g. where a ring wraps). */
   putVideo(parts: readonly Uint8Array[], ptsUs: number, dtsUs = ptsUs, wallMs = Date.now()): DropReason | undefined {
-    const length = this.copyIn(parts);
-    // A frame larger than the input area is not copied; the core counts and reports it.
-    const code = this.core.putVideo(length < 0 ? this.maxFrameSize + 1 : length, ptsUs, dtsUs, wallMs);
-    return DROP_REASONS[code];
+    return this.putVideoInPlace(this.copyIn(parts), ptsUs, dtsUs, wallMs);
   }
 
   /** One or more ADTS frames; ptsUs is the first frame's presentation time. */
   putAudio(parts: readonly Uint8Array[], ptsUs: number, wallMs = Date.now()): DropReason | undefined {
-    const length = this.copyIn(parts);
-    const code = this.core.putAudio(length < 0 ? this.maxFrameSize + 1 : length, ptsUs, wallMs);
-    return DROP_REASONS[code];
+    return this.putAudioInPlace(this.copyIn(parts), ptsUs, wallMs);
+  }
+
+  /** The access unit already written at the start of frameBuffer, `length` bytes (-1: it did not fit). */
+  putVideoInPlace(length: number, ptsUs: number, dtsUs = ptsUs, wallMs = Date.now()): DropReason | undefined {
+    // A frame larger than the input area was not copied; the core counts and reports it.
+    return DROP_REASONS[this.core.putVideo(length < 0 ? this.maxFrameSize + 1 : length, ptsUs, dtsUs, wallMs)];
+  }
+
+  /** The ADTS frame(s) already written at the start of frameBuffer, `length` bytes. */
+  putAudioInPlace(length: number, ptsUs: number, wallMs = Date.now()): DropReason | undefined {
+    return DROP_REASONS[this.core.putAudio(length < 0 ? this.maxFrameSize + 1 : length, ptsUs, wallMs)];
   }
 
   /** Closes the open segment now (end of stream). */

@@ -248,6 +248,29 @@ export class HlsRecorder extends EventEmitter {
     return reason;
   }
 
+  /**
+   * Zero-copy input: the core's frame buffer (maxFrameSize bytes, valid until close). A producer that can write
+   * a frame into it itself (read() from the encoder device into this view, a native binding) then calls
+   * putVideoFrameInPlace / putAudioFrameInPlace with the length, and the frame is copied once, into the ring.
+   */
+  get frameBuffer(): Uint8Array {
+    return this.running().frameBuffer;
+  }
+
+  /** Muxes the access unit written at the start of frameBuffer (`length` bytes). */
+  putVideoFrameInPlace(length: number, timestampUs: number, decodeTimestampUs?: number): DropReason | undefined {
+    const reason = this.running().putVideoInPlace(length, timestampUs, decodeTimestampUs, this.clock());
+    this.afterCoreCall();
+    return reason;
+  }
+
+  /** Muxes the ADTS frame(s) written at the start of frameBuffer (`length` bytes). */
+  putAudioFrameInPlace(length: number, timestampUs: number): DropReason | undefined {
+    const reason = this.running().putAudioInPlace(length, timestampUs, this.clock());
+    this.afterCoreCall();
+    return reason;
+  }
+
   /** Muxes one or more ADTS AAC frames. Returns why they were dropped, or undefined if taken. */
   putAudioFrame(frame: Uint8Array | FramePack, timestampUs?: number): DropReason | undefined {
     const core = this.running();
