@@ -1,7 +1,7 @@
 // Looks at the start of an access unit: which NAL units come before the first slice, whether there is an
 // AUD, SPS, PPS, and whether the picture is an IDR. Slice data is never scanned, so the cost does not grow
 // with the frame size. SPS and PPS found here are stored for re-insertion before later IDRs.
-import { findStartCode, nalEnd, parseSps, storePps, NAL_AUD, NAL_SPS, NAL_PPS, NAL_IDR, NAL_SLICE } from "./h264";
+import { findStartCode, nalEnd, parseSps, spsLength, spsStore, storePps, NAL_AUD, NAL_SPS, NAL_PPS, NAL_IDR, NAL_SLICE } from "./h264";
 
 export const AU_OK: i32 = 0;
 export const AU_PARAMS_ONLY: i32 = 1; // parameter sets or SEI but no picture
@@ -47,7 +47,9 @@ export function scanAccessUnit(ptr: usize, len: u32): i32 {
     if (type == NAL_AUD && first) {
       auCopyFrom = stop; // we write our own AUD in front
     } else if (type == NAL_SPS) {
-      if (!parseSps(header, <u32>(stop - header))) return AU_MALFORMED;
+      // Encoders repeat the same SPS before every IDR: parse it only when it changed.
+      let length = <u32>(stop - header);
+      if (!(length == spsLength && memory.compare(header, spsStore, length) == 0) && !parseSps(header, length)) return AU_MALFORMED;
       auHasSps = true;
     } else if (type == NAL_PPS) {
       if (!storePps(header, <u32>(stop - header))) return AU_MALFORMED;
