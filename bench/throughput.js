@@ -183,6 +183,24 @@ export async function nodeApiRow(input, withAudio) {
     }
     return ms - events.length * clockOverheadMs();
   }
+  /**
+   * Zero-copy input: the producer writes each frame into core.frameBuffer itself (untimed here: it is the
+   * encoder's own write), then putVideoInPlace/putAudioInPlace + takeSegment/release are timed.
+   */
+  function runInPlace() {
+    const shift = pass++ * passUs;
+    let ms = 0;
+    for (const e of events) {
+      core.frameBuffer.set(e.frame.data); // untimed: the encoder writing its output here
+      const t = e.frame.ptsUs + shift;
+      const t0 = performance.now();
+      if (e.audio) core.putAudioInPlace(e.frame.data.length, t);
+      else core.putVideoInPlace(e.frame.data.length, t, t);
+      for (let s = core.takeSegment(); s; s = core.takeSegment()) core.release(s.id);
+      ms += performance.now() - t0;
+    }
+    return ms - events.length * clockOverheadMs();
+  }
   /** Per-frame durations (ms, clock overhead not subtracted) of one frame-hot pass, for the profile fit. */
   function perFrameHot() {
     const shift = pass++ * passUs;
@@ -203,7 +221,7 @@ export async function nodeApiRow(input, withAudio) {
     return { packets: s.tsPackets, dropped: s.videoFramesDropped + s.audioFramesDropped };
   };
   // (memory and inputPointer: for bench/profile-core.js, which times the copy-in alone)
-  return { run, runHot, perFrameHot, before, bytes: total, memoryBytes: core.memoryBytes, memory: core.core.memory, inputPointer: core.input };
+  return { run, runHot, runInPlace, perFrameHot, before, bytes: total, memoryBytes: core.memoryBytes, memory: core.core.memory, inputPointer: core.input };
 }
 
 // ---- mediabunny ----
@@ -359,6 +377,7 @@ export async function measureThroughput(input, { rounds, minSampleMs, log, only,
   add("ipc-hls core alone, video (incl. copy-in)", { kind: "ours", run: coreV.runWhole, bytes: coreV.bytes, stats: coreV.before, note: "as above plus the memmove of each frame from WASM memory into the input area" });
   add("ipc-hls Node API, video", { kind: "ours", run: nodeV.run, bytes: nodeV.bytes, stats: nodeV.before, note: "MuxerCore.putVideo([Buffer]) per frame + takeSegment/release; every frame its own Buffer (37.7 MB of them: cold in cache); whole loop timed" });
   add("ipc-hls Node API, video (frame hot in cache)", { kind: "ours", run: nodeV.runHot, bytes: nodeV.bytes, stats: nodeV.before, note: "as above, but each frame is read into cache (untimed) right before its putVideo, as just after an encoder wrote it; only the API calls timed" });
+  add("ipc-hls Node API, video, zero-copy (frame written into frameBuffer)", { kind: "ours", run: nodeV.runInPlace, bytes: nodeV.bytes, stats: nodeV.before, note: "the producer writes each frame into MuxerCore.frameBuffer (untimed: the encoder's own write), then putVideoInPlace + take/release are timed" });
   add("ipc-hls core alone, audio+video (frame in place)", { kind: "ours", run: coreAV.runInPlace, bytes: coreAV.bytes, stats: coreAV.before, note: "as the video row, AAC ADTS frames interleaved by time" });
   add("ipc-hls Node API, audio+video", { kind: "ours", run: nodeAV.run, bytes: nodeAV.bytes, stats: nodeAV.before, note: "MuxerCore.putVideo/putAudio per frame" });
   const mbV = mediabunnyRow(input, false);
