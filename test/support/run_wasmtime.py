@@ -69,11 +69,23 @@ def main(argv: list[str]) -> int:
         stats = {
             "memoryPagesMin": memory.limits.min,
             "memoryPagesMax": memory.limits.max,
-            "maxRssKiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+            "maxRssKiB": peak_rss_kib(),
         }
         with open(stats_path, "w", encoding="utf-8") as f:
             json.dump(stats, f)
     return code
+
+
+def peak_rss_kib():
+    """This process's own peak RSS. ru_maxrss would carry the parent's high-water mark across exec on Linux."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 if __name__ == "__main__":
