@@ -1,26 +1,11 @@
 // The copy limit of this machine, in WebAssembly: what any packetizer writing 188-byte TS packets into a ring
 // can at best approach. Compiled by bench/build-floor.js (npx asc, --enable simd) to bench/.cache/copy-floor.wasm.
-// All functions work on raw addresses the host chose; nothing is allocated here.
+// All functions work on raw addresses the host chose; nothing is allocated here. The 184-byte copy is the core's
+// own (unrolled v128), so the floor and the packetizer copy payloads the same way.
+import { copyPayload184 } from "../assembly/ts-writer";
 
 const PACKET: u32 = 188;
 const PAYLOAD: u32 = 184;
-
-// @ts-ignore: decorator
-@inline function copy184(dst: usize, src: usize): void {
-  // 11 × 16 + 8 bytes, unrolled: the fastest 184-byte copy in WASM SIMD we know of.
-  v128.store(dst, v128.load(src));
-  v128.store(dst, v128.load(src, 16), 16);
-  v128.store(dst, v128.load(src, 32), 32);
-  v128.store(dst, v128.load(src, 48), 48);
-  v128.store(dst, v128.load(src, 64), 64);
-  v128.store(dst, v128.load(src, 80), 80);
-  v128.store(dst, v128.load(src, 96), 96);
-  v128.store(dst, v128.load(src, 112), 112);
-  v128.store(dst, v128.load(src, 128), 128);
-  v128.store(dst, v128.load(src, 144), 144);
-  v128.store(dst, v128.load(src, 160), 160);
-  store<u64>(dst, load<u64>(src, 176), 176);
-}
 
 // Where the next chunk goes in the ring. The host calls reset() before each pass: the functions step
 // differently, and a 188-stride function must not continue from a 1 MiB-stride position.
@@ -45,7 +30,7 @@ export function bareFloor(input: usize, ring: usize, ringBytes: u32, sizes: usiz
       if (run > full) run = full;
       let d = ring + writePos;
       for (let i: u32 = 0; i < run; i++) {
-        copy184(d, src);
+        copyPayload184(d, src);
         d += PACKET;
         src += PAYLOAD;
       }
@@ -62,31 +47,17 @@ export function bareFloor(input: usize, ring: usize, ringBytes: u32, sizes: usiz
   }
 }
 
-/** As bareFloor, but each 184-byte chunk with memory.copy (what the unrolled copy is compared with). */
-export function floorMemoryCopy184(input: usize, ring: usize, ringBytes: u32, sizes: usize, count: u32): void {
+/**
+ * memory.copy of `chunk`-byte chunks at a 188-byte stride: with chunk 184, bareFloor's work done with memory.copy
+ * (what the unrolled copy is compared with); with chunk 188, whole packets, contiguous.
+ */
+export function copyChunksAtStride(input: usize, ring: usize, ringBytes: u32, sizes: usize, count: u32, chunk: u32): void {
   for (let f: u32 = 0; f < count; f++) {
     let len = load<u32>(sizes + (<usize>f << 2));
     let src = input;
     let left = len;
     while (left > 0) {
-      let n = left < PAYLOAD ? left : PAYLOAD;
-      memory.copy(ring + writePos, src, n);
-      writePos += PACKET;
-      if (writePos >= ringBytes) writePos = 0;
-      src += n;
-      left -= n;
-    }
-  }
-}
-
-/** memory.copy of 188-byte chunks, contiguous: each frame in place at `input` copied into the ring. */
-export function copy188(input: usize, ring: usize, ringBytes: u32, sizes: usize, count: u32): void {
-  for (let f: u32 = 0; f < count; f++) {
-    let len = load<u32>(sizes + (<usize>f << 2));
-    let src = input;
-    let left = len;
-    while (left > 0) {
-      let n = left < PACKET ? left : PACKET;
+      let n = left < chunk ? left : chunk;
       memory.copy(ring + writePos, src, n);
       writePos += PACKET;
       if (writePos >= ringBytes) writePos = 0;

@@ -350,8 +350,8 @@ export async function floorRows(input) {
     barePerFrame,
     bareInPlace,
     bare: timed(() => x.bareFloor(inputBase, ringBase, ringBytes, sizesBase, n)),
-    memoryCopy184: timed(() => x.floorMemoryCopy184(inputBase, ringBase, ringBytes, sizesBase, n)),
-    copy188: timed(() => x.copy188(inputBase, ringBase, ringBytes, sizesBase, n)),
+    memoryCopy184: timed(() => x.copyChunksAtStride(inputBase, ringBase, ringBytes, sizesBase, n, 184)),
+    copy188: timed(() => x.copyChunksAtStride(inputBase, ringBase, ringBytes, sizesBase, n, 188)),
     copy1MiB: timed(() => x.copyChunks(srcBase, ringBase, ringBytes, MiB, input.videoBytes)),
   };
 }
