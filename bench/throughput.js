@@ -86,20 +86,7 @@ export async function coreAloneRow(input, withAudio, wasmFile = CORE_WASM) {
   }
 
   /** One pass timing only the core's calls (the frame is in place and hot in cache, as after an encoder's write). */
-  function runInPlace() {
-    const shift = pass++ * passUs;
-    let ms = 0;
-    for (let i = 0; i < lengths.length; i++) {
-      const len = lengths[i];
-      bytes.copyWithin(input0, offsets[i], offsets[i] + len);
-      const t0 = performance.now();
-      if (isAudio[i]) x.putAudio(len, pts[i] + shift, 0);
-      else x.putVideo(len, pts[i] + shift, pts[i] + shift, 0);
-      drain();
-      ms += performance.now() - t0;
-    }
-    return ms - lengths.length * clockOverheadMs();
-  }
+  const runInPlace = () => totalMs(perFrameInPlace());
 
   /** Per-frame durations (ms, clock overhead not subtracted) of one in-place pass, for the profile fit. */
   function perFrameInPlace() {
@@ -169,37 +156,25 @@ export async function nodeApiRow(input, withAudio) {
    * wrote it): putVideo/putAudio with the frame's own Buffer + takeSegment/release.
    */
   const scratch = new Uint8Array(2 * 1024 * 1024);
-  function runHot() {
-    const shift = pass++ * passUs;
-    let ms = 0;
-    for (const e of events) {
-      scratch.set(e.frame.data); // untimed: brings the frame into cache
-      const t = e.frame.ptsUs + shift;
-      const t0 = performance.now();
-      if (e.audio) core.putAudio([e.frame.data], t);
-      else core.putVideo([e.frame.data], t, t);
-      for (let s = core.takeSegment(); s; s = core.takeSegment()) core.release(s.id);
-      ms += performance.now() - t0;
-    }
-    return ms - events.length * clockOverheadMs();
-  }
+  const runHot = () => totalMs(perFrameHot());
+
   /**
    * Zero-copy input: the producer writes each frame into core.frameBuffer itself (untimed here: it is the
    * encoder's own write), then putVideoInPlace/putAudioInPlace + takeSegment/release are timed.
    */
   function runInPlace() {
     const shift = pass++ * passUs;
-    let ms = 0;
-    for (const e of events) {
+    const out = new Float64Array(events.length);
+    events.forEach((e, i) => {
       core.frameBuffer.set(e.frame.data); // untimed: the encoder writing its output here
       const t = e.frame.ptsUs + shift;
       const t0 = performance.now();
       if (e.audio) core.putAudioInPlace(e.frame.data.length, t);
       else core.putVideoInPlace(e.frame.data.length, t, t);
       for (let s = core.takeSegment(); s; s = core.takeSegment()) core.release(s.id);
-      ms += performance.now() - t0;
-    }
-    return ms - events.length * clockOverheadMs();
+      out[i] = performance.now() - t0;
+    });
+    return totalMs(out);
   }
   /** Per-frame durations (ms, clock overhead not subtracted) of one frame-hot pass, for the profile fit. */
   function perFrameHot() {
@@ -222,6 +197,13 @@ export async function nodeApiRow(input, withAudio) {
   };
   // (memory and inputPointer: for bench/profile-core.js, which times the copy-in alone)
   return { run, runHot, runInPlace, perFrameHot, before, bytes: total, memoryBytes: core.memoryBytes, memory: core.core.memory, inputPointer: core.input };
+}
+
+/** A pass's time from its per-frame times, less the cost of reading the clock around each frame. */
+function totalMs(perFrame) {
+  let ms = 0;
+  for (const t of perFrame) ms += t;
+  return ms - perFrame.length * clockOverheadMs();
 }
 
 // ---- mediabunny ----
