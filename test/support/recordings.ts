@@ -9,6 +9,7 @@ import type { ObjectStore } from "../../src/store/types.js";
 import { HlsRecorder } from "../../src/sdk.js";
 import { accessUnits } from "./annexb.js";
 import { fixturePath, rawTimestampsUs, tempDir } from "./media-tools.js";
+import { adtsFrames } from "./adts.js";
 
 const run = promisify(execFile);
 
@@ -58,18 +59,6 @@ export async function recordWithFfmpeg(
   } finally {
     dir.cleanup();
   }
-}
-
-/** ADTS frames of an AAC file: each header holds its frame length in 13 bits. */
-function adtsFrames(data: Uint8Array): Uint8Array[] {
-  const frames: Uint8Array[] = [];
-  for (let at = 0; at + 7 <= data.length; ) {
-    const length = ((data[at + 3]! & 0x03) << 11) | (data[at + 4]! << 3) | (data[at + 5]! >> 5);
-    if (length < 7) break;
-    frames.push(data.subarray(at, at + length));
-    at += length;
-  }
-  return frames;
 }
 
 /**
