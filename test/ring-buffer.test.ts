@@ -65,6 +65,18 @@ describe("segments that wrap around the end of the ring", () => {
     expect(await decodesAlone("wrapped", wrapped.bytes)).toBe("");
     expect(small.stats.bufferHighWater).toBeLessThanOrEqual(small.stats.bufferCapacity);
   });
+
+  test("linear memory is sized once at start and never grows, so views into it stay valid", async () => {
+    const c = await core({ bufferSize: 188 * 1000, maxFrameSize: 64 * 1024 });
+    const size = c.memoryBytes;
+    const view = c.frameBuffer;
+    for (const f of frames(8)) {
+      c.putVideo([f.au], f.us);
+      for (let s = c.takeSegment(); s; s = c.takeSegment()) c.release(s.id);
+    }
+    expect(c.memoryBytes).toBe(size);
+    expect(view.byteLength, "a grown memory would detach the old views").toBe(64 * 1024);
+  });
 });
 
 describe("overflow while nothing is released (an upload outage)", () => {

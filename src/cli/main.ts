@@ -1,4 +1,5 @@
 // Dispatches `ipc-hls <command> ...` to the command modules.
+import { readFile } from "node:fs/promises";
 import { UsageError, type Command } from "./command.js";
 
 // Commands are loaded lazily so that `ipc-hls mux` does not pay for the S3 or server code.
@@ -18,12 +19,17 @@ async function usage(): Promise<string> {
     "Commands:",
     ...summaries.map(([name, summary]) => `  ${name.padEnd(10)}${summary}`),
     "",
-    "Run 'ipc-hls <command> --help' for a command's options and examples.",
+    "Run 'ipc-hls <command> --help' for a command's options and examples; 'ipc-hls --version' for the version.",
   ].join("\n");
 }
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === "--version" || name === "-v") {
+    const pkg = JSON.parse(await readFile(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+    process.stdout.write(`ipc-hls ${pkg.version}\n`);
+    return 0;
+  }
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     process.stdout.write((await usage()) + "\n");
     return name === undefined ? 2 : 0;
