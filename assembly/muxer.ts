@@ -73,7 +73,6 @@ let originUs: f64 = 0; // input µs that maps to tick 0
 let videoStarted: bool = false;
 let lastDts: i64 = 0; // the last frame's DTS, muxed or not (for the order check)
 let lastWrittenDts: i64 = 0; // the last muxed frame's DTS
-let lastPts: i64 = 0;
 let frameInterval: i64 = 3600;
 let waitingForIdr: bool = true;
 let pendingDiscontinuity: bool = false;
@@ -594,4 +593,3 @@ export function flush(): void {
 export function audioSampleRateNow(): u32 { return audioSampleRate; }
 export function audioChannelsNow(): u32 { return audioChannels; }
 export function audioObjectTypeNow(): u32 { return audioObjectType; }
-export function videoOriginUs(): f64 { return originUs; }

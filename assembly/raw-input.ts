@@ -5,7 +5,7 @@ import { inputPtr, inputCapacity, rawChunk, rawAudioBuffer, RAW_CHUNK_BYTES, RAW
 import { findStartCode, parseSliceHeader, slicePocLsb, spsPocType, spsLog2MaxPocLsb, spsProfile, spsReorderFrames, NAL_SLICE, NAL_IDR } from "./h264";
 import { scanAccessUnit, AU_OK, auIsIdr, auFirstSlice, auFirstSliceLength, auSliceRefIdc } from "./access-unit";
 import { parseAdtsHeader, adtsFrameLength, adtsSampleRate, adtsSamples } from "./adts";
-import { muxVideo, muxAudio, countLostVideoFrame, DROP_FRAME_TOO_LARGE, OK } from "./muxer";
+import { muxVideo, muxAudio, countLostVideoFrame, OK } from "./muxer";
 
 let fpsNum: i64 = 25;
 let fpsDen: i64 = 1;
@@ -23,8 +23,6 @@ let gopPocBase: i32 = 0;
 let reorderDelay: i64 = -1;
 let prevPocMsb: i32 = 0;
 let prevPocLsb: i32 = 0;
-export let rawVideoResult: i32 = 0;
-export let rawVideoFrames: u32 = 0;
 
 // ---- Audio ----
 let audioLength: u32 = 0;
@@ -41,7 +39,6 @@ export function rawInit(num: u32, den: u32, wallMs: f64): void {
   gopPocBase = 0;
   reorderDelay = -1;
   prevPocMsb = prevPocLsb = 0;
-  rawVideoFrames = 0;
   audioLength = 0;
   audioSamples = 0;
   audioRate = 0;
@@ -105,7 +102,6 @@ function pictureOrder(): i32 {
 function emitUnit(len: u32): void {
   let scan = scanAccessUnit(inputPtr, len);
   let dIndex = decodeIndex++;
-  rawVideoFrames++;
   let pIndex = dIndex;
   if (scan == AU_OK) {
     if (reorderDelay < 0) {
@@ -121,7 +117,7 @@ function emitUnit(len: u32): void {
   let dts = frameTicks(dIndex) - frameTicks(delay);
   // (A stream that reorders more than it announced gets PTS = DTS for those frames: never PTS < DTS.)
   let pts = frameTicks(pIndex);
-  rawVideoResult = muxVideo(len, pts, dts, wallStartMs + <f64>pts / 90.0, scan);
+  muxVideo(len, pts, dts, wallStartMs + <f64>pts / 90.0, scan);
 }
 
 /** NAL types that begin a new access unit when the current one already has a picture (H.264 7.4.1.2.3). */
@@ -148,11 +144,9 @@ export function rawVideoPush(len: u32): u32 {
     let room = inputCapacity - auLength;
     if (room == 0) {
       // One unit is larger than the input area: drop it and resynchronise on the next unit.
-      rawVideoResult = DROP_FRAME_TOO_LARGE;
       countLostVideoFrame(auLength);
       decodeIndex++;
-      rawVideoFrames++;
-      overflowed = true;
+          overflowed = true;
       // Keep the last 3 bytes: a start code may straddle.
       memory.copy(inputPtr, inputPtr + auLength - 3, 3);
       auLength = 3;
