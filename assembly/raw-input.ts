@@ -136,8 +136,12 @@ function startsNewUnit(type: u32, header: usize, avail: u32): i32 {
  * Returns the number of units muxed.
  */
 export function rawVideoPush(len: u32): u32 {
+  return rawVideoPushFrom(rawChunk, len);
+}
+
+/** As rawVideoPush, from anywhere in memory (the WASI command reads large blocks and feeds them in pieces). */
+export function rawVideoPushFrom(src: usize, len: u32): u32 {
   let muxed: u32 = 0;
-  let src = rawChunk;
   let left = len;
   while (left > 0) {
     // Copy as much as fits into the input area.
@@ -146,7 +150,7 @@ export function rawVideoPush(len: u32): u32 {
       // One unit is larger than the input area: drop it and resynchronise on the next unit.
       countLostVideoFrame(auLength);
       decodeIndex++;
-          overflowed = true;
+      overflowed = true;
       // Keep the last 3 bytes: a start code may straddle.
       memory.copy(inputPtr, inputPtr + auLength - 3, 3);
       auLength = 3;
@@ -242,8 +246,12 @@ export function rawAudioChunkPtr(): usize {
 
 /** Appends `len` bytes (from rawAudioChunkPtr) of an ADTS stream and queues every whole frame. */
 export function rawAudioPush(len: u32): i32 {
+  return rawAudioPushFrom(rawAudioChunkPtr(), len);
+}
+
+/** As rawAudioPush, from anywhere in memory. */
+export function rawAudioPushFrom(src: usize, len: u32): i32 {
   let result = OK;
-  let src = rawAudioChunkPtr();
   let left = len;
   while (left > 0) {
     let room = RAW_AUDIO_BYTES - audioLength;

@@ -10,7 +10,8 @@
 import {
   init, flush, takeSegment, releaseSegment, infoPointer, refreshStats,
 } from "./index";
-import { rawInit, rawChunkPtr, rawVideoPush, rawVideoEnd, rawAudioChunkPtr, rawAudioPush, rawVideoTime, rawAudioTime } from "./raw-input";
+import { rawInit, rawChunkPtr, rawVideoPushFrom, rawVideoEnd, rawAudioChunkPtr, rawAudioPushFrom, rawVideoTime, rawAudioTime } from "./raw-input";
+import { RAW_CHUNK_BYTES } from "./layout";
 import {
   STDIN, STDOUT, STDERR, ERRNO_NOENT, ERRNO_ISDIR, ERRNO_NOTDIR, ERRNO_ACCES, ERRNO_PERM, ERRNO_NOTCAPABLE, ERRNO_NOSPC,
   openForReading, openDirectory, createFile,
@@ -212,6 +213,37 @@ function drain(): bool {
   return true;
 }
 
+// Block readers: read a file in blocks of RAW_CHUNK_BYTES into a buffer and hand them out in pieces. Their state
+// lives in static memory (fd, buffer, filled, used as u32), so nothing is allocated.
+const VIDEO_READER: usize = memory.data(16);
+const AUDIO_READER: usize = memory.data(16);
+let piece: usize = 0; // where the last piece handed out starts
+
+function openReader(reader: usize, fd: u32, buffer: usize): void {
+  store<u32>(reader, fd);
+  store<u32>(reader, <u32>buffer, 4);
+  store<u32>(reader, 0, 8);
+  store<u32>(reader, 0, 12);
+}
+
+/** The next piece of at most `size` bytes (at `piece`): its length, 0 at the end, or -errno. */
+function nextPiece(reader: usize, size: u32): i32 {
+  let buffer = <usize>load<u32>(reader, 4);
+  let filled = load<u32>(reader, 8);
+  let used = load<u32>(reader, 12);
+  if (used == filled) {
+    let n = readFull(load<u32>(reader), buffer, RAW_CHUNK_BYTES);
+    if (n <= 0) return n;
+    filled = <u32>n;
+    used = 0;
+    store<u32>(reader, filled, 8);
+  }
+  let n = filled - used < size ? filled - used : size;
+  piece = buffer + used;
+  store<u32>(reader, used + n, 12);
+  return <i32>n;
+}
+
 /**
  * Feeds the core as `ipc-hls mux` does (src/raw-feed.ts feedRawStreams, src/mux-files.ts): video in chunks,
  * audio whenever its stream time is at most AUDIO_LEAD_TICKS ahead of the video's, finished segments written
@@ -220,18 +252,22 @@ function drain(): bool {
 function feed(videoFd: u32, audioFd: i32): u32 {
   let videoFinished = false;
   let audioFinished = audioFd < 0;
+  // Inputs are read in blocks of RAW_CHUNK_BYTES (one host call each) and fed in the same 4096/2048-byte pieces
+  // as the Node CLI, so the output is the same byte for byte.
+  openReader(VIDEO_READER, videoFd, rawChunkPtr());
+  openReader(AUDIO_READER, <u32>audioFd, rawAudioChunkPtr());
   for (;;) {
     if (!audioFinished && (videoFinished || rawAudioTime() <= rawVideoTime() + AUDIO_LEAD_TICKS)) {
-      let n = readFull(<u32>audioFd, rawAudioChunkPtr(), AUDIO_CHUNK);
+      let n = nextPiece(AUDIO_READER, AUDIO_CHUNK);
       if (n < 0) return failArg(EXIT_ERROR, "cannot read audio input", ARG_AUDIO, -n);
       if (n == 0) audioFinished = true;
-      else rawAudioPush(<u32>n);
+      else rawAudioPushFrom(piece, <u32>n);
       continue;
     }
     if (videoFinished) break;
-    let n = readFull(videoFd, rawChunkPtr(), VIDEO_CHUNK);
+    let n = nextPiece(VIDEO_READER, VIDEO_CHUNK);
     if (n < 0) return failArg(EXIT_ERROR, "cannot read input", ARG_INPUT, -n);
-    if (n > 0) rawVideoPush(<u32>n);
+    if (n > 0) rawVideoPushFrom(piece, <u32>n);
     else {
       rawVideoEnd();
       videoFinished = true;
