@@ -26,7 +26,6 @@ export const DROP_MALFORMED: i32 = 3;
 export const DROP_TIMESTAMP_BACKWARDS: i32 = 4;
 export const DROP_BUFFER_FULL: i32 = 5;
 export const DROP_AUDIO_FORMAT_CHANGE: i32 = 6;
-export const DROP_NO_VIDEO: i32 = 7;
 
 export const POLICY_DROP_OLDEST: u32 = 0;
 export const POLICY_DROP_NEW: u32 = 1;

@@ -25,8 +25,8 @@ export type DropReason =
   | "malformed" // no NAL unit, garbage, truncated, or an ADTS header that does not parse
   | "timestamp-backwards" // decode timestamp not after the previous frame's
   | "buffer-full" // ring full under the drop-new policy
-  | "audio-format-change" // sample rate or channels changed mid-stream
-  | "no-video"; // audio waited too long for video
+  | "audio-format-change"; // sample rate or channels changed mid-stream
+// (Audio that waits too long for video is dropped later, not at its put: it shows in stats().audioFramesDropped.)
 
 /** A finished segment: whole, independently decodable, at most two views into the core's linear memory. */
 export interface Segment {

@@ -45,7 +45,6 @@ const DROP_REASONS: (DropReason | undefined)[] = [
   "timestamp-backwards",
   "buffer-full",
   "audio-format-change",
-  "no-video",
 ];
 
 /** The raw stream readers' chunk size (assembly/layout.ts RAW_CHUNK_BYTES). */

@@ -24,7 +24,6 @@ const DROP_REASONS: (DropReason | undefined)[] = [
   "timestamp-backwards",
   "buffer-full",
   "audio-format-change",
-  "no-video",
 ];
 
 const FRAME_US = 40_000;
