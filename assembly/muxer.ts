@@ -79,7 +79,7 @@ let anchorWallMs: f64 = 0;
 let anchorTicks: i64 = 0;
 let reanchor: bool = true;
 let segStartDts: i64 = 0;
-let lastPcr: i64 = 0; // media ticks of the last PCR
+let lastPcr: i64 = 0; // media ticks of the last PCR: never goes backwards, across segments too
 let lastPsi: i64 = 0;
 
 // ---- Audio ----
@@ -112,6 +112,7 @@ export function muxerInit(segmentMs: u32, overflowPolicy: u32): void {
   lastAudioPts = -0x7fffffffffffffff;
   aqCount = 0;
   aqBytes = 0;
+  lastPcr = -0x3fffffffffffffff; // the first PES's DTS sets it
   ringReset();
   resetTsWriter();
 }
@@ -195,7 +196,6 @@ function startSegment(idrPts: i64, dts: i64, wallMs: f64): void {
   openSegment(ticksToUs(idrPts), wallAt(idrPts), flags);
   startTrackingPmts();
   segStartDts = dts;
-  lastPcr = dts;
   // Audio from before the segment's first picture is not played: drop it (counted).
   dropAudioEndingBy(idrPts);
   writePsi(withAudio);
