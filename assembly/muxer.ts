@@ -229,7 +229,7 @@ function loseVideoFrame(dts: i64, referenced: bool): void {
 
 function closeAtLastFrame(): void {
   let end = lastWrittenDts + frameInterval;
-  flushAudioBefore(end, false);
+  flushAudioBefore(end, false, end);
   finishSegment(end);
   pendingDiscontinuity = true;
 }
@@ -283,7 +283,8 @@ export function muxVideo(len: u32, pts: i64, dts: i64, wallMs: f64, scan: i32): 
   if (segmentIsOpen && isIdr && (gap || dts - segStartDts >= targetTicks - CUT_TOLERANCE)) {
     if (gap) closeAtLastFrame();
     else {
-      flushAudioBefore(pts, false);
+      // Audio up to the IDR's presentation time belongs to this segment; the clock stops at the IDR's DTS.
+      flushAudioBefore(pts, false, dts);
       finishSegment(dts);
     }
   }
@@ -309,7 +310,7 @@ export function muxVideo(len: u32, pts: i64, dts: i64, wallMs: f64, scan: i32): 
     // PAT, PMT, then this IDR's PES with the PCR: nothing in between.
     startSegment(pts, dts, wallMs);
   } else {
-    flushAudioBefore(dts, true);
+    flushAudioBefore(dts, true, dts);
     fillPcrGap(dts);
     if (dts - lastPsi + frameInterval > PSI_INTERVAL) writePsiNow(dts);
   }
@@ -460,8 +461,11 @@ function audioBytesUpTo(t: i64, inclusive: bool): u32 {
   return (bytes / 184 + frames * 2 + MAX_PCR_FILL) * 188;
 }
 
-/** Writes queued audio with pts before t (or at t when inclusive) into the open segment. */
-function flushAudioBefore(t: i64, inclusive: bool): void {
+/**
+ * Writes queued audio with pts before t (or at t when inclusive) into the open segment. PCRs filled in for it
+ * stop at clockLimit (the DTS of the video frame that follows), so the clock never passes a frame's DTS.
+ */
+function flushAudioBefore(t: i64, inclusive: bool, clockLimit: i64): void {
   if (!segmentIsOpen || aqCount == 0) return;
   let e = openEntry();
   if ((load<u32>(e + E_FLAGS) & FLAG_AUDIO) == 0) return; // this segment's PMT has no audio: the next one will
@@ -494,7 +498,7 @@ function flushAudioBefore(t: i64, inclusive: bool): void {
     store<u8>(h + 7, 0x80);
     store<u8>(h + 8, 5);
     writeTimestamp(h + 9, 2, first + TS_OFFSET);
-    fillPcrGap(first);
+    fillPcrGap(first < clockLimit ? first : clockLimit);
     writePes(h, pesLength, PID_AUDIO, -1, false);
     store<u32>(e + E_AUDIO_FRAMES, load<u32>(e + E_AUDIO_FRAMES) + n);
     aqShift(n);
@@ -520,7 +524,7 @@ function enqueueAudio(src: usize, len: u32, pts: i64, samples: u32): void {
   // Bounded wait: audio more than 1 s ahead of the video goes out now (or is dropped with no segment to take it).
   let newest = pts;
   if (segmentIsOpen && (load<u32>(openEntry() + E_FLAGS) & FLAG_AUDIO) != 0) {
-    flushAudioBefore(newest - AUDIO_MAX_WAIT, true);
+    flushAudioBefore(newest - AUDIO_MAX_WAIT, true, newest - AUDIO_MAX_WAIT);
   } else {
     dropAudioEndingBy(newest - AUDIO_MAX_WAIT);
   }
@@ -583,7 +587,7 @@ export function flush(): void {
     dropAudioEndingBy(0x7fffffffffffffff);
     return;
   }
-  flushAudioBefore(0x7fffffffffffffff, true);
+  flushAudioBefore(0x7fffffffffffffff, true, 0x7fffffffffffffff);
   finishSegment(lastWrittenDts + frameInterval);
   noteHighWater();
 }
