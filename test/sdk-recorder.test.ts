@@ -87,6 +87,15 @@ function record(recorder: HlsRecorder) {
 }
 
 const tmp = tempDir("sdk-recorder-");
+
+/** Every stored object decodes alone with ffmpeg -v error -xerror (nothing printed). */
+async function expectEachDecodes(stored: Map<string, { bytes: Buffer }>, label: string): Promise<void> {
+  for (const [key, object] of stored) {
+    const file = join(tmp.path, `${label}-${key.replace(/\//g, "_")}`);
+    writeFileSync(file, object.bytes as unknown as Uint8Array);
+    expect(await decodeErrors(file), key).toBe("");
+  }
+}
 let proxy: FaultProxy;
 beforeAll(async () => {
   proxy = await startFaultProxy(minio().endpoint);
@@ -146,11 +155,7 @@ describe("HlsRecorder → MinIO", () => {
       expect(Object.fromEntries(tagging.TagSet!.map((t) => [t.Key, t.Value]))).toEqual({ camera: "cam-1", site: "site 7" });
     }
     // ffmpeg decodes every uploaded segment without an error.
-    for (const [key, object] of stored) {
-      const file = join(tmp.path, key.replace(/\//g, "_"));
-      writeFileSync(file, object.bytes as unknown as Uint8Array);
-      expect(await decodeErrors(file)).toBe("");
-    }
+    await expectEachDecodes(stored, "uploaded");
   });
 
   it("an outage longer than the buffer drops whole segments (drop-oldest) with exact counts, and uploads the rest", async () => {
@@ -200,11 +205,7 @@ describe("HlsRecorder → MinIO", () => {
     const allSeqs = [...overflow.map((d) => d.seq), ...events.uploaded.map((u) => u.seq)].sort((a, b) => a - b);
     expect(allSeqs).toEqual(Array.from({ length: stats.segmentsMade }, (_, i) => i));
     for (const d of overflow) expect(parseSegmentKey(d.key!)!.seq).toBe(d.seq);
-    for (const [key, object] of stored) {
-      const file = join(tmp.path, `outage-${key.replace(/\//g, "_")}`);
-      writeFileSync(file, object.bytes as unknown as Uint8Array);
-      expect(await decodeErrors(file)).toBe("");
-    }
+    await expectEachDecodes(stored, "outage");
   });
 
   it("drop-new: during an outage new frames are refused until the next IDR, no segment is lost, and all decode", async () => {
@@ -238,11 +239,7 @@ describe("HlsRecorder → MinIO", () => {
     expect(stats.segmentsUploaded).toBe(stats.segmentsMade);
     const stored = await storedObjects(bucket);
     expect(stored.size).toBe(stats.segmentsMade);
-    for (const [key, object] of stored) {
-      const file = join(tmp.path, `dropnew-${key.replace(/\//g, "_")}`);
-      writeFileSync(file, object.bytes as unknown as Uint8Array);
-      expect(await decodeErrors(file)).toBe("");
-    }
+    await expectEachDecodes(stored, "dropnew");
   });
 
   it("wrong secret: typed auth errors, segments kept; setCredentials with temporary keys uploads them all", async () => {
