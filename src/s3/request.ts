@@ -1,5 +1,6 @@
 // One signed S3 request over node:http / node:https: everything the SDK says to S3 goes through here
 // (PutObject, ListObjectsV2, ...). TLS is always verified; an extra CA may be given for private stores.
+import type { LookupFunction } from "node:net";
 import http from "node:http";
 import https from "node:https";
 import { rootCertificates } from "node:tls";
@@ -26,6 +27,8 @@ export interface S3ConnectionOptions {
   now?: () => number;
   /** Sockets kept open between requests. Default 4. */
   maxSockets?: number;
+  /** Resolves host names instead of the system's DNS (a camera network's own resolver, or a test). */
+  lookup?: LookupFunction;
 }
 
 export interface S3Request {
@@ -58,7 +61,10 @@ export class S3Connection {
   private readonly timeoutMs: number;
   private signer?: { credentials: Credentials; signer: SignatureV4 };
 
+  private readonly lookup?: LookupFunction;
+
   constructor(opts: S3ConnectionOptions) {
+    this.lookup = opts.lookup;
     this.location = opts.location;
     this.endpoint = resolveEndpoint(opts.location);
     this.credentials = opts.credentials;
@@ -156,6 +162,7 @@ export class S3Connection {
         method: req.method,
         path,
         headers,
+        ...(this.lookup ? { lookup: this.lookup } : {}),
       });
       // Aborting destroys the socket synchronously: no byte of the body is written after this returns.
       const onAbort = () => {

@@ -56,7 +56,9 @@ export async function setup(project: TestProject) {
     findMinio(),
     ["server", dataDir, "--quiet", "--address", `127.0.0.1:${port}`, "--console-address", `127.0.0.1:${consolePort}`],
     {
-      env: { ...process.env, MINIO_ROOT_USER: info.accessKeyId, MINIO_ROOT_PASSWORD: info.secretAccessKey, MINIO_REGION: info.region, MINIO_BROWSER: "off" },
+      env: { ...process.env, MINIO_ROOT_USER: info.accessKeyId, MINIO_ROOT_PASSWORD: info.secretAccessKey, MINIO_REGION: info.region, MINIO_BROWSER: "off",
+        // Virtual-hosted requests (bucket.localhost:port) too, for the addressing test; path style keeps working.
+        MINIO_DOMAIN: "localhost" },
       stdio: ["ignore", "ignore", "pipe"],
     },
   );
