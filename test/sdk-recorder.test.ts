@@ -6,7 +6,7 @@ import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { GetObjectCommand, GetObjectTaggingCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
-import { HlsRecorder, type SegmentDroppedEvent } from "../src/sdk.js";
+import { HlsRecorder, type HlsRecorderOptions, type SegmentDroppedEvent } from "../src/sdk.js";
 import { MuxerCore } from "../src/core.js";
 import { parseSegmentKey } from "../src/keys.js";
 import type { UploadedInfo, RetryInfo } from "../src/uploader.js";
@@ -88,6 +88,20 @@ function record(recorder: HlsRecorder) {
 
 const tmp = tempDir("sdk-recorder-");
 
+/** A recorder uploading to the test MinIO through the fault proxy, with short backoffs. */
+function recorderBehindProxy(bucket: string, options: Pick<HlsRecorderOptions, "bufferSize" | "audio" | "overflowPolicy">): HlsRecorder {
+  const m = minio();
+  return new HlsRecorder({
+    ...options,
+    region: m.region,
+    bucket,
+    endpoint: proxy.endpoint,
+    forcePathStyle: true,
+    credentials: { accessKeyId: m.accessKeyId, secretAccessKey: m.secretAccessKey },
+    retryBackoff: { baseMs: 5, capMs: 20 },
+  });
+}
+
 /** Every stored object decodes alone with ffmpeg -v error -xerror (nothing printed). */
 async function expectEachDecodes(stored: Map<string, { bytes: Buffer }>, label: string): Promise<void> {
   for (const [key, object] of stored) {
@@ -160,19 +174,10 @@ describe("HlsRecorder → MinIO", () => {
 
   it("an outage longer than the buffer drops whole segments (drop-oldest) with exact counts, and uploads the rest", async () => {
     const bucket = await freshBucket("outage");
-    const m = minio();
     const frames = await fixtureFrames("sample/sample-640x360-25fps.h264", 25, "sample/sample-48000-mono.aac");
     proxy.setScript(() => ({ status: 503, code: "ServiceUnavailable" }));
-    const recorder = new HlsRecorder({
-      bufferSize: 188 * 1800, // about three segments of this clip
-      audio: true,
-      region: m.region,
-      bucket,
-      endpoint: proxy.endpoint,
-      forcePathStyle: true,
-      credentials: { accessKeyId: m.accessKeyId, secretAccessKey: m.secretAccessKey },
-      retryBackoff: { baseMs: 5, capMs: 20 },
-    });
+    // About three segments of this clip fit in the buffer.
+    const recorder = recorderBehindProxy(bucket, { bufferSize: 188 * 1800, audio: true });
     const events = record(recorder);
     await recorder.start();
     let videoFrames = 0;
@@ -210,19 +215,9 @@ describe("HlsRecorder → MinIO", () => {
 
   it("drop-new: during an outage new frames are refused until the next IDR, no segment is lost, and all decode", async () => {
     const bucket = await freshBucket("dropnew");
-    const m = minio();
     const frames = await fixtureFrames("sample/sample-640x360-25fps.h264", 25);
     proxy.setScript(() => ({ status: 503, code: "SlowDown" }));
-    const recorder = new HlsRecorder({
-      bufferSize: 188 * 1800,
-      overflowPolicy: "drop-new",
-      region: m.region,
-      bucket,
-      endpoint: proxy.endpoint,
-      forcePathStyle: true,
-      credentials: { accessKeyId: m.accessKeyId, secretAccessKey: m.secretAccessKey },
-      retryBackoff: { baseMs: 5, capMs: 20 },
-    });
+    const recorder = recorderBehindProxy(bucket, { bufferSize: 188 * 1800, overflowPolicy: "drop-new" });
     const events = record(recorder);
     await recorder.start();
     const reasons = new Map<string, number>();
