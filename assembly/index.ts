@@ -4,14 +4,14 @@
 import { layOut, inputPtr, inputCapacity as inputBytes, ringBase, ringCapacity, memoryEnd } from "./layout";
 import { buildCrcTables, crc32Ieee } from "./crc";
 import {
-  muxerInit, expectAudio, putVideo as muxPutVideo, putAudio as muxPutAudio, flush as muxFlush,
+  muxerInit, expectAudio, putVideo as muxPutVideo, setWallClock as muxSetWallClock, WALL_CLOCK_WANTED, putAudio as muxPutAudio, flush as muxFlush,
   videoFramesIn, audioFramesIn, bytesIn, videoFramesDropped, audioFramesDropped, segmentsMade, segmentsDropped,
   droppedList, droppedCount, resetDroppedCount, audioSampleRateNow, audioChannelsNow, audioObjectTypeNow,
 } from "./muxer";
 import {
   entry, takeSeq, headSeq, segmentState, reclaim, usedBytes, highWater, SEG_READY, SEG_TAKEN, SEG_RELEASED,
   E_START, E_END, E_START_PTS_US, E_DURATION, E_WALL_MS, E_VIDEO_FRAMES, E_AUDIO_FRAMES, E_FLAGS, E_STATE,
-  advanceTake,
+  advanceTake, CLOSED_COUNTER,
 } from "./ring";
 import { packetsWritten } from "./ts-writer";
 import { spsProfile, spsConstraints, spsLevel, spsWidth, spsHeight } from "./h264";
@@ -40,15 +40,27 @@ export function infoPointer(): usize { return INFO; }
 export function statsPointer(): usize { return STATS; }
 export function droppedPointer(): usize { return droppedList; }
 export function memoryBytes(): usize { return memoryEnd; }
+/** Address of a u32: segments closed so far (takeSegment has news only when it moved). */
+export function closedCounterPointer(): usize { return CLOSED_COUNTER; }
+/** Address of a u32: 1 when the last putVideo anchored the wall time and got NaN for it. */
+export function wallClockWantedPointer(): usize { return WALL_CLOCK_WANTED; }
 
-/** Muxes the access unit of `length` bytes at inputPointer(). 0, or a drop reason code. */
+/**
+ * Muxes the access unit of `length` bytes at inputPointer(). 0, or a drop reason code. wallMs may be NaN: if
+ * this put anchored the wall time, the u32 at wallClockWantedPointer() is then 1 and the host calls setWallClock.
+ */
 export function putVideo(length: u32, ptsUs: f64, dtsUs: f64, wallMs: f64): i32 {
   return muxPutVideo(length, ptsUs, dtsUs, wallMs);
 }
 
+/** The wall time (ms since epoch) for the put that asked for it (see putVideo). */
+export function setWallClock(wallMs: f64): void {
+  muxSetWallClock(wallMs);
+}
+
 /** Queues the ADTS frame(s) of `length` bytes at inputPointer(). 0, or a drop reason code. */
-export function putAudio(length: u32, ptsUs: f64, wallMs: f64): i32 {
-  return muxPutAudio(length, ptsUs, wallMs);
+export function putAudio(length: u32, ptsUs: f64): i32 {
+  return muxPutAudio(length, ptsUs);
 }
 
 /** Audio will come (1) or not (0): with 1 the PMT lists the audio stream from the first segment on. */

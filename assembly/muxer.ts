@@ -78,6 +78,10 @@ let pendingDiscontinuity: bool = false;
 let anchorWallMs: f64 = 0;
 let anchorTicks: i64 = 0;
 let reanchor: bool = true;
+// Wall time is needed only when a segment anchors it (the first one, and the first after the camera's clock
+// restarted). A host may pass NaN as wallMs: when an anchoring put got NaN this u32 becomes 1, and the host
+// calls setWallClock() right after that put. So the host reads its clock once per anchoring, not per frame.
+export const WALL_CLOCK_WANTED: usize = memory.data(4);
 let segStartDts: i64 = 0;
 let lastPcr: i64 = 0; // media ticks of the last PCR: never goes backwards, across segments too
 let lastPsi: i64 = 0;
@@ -189,6 +193,7 @@ function startSegment(idrPts: i64, dts: i64, wallMs: f64): void {
     anchorWallMs = wallMs;
     anchorTicks = idrPts;
     reanchor = false;
+    if (isNaN(wallMs)) store<u32>(WALL_CLOCK_WANTED, 1);
   }
   let withAudio = audioKnown || audioExpected;
   let flags: u32 = (pendingDiscontinuity ? FLAG_DISCONTINUITY : 0) | (withAudio ? FLAG_AUDIO : 0);
@@ -201,6 +206,18 @@ function startSegment(idrPts: i64, dts: i64, wallMs: f64): void {
   writePsi(withAudio);
   lastPsi = dts;
   segmentsMade++;
+}
+
+/** The wall time of the anchoring put that got NaN (see WALL_CLOCK_WANTED); ignored when none is wanted. */
+export function setWallClock(wallMs: f64): void {
+  if (load<u32>(WALL_CLOCK_WANTED) == 0) return;
+  store<u32>(WALL_CLOCK_WANTED, 0);
+  anchorWallMs = wallMs;
+  // The segment that anchored opened in that same put, at the anchor.
+  if (segmentIsOpen) {
+    let e = openEntry();
+    if (isNaN(load<f64>(e + E_WALL_MS))) store<f64>(e + E_WALL_MS, wallMs);
+  }
 }
 
 function finishSegment(endDts: i64): void {
@@ -567,7 +584,7 @@ export function muxAudio(src: usize, len: u32, pts: i64): i32 {
   return result;
 }
 
-export function putAudio(len: u32, ptsUs: f64, wallMs: f64): i32 {
+export function putAudio(len: u32, ptsUs: f64): i32 {
   bytesIn += <f64>len;
   if (len == 0 || len > inputCapacity) {
     audioFramesIn++;

@@ -35,6 +35,10 @@ export let takeSeq: u32 = 0; // next segment to hand to the host
 export let segmentIsOpen: bool = false;
 export let highWater: u32 = 0;
 
+// How many segments were ever closed, as a u32 the host can read without a call: it calls takeSegment()
+// only when this moved, so a frame that finished no segment costs no second call across the boundary.
+export const CLOSED_COUNTER: usize = memory.data(8);
+
 // @ts-ignore: decorator
 @inline export function entry(seq: u32): usize {
   return segmentTable + <usize>(seq % MAX_SEGMENTS) * SEGMENT_ENTRY;
@@ -91,6 +95,7 @@ export function closeSegment(durationTicks: i64): void {
   store<i64>(e + E_DURATION, durationTicks);
   store<u32>(e + E_STATE, SEG_READY);
   segmentIsOpen = false;
+  store<u32>(CLOSED_COUNTER, load<u32>(CLOSED_COUNTER) + 1);
 }
 
 /** Frees the space of released and dropped segments at the tail. */

@@ -3,6 +3,7 @@
 import { crc32Mpeg } from "./crc";
 import { TS_PACKET } from "./layout";
 import { writePointer, contiguousPackets, advancePackets } from "./ring";
+import { copyPayload184, copyShort, stuffShort } from "./copy";
 
 export const PID_PAT: u32 = 0x0000;
 export const PID_PMT: u32 = 0x1000;
@@ -150,7 +151,7 @@ export function rewriteSegmentPmtsWithoutAudio(): bool {
 
 function writePsiPacket(src: usize, cc: u32): void {
   let p = writePointer();
-  memory.copy(p, src, TS_PACKET);
+  copyPacket188(p, src);
   store<u8>(p + 3, 0x10 | (cc & 0x0f));
   advancePackets(1);
   packetsWritten++;
@@ -195,22 +196,11 @@ export function writeTimestamp(p: usize, prefix: u32, ts: i64): void {
   return (len + 8) / 184 + 1;
 }
 
-/** Copies one TS payload: 184 bytes, unrolled (the bench's copy floor uses this very copy). */
+/** Copies a whole 188-byte packet (PSI), inline. */
 // @ts-ignore: decorator
-@inline export function copyPayload184(dst: usize, src: usize): void {
-  // 11 × 16 + 8 = 184 bytes, unrolled.
-  v128.store(dst, v128.load(src));
-  v128.store(dst, v128.load(src, 16), 16);
-  v128.store(dst, v128.load(src, 32), 32);
-  v128.store(dst, v128.load(src, 48), 48);
-  v128.store(dst, v128.load(src, 64), 64);
-  v128.store(dst, v128.load(src, 80), 80);
-  v128.store(dst, v128.load(src, 96), 96);
-  v128.store(dst, v128.load(src, 112), 112);
-  v128.store(dst, v128.load(src, 128), 128);
-  v128.store(dst, v128.load(src, 144), 144);
-  v128.store(dst, v128.load(src, 160), 160);
-  store<u64>(dst, load<u64>(src, 176), 176);
+@inline function copyPacket188(dst: usize, src: usize): void {
+  copyPayload184(dst, src);
+  store<u32>(dst, load<u32>(src, 184), 184);
 }
 
 /**
@@ -252,24 +242,26 @@ export function writePes(src: usize, len: u32, pid: u32, pcrBase: i64, randomAcc
         writePcr(q + 2, pcrBase);
         used += 6;
       }
-      if (afLength > used) memory.fill(q + 1 + used, 0xff, afLength - used);
+      if (afLength > used) stuffShort(q + 1 + used, afLength - used);
     }
     q += 1 + afLength;
   }
-  memory.copy(q, src, room);
+  copyShort(q, src, room);
   advancePackets(1);
   let written: u32 = 1;
   src += room;
   let left = len - room;
 
   // Middle packets: 4-byte header + 184 payload bytes. One ring-end check per run of contiguous slots.
+  let header: u32 = 0x10000047 | ((pid >>> 8) << 8) | ((pid & 0xff) << 16); // sync, PID, payload only; cc below
   let full = left / 184;
   while (full > 0) {
     let run = contiguousPackets();
     if (run > full) run = full;
     let d = writePointer();
-    for (let i: u32 = 0; i < run; i++) {
-      store<u32>(d, 0x10000047 | ((pid >>> 8) << 8) | ((pid & 0xff) << 16) | ((cc & 0x0f) << 24));
+    let end = d + <usize>run * TS_PACKET;
+    while (d < end) {
+      store<u32>(d, header | ((cc & 0x0f) << 24));
       copyPayload184(d + 4, src);
       cc++;
       d += TS_PACKET;
@@ -289,9 +281,9 @@ export function writePes(src: usize, len: u32, pid: u32, pcrBase: i64, randomAcc
     store<u8>(l + 4, <u8>(pad - 1));
     if (pad > 1) {
       store<u8>(l + 5, 0x00);
-      if (pad > 2) memory.fill(l + 6, 0xff, pad - 2);
+      if (pad > 2) stuffShort(l + 6, pad - 2);
     }
-    memory.copy(l + 4 + pad, src, left);
+    copyShort(l + 4 + pad, src, left);
     advancePackets(1);
     written++;
   }

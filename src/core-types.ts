@@ -16,6 +16,11 @@ export interface CoreOptions {
    * audio is listed from the first segment that starts after audio was first seen.
    */
   audio?: boolean;
+  /**
+   * Wall clock, ms since the epoch (default Date.now). Read when a segment anchors its wall time: the first
+   * segment, and the first after the camera's clock restarted; later segments follow the frames' timestamps.
+   */
+  clock?: () => number;
 }
 
 /** Why a frame was not muxed (counted in the stats either way). */

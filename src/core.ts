@@ -16,8 +16,11 @@ interface CoreExports {
   infoPointer(): number;
   droppedPointer(): number;
   memoryBytes(): number;
+  closedCounterPointer(): number;
   putVideo(length: number, ptsUs: number, dtsUs: number, wallMs: number): number;
-  putAudio(length: number, ptsUs: number, wallMs: number): number;
+  putAudio(length: number, ptsUs: number): number;
+  setWallClock(wallMs: number): void;
+  wallClockWantedPointer(): number;
   flush(): void;
   setAudioExpected(expected: number): void;
   takeSegment(): number;
@@ -85,9 +88,16 @@ export class MuxerCore {
   private readonly stat: Float64Array;
   private readonly dropped: Float64Array;
   private readonly input: number;
+  /** The core's count of closed segments, and its value when takeSegment last found nothing. */
+  private readonly closed: Uint32Array;
+  private closedSeen = 0;
+  /** 1 after a put that anchored the segments' wall time without one (see putVideo). */
+  private readonly wallClockWanted: Uint32Array;
+  private readonly clock: () => number;
 
-  private constructor(core: CoreExports) {
+  private constructor(core: CoreExports, clock: () => number) {
     this.core = core;
+    this.clock = clock;
     // Memory never grows after init, so these views stay valid for the core's life.
     const buffer = core.memory.buffer;
     this.bytes = new Uint8Array(buffer);
@@ -95,6 +105,8 @@ export class MuxerCore {
     this.stat = new Float64Array(buffer, core.refreshStats(), 16);
     this.dropped = new Float64Array(buffer, core.droppedPointer(), 64 * 3);
     this.input = core.inputPointer();
+    this.closed = new Uint32Array(buffer, core.closedCounterPointer(), 1);
+    this.wallClockWanted = new Uint32Array(buffer, core.wallClockWantedPointer(), 1);
     this.maxFrameSize = core.inputCapacity();
     this.frameBuffer = this.bytes.subarray(this.input, this.input + this.maxFrameSize);
     this.bufferCapacity = this.stat[9];
@@ -114,12 +126,14 @@ export class MuxerCore {
     const policy = options.overflowPolicy ?? "drop-oldest";
     if (policy !== "drop-oldest" && policy !== "drop-new") throw new CoreInitError(`unknown overflowPolicy ${JSON.stringify(policy)}`);
 
-    const { exports } = await instantiate<Record<string, unknown>>(await coreModule(), {});
-    const core = exports as unknown as CoreExports;
+    // The loader supplies the core's imports (abort messages); its demangled exports wrap every function in a
+    // rest-arguments shim for optional parameters, which ours do not have: call the instance's own exports.
+    const { instance } = await instantiate<Record<string, unknown>>(await coreModule(), {});
+    const core = instance.exports as unknown as CoreExports;
     const status = core.init(bufferSize, maxFrameSize, Math.round(segmentDuration * 1000), policy === "drop-oldest" ? 0 : 1, 64 * 1024);
     if (status !== 0) throw new CoreInitError(`the core could not allocate ${bufferSize} bytes of buffer (status ${status})`);
     if (options.audio) core.setAudioExpected(1);
-    return new MuxerCore(core);
+    return new MuxerCore(core, options.clock ?? Date.now);
   }
 
   /** Bytes of linear memory the core uses (ring, input area, tables, code data). */
@@ -140,25 +154,31 @@ export class MuxerCore {
     return length;
   }
 
-  /** One access unit (Annex B), given as one or more parts that are concatenated (e.g. where a ring wraps). */
-  putVideo(parts: readonly Uint8Array[], ptsUs: number, dtsUs = ptsUs, wallMs = Date.now()): DropReason | undefined {
+  /**
+   * One access unit (Annex B), given as one or more parts that are concatenated (e.g. where a ring wraps).
+   * wallMs: the wall time of this frame; by default the clock option is read, only when the core needs it.
+   */
+  putVideo(parts: readonly Uint8Array[], ptsUs: number, dtsUs = ptsUs, wallMs?: number): DropReason | undefined {
     return this.putVideoInPlace(this.copyIn(parts), ptsUs, dtsUs, wallMs);
   }
 
   /** One or more ADTS frames; ptsUs is the first frame's presentation time. */
-  putAudio(parts: readonly Uint8Array[], ptsUs: number, wallMs = Date.now()): DropReason | undefined {
-    return this.putAudioInPlace(this.copyIn(parts), ptsUs, wallMs);
+  putAudio(parts: readonly Uint8Array[], ptsUs: number): DropReason | undefined {
+    return this.putAudioInPlace(this.copyIn(parts), ptsUs);
   }
 
   /** The access unit already written at the start of frameBuffer, `length` bytes (-1: it did not fit). */
-  putVideoInPlace(length: number, ptsUs: number, dtsUs = ptsUs, wallMs = Date.now()): DropReason | undefined {
+  putVideoInPlace(length: number, ptsUs: number, dtsUs = ptsUs, wallMs?: number): DropReason | undefined {
     // A frame larger than the input area was not copied; the core counts and reports it.
-    return DROP_REASONS[this.core.putVideo(length < 0 ? this.maxFrameSize + 1 : length, ptsUs, dtsUs, wallMs)];
+    const code = this.core.putVideo(length < 0 ? this.maxFrameSize + 1 : length, ptsUs, dtsUs, wallMs ?? NaN);
+    // The wall time matters only when a segment anchors it: read the clock then, not for every frame.
+    if (this.wallClockWanted[0] !== 0) this.core.setWallClock(this.clock());
+    return DROP_REASONS[code];
   }
 
   /** The ADTS frame(s) already written at the start of frameBuffer, `length` bytes. */
-  putAudioInPlace(length: number, ptsUs: number, wallMs = Date.now()): DropReason | undefined {
-    return DROP_REASONS[this.core.putAudio(length < 0 ? this.maxFrameSize + 1 : length, ptsUs, wallMs)];
+  putAudioInPlace(length: number, ptsUs: number): DropReason | undefined {
+    return DROP_REASONS[this.core.putAudio(length < 0 ? this.maxFrameSize + 1 : length, ptsUs)];
   }
 
   /** Closes the open segment now (end of stream). */
@@ -168,8 +188,14 @@ export class MuxerCore {
 
   /** The oldest finished segment not taken yet, as views into the core's memory. */
   takeSegment(): Segment | undefined {
+    // Most frames close no segment: then there is nothing to take and no need to ask the core.
+    const closed = this.closed[0];
+    if (closed === this.closedSeen) return undefined;
     const id = this.core.takeSegment();
-    if (id < 0) return undefined;
+    if (id < 0) {
+      this.closedSeen = closed;
+      return undefined;
+    }
     const i = this.info;
     const parts = [this.bytes.subarray(i[1], i[1] + i[2])];
     if (i[4] > 0) parts.push(this.bytes.subarray(i[3], i[3] + i[4]));

@@ -212,6 +212,7 @@ export class HlsRecorder extends EventEmitter {
         segmentDuration: o.segmentDuration,
         overflowPolicy: o.overflowPolicy ?? "drop-oldest",
         audio: o.audio,
+        clock: () => this.clock(), // (the store may correct it: read it through this.clock each time)
       });
     } catch (err) {
       if (this.state === "starting") this.state = "new"; // e.g. CoreInitError for bad options: stays unstarted
@@ -243,7 +244,7 @@ export class HlsRecorder extends EventEmitter {
   putVideoFrame(frame: Uint8Array | FramePack, timestampUs?: number, decodeTimestampUs?: number): DropReason | undefined {
     const core = this.running();
     const f = toPack(frame, timestampUs, decodeTimestampUs);
-    const reason = core.putVideo(f.parts, f.timestampUs, f.decodeTimestampUs, this.clock());
+    const reason = core.putVideo(f.parts, f.timestampUs, f.decodeTimestampUs);
     this.afterCoreCall();
     return reason;
   }
@@ -259,14 +260,14 @@ export class HlsRecorder extends EventEmitter {
 
   /** Muxes the access unit written at the start of frameBuffer (`length` bytes). */
   putVideoFrameInPlace(length: number, timestampUs: number, decodeTimestampUs?: number): DropReason | undefined {
-    const reason = this.running().putVideoInPlace(length, timestampUs, decodeTimestampUs, this.clock());
+    const reason = this.running().putVideoInPlace(length, timestampUs, decodeTimestampUs);
     this.afterCoreCall();
     return reason;
   }
 
   /** Muxes the ADTS frame(s) written at the start of frameBuffer (`length` bytes). */
   putAudioFrameInPlace(length: number, timestampUs: number): DropReason | undefined {
-    const reason = this.running().putAudioInPlace(length, timestampUs, this.clock());
+    const reason = this.running().putAudioInPlace(length, timestampUs);
     this.afterCoreCall();
     return reason;
   }
@@ -275,7 +276,7 @@ export class HlsRecorder extends EventEmitter {
   putAudioFrame(frame: Uint8Array | FramePack, timestampUs?: number): DropReason | undefined {
     const core = this.running();
     const f = toPack(frame, timestampUs);
-    const reason = core.putAudio(f.parts, f.timestampUs, this.clock());
+    const reason = core.putAudio(f.parts, f.timestampUs);
     this.afterCoreCall();
     return reason;
   }

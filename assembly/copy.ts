@@ -1,0 +1,54 @@
+// The byte moves of the packetizer, inlined into their callers. Static-data-free on purpose: the bench's copy
+// floor (bench/copy-floor.ts) compiles these very functions into its own module, which shares the core's memory.
+
+/** Copies one TS payload: 184 bytes, unrolled (the bench's copy floor uses this very copy). */
+// @ts-ignore: decorator
+@inline export function copyPayload184(dst: usize, src: usize): void {
+  // 11 × 16 + 8 = 184 bytes, unrolled.
+  v128.store(dst, v128.load(src));
+  v128.store(dst, v128.load(src, 16), 16);
+  v128.store(dst, v128.load(src, 32), 32);
+  v128.store(dst, v128.load(src, 48), 48);
+  v128.store(dst, v128.load(src, 64), 64);
+  v128.store(dst, v128.load(src, 80), 80);
+  v128.store(dst, v128.load(src, 96), 96);
+  v128.store(dst, v128.load(src, 112), 112);
+  v128.store(dst, v128.load(src, 128), 128);
+  v128.store(dst, v128.load(src, 144), 144);
+  v128.store(dst, v128.load(src, 160), 160);
+  store<u64>(dst, load<u64>(src, 176), 176);
+}
+
+// The partial first and last packets of each PES: memory.copy and memory.fill are calls out of the module
+// in V8 (tens of ns each, several per frame), so these short moves are done here with vector loads and stores.
+
+/** Copies n bytes (n ≤ a packet; src and dst do not overlap). */
+// @ts-ignore: decorator
+@inline export function copyShort(dst: usize, src: usize, n: u32): void {
+  if (n >= 16) {
+    let last = <usize>(n - 16);
+    for (let i: usize = 0; i < last; i += 16) v128.store(dst + i, v128.load(src + i));
+    v128.store(dst + last, v128.load(src + last)); // the last 16 bytes (may overlap the loop's last store)
+  } else {
+    if (n & 8) { store<u64>(dst, load<u64>(src)); dst += 8; src += 8; }
+    if (n & 4) { store<u32>(dst, load<u32>(src)); dst += 4; src += 4; }
+    if (n & 2) { store<u16>(dst, load<u16>(src)); dst += 2; src += 2; }
+    if (n & 1) store<u8>(dst, load<u8>(src));
+  }
+}
+
+/** Fills n bytes (n ≤ a packet) with 0xff stuffing. */
+// @ts-ignore: decorator
+@inline export function stuffShort(dst: usize, n: u32): void {
+  if (n >= 16) {
+    let ones = i64x2.splat(-1);
+    let last = <usize>(n - 16);
+    for (let i: usize = 0; i < last; i += 16) v128.store(dst + i, ones);
+    v128.store(dst + last, ones);
+  } else {
+    if (n & 8) { store<u64>(dst, 0xffffffffffffffff); dst += 8; }
+    if (n & 4) { store<u32>(dst, 0xffffffff); dst += 4; }
+    if (n & 2) { store<u16>(dst, 0xffff); dst += 2; }
+    if (n & 1) store<u8>(dst, 0xff);
+  }
+}
