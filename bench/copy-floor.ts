@@ -1,8 +1,9 @@
 // The copy limit of this machine, in WebAssembly: what any packetizer writing 188-byte TS packets into a ring
 // can at best approach. Compiled by bench/build-floor.js (npx asc, --enable simd) to bench/.cache/copy-floor.wasm.
-// All functions work on raw addresses the host chose; nothing is allocated here. The 184-byte copy is the core's
-// own (unrolled v128), so the floor and the packetizer copy payloads the same way.
-import { copyPayload184 } from "../assembly/ts-writer";
+// All functions work on raw addresses the host chose; nothing is allocated here and the module has no data of
+// its own: it is instantiated on the memory of the core it is compared with (--importMemory), so both copy
+// from the same input area into the same ring. The 184-byte copy is the core's own (unrolled v128).
+import { copyPayload184, copyShort } from "../assembly/copy";
 
 const PACKET: u32 = 188;
 const PAYLOAD: u32 = 184;
@@ -16,35 +17,37 @@ export function reset(): void {
 }
 
 /**
- * The bare copy floor: each frame (sizes: `count` u32 lengths at `sizes`) is already in place at `input`; its
- * bytes go into the ring in 184-byte chunks at a 188-byte stride (where TS payloads go), with no header bytes
- * written; the last partial chunk with memory.copy. One ring-end check per frame.
+ * The bare copy floor for one frame of `len` bytes in place at `input`: its bytes go into the ring in 184-byte
+ * chunks at a 188-byte stride (where TS payloads go), with no header bytes written; the last partial chunk
+ * with the core's short copy (no call out of the module). One ring-end check per frame.
  */
-export function bareFloor(input: usize, ring: usize, ringBytes: u32, sizes: usize, count: u32): void {
-  for (let f: u32 = 0; f < count; f++) {
-    let len = load<u32>(sizes + (<usize>f << 2));
-    let src = input;
-    let full = len / PAYLOAD;
-    while (full > 0) {
-      let run = (ringBytes - writePos) / PACKET;
-      if (run > full) run = full;
-      let d = ring + writePos;
-      for (let i: u32 = 0; i < run; i++) {
-        copyPayload184(d, src);
-        d += PACKET;
-        src += PAYLOAD;
-      }
-      writePos += run * PACKET;
-      if (writePos >= ringBytes) writePos = 0;
-      full -= run;
+export function bareFloorFrame(input: usize, ring: usize, ringBytes: u32, len: u32): void {
+  let src = input;
+  let full = len / PAYLOAD;
+  while (full > 0) {
+    let run = (ringBytes - writePos) / PACKET;
+    if (run > full) run = full;
+    let d = ring + writePos;
+    for (let i: u32 = 0; i < run; i++) {
+      copyPayload184(d, src);
+      d += PACKET;
+      src += PAYLOAD;
     }
-    let rest = len % PAYLOAD;
-    if (rest > 0) {
-      memory.copy(ring + writePos, src, rest);
-      writePos += PACKET;
-      if (writePos >= ringBytes) writePos = 0;
-    }
+    writePos += run * PACKET;
+    if (writePos >= ringBytes) writePos = 0;
+    full -= run;
   }
+  let rest = len % PAYLOAD;
+  if (rest > 0) {
+    copyShort(ring + writePos, src, rest);
+    writePos += PACKET;
+    if (writePos >= ringBytes) writePos = 0;
+  }
+}
+
+/** bareFloorFrame for `count` frames (u32 lengths at `sizes`), each read from `input`: the source stays in cache. */
+export function bareFloor(input: usize, ring: usize, ringBytes: u32, sizes: usize, count: u32): void {
+  for (let f: u32 = 0; f < count; f++) bareFloorFrame(input, ring, ringBytes, load<u32>(sizes + (<usize>f << 2)));
 }
 
 /**
@@ -76,15 +79,5 @@ export function copyChunks(src: usize, ring: usize, ringBytes: u32, chunk: u32, 
     memory.copy(ring + writePos, src, n);
     writePos += n;
     left -= <f64>n;
-  }
-}
-
-/** Copies each frame of a stream laid end to end at `stream` into `input` (the copy-in the core's host does). */
-export function copyIn(stream: usize, input: usize, sizes: usize, count: u32): void {
-  let p = stream;
-  for (let f: u32 = 0; f < count; f++) {
-    let len = load<u32>(sizes + (<usize>f << 2));
-    memory.copy(input, p, len);
-    p += len;
   }
 }

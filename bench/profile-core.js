@@ -29,8 +29,9 @@ if (mode === "loop") {
 } else {
   const passes = Number(process.argv[3] ?? 15);
   const core = await coreAloneRow(input, false);
-  const floor = await floorRows(input);
+  const floor = await floorRows(core.place); // on the core's own memory
   const node = await nodeApiRow(input, false);
+  const nodeFloor = await floorRows(node.place);
   const overhead = clockOverheadMs();
   const lengths = input.video.map((f) => f.data.length);
   const perFrame = (fn) => {
@@ -41,9 +42,10 @@ if (mode === "loop") {
   const coreT = perFrame(core.perFrameInPlace);
   const floorT = perFrame(floor.barePerFrame);
   const nodeT = perFrame(node.perFrameHot);
+  const nodeFloorT = perFrame(nodeFloor.barePerFrame);
   // The copy-in alone, frame hot: what MuxerCore.copyIn does (Uint8Array.set into the input area).
-  const mem = new Uint8Array(node.memory.buffer);
-  const inputAt = node.inputPointer;
+  const mem = new Uint8Array(node.place.memory.buffer);
+  const inputAt = node.place.input;
   const scratch = new Uint8Array(2 * 1024 * 1024);
   const copyT = perFrame(() =>
     Float64Array.from(input.video, (f) => {
@@ -57,11 +59,12 @@ if (mode === "loop") {
   const frames = lengths.length;
   const line = (label, t) => console.log(`${label.padEnd(62)} ${sum(t).toFixed(3)} ms per pass, ${((sum(t) / frames) * 1e6).toFixed(0)} ns per frame`);
   console.log(`clock overhead per timed call: ${(overhead * 1e6).toFixed(1)} ns (subtracted); medians of ${passes} passes per frame`);
-  line("bare floor (bareFloor per frame, frame freshly copied in)", floorT);
+  line("bare floor in the core's memory (frame freshly copied in)", floorT);
+  line("bare floor in the Node API core's memory", nodeFloorT);
   line("core (putVideo + take/release, frame freshly copied in)", coreT);
   line("copy-in alone (Uint8Array.set of the hot frame)", copyT);
   line("Node API (MuxerCore.putVideo([Buffer]) + take/release, hot)", nodeT);
   const glue = sum(nodeT) - sum(coreT) - sum(copyT);
   console.log(`core - floor: ${(sum(coreT) - sum(floorT)).toFixed(3)} ms per pass (${(((sum(coreT) - sum(floorT)) / frames) * 1e6).toFixed(0)} ns per frame); core / floor throughput ${(sum(floorT) / sum(coreT)).toFixed(2)}`);
-  console.log(`Node API - core: ${(sum(nodeT) - sum(coreT)).toFixed(3)} ms = copy-in ${sum(copyT).toFixed(3)} ms + JS glue ${glue.toFixed(3)} ms (${((glue / frames) * 1e6).toFixed(0)} ns per frame); Node / floor ${(sum(floorT) / sum(nodeT)).toFixed(2)}`);
+  console.log(`Node API - core: ${(sum(nodeT) - sum(coreT)).toFixed(3)} ms = copy-in ${sum(copyT).toFixed(3)} ms + JS glue ${glue.toFixed(3)} ms (${((glue / frames) * 1e6).toFixed(0)} ns per frame); Node / its floor ${(sum(nodeFloorT) / sum(nodeT)).toFixed(2)}`);
 }

@@ -74,11 +74,12 @@ function ratio(label, a, b, target) {
   return { name: label, median: round(s.median, 3), min: round(s.min, 3), max: round(s.max, 3), target, met: target === undefined ? undefined : s.median >= target };
 }
 const ratios = [
-  ratio("core alone (frame in place) / bare copy floor", "ipc-hls core alone, video (frame in place)", "bare copy floor", 0.85),
-  ratio("core alone incl. copy-in / bare copy floor", "ipc-hls core alone, video (incl. copy-in)", "bare copy floor"),
-  ratio("Node API path / bare copy floor", "ipc-hls Node API, video", "bare copy floor", 0.6),
-  ratio("Node API path, frame hot / bare copy floor", "ipc-hls Node API, video (frame hot", "bare copy floor", 0.6),
-  ratio("Node API path, zero-copy / bare copy floor", "ipc-hls Node API, video, zero-copy", "bare copy floor", 0.6),
+  ratio("core alone (frame in place) / bare copy floor", "ipc-hls core alone, video (frame in place)", "bare copy floor, core-alone memory", 0.85),
+  ratio("core alone incl. copy-in / bare copy floor", "ipc-hls core alone, video (incl. copy-in)", "bare copy floor, core-alone memory"),
+  ratio("Node API path / bare copy floor", "ipc-hls Node API, video", "bare copy floor, Node API memory", 0.6),
+  ratio("Node API path (cold) / its copy-in alone", "ipc-hls Node API, video", "copy-in limit: cold Buffers"),
+  ratio("Node API path, frame hot / bare copy floor", "ipc-hls Node API, video (frame hot", "bare copy floor, Node API memory", 0.6),
+  ratio("Node API path, zero-copy / bare copy floor", "ipc-hls Node API, video, zero-copy", "bare copy floor, Node API memory", 0.6),
   ratio("core alone / memory.copy 188-byte chunks", "ipc-hls core alone, video (frame in place)", "copy limit: memory.copy of 188"),
   ratio("core alone / memory.copy 1 MiB chunks", "ipc-hls core alone, video (frame in place)", "copy limit: memory.copy of 1 MiB"),
   ratio("core alone / mediabunny (video)", "ipc-hls core alone, video (frame in place)", "mediabunny 1.61.0 MPEG-TS, video", 30),

@@ -43,13 +43,15 @@ export async function coreAloneRow(input, withAudio, wasmFile = CORE_WASM) {
   if (x.init(RING_BYTES, 512 * 1024, SEGMENT_MS, 0, 64 * 1024) !== 0) throw new Error("core init failed");
   if (withAudio) x.setAudioExpected(1);
   const events = withAudio ? interleave(input) : input.video.map((frame) => ({ audio: false, frame }));
-  // Lay the frames end to end after the core's memory.
+  // Lay the frames end to end after the core's memory, then their lengths as u32s (for the copy floor).
   let total = 0;
   for (const e of events) total += e.frame.data.length;
   const streamBase = Math.ceil(x.memoryBytes() / PAGE) * PAGE;
-  const need = streamBase + total;
+  const sizesBase = Math.ceil((streamBase + total) / 4) * 4;
+  const need = sizesBase + events.length * 4;
   x.memory.grow(Math.max(0, Math.ceil(need / PAGE) - x.memory.buffer.byteLength / PAGE));
   const bytes = new Uint8Array(x.memory.buffer);
+  new Uint32Array(x.memory.buffer, sizesBase, events.length).set(events.map((e) => e.frame.data.length));
   const offsets = new Float64Array(events.length);
   const lengths = new Float64Array(events.length);
   const pts = new Float64Array(events.length);
@@ -67,8 +69,14 @@ export async function coreAloneRow(input, withAudio, wasmFile = CORE_WASM) {
   const passUs = input.seconds * 1e6;
   let pass = 0;
   const statsAt = x.statsPointer() / 8; // the stats struct: f64s, see assembly/index.ts refreshStats()
+  // As the host does: ask for segments only when the core's closed-segment counter moved.
+  const closedCount = new Uint32Array(x.memory.buffer, x.closedCounterPointer(), 1); // (memory grown above)
+  let closedSeen = 0;
   const drain = () => {
+    const closed = closedCount[0];
+    if (closed === closedSeen) return;
     for (let id = x.takeSegment(); id >= 0; id = x.takeSegment()) x.releaseSegment(id);
+    closedSeen = closed;
   };
 
   /** One pass: copy-in and mux every frame; returns ms. Timestamps continue from the previous pass. */
@@ -78,7 +86,7 @@ export async function coreAloneRow(input, withAudio, wasmFile = CORE_WASM) {
     for (let i = 0; i < lengths.length; i++) {
       const len = lengths[i];
       bytes.copyWithin(input0, offsets[i], offsets[i] + len);
-      if (isAudio[i]) x.putAudio(len, pts[i] + shift, 0);
+      if (isAudio[i]) x.putAudio(len, pts[i] + shift);
       else x.putVideo(len, pts[i] + shift, pts[i] + shift, 0);
       drain();
     }
@@ -96,7 +104,7 @@ export async function coreAloneRow(input, withAudio, wasmFile = CORE_WASM) {
       const len = lengths[i];
       bytes.copyWithin(input0, offsets[i], offsets[i] + len);
       const t0 = performance.now();
-      if (isAudio[i]) x.putAudio(len, pts[i] + shift, 0);
+      if (isAudio[i]) x.putAudio(len, pts[i] + shift);
       else x.putVideo(len, pts[i] + shift, pts[i] + shift, 0);
       drain();
       out[i] = performance.now() - t0;
@@ -109,7 +117,11 @@ export async function coreAloneRow(input, withAudio, wasmFile = CORE_WASM) {
     const s = new Float64Array(x.memory.buffer, 0, statsAt + 16);
     return { packets: s[statsAt + 10], dropped: s[statsAt + 3] + s[statsAt + 4] };
   };
-  return { runWhole, runInPlace, perFrameInPlace, before, bytes: total };
+  x.refreshStats();
+  const ringBytes = new Float64Array(x.memory.buffer, 0, statsAt + 16)[statsAt + 9];
+  // Where the copy floor works when it shares this memory: the same input area and ring, the same frames.
+  const place = { memory: x.memory, input: input0, ring: x.memoryBytes() - ringBytes, ringBytes, streamBase, offsets, sizesBase, frames: events.length };
+  return { runWhole, runInPlace, perFrameInPlace, before, bytes: total, place };
 }
 
 let overheadMs;
@@ -149,6 +161,13 @@ export async function nodeApiRow(input, withAudio) {
       else core.putVideo([e.frame.data], t, t);
       for (let s = core.takeSegment(); s; s = core.takeSegment()) core.release(s.id);
     }
+    return performance.now() - t0;
+  }
+  /** The cold row's unavoidable part alone: every frame's Buffer copied into the input area, nothing muxed. */
+  const mem = new Uint8Array(core.core.memory.buffer);
+  function runCopyInOnly() {
+    const t0 = performance.now();
+    for (const e of events) mem.set(e.frame.data, core.input);
     return performance.now() - t0;
   }
   /**
@@ -195,8 +214,9 @@ export async function nodeApiRow(input, withAudio) {
     const s = core.stats();
     return { packets: s.tsPackets, dropped: s.videoFramesDropped + s.audioFramesDropped };
   };
-  // (memory and inputPointer: for bench/profile-core.js, which times the copy-in alone)
-  return { run, runHot, runInPlace, perFrameHot, before, bytes: total, memoryBytes: core.memoryBytes, memory: core.core.memory, inputPointer: core.input };
+  // Where the copy floor works when it shares this core's memory (its input area and ring), and the frames.
+  const place = { memory: core.core.memory, input: core.input, ring: core.memoryBytes - core.bufferCapacity, ringBytes: core.bufferCapacity, buffers: events.map((e) => e.frame.data) };
+  return { run, runHot, runInPlace, runCopyInOnly, perFrameHot, before, bytes: total, memoryBytes: core.memoryBytes, place };
 }
 
 /** A pass's time from its per-frame times, less the cost of reading the clock around each frame. */
@@ -268,73 +288,48 @@ function ffmpegRow(input, withAudio) {
 
 // ---- The copy limit ----
 
-export async function floorRows(input) {
-  const instance = await WebAssembly.instantiate(new WebAssembly.Module(readFileSync(buildFloor())), {});
-  const x = instance.exports;
-  const MiB = 1024 * 1024;
-  const sizesBase = PAGE;
-  const inputBase = sizesBase + Math.ceil((input.video.length * 4) / PAGE) * PAGE;
-  const ringBase = inputBase + MiB + 2048;
-  const ringBytes = Math.floor(RING_BYTES / 188) * 188;
-  const srcBase = ringBase + Math.ceil(ringBytes / PAGE) * PAGE;
-  const streamBase = srcBase + MiB;
-  const end = streamBase + input.videoBytes;
-  x.memory.grow(Math.ceil(end / PAGE) - x.memory.buffer.byteLength / PAGE);
-  const sizes = new Uint32Array(x.memory.buffer, sizesBase, input.video.length);
-  input.video.forEach((f, i) => (sizes[i] = f.data.length));
-  // Real frame bytes in the source areas (the content does not change a copy's speed, but be honest).
-  const mem = new Uint8Array(x.memory.buffer);
-  mem.set(input.video[0].data.subarray(0, Math.min(MiB, input.video[0].data.length)), inputBase);
-  mem.set(input.video[0].data.subarray(0, Math.min(MiB, input.video[0].data.length)), srcBase);
-  // The frames end to end, for the rows measured exactly like the core's "frame in place" row.
-  const offsets = [];
-  let at = streamBase;
-  for (const f of input.video) {
-    mem.set(f.data, at);
-    offsets.push(at);
-    at += f.data.length;
-  }
-  const n = input.video.length;
-  /**
-   * The bare floor measured like the core's in-place row: per frame, the frame is copied into the input area
-   * (untimed, so it is just as fresh in cache), then one bareFloor call for it is timed.
-   */
-  const bareInPlace = () => {
+/**
+ * The copy floor, instantiated on the memory of a core row (`place`): it copies from that core's input area
+ * into that core's ring, so the floor and the muxer run on the same physical memory. (Two instances of the
+ * same code differ by up to 10 % on this machine from where their memory happens to land; a ratio between two
+ * memories measures that, not the code.) The ring's bytes are garbage afterwards; the bench never reads them.
+ */
+export async function floorRows(place) {
+  const { exports: x } = await WebAssembly.instantiate(new WebAssembly.Module(readFileSync(buildFloor())), { env: { memory: place.memory } });
+  const mem = new Uint8Array(place.memory.buffer);
+  const { input: inputAt, ring, ringBytes } = place;
+  const n = place.buffers ? place.buffers.length : place.frames;
+  const lengths = place.buffers ? place.buffers.map((b) => b.length) : Array.from(new Uint32Array(place.memory.buffer, place.sizesBase, n));
+  // Each frame into the input area as its core row does it: from the stream laid out in memory, or its Buffer.
+  const copyIn = place.buffers ? (i) => mem.set(place.buffers[i], inputAt) : (i) => mem.copyWithin(inputAt, place.offsets[i], place.offsets[i] + lengths[i]);
+  /** Per-frame durations (ms, clock overhead not subtracted): copy-in untimed, then one timed bareFloorFrame. */
+  const barePerFrame = () => {
+    const out = new Float64Array(n);
     x.reset();
-    let ms = 0;
     for (let i = 0; i < n; i++) {
-      mem.copyWithin(inputBase, offsets[i], offsets[i] + sizes[i]);
+      copyIn(i);
       const t0 = performance.now();
-      x.bareFloor(inputBase, ringBase, ringBytes, sizesBase + i * 4, 1);
-      ms += performance.now() - t0;
+      x.bareFloorFrame(inputAt, ring, ringBytes, lengths[i]);
+      out[i] = performance.now() - t0;
     }
-    return ms - n * clockOverheadMs();
+    return out;
   };
+  const rows = { barePerFrame, bareInPlace: () => totalMs(barePerFrame()) };
+  if (place.buffers) return rows;
+  // Whole-stream rows (the stream is in this memory): every frame copied from the input area in one call.
+  const total = lengths.reduce((a, b) => a + b, 0);
   const timed = (fn) => () => {
     x.reset();
     const t0 = performance.now();
     fn();
     return performance.now() - t0;
   };
-  /** Per-frame durations (ms) of the bare floor, one call per frame, for the profile fit. */
-  const barePerFrame = () => {
-    const out = new Float64Array(n);
-    x.reset();
-    for (let i = 0; i < n; i++) {
-      mem.copyWithin(inputBase, offsets[i], offsets[i] + sizes[i]);
-      const t0 = performance.now();
-      x.bareFloor(inputBase, ringBase, ringBytes, sizesBase + i * 4, 1);
-      out[i] = performance.now() - t0;
-    }
-    return out;
-  };
   return {
-    barePerFrame,
-    bareInPlace,
-    bare: timed(() => x.bareFloor(inputBase, ringBase, ringBytes, sizesBase, n)),
-    memoryCopy184: timed(() => x.copyChunksAtStride(inputBase, ringBase, ringBytes, sizesBase, n, 184)),
-    copy188: timed(() => x.copyChunksAtStride(inputBase, ringBase, ringBytes, sizesBase, n, 188)),
-    copy1MiB: timed(() => x.copyChunks(srcBase, ringBase, ringBytes, MiB, input.videoBytes)),
+    ...rows,
+    bare: timed(() => x.bareFloor(inputAt, ring, ringBytes, place.sizesBase, n)),
+    memoryCopy184: timed(() => x.copyChunksAtStride(inputAt, ring, ringBytes, place.sizesBase, n, 184)),
+    copy188: timed(() => x.copyChunksAtStride(inputAt, ring, ringBytes, place.sizesBase, n, 188)),
+    copy1MiB: timed(() => x.copyChunks(place.streamBase, ring, ringBytes, 1024 * 1024, total)),
   };
 }
 
@@ -353,7 +348,8 @@ export async function measureThroughput(input, { rounds, minSampleMs, log, only,
   const coreAV = await coreAloneRow(input, true);
   const nodeV = await nodeApiRow(input, false);
   const nodeAV = await nodeApiRow(input, true);
-  const floors = await floorRows(input);
+  const floors = await floorRows(coreV.place); // on the core-alone video row's memory
+  const nodeFloor = await floorRows(nodeV.place); // on the Node API video rows' memory
 
   add("ipc-hls core alone, video (frame in place)", { kind: "ours", run: coreV.runInPlace, bytes: coreV.bytes, stats: coreV.before, note: "build/core.wasm called directly; only putVideo + take/release timed (frame already in the input area)" });
   add("ipc-hls core alone, video (incl. copy-in)", { kind: "ours", run: coreV.runWhole, bytes: coreV.bytes, stats: coreV.before, note: "as above plus the memmove of each frame from WASM memory into the input area" });
@@ -371,8 +367,11 @@ export async function measureThroughput(input, { rounds, minSampleMs, log, only,
     add(`ffmpeg ${version} -c copy -f mpegts, video (whole process)`, { kind: "peer", run: ffmpegRow(input, false).run, bytes: input.videoBytes, note: "wall time of the whole process: start-up, raw H.264 demux+parse, mux, to /dev/null" });
     add(`ffmpeg ${version} -c copy -f mpegts, audio+video (whole process)`, { kind: "peer", run: ffmpegRow(input, true).run, bytes: avBytes, note: "as above with the ADTS file as a second input (it holds 2 more AAC frames, 0.7 KB, past 60 s than the other rows use)" });
   }
-  add("bare copy floor: 184-byte chunks, unrolled v128 (frame in place)", { kind: "floor", run: floors.bareInPlace, bytes: input.videoBytes, note: "measured like the core's in-place row: per frame, copy-in untimed, then one timed call copying it into a 4 MiB ring in 184-byte chunks at 188-byte stride, no headers" });
-  add("copy floor: 184-byte chunks, unrolled v128 (one loop)", { kind: "floor", run: floors.bare, bytes: input.videoBytes, note: "all frames in one call, the source area never rewritten (stays clean in cache)" });
+  const floorNote = "per frame: the frame copied into the input area untimed (as in the row compared), then one timed call copying it into the ring in 184-byte chunks at 188-byte stride, no headers";
+  add("bare copy floor, core-alone memory: 184-byte chunks, unrolled v128 (frame in place)", { kind: "floor", run: floors.bareInPlace, bytes: input.videoBytes, note: `on the core-alone video row's own input area and ring; ${floorNote}` });
+  add("bare copy floor, Node API memory: 184-byte chunks, unrolled v128 (frame in place)", { kind: "floor", run: nodeFloor.bareInPlace, bytes: input.videoBytes, note: `on the Node API video rows' input area and ring (MuxerCore's memory); ${floorNote}` });
+  add("copy-in limit: cold Buffers into the input area (Uint8Array.set, no muxing)", { kind: "floor", run: nodeV.runCopyInOnly, bytes: nodeV.bytes, note: "the cold Node API row's loop with only its copy of each frame's Buffer into MuxerCore's input area: what reading 37.7 MB of frames not in cache costs by itself" });
+  add("copy floor: 184-byte chunks, unrolled v128 (one loop)", { kind: "floor", run: floors.bare, bytes: input.videoBytes, note: "core-alone memory; all frames in one call, each read from the input area (stays clean in cache)" });
   add("copy floor: 184-byte chunks, memory.copy", { kind: "floor", run: floors.memoryCopy184, bytes: input.videoBytes, note: "as above with memory.copy per chunk" });
   add("copy limit: memory.copy of 188-byte chunks", { kind: "floor", run: floors.copy188, bytes: input.videoBytes, note: "each frame in place copied into the ring in 188-byte chunks, contiguous" });
   add("copy limit: memory.copy of 1 MiB chunks", { kind: "floor", run: floors.copy1MiB, bytes: input.videoBytes, note: "1 MiB source copied into the 4 MiB ring in 1 MiB chunks, same total bytes" });
