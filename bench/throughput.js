@@ -290,9 +290,9 @@ function ffmpegRow(input, withAudio) {
 
 /**
  * The copy floor, instantiated on the memory of a core row (`place`): it copies from that core's input area
- * into that core's ring, so the floor and the muxer run on the same physical memory. (Two instances of the
- * same code differ by up to 10 % on this machine from where their memory happens to land; a ratio between two
- * memories measures that, not the code.) The ring's bytes are garbage afterwards; the bench never reads them.
+ * into that core's ring, so the floor and the muxer read and write the very same memory. (Two instances of the
+ * same core differed by up to 10 % here; in its own memory the floor measured up to 10 % slower than in the
+ * core's, which flattered the ratio.) The ring's bytes are garbage afterwards; the bench never reads them.
  */
 export async function floorRows(place) {
   const { exports: x } = await WebAssembly.instantiate(new WebAssembly.Module(readFileSync(buildFloor())), { env: { memory: place.memory } });
