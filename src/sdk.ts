@@ -19,7 +19,8 @@ import type { ObjectStore } from "./store/types.js";
 import { encodeTags } from "./s3/tagging.js";
 import { zlibCrc32, type ChecksumMode } from "./s3/checksum.js";
 import { newSessionId, normalizePrefix, segmentKey } from "./keys.js";
-import { Uploader, type RetryInfo, type UploadedInfo } from "./uploader.js";
+import { Uploader, type RetryInfo, type SpilledInfo, type UploadedInfo } from "./uploader.js";
+import { SpillDirectory, type SpillOptions } from "./spill.js";
 import type { BackoffOptions } from "./retry.js";
 
 export interface HlsRecorderOptions {
@@ -62,6 +63,12 @@ export interface HlsRecorderOptions {
   session?: string;
   /** The device clock (ms since epoch). Default Date.now. The S3 store corrects it from the server's Date. */
   now?: () => number;
+  /**
+   * Store and forward on local storage (e.g. an SD card): when uploads fall behind, finished segments move from
+   * the ring to `spill.dir` and are uploaded from there when the store answers again, oldest first, after the live
+   * ones; at close, segments not uploaded stay there for the next recorder with the same directory.
+   */
+  spill?: SpillOptions;
 }
 
 /** One encoder frame given as one or more byte ranges, e.g. [firstPart, secondPart] where the encoder's ring wraps. */
@@ -73,7 +80,7 @@ export interface FramePack {
   decodeTimestampUs?: number;
 }
 
-export type SegmentDropReason = "buffer-overflow" | "upload-failed" | "close-deadline";
+export type SegmentDropReason = "buffer-overflow" | "upload-failed" | "close-deadline" | "spill-full";
 
 export interface SegmentDroppedEvent {
   seq: number;
@@ -97,7 +104,14 @@ export interface RecorderStats {
   /** Segments dropped by the overflow policy plus segments whose upload failed or ran out of time at close. */
   segmentsDropped: number;
   segmentsDroppedOverflow: number;
+  /** Segments whose upload failed, ran out of time at close, or that the full spill directory pushed out. */
   segmentsFailed: number;
+  /** Segments moved to the spill directory, and spilled segments (this run's or earlier ones) uploaded since. */
+  segmentsSpilled: number;
+  segmentsUploadedFromSpill: number;
+  /** Spilled segments waiting in the spill directory, and their bytes. */
+  spillBacklog: number;
+  spillBytes: number;
   bytesUploaded: number;
   retries: number;
   /** Segments finished and not uploaded yet. */
@@ -110,6 +124,7 @@ export interface RecorderStats {
 export interface HlsRecorderEvents {
   "segment-uploaded": [UploadedInfo];
   "segment-dropped": [SegmentDroppedEvent];
+  "segment-spilled": [SpilledInfo];
   retry: [RetryInfo];
   error: [Error];
 }
@@ -138,6 +153,7 @@ export class HlsRecorder extends EventEmitter {
   private tags: Record<string, string> = {};
   private core?: MuxerCore;
   private uploader?: Uploader;
+  private spill?: SpillDirectory;
   private state: "new" | "starting" | "running" | "closing" | "closed" = "new";
   private droppedOverflow = 0;
 
@@ -218,6 +234,18 @@ export class HlsRecorder extends EventEmitter {
       if (this.state === "starting") this.state = "new"; // e.g. CoreInitError for bad options: stays unstarted
       throw err;
     }
+    let spill: SpillDirectory | undefined;
+    let recovered: Awaited<ReturnType<SpillDirectory["open"]>> = [];
+    if (o.spill) {
+      try {
+        spill = new SpillDirectory(o.spill);
+        recovered = await spill.open();
+      } catch (err) {
+        if (this.state === "starting") this.state = "new";
+        throw err;
+      }
+    }
+    this.spill = spill;
     if (this.state !== "starting") return; // closed while the core was loading
     const core = this.core;
     this.uploader = new Uploader({
@@ -227,8 +255,10 @@ export class HlsRecorder extends EventEmitter {
       concurrency: o.concurrency,
       backoff: o.retryBackoff,
       describe: (segment) => this.describe(segment),
+      spill: spill && { directory: spill, ringCapacity: core.bufferCapacity, ringFraction: o.spill?.ringFraction ?? 0.5, recovered },
       events: {
         uploaded: (info) => this.emit("segment-uploaded", info),
+        spilled: (info) => this.emit("segment-spilled", info),
         retry: (info) => this.emit("retry", info),
         dropped: (info) => this.emit("segment-dropped", { ...info }),
         error: (err) => this.emitError(err),
@@ -357,6 +387,10 @@ export class HlsRecorder extends EventEmitter {
       segmentsDropped: this.droppedOverflow + failed,
       segmentsDroppedOverflow: this.droppedOverflow,
       segmentsFailed: failed,
+      segmentsSpilled: u?.segmentsSpilled ?? 0,
+      segmentsUploadedFromSpill: u?.segmentsUploadedFromSpill ?? 0,
+      spillBacklog: this.spill?.count ?? 0,
+      spillBytes: this.spill?.bytes ?? 0,
       bytesUploaded: u?.bytesUploaded ?? 0,
       retries: u?.retries ?? 0,
       segmentsPending: this.uploader?.pending ?? 0,

@@ -8,6 +8,7 @@ import type { Segment } from "./core-types.js";
 import type { ObjectStore, PutOptions } from "./store/types.js";
 import type { CredentialSource } from "./credentials.js";
 import { backoffDelay, classifyError, decide, sleep, DEFAULT_BACKOFF, type BackoffOptions } from "./retry.js";
+import type { SpillDirectory, SpilledSegment } from "./spill.js";
 
 /** The part of the core the uploader needs (MuxerCore implements it). */
 export interface SegmentRing {
@@ -26,6 +27,14 @@ export interface UploadedInfo {
   /** From the segment being finished to the store's 2xx (ms), retries included. */
   latencyMs: number;
   attempts: number;
+  /** Uploaded from the spill directory (it waited on local storage). */
+  fromSpill?: boolean;
+}
+
+export interface SpilledInfo {
+  key: string;
+  seq: number;
+  bytes: number;
 }
 
 export interface RetryInfo {
@@ -38,7 +47,7 @@ export interface RetryInfo {
   error: Error;
 }
 
-export type UploadDropReason = "upload-failed" | "close-deadline";
+export type UploadDropReason = "upload-failed" | "close-deadline" | "spill-full";
 
 export interface UploadDroppedInfo {
   seq: number;
@@ -52,6 +61,8 @@ export interface UploaderEvents {
   uploaded(info: UploadedInfo): void;
   retry(info: RetryInfo): void;
   dropped(info: UploadDroppedInfo): void;
+  /** A segment moved from the ring to the spill directory (it is uploaded from there later). */
+  spilled?(info: SpilledInfo): void;
   error(err: Error): void;
 }
 
@@ -70,22 +81,38 @@ export interface UploaderOptions {
   describe(segment: Segment): { key: string; options: PutOptions };
   /** Monotonic ms clock for latencies. Default performance.now. */
   now?: () => number;
+  /**
+   * Store and forward: segments move from the ring to this directory once those waiting fill more than
+   * `ringFraction` of `ringCapacity` bytes, and at close instead of being given up; they are uploaded from there
+   * (oldest first, after the live ones). `recovered`: entries a previous run left.
+   */
+  spill?: { directory: SpillDirectory; ringCapacity: number; ringFraction: number; recovered: SpilledSegment[] };
 }
 
 interface Job {
-  segment: Segment;
+  /** A segment in the ring, or one waiting in the spill directory. */
+  segment?: Segment;
+  spilled?: SpilledSegment;
   key: string;
+  seq: number;
+  bytes: number;
+  durationMs: number;
   options: PutOptions;
   queuedAt: number;
   abort: AbortController;
   /** Settles when run() is done with the job. */
   done?: Promise<void>;
-  /** Why it was aborted: the core dropped it (the SDK reports that drop) or close() ran out of time. */
-  abortedFor?: "core-drop" | "close-deadline";
+  /** Why it was aborted: the core dropped it (the SDK reports that drop), close() ran out of time, or it moved to disk. */
+  abortedFor?: "core-drop" | "close-deadline" | "spilled" | "spill-full";
+  /** Its segment's ring space is still held (until uploaded, spilled, given up, or dropped by the core). */
+  holdsRing?: boolean;
 }
 
 export interface UploaderStats {
   segmentsUploaded: number;
+  /** Segments moved from the ring to the spill directory, and those of them (or of an earlier run) uploaded since. */
+  segmentsSpilled: number;
+  segmentsUploadedFromSpill: number;
   segmentsFailed: number;
   bytesUploaded: number;
   retries: number;
@@ -95,15 +122,28 @@ export interface UploaderStats {
 }
 
 const LATENCY_WINDOW = 1000;
+/** After a spill write failed (disk full, card removed), wait this long before spilling again. */
+const SPILL_PAUSE_MS = 10_000;
 
 export class Uploader {
   private readonly queue: Job[] = [];
+  /** Spilled segments waiting for upload, oldest first. */
+  private readonly backlog: Job[] = [];
   private readonly inFlight = new Set<Job>();
+  /** Bytes of ring segments queued or uploading (the ring space the uploader holds). */
+  private ringBytesWaiting = 0;
+  private spillRunning?: Promise<void>;
+  /** After a failed spill write, no new spill before this time (performance.now ms). */
+  private spillPausedUntil = 0;
+  /** close() ran out of time: no new uploads or spills start. */
+  private closing = false;
   private readonly concurrency: number;
   private readonly now: () => number;
   private idleWaiters: (() => void)[] = [];
   readonly stats: UploaderStats = {
     segmentsUploaded: 0,
+    segmentsSpilled: 0,
+    segmentsUploadedFromSpill: 0,
     segmentsFailed: 0,
     bytesUploaded: 0,
     retries: 0,
@@ -114,24 +154,42 @@ export class Uploader {
   constructor(private readonly opts: UploaderOptions) {
     this.concurrency = Math.max(1, opts.concurrency ?? 2);
     this.now = opts.now ?? (() => performance.now());
+    for (const entry of opts.spill?.recovered ?? []) this.backlog.push(this.spilledJob(entry));
+    this.pump(); // what a previous run spilled starts uploading now
   }
 
-  /** Segments queued or uploading. */
+  /** Segments queued or uploading, spilled ones included. */
   get pending(): number {
-    return this.queue.length + this.inFlight.size;
+    return this.queue.length + this.inFlight.size + this.backlog.length;
   }
 
   /** Oldest pending segment's age (ms): how far uploads lag behind the camera. */
   get lagMs(): number {
     let oldest = Infinity;
-    for (const job of [...this.inFlight, ...this.queue]) oldest = Math.min(oldest, job.queuedAt);
+    for (const job of [...this.inFlight, ...this.queue, ...this.backlog]) oldest = Math.min(oldest, job.queuedAt);
     return oldest === Infinity ? 0 : this.now() - oldest;
   }
 
   enqueue(segment: Segment): void {
     const { key, options } = this.opts.describe(segment);
-    this.queue.push({ segment, key, options, queuedAt: this.now(), abort: new AbortController() });
+    const durationMs = segment.durationUs / 1000;
+    this.queue.push({ segment, key, seq: segment.seq, bytes: segment.byteLength, durationMs, options, queuedAt: this.now(), abort: new AbortController(), holdsRing: true });
+    this.ringBytesWaiting += segment.byteLength;
     this.pump();
+    this.maybeSpill();
+  }
+
+  private spilledJob(entry: SpilledSegment): Job {
+    const { key, seq, bytes, durationMs, options } = entry;
+    return { spilled: entry, key, seq, bytes, durationMs, options: { ...options }, queuedAt: this.now(), abort: new AbortController() };
+  }
+
+  /** The ring space a job holds is given back (uploaded, spilled, given up or dropped). */
+  private releaseRing(job: Job, release: boolean): void {
+    if (!job.holdsRing) return;
+    job.holdsRing = false;
+    this.ringBytesWaiting -= job.bytes;
+    if (release) this.opts.ring.release(job.segment!.id);
   }
 
   /**
@@ -139,21 +197,28 @@ export class Uploader {
    * that may drop (putVideo, putAudio, flush): aborting destroys the socket before any more bytes are written.
    */
   abortDropped(): void {
+    const dropped = (job: Job) => job.holdsRing === true && !this.opts.ring.isLive(job.segment!.id);
     for (let i = this.queue.length - 1; i >= 0; i--) {
-      if (!this.opts.ring.isLive(this.queue[i].segment.id)) this.queue.splice(i, 1);
+      const job = this.queue[i]!;
+      if (dropped(job)) {
+        this.releaseRing(job, false);
+        this.queue.splice(i, 1);
+      }
     }
     for (const job of this.inFlight) {
-      if (!job.abortedFor && !this.opts.ring.isLive(job.segment.id)) {
+      if (!job.abortedFor && dropped(job)) {
         job.abortedFor = "core-drop";
         job.abort.abort();
+        this.releaseRing(job, false);
       }
     }
     this.notifyIfIdle();
   }
 
   /**
-   * Waits until every queued segment is uploaded, or until `deadlineMs` from now; then aborts what is left and
-   * reports each as dropped ("close-deadline"). Resolves to the number of segments given up.
+   * Waits until every queued segment is uploaded, or until `deadlineMs` from now. Then, with a spill directory,
+   * segments still in the ring are written there (uploaded by the next run) and spilled ones stay; without one,
+   * what is left is aborted and reported dropped ("close-deadline"). Resolves to the number of segments given up.
    */
   async drain(deadlineMs: number): Promise<number> {
     if (this.pending === 0) return 0;
@@ -163,28 +228,48 @@ export class Uploader {
     const outcome = await Promise.race([idle, timeout]);
     clearTimeout(timer);
     if (outcome !== "timeout") return 0;
-    const left = [...this.inFlight, ...this.queue];
+    this.closing = true;
+    if (this.opts.spill) {
+      await this.spillRunning;
+      // Oldest first, one at a time: each is on disk before its upload is aborted and its ring space released.
+      for (const job of [...this.inFlight, ...this.queue].filter((j) => j.holdsRing).sort((a, b) => a.seq - b.seq)) {
+        await this.spillJob(job);
+      }
+    }
+    const left = [...this.inFlight, ...this.queue].filter((j) => j.holdsRing);
+    const spilledLeft = [...this.inFlight].filter((j) => j.spilled);
     this.queue.length = 0;
+    for (const job of spilledLeft) {
+      job.abortedFor = "close-deadline"; // (stays in the spill directory for the next run)
+      job.abort.abort();
+    }
     for (const job of left) {
       job.abortedFor = "close-deadline";
       job.abort.abort();
+      this.releaseRing(job, false);
       this.reportLost(job, "close-deadline");
     }
     // Aborted uploads settle at once (their sockets are destroyed); wait for that so nothing runs after close.
-    await Promise.all(left.map((job) => job.done));
+    await Promise.all([...left, ...spilledLeft].map((job) => job.done));
     return left.length;
   }
 
   private pump(): void {
-    while (this.inFlight.size < this.concurrency && this.queue.length > 0) {
-      const job = this.queue.shift()!;
-      this.inFlight.add(job);
-      job.done = this.run(job).finally(() => {
-        this.inFlight.delete(job);
-        this.pump();
-        this.notifyIfIdle();
-      });
+    if (this.closing) return;
+    while (this.inFlight.size < this.concurrency && this.queue.length > 0) this.start(this.queue.shift()!);
+    // Spilled segments go after the live ones, one at a time, so the ring keeps draining first.
+    if (this.inFlight.size < this.concurrency && this.queue.length === 0 && this.backlog.length > 0 && ![...this.inFlight].some((j) => j.spilled)) {
+      this.start(this.backlog.shift()!);
     }
+  }
+
+  private start(job: Job): void {
+    this.inFlight.add(job);
+    job.done = this.run(job).finally(() => {
+      this.inFlight.delete(job);
+      this.pump();
+      this.notifyIfIdle();
+    });
   }
 
   private notifyIfIdle(): void {
@@ -194,21 +279,108 @@ export class Uploader {
     for (const w of waiters) w();
   }
 
+  // ---- Store and forward ----
+
+  /**
+   * Moves the oldest ring segment waiting for upload to the spill directory when those waiting hold more than the
+   * allowed share of the ring (the oldest, even if it is uploading: the ring frees space in order only). Called
+   * after each segment is queued and after each spill.
+   */
+  maybeSpill(): void {
+    const spill = this.opts.spill;
+    if (!spill || this.spillRunning || this.closing || this.now() < this.spillPausedUntil) return;
+    if (this.ringBytesWaiting <= spill.ringCapacity * spill.ringFraction) return;
+    let chosen: Job | undefined;
+    for (const job of [...this.inFlight, ...this.queue]) if (job.holdsRing && (!chosen || job.seq < chosen.seq)) chosen = job;
+    if (!chosen) return;
+    this.spillRunning = this.spillJob(chosen).finally(() => {
+      this.spillRunning = undefined;
+      this.maybeSpill();
+    });
+  }
+
+  /** Writes a ring job's segment to the spill directory; once it is there, the job leaves the ring for the backlog. */
+  private async spillJob(job: Job): Promise<void> {
+    const spill = this.opts.spill!;
+    const segment = job.segment!;
+    try {
+      const info = { key: job.key, seq: job.seq, wallStartMs: segment.wallStartMs, durationMs: job.durationMs, options: { contentType: job.options.contentType, metadata: job.options.metadata, tags: job.options.tags } };
+      const entry = await spill.directory.write(info, segment.parts, () => job.holdsRing === true && this.opts.ring.isLive(segment.id));
+      if (!entry) return; // uploaded meanwhile, or dropped by the core (the SDK reports that)
+      if (!job.holdsRing) {
+        // Uploaded (or dropped) while the entry was being committed: the disk copy is not needed.
+        await spill.directory.remove(entry);
+        return;
+      }
+      // On disk: stop the upload from the ring and give the space back (nothing below awaits).
+      const queued = this.queue.indexOf(job);
+      if (queued >= 0) this.queue.splice(queued, 1);
+      if (this.inFlight.has(job)) {
+        job.abortedFor = "spilled";
+        job.abort.abort();
+      }
+      this.releaseRing(job, true);
+      this.stats.segmentsSpilled++;
+      this.opts.events.spilled?.({ key: job.key, seq: job.seq, bytes: job.bytes });
+      const backlogJob = this.spilledJob(entry);
+      backlogJob.queuedAt = job.queuedAt;
+      this.backlog.push(backlogJob);
+      this.backlog.sort((a, b) => (a.spilled!.name < b.spilled!.name ? -1 : 1));
+      // Over the size limit: the oldest spilled segments go (an upload of one is stopped), reported as dropped.
+      const evicted = spill.directory.overLimit(entry);
+      for (const old of evicted) {
+        const i = this.backlog.findIndex((j) => j.spilled === old);
+        if (i >= 0) this.backlog.splice(i, 1);
+        for (const j of this.inFlight) {
+          if (j.spilled === old) {
+            j.abortedFor = "spill-full";
+            j.abort.abort();
+          }
+        }
+        this.stats.segmentsFailed++;
+        this.opts.events.dropped({ seq: old.seq, key: old.key, reason: "spill-full", bytes: old.bytes });
+      }
+      this.pump();
+      await Promise.all(evicted.map((old) => spill.directory.remove(old)));
+    } catch (err) {
+      // The disk failed (full, read-only, removed): keep the segment in the ring and try again in a while.
+      this.spillPausedUntil = this.now() + SPILL_PAUSE_MS;
+      this.emitError(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
   /** Uploads one segment until a 2xx, a drop, or a failure retrying cannot fix. */
   private async run(job: Job): Promise<void> {
-    const { segment } = job;
     const signal = job.abort.signal;
     const credentials = this.opts.credentials;
+    let body: readonly Uint8Array[];
+    if (job.spilled) {
+      try {
+        body = [await this.opts.spill!.directory.read(job.spilled)];
+      } catch (err) {
+        if (signal.aborted) return; // (pushed out of a full spill directory: reported there)
+        // The file is gone or unreadable: nothing left to upload.
+        await this.opts.spill!.directory.remove(job.spilled);
+        this.emitError(err instanceof Error ? err : new Error(String(err)));
+        this.reportLost(job, "upload-failed", err instanceof Error ? err : undefined);
+        return;
+      }
+    } else body = job.segment!.parts;
     let attempt = 0;
     let skewRetried = false;
     let integrityFailures = 0;
     for (;;) {
       if (signal.aborted) return;
-      if (!this.opts.ring.isLive(segment.id)) return; // dropped by the core while we waited: the SDK reports it
+      // Dropped by the core while we waited (the SDK reports it), or moved to the spill directory.
+      if (!job.spilled && !job.holdsRing) return;
+      if (job.holdsRing && !this.opts.ring.isLive(job.segment!.id)) {
+        this.releaseRing(job, false);
+        return;
+      }
       attempt++;
       const generation = credentials?.generation ?? 0;
       try {
-        await this.opts.store.put(job.key, segment.parts, { ...job.options, signal });
+        await this.opts.store.put(job.key, body, { ...job.options, signal });
       } catch (err) {
         if (signal.aborted) return;
         const error = err instanceof Error ? err : new Error(String(err));
@@ -216,23 +388,22 @@ export class Uploader {
         if (classifyError(error) === "integrity" && ++integrityFailures >= (this.opts.maxIntegrityAttempts ?? 3)) decision = "give-up";
         if (decision === "give-up") {
           this.emitError(error);
-          this.opts.ring.release(segment.id);
-          this.reportLost(job, "upload-failed", error);
+          await this.giveUp(job, error);
           return;
         }
         this.stats.retries++;
         try {
           if (decision === "retry-now") {
             skewRetried = true;
-            this.opts.events.retry({ key: job.key, seq: segment.seq, attempt, delayMs: 0, error });
+            this.opts.events.retry({ key: job.key, seq: job.seq, attempt, delayMs: 0, error });
           } else if (decision === "retry") {
             const delayMs = backoffDelay(attempt - 1, this.opts.backoff ?? DEFAULT_BACKOFF);
-            this.opts.events.retry({ key: job.key, seq: segment.seq, attempt, delayMs, error });
+            this.opts.events.retry({ key: job.key, seq: job.seq, attempt, delayMs, error });
             await sleep(delayMs, signal);
           } else {
             // Credentials refused: keep the segment and wait for new ones (setCredentials or a provider refresh).
             this.emitError(error);
-            this.opts.events.retry({ key: job.key, seq: segment.seq, attempt, delayMs: -1, error });
+            this.opts.events.retry({ key: job.key, seq: job.seq, attempt, delayMs: -1, error });
             if (!credentials) throw error;
             if (credentials.hasProvider) await sleep(backoffDelay(attempt - 1, this.opts.backoff ?? DEFAULT_BACKOFF), signal);
             await credentials.waitForNewer(generation, signal);
@@ -240,36 +411,46 @@ export class Uploader {
         } catch {
           if (signal.aborted) return;
           // No credential source to wait on: nothing will change, so the segment is lost.
-          this.opts.ring.release(segment.id);
-          this.reportLost(job, "upload-failed", error);
+          await this.giveUp(job, error);
           return;
         }
         continue;
       }
-      // 2xx: the store has the whole segment.
+      // 2xx: the store has the whole segment. (Aborted anyway: it was spilled meanwhile and goes again from there.)
       if (signal.aborted) return;
       const latencyMs = this.now() - job.queuedAt;
-      this.opts.ring.release(segment.id);
+      if (job.spilled) {
+        await this.opts.spill!.directory.remove(job.spilled);
+        this.stats.segmentsUploadedFromSpill++;
+      } else this.releaseRing(job, true);
       this.stats.segmentsUploaded++;
-      this.stats.bytesUploaded += segment.byteLength;
+      this.stats.bytesUploaded += job.bytes;
       this.stats.recentLatenciesMs.push(latencyMs);
       if (this.stats.recentLatenciesMs.length > LATENCY_WINDOW) this.stats.recentLatenciesMs.shift();
       this.stats.maxLatencyMs = Math.max(this.stats.maxLatencyMs, latencyMs);
       this.opts.events.uploaded({
         key: job.key,
-        seq: segment.seq,
-        bytes: segment.byteLength,
-        durationMs: segment.durationUs / 1000,
+        seq: job.seq,
+        bytes: job.bytes,
+        durationMs: job.durationMs,
         latencyMs,
         attempts: attempt,
+        ...(job.spilled ? { fromSpill: true } : {}),
       });
       return;
     }
   }
 
+  /** A failure retrying cannot fix: the segment is lost (its ring space or its spill file is freed). */
+  private async giveUp(job: Job, error: Error): Promise<void> {
+    if (job.spilled) await this.opts.spill!.directory.remove(job.spilled);
+    else this.releaseRing(job, true);
+    this.reportLost(job, "upload-failed", error);
+  }
+
   private reportLost(job: Job, reason: UploadDropReason, error?: Error): void {
     this.stats.segmentsFailed++;
-    this.opts.events.dropped({ seq: job.segment.seq, key: job.key, reason, bytes: job.segment.byteLength, error });
+    this.opts.events.dropped({ seq: job.seq, key: job.key, reason, bytes: job.bytes, error });
   }
 
   private emitError(error: Error): void {

@@ -5,12 +5,13 @@ import { describe, it, expect, afterAll } from "vitest";
 import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { freshBucket, minio, referenceClient } from "./support/minio.js";
 import { fixturePath, repoRoot, tempDir } from "./support/media-tools.js";
 import { ipcHlsMux } from "./support/mux-run.js";
 import { parseSegmentKey } from "../src/keys.js";
+import { startFaultProxy } from "./support/fault-proxy.js";
 
 const run = promisify(execFile);
 const tmp = tempDir("push-cli-");
@@ -64,6 +65,38 @@ describe("ipc-hls push", () => {
       expect(object.key.startsWith("cam-9/")).toBe(true);
       expect(object.bytes.equals(readFileSync(join(muxed.outDir, muxed.tsFiles[i]!)))).toBe(true);
     });
+  });
+
+  it("--spill: segments the store refuses wait on disk (exit 1, none lost); the next push with the directory uploads them", async () => {
+    const m = minio();
+    const bucket = await freshBucket("push-spill");
+    const dir = join(tmp.path, "spill");
+    const video = fixturePath("sample/sample-640x360-25fps.h264");
+    const env = { AWS_ACCESS_KEY_ID: m.accessKeyId, AWS_SECRET_ACCESS_KEY: m.secretAccessKey };
+    const proxy = await startFaultProxy(m.endpoint);
+    try {
+      // The bucket check passes; every upload is refused until the deadline.
+      proxy.setScript((_, req) => (req.method === "PUT" ? { status: 503, code: "ServiceUnavailable" } : "pass"));
+      const first = await push([video, "--fps", "25", "--bucket", bucket, "--prefix", "cam-s", "--endpoint", proxy.endpoint, "--path-style", "--spill", dir, "--deadline", "0.5"], env);
+      expect(first.code).toBe(1);
+      expect(first.stdout).toMatch(/5 made, 0 uploaded, 0 lost/);
+      expect(first.stdout).toMatch(/5 spilled, 0 uploaded from .*, 5 waiting there/);
+      expect(readdirSync(dir).filter((f) => f.endsWith(".ts"))).toHaveLength(5);
+
+      proxy.setScript(() => "pass");
+      const second = await push([video, "--fps", "25", "--bucket", bucket, "--prefix", "cam-s", "--endpoint", proxy.endpoint, "--path-style", "--spill", dir], env);
+      expect(second.code).toBe(0);
+      expect(second.stdout).toMatch(/0 waiting there/);
+      const stored = await objects(bucket);
+      expect(stored).toHaveLength(10);
+      const sessions = new Set(stored.map((o) => parseSegmentKey(o.key)!.session));
+      expect(sessions.size).toBe(2);
+      const muxed = await ipcHlsMux(video, "25", join(tmp.path, "mux-spill"));
+      for (const o of stored) expect(o.bytes.equals(readFileSync(join(muxed.outDir, muxed.tsFiles[parseSegmentKey(o.key)!.seq]!)))).toBe(true);
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it("with a wrong secret: one line naming the refusal, without the secret, before anything is recorded; exit code 1", async () => {

@@ -3,113 +3,21 @@
 // the same frames; keys, metadata and tags checked; an upload outage longer than the buffer drops whole segments
 // with exact counts.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { GetObjectCommand, GetObjectTaggingCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
-import { HlsRecorder, type HlsRecorderOptions, type SegmentDroppedEvent } from "../src/sdk.js";
-import { MuxerCore } from "../src/core.js";
+import { GetObjectTaggingCommand } from "@aws-sdk/client-s3";
+import { HlsRecorder } from "../src/sdk.js";
 import { parseSegmentKey } from "../src/keys.js";
-import type { UploadedInfo, RetryInfo } from "../src/uploader.js";
-import { accessUnits } from "./support/annexb.js";
-import { decodeErrors, fixturePath, rawTimestampsUs, tempDir } from "./support/media-tools.js";
+import { tempDir } from "./support/media-tools.js";
 import { freshBucket, minio, referenceClient } from "./support/minio.js";
 import { startFaultProxy, type FaultProxy } from "./support/fault-proxy.js";
 import { assumeRole } from "./support/minio-sts.js";
-import { adtsFrames } from "./support/adts.js";
+import { expectEachDecodes, fixtureFrames, record, recorderBehindProxy, referenceSegments, split, storedObjects } from "./support/recorder-harness.js";
 import { LocalStore } from "../src/store/local-store.js";
 import { S3AuthError } from "../src/s3/errors.js";
 
-interface Frame {
-  kind: "video" | "audio";
-  bytes: Uint8Array;
-  ptsUs: number;
-  dtsUs: number;
-}
-
-/** Video and audio frames of a fixture pair, interleaved in decode-time order (video first on a tie). */
-async function fixtureFrames(video: string, fps: number, audio?: string, sampleRate = 48_000): Promise<Frame[]> {
-  const data = new Uint8Array(readFileSync(fixturePath(video)));
-  const { ptsUs, dtsUs } = await rawTimestampsUs(fixturePath(video), fps);
-  const frames: Frame[] = accessUnits(data).map((bytes, i) => ({ kind: "video", bytes, ptsUs: ptsUs[i]!, dtsUs: dtsUs[i]! }));
-  if (audio) {
-    adtsFrames(new Uint8Array(readFileSync(fixturePath(audio)))).forEach((bytes, i) => {
-      const t = Math.round((i * 1024 * 1e6) / sampleRate);
-      frames.push({ kind: "audio", bytes, ptsUs: t, dtsUs: t });
-    });
-  }
-  return frames.sort((a, b) => a.dtsUs - b.dtsUs || (a.kind === "video" ? -1 : 1));
-}
-
-/** A camera encoder's ring wraps: hand each frame over in two parts. */
-const split = (bytes: Uint8Array) => [bytes.subarray(0, bytes.length >> 1), bytes.subarray(bytes.length >> 1)];
-
-/** What a MuxerCore makes from the same frames, by segment sequence number (copies). */
-async function referenceSegments(frames: Frame[], bufferSize: number): Promise<Map<number, Buffer>> {
-  const core = await MuxerCore.create({ bufferSize, audio: frames.some((f) => f.kind === "audio") });
-  const out = new Map<number, Buffer>();
-  const drain = () => {
-    for (let s = core.takeSegment(); s; s = core.takeSegment()) {
-      out.set(s.seq, Buffer.concat(s.parts.map((p) => Buffer.from(p)) as unknown as Uint8Array[]));
-      core.release(s.id);
-    }
-  };
-  for (const f of frames) {
-    if (f.kind === "video") core.putVideo([f.bytes], f.ptsUs, f.dtsUs);
-    else core.putAudio([f.bytes], f.ptsUs);
-    drain();
-  }
-  core.flush();
-  drain();
-  return out;
-}
-
-async function storedObjects(bucket: string) {
-  const s3 = referenceClient();
-  const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
-  const out = new Map<string, { bytes: Buffer; metadata: Record<string, string> }>();
-  for (const o of listed.Contents ?? []) {
-    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: o.Key! }));
-    out.set(o.Key!, { bytes: Buffer.from(await got.Body!.transformToByteArray()), metadata: got.Metadata ?? {} });
-  }
-  return out;
-}
-
-function record(recorder: HlsRecorder) {
-  const uploaded: UploadedInfo[] = [];
-  const dropped: SegmentDroppedEvent[] = [];
-  const retries: RetryInfo[] = [];
-  const errors: Error[] = [];
-  recorder.on("segment-uploaded", (i) => uploaded.push(i));
-  recorder.on("segment-dropped", (d) => dropped.push(d));
-  recorder.on("retry", (r) => retries.push(r));
-  recorder.on("error", (e) => errors.push(e));
-  return { uploaded, dropped, retries, errors };
-}
-
 const tmp = tempDir("sdk-recorder-");
 
-/** A recorder uploading to the test MinIO through the fault proxy, with short backoffs. */
-function recorderBehindProxy(bucket: string, options: Pick<HlsRecorderOptions, "bufferSize" | "audio" | "overflowPolicy">): HlsRecorder {
-  const m = minio();
-  return new HlsRecorder({
-    ...options,
-    region: m.region,
-    bucket,
-    endpoint: proxy.endpoint,
-    forcePathStyle: true,
-    credentials: { accessKeyId: m.accessKeyId, secretAccessKey: m.secretAccessKey },
-    retryBackoff: { baseMs: 5, capMs: 20 },
-  });
-}
-
-/** Every stored object decodes alone with ffmpeg -v error -xerror (nothing printed). */
-async function expectEachDecodes(stored: Map<string, { bytes: Buffer }>, label: string): Promise<void> {
-  for (const [key, object] of stored) {
-    const file = join(tmp.path, `${label}-${key.replace(/\//g, "_")}`);
-    writeFileSync(file, object.bytes as unknown as Uint8Array);
-    expect(await decodeErrors(file), key).toBe("");
-  }
-}
 let proxy: FaultProxy;
 beforeAll(async () => {
   proxy = await startFaultProxy(minio().endpoint);
@@ -169,7 +77,7 @@ describe("HlsRecorder → MinIO", () => {
       expect(Object.fromEntries(tagging.TagSet!.map((t) => [t.Key, t.Value]))).toEqual({ camera: "cam-1", site: "site 7" });
     }
     // ffmpeg decodes every uploaded segment without an error.
-    await expectEachDecodes(stored, "uploaded");
+    await expectEachDecodes(stored, tmp.path, "uploaded");
   });
 
   it("an outage longer than the buffer drops whole segments (drop-oldest) with exact counts, and uploads the rest", async () => {
@@ -177,7 +85,7 @@ describe("HlsRecorder → MinIO", () => {
     const frames = await fixtureFrames("sample/sample-640x360-25fps.h264", 25, "sample/sample-48000-mono.aac");
     proxy.setScript(() => ({ status: 503, code: "ServiceUnavailable" }));
     // About three segments of this clip fit in the buffer.
-    const recorder = recorderBehindProxy(bucket, { bufferSize: 188 * 1800, audio: true });
+    const recorder = recorderBehindProxy(proxy.endpoint, bucket, { bufferSize: 188 * 1800, audio: true });
     const events = record(recorder);
     await recorder.start();
     let videoFrames = 0;
@@ -210,14 +118,14 @@ describe("HlsRecorder → MinIO", () => {
     const allSeqs = [...overflow.map((d) => d.seq), ...events.uploaded.map((u) => u.seq)].sort((a, b) => a - b);
     expect(allSeqs).toEqual(Array.from({ length: stats.segmentsMade }, (_, i) => i));
     for (const d of overflow) expect(parseSegmentKey(d.key!)!.seq).toBe(d.seq);
-    await expectEachDecodes(stored, "outage");
+    await expectEachDecodes(stored, tmp.path, "outage");
   });
 
   it("drop-new: during an outage new frames are refused until the next IDR, no segment is lost, and all decode", async () => {
     const bucket = await freshBucket("dropnew");
     const frames = await fixtureFrames("sample/sample-640x360-25fps.h264", 25);
     proxy.setScript(() => ({ status: 503, code: "SlowDown" }));
-    const recorder = recorderBehindProxy(bucket, { bufferSize: 188 * 1800, overflowPolicy: "drop-new" });
+    const recorder = recorderBehindProxy(proxy.endpoint, bucket, { bufferSize: 188 * 1800, overflowPolicy: "drop-new" });
     const events = record(recorder);
     await recorder.start();
     const reasons = new Map<string, number>();
@@ -234,7 +142,7 @@ describe("HlsRecorder → MinIO", () => {
     expect(stats.segmentsUploaded).toBe(stats.segmentsMade);
     const stored = await storedObjects(bucket);
     expect(stored.size).toBe(stats.segmentsMade);
-    await expectEachDecodes(stored, "dropnew");
+    await expectEachDecodes(stored, tmp.path, "dropnew");
   });
 
   it("wrong secret: typed auth errors, segments kept; setCredentials with temporary keys uploads them all", async () => {

@@ -1,5 +1,6 @@
 // `ipc-hls push`: records a raw H.264 file (and optionally ADTS AAC) into S3 through the SDK, as a camera would,
-// optionally at the camera's pace (--realtime). Exits non-zero if any segment was lost.
+// optionally at the camera's pace (--realtime). Exits non-zero if any segment was lost or still waits in the
+// spill directory.
 import { UsageError, parseCommandArgs, parseFrameRate, parseSeconds, requireInputFile, type Command } from "./command.js";
 import { feedRawStreams, VIDEO_CHUNK, AUDIO_CHUNK } from "../raw-feed.js";
 import { fileChunks } from "../mux-files.js";
@@ -27,6 +28,10 @@ Options:
   --checksum <crc32|sha256> how S3 verifies each upload (default crc32)
   --tag <key=value>         object tag, repeatable (at most 10)
   --deadline <s>            at the end, wait at most this long for uploads (default 60)
+  --spill <dir>             store and forward: segments the uploads cannot keep up with wait in this directory
+                            (e.g. on an SD card) and are uploaded from there; a later push with the same
+                            directory uploads what this one left
+  --spill-max <bytes>       most bytes kept in the spill directory (default 268435456)
 
 Examples:
   AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=... ipc-hls push cam.h264 --fps 25 --bucket my-recordings --prefix cam-1 --region eu-west-1
@@ -51,6 +56,8 @@ export const command: Command = {
       checksum: { type: "string" },
       tag: { type: "string", multiple: true },
       deadline: { type: "string" },
+      spill: { type: "string" },
+      "spill-max": { type: "string" },
     });
     if (positionals.length !== 1) throw new UsageError("give exactly one input file: ipc-hls push <video.h264> --fps <rate> --bucket <bucket>");
     await requireInputFile(positionals[0]!, "input");
@@ -64,6 +71,9 @@ export const command: Command = {
     if (!Number.isInteger(bufferSize) || bufferSize <= 0) throw new UsageError(`bad --buffer-size ${JSON.stringify(values["buffer-size"])}`);
     const tags = parseTags(values.tag ?? []);
     const deadlineMs = parseSeconds("--deadline", values.deadline, 60) * 1000;
+    const spillMax = values["spill-max"] === undefined ? undefined : Number(values["spill-max"]);
+    if (spillMax !== undefined && !(Number.isInteger(spillMax) && spillMax > 0)) throw new UsageError(`bad --spill-max ${JSON.stringify(values["spill-max"])}`);
+    if (spillMax !== undefined && !values.spill) throw new UsageError("--spill-max needs --spill <dir>");
 
     const credentials = environmentCredentials();
     const location = s3Location(bucket, values);
@@ -78,6 +88,7 @@ export const command: Command = {
       checksum: checksum as ChecksumMode,
       audio: values.audio !== undefined,
       tags,
+      spill: values.spill ? { dir: values.spill, maxBytes: spillMax } : undefined,
     });
 
     const progress = new Progress(recorder, process.stderr.isTTY === true);
@@ -101,8 +112,8 @@ export const command: Command = {
     progress.closing();
     const stats = await recorder.close({ deadlineMs });
     progress.stop();
-    process.stdout.write(summary(stats, recorder.destination, performance.now() - started) + "\n");
-    return stats.segmentsDropped > 0 || stats.segmentsMade === 0 ? 1 : 0;
+    process.stdout.write(summary(stats, recorder.destination, performance.now() - started, values.spill) + "\n");
+    return stats.segmentsDropped > 0 || stats.spillBacklog > 0 || stats.segmentsMade === 0 ? 1 : 0;
   },
 };
 
@@ -119,12 +130,15 @@ function parseTags(list: string[]): Record<string, string> {
 
 const mb = (bytes: number) => (bytes / 1e6).toFixed(2);
 
-function summary(s: RecorderStats, destination: string, elapsedMs: number): string {
+function summary(s: RecorderStats, destination: string, elapsedMs: number, spillDir?: string): string {
   return [
     `pushed to ${destination} in ${(elapsedMs / 1000).toFixed(1)} s`,
     `  frames in:  ${s.videoFramesIn} video, ${s.audioFramesIn} audio (${s.videoFramesDropped + s.audioFramesDropped} dropped)`,
     `  segments:   ${s.segmentsMade} made, ${s.segmentsUploaded} uploaded, ${s.segmentsDropped} lost` +
-      (s.segmentsDropped ? ` (${s.segmentsDroppedOverflow} buffer overflow, ${s.segmentsFailed} upload failures)` : ""),
+      (s.segmentsDropped ? ` (${s.segmentsDroppedOverflow} buffer overflow, ${s.segmentsFailed} upload failures or spill-full)` : ""),
+    ...(spillDir !== undefined
+      ? [`  spill:      ${s.segmentsSpilled} spilled, ${s.segmentsUploadedFromSpill} uploaded from ${spillDir}, ${s.spillBacklog} waiting there (${mb(s.spillBytes)} MB)`]
+      : []),
     `  bytes:      ${mb(s.bytesUploaded)} MB uploaded, ${s.retries} retries`,
     `  latency:    p50 ${s.uploadLatencyMs.p50.toFixed(0)} ms, max ${s.uploadLatencyMs.max.toFixed(0)} ms`,
     `  buffer:     high-water ${mb(s.bufferHighWater)} of ${mb(s.bufferCapacity)} MB`,
@@ -146,6 +160,7 @@ class Progress {
     } else {
       recorder.on("segment-uploaded", (u) => this.line(`uploaded ${u.key} (${u.bytes} B, ${u.latencyMs.toFixed(0)} ms, ${u.attempts} attempt${u.attempts > 1 ? "s" : ""})`));
       recorder.on("retry", (r) => this.line(`retry ${r.key} after attempt ${r.attempt}: ${r.error.message}`));
+      recorder.on("segment-spilled", (x) => this.line(`spilled ${x.key} (${x.bytes} B) to the spill directory`));
     }
   }
 

@@ -2,9 +2,10 @@
 // A key "cam/2026/11/25/19/00-00.000_2000ms_0a1b2c3d-000000.ts" is the file <root>/cam/2026/11/25/19/00-00.000_....ts,
 // so the directory tree has the same layout as the bucket and the same playback code reads both.
 import { createReadStream, type ReadStream } from "node:fs";
-import { mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
+import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
 import type { ListedObject, ObjectStore, PutOptions } from "./types.js";
+import { writeFlushed } from "./durable-file.js";
 
 /** A key that cannot be a file under the store's root (empty part, "..", backslash, NUL...). */
 export class InvalidKeyError extends Error {
@@ -37,21 +38,11 @@ export class LocalStore implements ObjectStore {
     await mkdir(dirname(path), { recursive: true });
     const name = path.slice(dirname(path).length + 1);
     const temporary = join(dirname(path), `.${name}.${process.pid}-${Math.random().toString(36).slice(2)}.tmp`);
-    const file = await open(temporary, "wx");
     try {
-      for (const part of body) {
-        let written = 0;
-        while (written < part.byteLength) {
-          const { bytesWritten } = await file.write(part, written, part.byteLength - written);
-          written += bytesWritten;
-        }
-      }
-      await file.datasync();
-      await file.close();
+      await writeFlushed(temporary, body);
       options?.signal?.throwIfAborted();
       await rename(temporary, path);
     } catch (err) {
-      await file.close().catch(() => undefined);
       await rm(temporary, { force: true });
       throw err;
     }

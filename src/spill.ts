@@ -1,0 +1,148 @@
+// Store and forward on local storage (an SD card, a disk): when uploads fall behind, finished segments move out of
+// the ring into a directory and are uploaded from there once the store answers again. A spilled segment is a pair
+// of files, "<name>.json" (key, put options) then "<name>.ts" (the bytes, flushed, then renamed into place), so a
+// power cut leaves whole entries or hidden leftovers, and the next recorder with the same directory uploads them.
+import { mkdir, readdir, readFile, rename, rm, stat } from "node:fs/promises";
+import { join } from "node:path";
+import type { PutOptions } from "./store/types.js";
+import { syncDirectory, writeFlushed } from "./store/durable-file.js";
+
+export interface SpillOptions {
+  /** Directory for segments waiting on local storage; created if missing. One recorder per directory. */
+  dir: string;
+  /** Most bytes of segments kept there; beyond it the oldest are dropped and reported. Default 256 MiB. */
+  maxBytes?: number;
+  /** Spill once finished segments waiting for upload fill more than this fraction of the ring. Default 0.5. */
+  ringFraction?: number;
+}
+
+/** What a spilled segment is uploaded as. */
+export interface SpillEntryInfo {
+  key: string;
+  seq: number;
+  wallStartMs: number;
+  durationMs: number;
+  options: Pick<PutOptions, "contentType" | "metadata" | "tags">;
+}
+
+export interface SpilledSegment extends SpillEntryInfo {
+  /** File name stem in the directory: sorts by wall time. */
+  name: string;
+  bytes: number;
+}
+
+export const DEFAULT_SPILL_MAX_BYTES = 256 * 1024 * 1024;
+
+const TS = ".ts";
+const META = ".json";
+const isHidden = (name: string) => name.startsWith(".");
+
+export class SpillDirectory {
+  readonly dir: string;
+  readonly maxBytes: number;
+  private readonly entries: SpilledSegment[] = []; // oldest first
+  private total = 0;
+
+  constructor(options: SpillOptions) {
+    this.dir = options.dir;
+    this.maxBytes = options.maxBytes ?? DEFAULT_SPILL_MAX_BYTES;
+    if (!(this.maxBytes > 0)) throw new RangeError("spill.maxBytes must be a positive number of bytes");
+  }
+
+  /** Bytes of spilled segments on disk. */
+  get bytes(): number {
+    return this.total;
+  }
+
+  get count(): number {
+    return this.entries.length;
+  }
+
+  /**
+   * Creates the directory, removes what an interrupted write left (hidden temporaries, a description without its
+   * segment), and returns the whole entries found, oldest first: the segments a previous run could not upload.
+   */
+  async open(): Promise<SpilledSegment[]> {
+    await mkdir(this.dir, { recursive: true });
+    const names = await readdir(this.dir);
+    const present = new Set(names);
+    for (const name of names) {
+      const orphan = name.endsWith(META) && !present.has(name.slice(0, -META.length) + TS);
+      if (isHidden(name) || orphan) await rm(join(this.dir, name), { force: true });
+    }
+    for (const name of names.filter((n) => !isHidden(n) && n.endsWith(TS)).sort()) {
+      const stem = name.slice(0, -TS.length);
+      try {
+        const info = JSON.parse(await readFile(join(this.dir, stem + META), "utf8")) as SpillEntryInfo;
+        if (typeof info.key !== "string") throw new Error("no key");
+        const { size } = await stat(join(this.dir, name));
+        this.add({ ...info, name: stem, bytes: size });
+      } catch {
+        // Not ours, or unreadable: leave it alone rather than upload something we cannot describe.
+      }
+    }
+    return [...this.entries];
+  }
+
+  /**
+   * Writes one segment (its one or two ring views). `intact` is asked after the bytes are on disk and before the
+   * entry is committed: if the ring space was reused meanwhile (the core dropped the segment, or it was uploaded
+   * and released), the file may hold other bytes, so it is deleted and undefined returned.
+   */
+  async write(info: SpillEntryInfo, parts: readonly Uint8Array[], intact: () => boolean): Promise<SpilledSegment | undefined> {
+    const bytes = parts.reduce((n, p) => n + p.byteLength, 0);
+    const name = `${String(Math.max(0, Math.round(info.wallStartMs))).padStart(14, "0")}-${String(info.seq).padStart(6, "0")}-${Math.random().toString(16).slice(2, 8)}`;
+    const temporary = join(this.dir, `.${name}${TS}.tmp`);
+    await writeFlushed(join(this.dir, name + META), [Buffer.from(JSON.stringify(info))]);
+    try {
+      await writeFlushed(temporary, parts);
+      if (!intact()) throw new SegmentGoneError();
+      await rename(temporary, join(this.dir, name + TS));
+    } catch (err) {
+      await rm(temporary, { force: true });
+      await rm(join(this.dir, name + META), { force: true });
+      if (err instanceof SegmentGoneError) return undefined;
+      throw err;
+    }
+    await syncDirectory(this.dir);
+    const entry: SpilledSegment = { ...info, name, bytes };
+    this.add(entry);
+    return entry;
+  }
+
+  /** The oldest entries to remove so the directory fits maxBytes again (never `keep`, the one just written). */
+  overLimit(keep: SpilledSegment): SpilledSegment[] {
+    const out: SpilledSegment[] = [];
+    let total = this.total;
+    for (const entry of this.entries) {
+      if (total <= this.maxBytes) break;
+      if (entry === keep) continue;
+      out.push(entry);
+      total -= entry.bytes;
+    }
+    return out;
+  }
+
+  read(entry: SpilledSegment): Promise<Buffer> {
+    return readFile(join(this.dir, entry.name + TS));
+  }
+
+  /** Removes an uploaded (or given up) entry: the segment first, so a crash in between leaves an orphan description. */
+  async remove(entry: SpilledSegment): Promise<void> {
+    const i = this.entries.indexOf(entry);
+    if (i < 0) return;
+    this.entries.splice(i, 1);
+    this.total -= entry.bytes;
+    await rm(join(this.dir, entry.name + TS), { force: true });
+    await rm(join(this.dir, entry.name + META), { force: true });
+  }
+
+  private add(entry: SpilledSegment): void {
+    let i = this.entries.length;
+    while (i > 0 && this.entries[i - 1]!.name > entry.name) i--;
+    this.entries.splice(i, 0, entry);
+    this.total += entry.bytes;
+  }
+}
+
+class SegmentGoneError extends Error {}
