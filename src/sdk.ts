@@ -164,6 +164,12 @@ export class HlsRecorder extends EventEmitter {
     this.session = options.session ?? newSessionId();
     if (!/^[0-9a-f]{8}$/.test(this.session)) throw new RangeError("session must be 8 lower-case hex digits");
     this.prefix = normalizePrefix(options.prefix ?? "");
+    if (options.spill) {
+      const { dir, ringFraction = 0.5, maxBytes = 1 } = options.spill;
+      if (typeof dir !== "string" || dir === "") throw new RangeError("spill.dir must be a directory path");
+      if (!(ringFraction > 0 && ringFraction < 1)) throw new RangeError("spill.ringFraction must be between 0 and 1");
+      if (!(maxBytes > 0)) throw new RangeError("spill.maxBytes must be a positive number of bytes");
+    }
     if (options.credentials) this.applyCredentials(options.credentials);
     if (options.tags) this.setTags(options.tags);
     if (options.store) {

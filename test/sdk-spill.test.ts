@@ -138,6 +138,14 @@ describe("spill directory (store and forward)", () => {
     storeUp();
   });
 
+  it("bad spill options are refused when the recorder is made", () => {
+    const make = (spill: object) => () => recorderBehindProxy(proxy.endpoint, "b-unused", { bufferSize: RING, spill: spill as never });
+    expect(make({ dir: "" })).toThrow(/spill.dir/);
+    expect(make({ dir: tmp.path, ringFraction: 1.5 })).toThrow(/ringFraction/);
+    expect(make({ dir: tmp.path, ringFraction: 0 })).toThrow(/ringFraction/);
+    expect(make({ dir: tmp.path, maxBytes: 0 })).toThrow(/maxBytes/);
+  });
+
   it("a spill directory that cannot be made fails start() with the file system's error; the recorder can start again", async () => {
     const file = join(tmp.path, "not-a-directory");
     writeFileSync(file, "x");
