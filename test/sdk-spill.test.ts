@@ -3,7 +3,7 @@
 // MuxerCore makes of the same frames, and decode; a recorder closed during an outage leaves them on disk for the
 // next one; the directory keeps to its size limit; leftovers of an interrupted write are cleaned up.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { HlsRecorder } from "../src/sdk.js";
 import { parseSegmentKey } from "../src/keys.js";
@@ -135,6 +135,27 @@ describe("spill directory (store and forward)", () => {
     expect(left.length).toBe(stats.spillBacklog);
     expect(Math.max(...full.map((d) => d.seq))).toBeLessThan(Math.min(...left.map((e) => e.seq)));
     expect(full.length + left.length).toBe(stats.segmentsMade);
+    storeUp();
+  });
+
+  it("the spill directory goes away mid-outage (a card pulled): errors are reported, the overflow policy takes over, nothing hangs", async () => {
+    const bucket = await freshBucket("spill-gone");
+    const dir = join(tmp.path, "gone");
+    const frames = await fixtureFrames("sample/sample-640x360-25fps.h264", 25);
+    storeDown();
+    const recorder = recorderBehindProxy(proxy.endpoint, bucket, { bufferSize: RING, spill: { dir } });
+    const events = record(recorder);
+    await recorder.start();
+    rmSync(dir, { recursive: true });
+    await feed(recorder, frames);
+    const stats = await recorder.close({ deadlineMs: 200 });
+    expect(events.errors.some((e) => /ENOENT/.test(e.message))).toBe(true);
+    expect(stats.segmentsSpilled).toBe(0);
+    const overflow = events.dropped.filter((d) => d.reason === "buffer-overflow");
+    expect(overflow.length).toBeGreaterThan(0);
+    // Every segment is accounted for: dropped by the overflow policy or given up at the close deadline.
+    expect(events.dropped.length).toBe(stats.segmentsMade);
+    expect(new Set(events.dropped.map((d) => d.reason))).toEqual(new Set(["buffer-overflow", "close-deadline"]));
     storeUp();
   });
 
