@@ -4,6 +4,8 @@
 //    synchronously after every core call, before the event loop can write another byte of it;
 //  - an aborted S3 PUT never creates an object (S3 stores nothing without the full Content-Length), so a
 //    partial segment is never uploaded.
+// With a spill directory (src/spill.ts) the ring's oldest waiting segment moves to local storage when too many
+// wait, and is uploaded from there later ("backlog" jobs); the ring space is released once the copy is on disk.
 import type { Segment } from "./core-types.js";
 import type { ObjectStore, PutOptions } from "./store/types.js";
 import type { CredentialSource } from "./credentials.js";
