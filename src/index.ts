@@ -11,7 +11,8 @@ export {
   type SegmentDroppedEvent,
   type SegmentDropReason,
 } from "./sdk.js";
-export type { UploadedInfo, RetryInfo } from "./uploader.js";
+export type { UploadedInfo, RetryInfo, SpilledInfo } from "./uploader.js";
+export { SpillDirectoryBusyError, type SpillOptions } from "./spill.js";
 export type { CoreOptions, CoreStats, DropReason, OverflowPolicy, Segment } from "./core-types.js";
 
 // Credentials.

@@ -252,7 +252,10 @@ export class HlsRecorder extends EventEmitter {
       }
     }
     this.spill = spill;
-    if (this.state !== "starting") return; // closed while the core was loading
+    if (this.state !== "starting") {
+      await spill?.close(); // closed while the core was loading
+      return;
+    }
     const core = this.core;
     this.uploader = new Uploader({
       store: this.store,
@@ -374,6 +377,7 @@ export class HlsRecorder extends EventEmitter {
     }
     this.state = "closed";
     this.ownStore?.close();
+    await this.spill?.close();
     return this.stats();
   }
 

@@ -2,8 +2,8 @@
 // the ring into a directory and are uploaded from there once the store answers again. A spilled segment is a pair
 // of files, "<name>.json" (key, put options) then "<name>.ts" (the bytes, flushed, then renamed into place), so a
 // power cut leaves whole entries or hidden leftovers, and the next recorder with the same directory uploads them.
-import { mkdir, readdir, readFile, rename, rm, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import type { PutOptions } from "./store/types.js";
 import { syncDirectory, writeFlushed } from "./store/durable-file.js";
 
@@ -35,7 +35,16 @@ export const DEFAULT_SPILL_MAX_BYTES = 256 * 1024 * 1024;
 
 const TS = ".ts";
 const META = ".json";
+const LOCK = ".lock";
 const isHidden = (name: string) => name.startsWith(".");
+
+/** Another recorder (this process or another one that is still running) uses the directory. */
+export class SpillDirectoryBusyError extends Error {
+  override name = "SpillDirectoryBusyError";
+}
+
+/** Directories held by recorders of this process. */
+const heldHere = new Set<string>();
 
 export class SpillDirectory {
   readonly dir: string;
@@ -59,16 +68,18 @@ export class SpillDirectory {
   }
 
   /**
-   * Creates the directory, removes what an interrupted write left (hidden temporaries, a description without its
-   * segment), and returns the whole entries found, oldest first: the segments a previous run could not upload.
+   * Creates the directory and takes it (a ".lock" file with our pid; SpillDirectoryBusyError if a live recorder
+   * holds it), removes what an interrupted write left (hidden temporaries, a description without its segment),
+   * and returns the whole entries found, oldest first: the segments a previous run could not upload.
    */
   async open(): Promise<SpilledSegment[]> {
     await mkdir(this.dir, { recursive: true });
+    await this.lock();
     const names = await readdir(this.dir);
     const present = new Set(names);
     for (const name of names) {
       const orphan = name.endsWith(META) && !present.has(name.slice(0, -META.length) + TS);
-      if (isHidden(name) || orphan) await rm(join(this.dir, name), { force: true });
+      if ((isHidden(name) && name !== LOCK) || orphan) await rm(join(this.dir, name), { force: true });
     }
     for (const name of names.filter((n) => !isHidden(n) && n.endsWith(TS)).sort()) {
       const stem = name.slice(0, -TS.length);
@@ -123,6 +134,44 @@ export class SpillDirectory {
     return out;
   }
 
+  /** Gives the directory up (what is in it stays for the next recorder). */
+  async close(): Promise<void> {
+    if (!heldHere.delete(resolve(this.dir))) return;
+    await rm(join(this.dir, LOCK), { force: true });
+  }
+
+  /**
+   * Two recorders on one directory would upload and delete each other's segments: one holds it at a time. The
+   * lock names its process by pid and start time, so a lock left by a crash, or from before a reboot (where the
+   * pid may now be another program's), is taken over.
+   */
+  private async lock(): Promise<void> {
+    const key = resolve(this.dir);
+    if (heldHere.has(key)) throw new SpillDirectoryBusyError(`spill directory ${this.dir} is used by another recorder in this process`);
+    const path = join(this.dir, LOCK);
+    const me: LockOwner = { pid: process.pid, started: await processStart(process.pid) };
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        await writeFile(path, JSON.stringify(me), { flag: "wx" });
+        heldHere.add(key);
+        return;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      }
+      let holder: Partial<LockOwner> = {};
+      try {
+        holder = JSON.parse(await readFile(path, "utf8")) as LockOwner;
+      } catch {
+        // (unreadable: stale)
+      }
+      if (typeof holder.pid === "number" && holder.pid !== process.pid && (await isAlive(holder as LockOwner))) {
+        throw new SpillDirectoryBusyError(`spill directory ${this.dir} is used by process ${holder.pid}`);
+      }
+      await rm(path, { force: true }); // left by a recorder that is gone: take it over
+    }
+    throw new SpillDirectoryBusyError(`spill directory ${this.dir}: could not take ${LOCK}`);
+  }
+
   read(entry: SpilledSegment): Promise<Buffer> {
     return readFile(join(this.dir, entry.name + TS));
   }
@@ -146,3 +195,30 @@ export class SpillDirectory {
 }
 
 class SegmentGoneError extends Error {}
+
+interface LockOwner {
+  pid: number;
+  /** When the process started (boot id and clock ticks since boot, from /proc); "" where there is no /proc. */
+  started: string;
+}
+
+/** A process's start, stable for its life and different for a later process with the same pid. */
+async function processStart(pid: number): Promise<string> {
+  try {
+    const boot = (await readFile("/proc/sys/kernel/random/boot_id", "utf8")).trim();
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // (the name may hold spaces)
+    return `${boot}:${fields[19]}`; // field 22 of stat: starttime
+  } catch {
+    return "";
+  }
+}
+
+async function isAlive(owner: LockOwner): Promise<boolean> {
+  try {
+    process.kill(owner.pid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EPERM") return false; // (EPERM: it exists, not ours to signal)
+  }
+  return owner.started === "" || (await processStart(owner.pid)) === owner.started;
+}

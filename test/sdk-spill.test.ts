@@ -7,8 +7,8 @@ import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } f
 import { join } from "node:path";
 import { HlsRecorder } from "../src/sdk.js";
 import { parseSegmentKey } from "../src/keys.js";
-import { SpillDirectory } from "../src/spill.js";
-import { tempDir } from "./support/media-tools.js";
+import { SpillDirectory, SpillDirectoryBusyError } from "../src/spill.js";
+import { repoRoot, tempDir } from "./support/media-tools.js";
 import { freshBucket } from "./support/minio.js";
 import { startFaultProxy, type FaultProxy } from "./support/fault-proxy.js";
 import { expectEachDecodes, fixtureFrames, record, recorderBehindProxy, referenceSegments, storedObjects, type Frame } from "./support/recorder-harness.js";
@@ -27,7 +27,8 @@ afterAll(async () => {
 const RING = 188 * 1800;
 const storeDown = () => proxy.setScript(() => ({ status: 503, code: "ServiceUnavailable" }));
 const storeUp = () => proxy.setScript(() => "pass");
-const filesIn = (dir: string) => (existsSync(dir) ? readdirSync(dir).sort() : []);
+/** The segment files and descriptions in a spill directory (not its .lock). */
+const filesIn = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((f) => f !== ".lock").sort() : []);
 const bytesIn = (dir: string) => filesIn(dir).reduce((n, f) => n + statSync(join(dir, f)).size, 0);
 
 /** Feeds the frames as a camera would, a little faster than real time (2 ms per video frame). */
@@ -173,6 +174,33 @@ describe("spill directory (store and forward)", () => {
     const recorder = recorderBehindProxy(proxy.endpoint, "b-unused", { bufferSize: RING, spill: { dir: join(file, "spill") } });
     await expect(recorder.start()).rejects.toThrow(/ENOTDIR|EEXIST/);
     expect(() => recorder.putVideoFrame(new Uint8Array(10), 0)).toThrow(/start\(\) first/);
+  });
+
+  it("one recorder per directory: a second one fails start() with SpillDirectoryBusyError; a lock left by a dead process is taken over", async () => {
+    const dir = join(tmp.path, "locked");
+    const first = recorderBehindProxy(proxy.endpoint, "b-unused", { bufferSize: RING, spill: { dir } });
+    await first.start();
+    const second = recorderBehindProxy(proxy.endpoint, "b-unused", { bufferSize: RING, spill: { dir } });
+    await expect(second.start()).rejects.toBeInstanceOf(SpillDirectoryBusyError);
+    await first.close({ deadlineMs: 100 });
+    expect(readdirSync(dir)).toEqual([]); // the lock is gone with its recorder
+    // Another process holds it while it runs (its lock as it writes it: pid and start from /proc).
+    const { spawn } = await import("node:child_process");
+    const holder = spawn(process.execPath, ["--input-type=module", "-e", `import { SpillDirectory } from ${JSON.stringify(join(repoRoot, "dist/spill.js"))}; await new SpillDirectory({ dir: ${JSON.stringify(dir)} }).open(); console.log("held"); setTimeout(() => {}, 30000);`]);
+    await new Promise((r) => holder.stdout.once("data", r));
+    await expect(new SpillDirectory({ dir }).open()).rejects.toThrow(new RegExp(`used by process ${holder.pid}`));
+    // It dies without closing: its lock stays and is taken over.
+    holder.kill("SIGKILL");
+    await new Promise((r) => holder.once("exit", r));
+    expect(existsSync(join(dir, ".lock"))).toBe(true);
+    const third = new SpillDirectory({ dir });
+    expect(await third.open()).toEqual([]);
+    await third.close();
+    // A lock from before a reboot: its pid belongs to a live process now (our parent here), started at another time.
+    writeFileSync(join(dir, ".lock"), JSON.stringify({ pid: process.ppid, started: "another-boot:12345" }));
+    const fourth = new SpillDirectory({ dir });
+    expect(await fourth.open()).toEqual([]);
+    await fourth.close();
   });
 
   it("open() removes what an interrupted write left and keeps whole entries, oldest first", async () => {
