@@ -37,7 +37,7 @@ export let highWater: u32 = 0;
 
 // How many segments were ever closed, as a u32 the host can read without a call: it calls takeSegment()
 // only when this moved, so a frame that finished no segment costs no second call across the boundary.
-export const CLOSED_COUNTER: usize = memory.data(8);
+export const CLOSED_COUNTER: usize = memory.data(4);
 
 // @ts-ignore: decorator
 @inline export function entry(seq: u32): usize {

@@ -20,7 +20,7 @@ import { encodeTags } from "./s3/tagging.js";
 import { zlibCrc32, type ChecksumMode } from "./s3/checksum.js";
 import { newSessionId, normalizePrefix, segmentKey } from "./keys.js";
 import { Uploader, type RetryInfo, type SpilledInfo, type UploadedInfo } from "./uploader.js";
-import { SpillDirectory, type SpillOptions } from "./spill.js";
+import { SpillDirectory, type SpillOptions, type SpilledSegment } from "./spill.js";
 import type { BackoffOptions } from "./retry.js";
 
 export interface HlsRecorderOptions {
@@ -153,7 +153,7 @@ export class HlsRecorder extends EventEmitter {
   private tags: Record<string, string> = {};
   private core?: MuxerCore;
   private uploader?: Uploader;
-  private spill?: SpillDirectory;
+  private readonly spill?: SpillDirectory;
   private state: "new" | "starting" | "running" | "closing" | "closed" = "new";
   private droppedOverflow = 0;
 
@@ -164,12 +164,7 @@ export class HlsRecorder extends EventEmitter {
     this.session = options.session ?? newSessionId();
     if (!/^[0-9a-f]{8}$/.test(this.session)) throw new RangeError("session must be 8 lower-case hex digits");
     this.prefix = normalizePrefix(options.prefix ?? "");
-    if (options.spill) {
-      const { dir, ringFraction = 0.5, maxBytes = 1 } = options.spill;
-      if (typeof dir !== "string" || dir === "") throw new RangeError("spill.dir must be a directory path");
-      if (!(ringFraction > 0 && ringFraction < 1)) throw new RangeError("spill.ringFraction must be between 0 and 1");
-      if (!(maxBytes > 0)) throw new RangeError("spill.maxBytes must be a positive number of bytes");
-    }
+    this.spill = options.spill && new SpillDirectory(options.spill); // (checks the options; the disk waits for start)
     if (options.credentials) this.applyCredentials(options.credentials);
     if (options.tags) this.setTags(options.tags);
     if (options.store) {
@@ -240,18 +235,14 @@ export class HlsRecorder extends EventEmitter {
       if (this.state === "starting") this.state = "new"; // e.g. CoreInitError for bad options: stays unstarted
       throw err;
     }
-    let spill: SpillDirectory | undefined;
-    let recovered: Awaited<ReturnType<SpillDirectory["open"]>> = [];
-    if (o.spill) {
-      try {
-        spill = new SpillDirectory(o.spill);
-        recovered = await spill.open();
-      } catch (err) {
-        if (this.state === "starting") this.state = "new";
-        throw err;
-      }
+    const spill = this.spill;
+    let recovered: SpilledSegment[] = [];
+    try {
+      recovered = (await spill?.open()) ?? [];
+    } catch (err) {
+      if (this.state === "starting") this.state = "new"; // e.g. a directory that cannot be made
+      throw err;
     }
-    this.spill = spill;
     if (this.state !== "starting") {
       await spill?.close(); // closed while the core was loading
       return;
@@ -264,7 +255,7 @@ export class HlsRecorder extends EventEmitter {
       concurrency: o.concurrency,
       backoff: o.retryBackoff,
       describe: (segment) => this.describe(segment),
-      spill: spill && { directory: spill, ringCapacity: core.bufferCapacity, ringFraction: o.spill?.ringFraction ?? 0.5, recovered },
+      spill: spill && { directory: spill, ringCapacity: core.bufferCapacity, recovered },
       events: {
         uploaded: (info) => this.emit("segment-uploaded", info),
         spilled: (info) => this.emit("segment-spilled", info),

@@ -49,13 +49,18 @@ const heldHere = new Set<string>();
 export class SpillDirectory {
   readonly dir: string;
   readonly maxBytes: number;
+  readonly ringFraction: number;
   private readonly entries: SpilledSegment[] = []; // oldest first
   private total = 0;
 
+  /** Checks the options; nothing touches the disk before open(). */
   constructor(options: SpillOptions) {
     this.dir = options.dir;
     this.maxBytes = options.maxBytes ?? DEFAULT_SPILL_MAX_BYTES;
+    this.ringFraction = options.ringFraction ?? 0.5;
+    if (typeof this.dir !== "string" || this.dir === "") throw new RangeError("spill.dir must be a directory path");
     if (!(this.maxBytes > 0)) throw new RangeError("spill.maxBytes must be a positive number of bytes");
+    if (!(this.ringFraction > 0 && this.ringFraction < 1)) throw new RangeError("spill.ringFraction must be between 0 and 1");
   }
 
   /** Bytes of spilled segments on disk. */
@@ -75,6 +80,15 @@ export class SpillDirectory {
   async open(): Promise<SpilledSegment[]> {
     await mkdir(this.dir, { recursive: true });
     await this.lock();
+    try {
+      return await this.load();
+    } catch (err) {
+      await this.close();
+      throw err;
+    }
+  }
+
+  private async load(): Promise<SpilledSegment[]> {
     const names = await readdir(this.dir);
     const present = new Set(names);
     for (const name of names) {

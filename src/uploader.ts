@@ -84,11 +84,11 @@ export interface UploaderOptions {
   /** Monotonic ms clock for latencies. Default performance.now. */
   now?: () => number;
   /**
-   * Store and forward: segments move from the ring to this directory once those waiting fill more than
+   * Store and forward: segments move from the ring to this directory once those waiting fill more than its
    * `ringFraction` of `ringCapacity` bytes, and at close instead of being given up; they are uploaded from there
    * (oldest first, after the live ones). `recovered`: entries a previous run left.
    */
-  spill?: { directory: SpillDirectory; ringCapacity: number; ringFraction: number; recovered: SpilledSegment[] };
+  spill?: { directory: SpillDirectory; ringCapacity: number; recovered: SpilledSegment[] };
 }
 
 interface Job {
@@ -291,7 +291,7 @@ export class Uploader {
   maybeSpill(): void {
     const spill = this.opts.spill;
     if (!spill || this.spillRunning || this.closing || this.now() < this.spillPausedUntil) return;
-    if (this.ringBytesWaiting <= spill.ringCapacity * spill.ringFraction) return;
+    if (this.ringBytesWaiting <= spill.ringCapacity * spill.directory.ringFraction) return;
     let chosen: Job | undefined;
     for (const job of [...this.inFlight, ...this.queue]) if (job.holdsRing && (!chosen || job.seq < chosen.seq)) chosen = job;
     if (!chosen) return;
