@@ -2,7 +2,8 @@
 // Each camera gets its frames at 25 fps wall-clock pace (cameras staggered inside the 40 ms frame interval);
 // the process reports its CPU use, RSS, how late frames were handed over and how far uploads lagged.
 // With { discard: true } segments go to a store that drops them (the SDK's CPU without uploads); with
-// { feedOnly: true } frames are read and paced but not given to the recorder (the bench's own cost).
+// { feedOnly: true } frames are read and paced but not given to the recorder (the bench's own cost); with
+// { spillDir } each recorder spills to <spillDir>/cam<N> (used with an endpoint that refuses: an outage).
 // Usage: node bench/cameras.js '<json options>'  → one JSON line on stdout.
 import { openSync, readSync, readFileSync } from "node:fs";
 import { HlsRecorder } from "../dist/index.js";
@@ -46,7 +47,7 @@ const dropReasons = {};
 for (let c = 0; c < cameras; c++) {
   const r = o.discard
     ? new HlsRecorder({ bufferSize, prefix: `cam${c}`, store: discardingStore })
-    : new HlsRecorder({ bufferSize, region, bucket, prefix: `cam${c}`, endpoint, forcePathStyle: true, credentials });
+    : new HlsRecorder({ bufferSize, region, bucket, prefix: `cam${c}`, endpoint, forcePathStyle: true, credentials, spill: o.spillDir ? { dir: `${o.spillDir}/cam${c}` } : undefined });
   r.on("segment-dropped", (e) => {
     dropped++;
     dropReasons[e.reason] = (dropReasons[e.reason] ?? 0) + 1;
@@ -113,11 +114,15 @@ for (const r of recorders) lagAtEndMs = Math.max(lagAtEndMs, r.uploadLagMs);
 let segmentsUploaded = 0;
 let bytesUploaded = 0;
 let segmentsMade = 0;
+let segmentsSpilled = 0;
+let spillBytes = 0;
 for (const r of recorders) {
-  const s = await r.close({ deadlineMs: 30_000 });
+  const s = await r.close({ deadlineMs: o.closeDeadlineMs ?? 30_000 });
   segmentsUploaded += s.segmentsUploaded;
   bytesUploaded += s.bytesUploaded;
   segmentsMade += s.segmentsMade;
+  segmentsSpilled += s.segmentsSpilled;
+  spillBytes += s.spillBytes;
 }
 
 process.stdout.write(
@@ -138,5 +143,7 @@ process.stdout.write(
     dropReasons,
     uploadErrors,
     bytesUploaded,
+    segmentsSpilled,
+    spillBytes,
   }) + "\n",
 );

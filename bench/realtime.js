@@ -1,7 +1,9 @@
 // Real-time rows: the SDK's CPU and RSS for one camera uploading to MinIO, and how many cameras one process
 // keeps up with. Each measurement is a separate child process (bench/cameras.js) so RSS and CPU are its own.
 import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { S3Connection } from "../dist/index.js";
 import { findMinio, startMinio } from "./minio.js";
@@ -68,6 +70,15 @@ export async function measureRealtime({ cpuSeconds, scaleSeconds, startCameras =
     const oneNoUpload = await measured({ cameras: 1, seconds: cpuSeconds, lazy: true, index, discard: true });
     log(`one camera's frames read and paced for ${cpuSeconds} s, not recorded (the feeder's own cost)...`);
     const feedOnly = await measured({ cameras: 1, seconds: cpuSeconds, lazy: true, index, discard: true, feedOnly: true });
+    log(`one real-time camera for ${cpuSeconds} s with the store down (connection refused), spilling to a directory...`);
+    const spillDir = mkdtempSync(join(tmpdir(), "ipc-hls-bench-spill-"));
+    let outage;
+    try {
+      // Port 9 (discard) refuses on loopback: every upload fails at once and is retried with backoff.
+      outage = await measured({ cameras: 1, seconds: cpuSeconds, lazy: true, index, endpoint: "http://127.0.0.1:9", spillDir, closeDeadlineMs: 1000 });
+    } finally {
+      rmSync(spillDir, { recursive: true, force: true });
+    }
 
     // Scale: double the count until a run falls behind, then try once between the last two counts.
     const steps = [];
@@ -92,7 +103,7 @@ export async function measureRealtime({ cpuSeconds, scaleSeconds, startCameras =
       steps.push(r);
       if (r.keptUp) good = n;
     }
-    return { one, oneNoUpload, feedOnly, steps, maxCamerasKeptUp: good, firstBehind: bad || undefined, minio: binary };
+    return { one, oneNoUpload, feedOnly, outage, steps, maxCamerasKeptUp: good, firstBehind: bad || undefined, minio: binary };
   } finally {
     await minio.stop();
   }

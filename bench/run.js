@@ -184,6 +184,14 @@ const report = {
         seconds: round(live.one.seconds, 1),
         segmentsUploaded: live.one.segmentsUploaded,
         keptUp: (await import("./realtime.js")).keptUp(live.one),
+        storeDownSpilling: {
+          percentOfOneCore: round(live.outage.cpuPercentOfOneCore, 2),
+          segmentsMade: live.outage.segmentsMade,
+          segmentsSpilled: live.outage.segmentsSpilled,
+          spillBytes: live.outage.spillBytes,
+          segmentsDropped: live.outage.segmentsDropped,
+          rssMedianBytes: live.outage.rssMedianBytes,
+        },
       }
     : live,
   scale: live.steps ? { maxCamerasKeptUp: live.maxCamerasKeptUp, firstBehind: live.firstBehind, steps: live.steps.map(trimStep) } : live,
@@ -244,6 +252,8 @@ function printTable(r) {
   if (r.cpu.skipped) out.push(`cpu / scale: skipped (${r.cpu.skipped})`);
   else {
     out.push(`cpu: one real-time 5 Mbps camera through HlsRecorder with uploads to MinIO on loopback: ${r.cpu.percentOfOneCore} % of one core (MinIO meanwhile: ${r.cpu.minioPercentOfOneCore} %), ${r.cpu.seconds} s, ${r.cpu.segmentsUploaded} segments uploaded; the same with segments discarded (no uploads): ${r.cpu.withoutUploadsPercentOfOneCore} %; the bench's feeder alone (frames read from the file and paced, not recorded): ${r.cpu.feederOnlyPercentOfOneCore} %`);
+    const o = r.cpu.storeDownSpilling;
+    out.push(`store down (connection refused), spilling to a directory: ${o.percentOfOneCore} % of one core, ${o.segmentsSpilled} of ${o.segmentsMade} segments spilled (${(o.spillBytes / 1e6).toFixed(1)} MB on disk), ${o.segmentsDropped} dropped, RSS ${mb(o.rssMedianBytes)}`);
     out.push(`scale: ${r.scale.maxCamerasKeptUp} real-time cameras kept up${r.scale.firstBehind ? `; ${r.scale.firstBehind} fell behind` : " (the highest count tried)"} (kept up = frames handed over ≤ 1 s late at the end, no segment dropped or failed, uploads ≤ 3 segments behind at the end)`);
     for (const s of r.scale.steps) {
       out.push(`  ${String(s.cameras).padStart(4)} cameras: ${s.keptUp ? "kept up  " : "BEHIND   "} process CPU ${String(s.cpuPercentOfOneCore).padStart(6)} % of one core, MinIO ${String(s.minioPercentOfOneCore).padStart(6)} %, late at end ${s.lateAtEndMs} ms (max ${s.lateMaxMs}), upload lag max ${s.uploadLagMaxMs} ms, ${s.segmentsUploaded}/${s.segmentsMade} uploaded (${(s.bytesUploaded / 1e6).toFixed(0)} MB), ${s.segmentsDropped} dropped${s.segmentsDropped ? ` ${JSON.stringify(s.dropReasons)}` : ""}, RSS ${mb(s.rssBytes)}`);
