@@ -1,8 +1,10 @@
 // The local directory ObjectStore: recordings on an NVR disk or an SD card, no cloud needed.
 // A key "cam/2026/11/25/19/00-00.000_2000ms_0a1b2c3d-000000.ts" is the file <root>/cam/2026/11/25/19/00-00.000_....ts,
 // so the directory tree has the same layout as the bucket and the same playback code reads both.
-import { createReadStream, type ReadStream } from "node:fs";
-import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
+// Reads never leave the root: a symbolic link (a file, or a folder on the way) that resolves outside it reads as
+// missing, and listings do not follow links at all.
+import { constants, type ReadStream } from "node:fs";
+import { mkdir, open, readdir, realpath, rename, rm, stat } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
 import type { ListedObject, ObjectStore, PutOptions } from "./types.js";
 import { writeFlushed } from "./durable-file.js";
@@ -20,6 +22,8 @@ export interface OpenedObject {
 
 // Temporary files are hidden (leading dot) and end in ".tmp", so list() never reports a half-written segment.
 const isTemporaryName = (name: string) => name.startsWith(".");
+
+const isMissing = (err: unknown) => ["ENOENT", "ENOTDIR", "ELOOP"].includes((err as NodeJS.ErrnoException).code ?? "");
 
 export class LocalStore implements ObjectStore {
   readonly root: string;
@@ -52,7 +56,8 @@ export class LocalStore implements ObjectStore {
   async list(prefix: string, signal?: AbortSignal): Promise<ListedObject[]> {
     const slash = prefix.lastIndexOf("/");
     const directoryKey = slash < 0 ? "" : prefix.slice(0, slash);
-    const start = directoryKey === "" ? this.root : this.pathOf(directoryKey);
+    const start = await this.realPathWithin(directoryKey === "" ? this.root : this.pathOf(directoryKey));
+    if (start === undefined) return [];
     const found: ListedObject[] = [];
     const walk = async (directory: string, keyPrefix: string): Promise<void> => {
       signal?.throwIfAborted();
@@ -60,9 +65,10 @@ export class LocalStore implements ObjectStore {
       try {
         entries = await readdir(directory, { withFileTypes: true });
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === "ENOENT" || (err as NodeJS.ErrnoException).code === "ENOTDIR") return;
+        if (isMissing(err)) return;
         throw err;
       }
+      // Entries are lstat-typed: a symbolic link is neither a file nor a directory here, so it is never followed.
       for (const entry of entries) {
         if (isTemporaryName(entry.name)) continue;
         const key = keyPrefix + entry.name;
@@ -82,12 +88,13 @@ export class LocalStore implements ObjectStore {
   /** The names of the sub-folders directly under `prefix` (like an S3 listing with delimiter "/"), sorted. */
   async listFolders(prefix: string): Promise<string[]> {
     const trimmed = prefix.replace(/\/+$/, "");
-    const directory = trimmed === "" ? this.root : this.pathOf(trimmed);
+    const directory = await this.realPathWithin(trimmed === "" ? this.root : this.pathOf(trimmed));
+    if (directory === undefined) return [];
     try {
       const entries = await readdir(directory, { withFileTypes: true });
       return entries.filter((e) => e.isDirectory() && !isTemporaryName(e.name)).map((e) => e.name).sort();
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT" || (err as NodeJS.ErrnoException).code === "ENOTDIR") return [];
+      if (isMissing(err)) return [];
       throw err;
     }
   }
@@ -108,20 +115,46 @@ export class LocalStore implements ObjectStore {
       }
       return false;
     };
-    return search(trimmed === "" ? this.root : this.pathOf(trimmed));
+    const start = await this.realPathWithin(trimmed === "" ? this.root : this.pathOf(trimmed));
+    return start !== undefined && search(start);
   }
 
-  /** Opens an object for reading; undefined when there is no such object. */
+  /** Opens an object for reading; undefined when there is no such object (or it is a link out of the root). */
   async open(key: string): Promise<OpenedObject | undefined> {
-    const path = this.pathOf(key);
+    const path = await this.realPathWithin(this.pathOf(key));
+    if (path === undefined) return undefined;
+    let handle;
     try {
-      const info = await stat(path);
-      if (!info.isFile()) return undefined;
-      return { size: info.size, stream: createReadStream(path) };
+      // The resolved path has no link left in it; O_NOFOLLOW refuses one put in its place since, and
+      // O_NONBLOCK keeps a FIFO from blocking the open (it is then refused as not a file).
+      handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT" || (err as NodeJS.ErrnoException).code === "ENOTDIR") return undefined;
+      if (isMissing(err)) return undefined;
       throw err;
     }
+    const info = await handle.stat().catch(async (err) => {
+      await handle.close();
+      throw err;
+    });
+    if (!info.isFile()) {
+      await handle.close();
+      return undefined;
+    }
+    return { size: info.size, stream: handle.createReadStream() };
+  }
+
+  /** The path with every symbolic link resolved, if it exists and stays inside the (resolved) root. */
+  private async realPathWithin(path: string): Promise<string | undefined> {
+    let root: string;
+    let real: string;
+    try {
+      root = await realpath(this.root);
+      real = await realpath(path);
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw err;
+    }
+    return real === root || real.startsWith(root + sep) ? real : undefined;
   }
 
   /** The file for a key; refuses keys that would escape the root or that a listing could not return. */
