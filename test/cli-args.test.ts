@@ -1,6 +1,7 @@
-// Command-line values users type: frame rates and durations.
+// Command-line values users type: frame rates, durations, and mistyped options (one line, with a suggestion).
 import { describe, expect, test } from "vitest";
-import { parseFrameRate, parseSeconds, UsageError } from "../src/cli/command.js";
+import { parseCommandArgs, parseFrameRate, parseSeconds, UsageError } from "../src/cli/command.js";
+import { closestName } from "../src/cli/did-you-mean.js";
 
 describe("--fps", () => {
   test.each([
@@ -24,5 +25,49 @@ describe("durations in seconds", () => {
     expect(parseSeconds("--segment-duration", "4", 2)).toBe(4);
     expect(parseSeconds("--segment-duration", undefined, 2)).toBe(2);
     for (const bad of ["0", "-1", "two", "Infinity"]) expect(() => parseSeconds("--segment-duration", bad, 2)).toThrow(UsageError);
+  });
+});
+
+describe("mistyped options", () => {
+  const options = { fps: { type: "string" }, bucket: { type: "string" }, "path-style": { type: "boolean" }, out: { type: "string" } } as const;
+  const message = (argv: string[], allowPositionals = true) => {
+    try {
+      parseCommandArgs(argv, options, allowPositionals);
+    } catch (err) {
+      expect(err).toBeInstanceOf(UsageError);
+      return (err as Error).message;
+    }
+    return "parsed";
+  };
+
+  test.each([
+    [["--bukcet", "b"], "unknown option --bukcet: did you mean --bucket?"],
+    [["--fsp", "25"], "unknown option --fsp: did you mean --fps?"],
+    [["--path"], "unknown option --path: did you mean --path-style?"],
+    [["--path-styles"], "unknown option --path-styles: did you mean --path-style?"],
+    [["--outdir", "x"], "unknown option --outdir: did you mean --out?"],
+    [["--region", "x"], "unknown option --region"],
+    [["-x"], "unknown option -x"],
+    [["--fps"], "--fps needs a value"],
+    [["--fps", "--bucket", "b"], "--fps needs a value"],
+    [["--fps", "-2"], "--fps needs a value: write --fps=-2 if -2 is the value"],
+    [["--path-style=yes"], "--path-style takes no value"],
+  ])("%j → %s", (argv, want) => {
+    expect(message(argv)).toBe(want);
+  });
+
+  test("each mistake is one line; positionals only where the command takes them", () => {
+    expect(message(["in.h264"], false)).toBe('unexpected argument "in.h264": this command takes only --options');
+    expect(message(["in.h264", "--fps", "25", "--fps=-1", "-"])).toBe("parsed");
+    for (const argv of [["--bukcet"], ["--fps"], ["--fps", "-2"], ["--path-style=1"], ["x"]]) expect(message(argv, false)).not.toContain("\n");
+  });
+
+  test("suggestions: within two edits or a prefix, nothing for names far from every option", () => {
+    expect(closestName("pussh", ["mux", "push", "playlist", "serve", "demo"])).toBe("push");
+    expect(closestName("serv", ["mux", "push", "playlist", "serve", "demo"])).toBe("serve");
+    expect(closestName("play", ["mux", "push", "playlist", "serve", "demo"])).toBe("playlist");
+    expect(closestName("record", ["mux", "push", "playlist", "serve", "demo"])).toBeUndefined();
+    expect(closestName("x", ["fps", "to", "tag"])).toBeUndefined();
+    expect(closestName("segment-durations", ["segment-duration", "spill"])).toBe("segment-duration");
   });
 });

@@ -1,6 +1,9 @@
 // Where requests go: AWS regions in virtual-hosted style (China's own domain), custom endpoints, path style.
 import { describe, expect, test } from "vitest";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { resolveEndpoint, encodeKeyPath, InvalidEndpointError } from "../src/s3/endpoint.js";
+import { S3Connection } from "../src/s3/request.js";
 
 describe("resolveEndpoint", () => {
   test.each([
@@ -15,11 +18,47 @@ describe("resolveEndpoint", () => {
     expect(resolveEndpoint(loc)).toEqual({ port: undefined, ...want });
   });
 
+  // An address has no "<bucket>.<address>" name: such endpoints go path style without being told.
+  test.each([
+    ["http://127.0.0.1:9000", "127.0.0.1"],
+    ["http://10.1.2.3", "10.1.2.3"],
+    ["http://[::1]:9000", "[::1]"],
+    ["https://[fd00::5]", "[fd00::5]"],
+    ["http://localhost:9000", "localhost"],
+    ["LOCALHOST:9000", "localhost"],
+  ])("%s goes path style by itself", (endpoint, hostname) => {
+    expect(resolveEndpoint({ region: "us-east-1", bucket: "rec", endpoint })).toMatchObject({ hostname, basePath: "/rec/" });
+  });
+
+  test("a named host keeps virtual-hosted style unless told", () => {
+    for (const endpoint of ["http://minio.local:9000", "https://127.0.0.1.nip.io", "http://localhost.example"]) {
+      expect(resolveEndpoint({ region: "us-east-1", bucket: "rec", endpoint }).basePath, endpoint).toBe("/");
+    }
+  });
+
+  test("an IPv6 endpoint is reached (the brackets stay in the Host header only)", async () => {
+    const seen: { host?: string; url?: string }[] = [];
+    const server = createServer((req, res) => {
+      seen.push({ host: req.headers.host, url: req.url });
+      res.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "::1", resolve));
+    const port = (server.address() as AddressInfo).port;
+    const connection = new S3Connection({ location: { region: "us-east-1", bucket: "rec", endpoint: `http://[::1]:${port}` }, credentials: async () => ({ accessKeyId: "a", secretAccessKey: "b" }) });
+    try {
+      expect((await connection.send({ method: "GET", key: "cam/a.ts" })).status).toBe(200);
+      expect(seen).toEqual([{ host: `[::1]:${port}`, url: "/rec/cam/a.ts" }]);
+    } finally {
+      connection.close();
+      server.close();
+    }
+  });
+
   test("refuses bucket names S3 does not allow and endpoints that are not http(s)", () => {
     for (const bucket of ["", "a", "UPPER", "-lead", "under_score", "x".repeat(64)]) {
       expect(() => resolveEndpoint({ region: "us-east-1", bucket }), bucket).toThrow(InvalidEndpointError);
     }
-    expect(() => resolveEndpoint({ region: "us-east-1", bucket: "rec", endpoint: "ftp://host" })).toThrow(/http or https/);
+    expect(() => resolveEndpoint({ region: "us-east-1", bucket: "rec", endpoint: "ftp://host" })).toThrow(/http or https, not ftp/);
     expect(() => resolveEndpoint({ region: "us-east-1", bucket: "rec", endpoint: "http://" })).toThrow(InvalidEndpointError);
   });
 });

@@ -1,6 +1,7 @@
 // What every CLI command provides, and the helpers they share.
 import { stat } from "node:fs/promises";
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { closestName } from "./did-you-mean.js";
 
 export interface Command {
   name: string;
@@ -33,13 +34,39 @@ export interface ParsedArgs<O extends Options> {
   positionals: string[];
 }
 
-/** node:util parseArgs with --help added, strict, and user mistakes turned into UsageError. */
+/** node:util parseArgs with --help added, strict, and user mistakes turned into a one-line UsageError. */
 export function parseCommandArgs<const O extends Options>(argv: string[], options: O, allowPositionals = true): ParsedArgs<O> {
+  const all: Options = { ...options, help: { type: "boolean", short: "h" } };
+  checkTokens(argv, all, allowPositionals);
   try {
-    const parsed = parseArgs({ args: argv, options: { ...options, help: { type: "boolean", short: "h" } }, allowPositionals, strict: true });
+    const parsed = parseArgs({ args: argv, options: all, allowPositionals, strict: true });
     return { values: parsed.values as ParsedValues<O>, positionals: parsed.positionals };
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    throw new UsageError((err as Error).message); // a case checkTokens does not word itself
+  }
+}
+
+/** Node's own messages are several lines with advice about "--"; these say the mistake in one line. */
+function checkTokens(argv: string[], options: Options, allowPositionals: boolean): void {
+  const { tokens } = parseArgs({ args: argv, options, allowPositionals: true, strict: false, tokens: true });
+  for (const token of tokens) {
+    if (token.kind === "positional" && !allowPositionals) {
+      throw new UsageError(`unexpected argument ${JSON.stringify(token.value)}: this command takes only --options`);
+    }
+    if (token.kind !== "option") continue;
+    const option = options[token.name];
+    if (!option) {
+      const near = token.rawName.startsWith("--") ? closestName(token.name, Object.keys(options)) : undefined;
+      throw new UsageError(`unknown option ${token.rawName}${near ? `: did you mean --${near}?` : ""}`);
+    }
+    if (option.type === "boolean" && token.value !== undefined) throw new UsageError(`${token.rawName} takes no value`);
+    if (option.type !== "string") continue;
+    // "--fps --bucket b" forgot the value; a value that really starts with "-" is written --fps=-1.
+    const value = token.value;
+    if (value === undefined || (!token.inlineValue && value.startsWith("--"))) throw new UsageError(`${token.rawName} needs a value`);
+    if (!token.inlineValue && value.startsWith("-") && value !== "-") {
+      throw new UsageError(`${token.rawName} needs a value: write ${token.rawName}=${value} if ${value} is the value`);
+    }
   }
 }
 

@@ -75,11 +75,11 @@ export const command: Command = {
     if (values["path-style"]) serveArgs.push("--path-style");
     let server: Awaited<ReturnType<typeof startServe>>;
     try {
-      server = await startServe(["--port", values.port ?? "8080", ...serveArgs]);
+      server = await startServe(["--port", values.port ?? "8080", ...serveArgs], { directoryMayFollow: true });
     } catch (err) {
       // The default port is taken: any free port will do (an explicit --port is not second-guessed).
       if ((err as NodeJS.ErrnoException).code !== "EADDRINUSE" || values.port !== undefined) throw err;
-      server = await startServe(["--port", "0", ...serveArgs]);
+      server = await startServe(["--port", "0", ...serveArgs], { directoryMayFollow: true });
     }
 
     let stopping = false;

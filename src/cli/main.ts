@@ -1,6 +1,7 @@
 // Dispatches `ipc-hls <command> ...` to the command modules.
 import { readFile } from "node:fs/promises";
 import { UsageError, type Command } from "./command.js";
+import { closestName } from "./did-you-mean.js";
 
 // Commands are loaded lazily so that `ipc-hls mux` does not pay for the S3 or server code.
 const commands: Record<string, () => Promise<Command>> = {
@@ -36,7 +37,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   const load = commands[name];
   if (!load) {
-    process.stderr.write(`ipc-hls: unknown command ${JSON.stringify(name)}\n${await usage()}\n`);
+    const near = closestName(name, Object.keys(commands));
+    const hint = near ? `did you mean ${near}?` : `the commands are ${Object.keys(commands).join(", ")}`;
+    process.stderr.write(`ipc-hls: unknown command ${JSON.stringify(name)}: ${hint} (ipc-hls --help tells more)\n`);
     return 2;
   }
   const command = await load();

@@ -4,7 +4,7 @@ import type { Credentials } from "../s3/signer.js";
 import { S3Connection } from "../s3/request.js";
 import { listObjectsPage } from "../s3/list.js";
 import { S3AuthError, S3NetworkError, S3ResponseError } from "../s3/errors.js";
-import type { S3Location } from "../s3/endpoint.js";
+import { InvalidEndpointError, parseEndpoint, type S3Location } from "../s3/endpoint.js";
 
 export const S3_FLAGS = {
   endpoint: { type: "string" },
@@ -13,10 +13,20 @@ export const S3_FLAGS = {
 } as const;
 
 export const S3_FLAGS_HELP = `  --endpoint <url>    S3-compatible endpoint, e.g. http://127.0.0.1:9000 (default: AWS)
-  --path-style        put the bucket in the path (MinIO and most S3-compatible stores)
+  --path-style        put the bucket in the path (MinIO and most S3-compatible stores; automatic for an
+                      endpoint that is an IP address or localhost)
   --region <name>     signing region (default: $AWS_REGION, else us-east-1)`;
 
+/** The S3 location the flags describe; a bad --endpoint (credentials in it included) is a usage error, never echoed. */
 export function s3Location(bucket: string, values: { endpoint?: string; "path-style"?: boolean; region?: string }): S3Location {
+  if (values.endpoint !== undefined) {
+    try {
+      parseEndpoint(values.endpoint);
+    } catch (err) {
+      if (err instanceof InvalidEndpointError) throw new UsageError(`bad --endpoint: ${err.message}`);
+      throw err;
+    }
+  }
   return {
     bucket,
     region: values.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1",

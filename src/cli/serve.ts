@@ -1,4 +1,5 @@
 // `ipc-hls serve`: the replay server (playback API + replay page) over a local directory or an S3 bucket.
+import { stat } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { parseCommandArgs, UsageError, type Command } from "./command.js";
@@ -39,8 +40,12 @@ const FLAGS = {
   ...S3_FLAGS,
 } as const;
 
-/** Starts the server described by the command line; resolves once it listens. */
-export async function startServe(argv: string[]): Promise<{ server: Server; url: string; close(): Promise<void> }> {
+/** Starts the server described by the command line; resolves once it listens. A directory store must exist
+ * unless `directoryMayFollow` (the demo serves the directory it is about to record into). */
+export async function startServe(
+  argv: string[],
+  { directoryMayFollow = false } = {},
+): Promise<{ server: Server; url: string; close(): Promise<void> }> {
   const values = parseCommandArgs(argv, FLAGS, false).values;
   const port = values.port === undefined ? 8080 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`bad --port ${JSON.stringify(values.port)}`);
@@ -48,12 +53,16 @@ export async function startServe(argv: string[]): Promise<{ server: Server; url:
   let options: ReplayServerOptions;
   let closeStore = () => {};
   const s3 = /^s3:\/\/([^/]+)\/?(.*)$/.exec(where);
+  if (s3?.[1].includes("@")) {
+    throw new UsageError("the --store URL must not carry credentials (s3://user:password@...): give s3://bucket/prefix and the keys in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
+  }
   if (s3) {
     const store = new S3ListStore({ location: s3Location(s3[1], values), credentials: environmentCredentials() });
     closeStore = () => store.close();
     options = { store, prefix: s3[2], presignExpiresIn: parseExpires(values.expires) };
   } else {
     if (where.includes("://")) throw new UsageError(`bad --store ${JSON.stringify(where)}: give a directory or s3://bucket/prefix`);
+    if (!directoryMayFollow) await requireDirectory(where);
     options = { store: new LocalStore(where) };
   }
   const onError = (err: unknown) => process.stderr.write(`ipc-hls serve: ${(err as Error).name}: ${(err as Error).message}\n`);
@@ -75,6 +84,18 @@ export async function startServe(argv: string[]): Promise<{ server: Server; url:
         closeStore();
       }),
   };
+}
+
+/** A mistyped --store would otherwise serve an empty list of cameras without a word. */
+async function requireDirectory(path: string): Promise<void> {
+  let isDirectory: boolean;
+  try {
+    isDirectory = (await stat(path)).isDirectory();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UsageError(`--store ${path}: ${code === "ENOENT" ? "no such directory" : `cannot read it (${code})`}`);
+  }
+  if (!isDirectory) throw new UsageError(`--store ${path}: not a directory`);
 }
 
 export const command: Command = {

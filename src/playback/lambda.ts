@@ -62,15 +62,16 @@ export async function handler(event: ProxyEvent): Promise<ProxyResult> {
     const env = process.env;
     const bucket = env.IPC_HLS_BUCKET;
     if (!bucket) return configError("IPC_HLS_BUCKET is not set");
-    const store = new S3ListStore({
-      location: { bucket, region: env.AWS_REGION ?? "us-east-1", endpoint: env.IPC_HLS_ENDPOINT || undefined, forcePathStyle: env.IPC_HLS_PATH_STYLE === "1" },
-      credentials: async () => ({
-        accessKeyId: env.AWS_ACCESS_KEY_ID ?? "",
-        secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? "",
-        sessionToken: env.AWS_SESSION_TOKEN,
-      }),
-    });
     try {
+      // (A bad IPC_HLS_ENDPOINT, e.g. one with credentials in it, is a configuration error too; never echoed.)
+      const store = new S3ListStore({
+        location: { bucket, region: env.AWS_REGION ?? "us-east-1", endpoint: env.IPC_HLS_ENDPOINT || undefined, forcePathStyle: env.IPC_HLS_PATH_STYLE === "1" },
+        credentials: async () => ({
+          accessKeyId: env.AWS_ACCESS_KEY_ID ?? "",
+          secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? "",
+          sessionToken: env.AWS_SESSION_TOKEN,
+        }),
+      });
       fromEnvironment = createLambdaHandler({
         store,
         prefix: env.IPC_HLS_PREFIX ?? "",

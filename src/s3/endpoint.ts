@@ -1,12 +1,14 @@
 // Where an S3 request goes: AWS regions (virtual-hosted style, .amazonaws.com.cn in China),
 // or a custom endpoint such as MinIO, in virtual-hosted or path style.
+import { isIP } from "node:net";
 
 export interface S3Location {
   region: string;
   bucket: string;
-  /** Custom endpoint URL, e.g. "http://127.0.0.1:9000". Omit for AWS. */
+  /** Custom endpoint URL, e.g. "http://127.0.0.1:9000". Omit for AWS. Never with credentials in it (refused). */
   endpoint?: string;
-  /** Put the bucket in the path instead of the host name (needed by MinIO and by buckets with dots). */
+  /** Put the bucket in the path instead of the host name (needed by MinIO and by buckets with dots).
+   * Always so for an endpoint that is an IP address or localhost, which cannot have a bucket sub-domain. */
   forcePathStyle?: boolean;
 }
 
@@ -28,29 +30,50 @@ export function awsS3Host(region: string): string {
   return `s3.${region}.${suffix}`;
 }
 
+/**
+ * Parses a custom endpoint ("http://127.0.0.1:9000", or a bare host for https). One with credentials in it
+ * (http://user:secret@host) is refused: they would end up in logs and summaries, and S3 does not read them there.
+ * No message repeats what was given where it could hold a secret.
+ */
+export function parseEndpoint(endpoint: string): URL {
+  let url: URL;
+  try {
+    url = new URL(endpoint.includes("://") ? endpoint : `https://${endpoint}`);
+  } catch {
+    throw new InvalidEndpointError(`invalid endpoint URL${endpoint.includes("@") ? "" : `: ${JSON.stringify(endpoint)}`}`);
+  }
+  if (url.username !== "" || url.password !== "") {
+    throw new InvalidEndpointError(
+      "the endpoint URL must not carry credentials (user:password@): give the URL without them and the keys in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+    );
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new InvalidEndpointError(`endpoint must be http or https, not ${url.protocol.slice(0, -1)}`);
+  }
+  return url;
+}
+
+/** An IP address ("127.0.0.1", "[::1]") or localhost: no DNS name for "<bucket>.<host>" exists there. */
+export function isAddressHost(hostname: string): boolean {
+  return hostname === "localhost" || isIP(hostname.replace(/^\[(.*)\]$/, "$1")) !== 0;
+}
+
 export function resolveEndpoint(loc: S3Location): ResolvedEndpoint {
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(loc.bucket)) {
-    throw new InvalidEndpointError(`invalid bucket name: ${JSON.stringify(loc.bucket)}`);
+    // (A "bucket" with user:password@ in it, as in s3://user:secret@bucket, is not repeated.)
+    throw new InvalidEndpointError(`invalid bucket name${/[@:]/.test(loc.bucket) ? "" : `: ${JSON.stringify(loc.bucket)}`}`);
   }
   let protocol: "http:" | "https:" = "https:";
   let host = awsS3Host(loc.region);
   let port: number | undefined;
   if (loc.endpoint) {
-    let url: URL;
-    try {
-      url = new URL(loc.endpoint.includes("://") ? loc.endpoint : `https://${loc.endpoint}`);
-    } catch {
-      throw new InvalidEndpointError(`invalid endpoint URL: ${JSON.stringify(loc.endpoint)}`);
-    }
-    if (url.protocol !== "http:" && url.protocol !== "https:") {
-      throw new InvalidEndpointError(`endpoint must be http or https: ${loc.endpoint}`);
-    }
-    protocol = url.protocol;
+    const url = parseEndpoint(loc.endpoint);
+    protocol = url.protocol as "http:" | "https:";
     host = url.hostname;
     port = url.port ? Number(url.port) : undefined;
   }
   // The TLS wildcard certificate covers only bucket names without dots, so those go path style.
-  const pathStyle = loc.forcePathStyle === true || loc.bucket.includes(".");
+  const pathStyle = loc.forcePathStyle === true || loc.bucket.includes(".") || isAddressHost(host);
   if (pathStyle) return { protocol, hostname: host, port, basePath: `/${loc.bucket}/` };
   return { protocol, hostname: `${loc.bucket}.${host}`, port, basePath: "/" };
 }

@@ -157,7 +157,7 @@ export class S3Connection {
       const request = transport.request({
         agent: this.agent,
         protocol: this.endpoint.protocol,
-        hostname: this.endpoint.hostname,
+        hostname: this.endpoint.hostname.replace(/^\[(.*)\]$/, "$1"), // an IPv6 address connects without its URL brackets
         port: this.endpoint.port,
         method: req.method,
         path,
