@@ -1,14 +1,16 @@
 // `ipc-hls push` against MinIO: the objects it uploads are byte-identical to the segments `ipc-hls mux` writes
-// for the same input, the summary is printed, secrets never appear in the output, and lost segments (here:
-// refused credentials until the deadline) give a non-zero exit.
+// for the same input, the summary is printed (with the recorded range and the command that replays it, which
+// works as printed), secrets never appear in the output, and lost segments (here: refused credentials until the
+// deadline) give a non-zero exit.
 import { describe, it, expect, afterAll } from "vitest";
 import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { readFileSync, readdirSync } from "node:fs";
+import { readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { Parser } from "m3u8-parser";
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { freshBucket, minio, referenceClient } from "./support/minio.js";
-import { fixturePath, repoRoot, tempDir } from "./support/media-tools.js";
+import { decodeErrors, fixturePath, repoRoot, tempDir } from "./support/media-tools.js";
 import { ipcHlsMux } from "./support/mux-run.js";
 import { parseSegmentKey } from "../src/keys.js";
 import { startFaultProxy } from "./support/fault-proxy.js";
@@ -65,6 +67,43 @@ describe("ipc-hls push", () => {
       expect(object.key.startsWith("cam-9/")).toBe(true);
       expect(object.bytes.equals(readFileSync(join(muxed.outDir, muxed.tsFiles[i]!)))).toBe(true);
     });
+  });
+
+  it("prints the UTC range it recorded and an `ipc-hls playlist` command that, run as printed, replays segments that decode (no --path-style for an IP endpoint)", async () => {
+    const m = minio();
+    const bucket = await freshBucket("push-replay");
+    const env = { AWS_ACCESS_KEY_ID: m.accessKeyId, AWS_SECRET_ACCESS_KEY: m.secretAccessKey };
+    const video = fixturePath("sample/sample-640x360-25fps.h264");
+    const audio = fixturePath("sample/sample-48000-mono.aac");
+    const res = await push([video, "--audio", audio, "--fps", "25", "--bucket", bucket, "--prefix", "yard/cam 2", "--endpoint", m.endpoint, "--region", "us-east-1"], env);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout + res.stderr).not.toContain(m.secretAccessKey);
+
+    const keys = (await objects(bucket)).map((o) => parseSegmentKey(o.key)!).sort((a, b) => a.startMs - b.startMs);
+    expect(keys).toHaveLength(5);
+    const from = new Date(keys[0]!.startMs).toISOString();
+    const to = new Date(keys[4]!.startMs + keys[4]!.durationMs).toISOString();
+    expect(res.stdout).toContain(`recorded:   ${from} → ${to} (UTC`);
+    const command = /^ {2}replay: {5}(ipc-hls playlist .*)$/m.exec(res.stdout)?.[1];
+    expect(command).toBe(`ipc-hls playlist --bucket ${bucket} --prefix 'yard/cam 2' --from ${from} --to ${to} --endpoint ${m.endpoint} --region us-east-1`);
+
+    // Run exactly what was printed, through a shell, with `ipc-hls` being this checkout's command.
+    const replay = await run("bash", ["-c", `ipc-hls() { "${process.execPath}" "${join(repoRoot, "bin/ipc-hls")}" "$@"; }\n${command}`], {
+      env: { ...process.env, ...env } as NodeJS.ProcessEnv,
+    });
+    const parser = new Parser();
+    parser.push(replay.stdout);
+    parser.end();
+    // (Fed faster than real time, the clip's segments are stamped up to 10 s ahead: VOD or EVENT depends on when.)
+    const manifest = parser.manifest as { segments: { uri: string }[] };
+    expect(manifest.segments).toHaveLength(5);
+    for (const [i, segment] of manifest.segments.entries()) {
+      const answer = await fetch(segment.uri);
+      expect(answer.status).toBe(200);
+      const file = join(tmp.path, `replay-${i}.ts`);
+      writeFileSync(file, new Uint8Array(await answer.arrayBuffer()));
+      expect(await decodeErrors(file), segment.uri).toBe("");
+    }
   });
 
   it("--spill: segments the store refuses wait on disk (exit 1, none lost); the next push with the directory uploads them", async () => {

@@ -7,6 +7,7 @@ import { fileChunks } from "../mux-files.js";
 import { checkBucket, environmentCredentials, s3Location } from "./s3-flags.js";
 import { HlsRecorder, type RecorderStats } from "../sdk.js";
 import type { ChecksumMode } from "../s3/checksum.js";
+import { replayLines, trackRecordedRange } from "./replay-command.js";
 
 const help = `Usage: ipc-hls push <video.h264> --fps <rate> --bucket <bucket> [options]
 
@@ -91,6 +92,7 @@ export const command: Command = {
       spill: values.spill ? { dir: values.spill, maxBytes: spillMax } : undefined,
     });
 
+    const recorded = trackRecordedRange(recorder);
     const progress = new Progress(recorder, process.stderr.isTTY === true);
     await recorder.start();
     const started = performance.now();
@@ -112,7 +114,8 @@ export const command: Command = {
     progress.closing();
     const stats = await recorder.close({ deadlineMs });
     progress.stop();
-    process.stdout.write(summary(stats, recorder.destination, performance.now() - started, values.spill) + "\n");
+    const replay = replayLines({ bucket, prefix, endpoint: values.endpoint, region: values.region, "path-style": values["path-style"] }, recorded());
+    process.stdout.write(summary(stats, recorder.destination, performance.now() - started, values.spill, replay) + "\n");
     return stats.segmentsDropped > 0 || stats.spillBacklog > 0 || stats.segmentsMade === 0 ? 1 : 0;
   },
 };
@@ -130,7 +133,7 @@ function parseTags(list: string[]): Record<string, string> {
 
 const mb = (bytes: number) => (bytes / 1e6).toFixed(2);
 
-function summary(s: RecorderStats, destination: string, elapsedMs: number, spillDir?: string): string {
+function summary(s: RecorderStats, destination: string, elapsedMs: number, spillDir: string | undefined, replay: string[]): string {
   return [
     `pushed to ${destination} in ${(elapsedMs / 1000).toFixed(1)} s`,
     `  frames in:  ${s.videoFramesIn} video, ${s.audioFramesIn} audio (${s.videoFramesDropped + s.audioFramesDropped} dropped)`,
@@ -142,6 +145,7 @@ function summary(s: RecorderStats, destination: string, elapsedMs: number, spill
     `  bytes:      ${mb(s.bytesUploaded)} MB uploaded, ${s.retries} retries`,
     `  latency:    p50 ${s.uploadLatencyMs.p50.toFixed(0)} ms, max ${s.uploadLatencyMs.max.toFixed(0)} ms`,
     `  buffer:     high-water ${mb(s.bufferHighWater)} of ${mb(s.bufferCapacity)} MB`,
+    ...replay,
   ].join("\n");
 }
 
