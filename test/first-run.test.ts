@@ -1,5 +1,6 @@
 // A new user's first run: a fresh clone in an empty directory, the README's first command verbatim
-// (install + demo). The demo must print a playlist URL whose segments decode, and stop cleanly on Ctrl-C.
+// (install + demo). The demo must print a live playlist URL and, after a pass of its clip, a closed (VOD) one,
+// whose segments decode, and stop cleanly on Ctrl-C.
 import { describe, test, expect, afterAll } from "vitest";
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -49,7 +50,7 @@ describe("first run from a fresh clone", () => {
 
   test("the README's demo command installs, records and serves segments that decode; Ctrl-C stops it", async () => {
     const command = readmeDemoCommand();
-    expect(command).toMatch(/npx ipc-hls demo/);
+    expect(command).toMatch(/^npm install && npm run demo$/);
     const clone = join(tmp.path, "ipc-hls");
     execFileSync("git", ["clone", "--quiet", "--depth", "1", `file://${repoRoot}`, clone]);
 
@@ -58,7 +59,7 @@ describe("first run from a fresh clone", () => {
     child.stdout!.on("data", (d) => (output.text += d));
     child.stderr!.on("data", (d) => (output.text += d));
 
-    const [, playlistUrl] = await waitFor(child, /Playlist:\s+(\S+)/, 8 * 60_000, output);
+    const [, playlistUrl] = await waitFor(child, /Playlist \(live\):\s+(\S+)/, 8 * 60_000, output);
     // Real time: the first 2 s segments arrive after a few seconds.
     let uris: string[] = [];
     for (let i = 0; i < 60 && uris.length < 2; i++) {
@@ -77,10 +78,22 @@ describe("first run from a fresh clone", () => {
       expect(await decodeErrors(file), `segment ${uri}`).toBe("");
     }
 
+    // After the first 10 s pass of the clip: a closed range of what is recorded so far, a VOD playlist.
+    const [, vodUrl] = await waitFor(child, /Playlist \(VOD\):\s+(\S+)/, 60_000, output);
+    const vod = await (await fetch(vodUrl)).text();
+    expect(vod).toMatch(/#EXT-X-PLAYLIST-TYPE:VOD[\s\S]*#EXT-X-ENDLIST\n$/);
+    const vodUris = vod.split("\n").filter((line) => line && !line.startsWith("#"));
+    expect(vodUris.length).toBeGreaterThanOrEqual(4);
+    for (const [i, uri] of vodUris.entries()) {
+      const file = join(tmp.path, `vod-${i}.ts`);
+      writeFileSync(file, new Uint8Array(await (await fetch(new URL(uri, vodUrl))).arrayBuffer()));
+      expect(await decodeErrors(file), `VOD segment ${uri}`).toBe("");
+    }
+
     const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
       child!.on("exit", (code, signal) => resolve({ code, signal })),
     );
-    // Ctrl-C reaches the whole foreground group: bash, npm exec and the demo.
+    // Ctrl-C reaches the whole foreground group: bash, npm run and the demo.
     process.kill(-child.pid!, "SIGINT");
     const { code, signal } = await exited;
     expect(output.text).toMatch(/Recorded \d+ segments .*, 0 lost\. Stopped\./);

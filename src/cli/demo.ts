@@ -9,6 +9,7 @@ import { fileChunks } from "../mux-files.js";
 import { parseCommandArgs, UsageError, type Command } from "./command.js";
 import { checkBucket, environmentCredentials, s3Location, S3_FLAGS, S3_FLAGS_HELP } from "./s3-flags.js";
 import { startServe } from "./serve.js";
+import { trackRecordedRange } from "./replay-command.js";
 
 const SAMPLE_VIDEO = fileURLToPath(new URL("../../fixtures/sample/sample-640x360-25fps.h264", import.meta.url));
 const SAMPLE_AUDIO = fileURLToPath(new URL("../../fixtures/sample/sample-48000-mono.aac", import.meta.url));
@@ -91,13 +92,23 @@ export const command: Command = {
     process.on("SIGTERM", stop);
 
     const started = Date.now();
-    const range = `start=${new Date(started - 60_000).toISOString()}&end=${new Date(started + 24 * 3600_000).toISOString()}`;
+    const playlistUrl = (startMs: number, endMs: number) =>
+      `${server.url}cameras/${camera}/playlist.m3u8?start=${new Date(startMs).toISOString()}&end=${new Date(endMs).toISOString()}`;
     process.stdout.write(
       `Recording ${SAMPLE_FPS} fps H.264 + AAC into ${recorder.destination}${values.fast ? " (fast)" : " in real time"}\n` +
-        `Replay page: ${server.url}?camera=${camera}\n` +
-        `Playlist:    ${server.url}cameras/${camera}/playlist.m3u8?${range}\n` +
+        `Replay page:     ${server.url}?camera=${camera}\n` +
+        `Playlist (live): ${playlistUrl(started - 60_000, started + 24 * 3600_000)}\n` +
+        `  live: an EVENT playlist that grows while recording (players follow its end); after each 10 s pass of the\n` +
+        `  clip, a VOD playlist (closed range, EXT-X-ENDLIST) of what is recorded so far is printed too.\n` +
         `Ctrl-C stops.\n`,
     );
+    // A line of its own, also on a terminal where the segment counter is being redrawn.
+    const say = (text: string) => process.stdout.write(`${process.stdout.isTTY ? "\r\x1b[K" : ""}${text}\n`);
+    const recorded = trackRecordedRange(recorder);
+    const sayRecordedSoFar = () => {
+      const range = recorded();
+      if (range) say(`Playlist (VOD):  ${playlistUrl(range.startMs, range.endMs)} (${((range.endMs - range.startMs) / 1000).toFixed(1)} s recorded so far)`);
+    };
 
     await recorder.start();
     recorder.startRawStreams(SAMPLE_FPS);
@@ -124,9 +135,11 @@ export const command: Command = {
         pace,
         stopped: () => stopping,
       });
+      if (!stopping && loop + 1 < loops) sayRecordedSoFar();
     }
     const stats = await recorder.close({ deadlineMs: 10_000 });
     if (process.stdout.isTTY) process.stdout.write("\n");
+    if (!stopping) sayRecordedSoFar();
     process.stdout.write(
       `Recorded ${stats.segmentsUploaded} segments (${(stats.bytesUploaded / 1e6).toFixed(2)} MB), ${stats.segmentsDropped} lost. ` +
         (stopping ? "Stopped.\n" : `Still serving ${server.url}?camera=${camera} — Ctrl-C stops.\n`),
