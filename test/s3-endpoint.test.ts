@@ -30,6 +30,11 @@ describe("resolveEndpoint", () => {
     expect(resolveEndpoint({ region: "us-east-1", bucket: "rec", endpoint })).toMatchObject({ hostname, basePath: "/rec/" });
   });
 
+  test("forcePathStyle: false keeps localhost virtual-hosted (a store set up for <bucket>.localhost), never an address", () => {
+    expect(resolveEndpoint({ region: "us-east-1", bucket: "rec", endpoint: "http://localhost:9000", forcePathStyle: false })).toMatchObject({ hostname: "rec.localhost", basePath: "/" });
+    expect(resolveEndpoint({ region: "us-east-1", bucket: "rec", endpoint: "http://127.0.0.1:9000", forcePathStyle: false }).basePath).toBe("/rec/");
+  });
+
   test("a named host keeps virtual-hosted style unless told", () => {
     for (const endpoint of ["http://minio.local:9000", "https://127.0.0.1.nip.io", "http://localhost.example"]) {
       expect(resolveEndpoint({ region: "us-east-1", bucket: "rec", endpoint }).basePath, endpoint).toBe("/");

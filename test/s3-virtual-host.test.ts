@@ -19,7 +19,8 @@ describe("virtual-hosted style", () => {
     const bucket = await freshBucket("vhost");
     const port = new URL(m.endpoint).port;
     const store = new S3Store({
-      location: { bucket, region: m.region, endpoint: `http://localhost:${port}` },
+      // (false: localhost would otherwise go path style, as most local stores want)
+      location: { bucket, region: m.region, endpoint: `http://localhost:${port}`, forcePathStyle: false },
       credentials: async () => ({ accessKeyId: m.accessKeyId, secretAccessKey: m.secretAccessKey }),
       lookup: toLoopback,
     });
@@ -35,7 +36,7 @@ describe("virtual-hosted style", () => {
     const m = minio();
     const bucket = await freshBucket("vhost-bad");
     const store = new S3Store({
-      location: { bucket, region: m.region, endpoint: `http://localhost:${new URL(m.endpoint).port}` },
+      location: { bucket, region: m.region, endpoint: `http://localhost:${new URL(m.endpoint).port}`, forcePathStyle: false },
       credentials: async () => ({ accessKeyId: m.accessKeyId, secretAccessKey: "wrong-secret-for-vhost" }),
       lookup: toLoopback,
     });

@@ -31,7 +31,7 @@ export function s3Location(bucket: string, values: { endpoint?: string; "path-st
     bucket,
     region: values.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1",
     endpoint: values.endpoint,
-    forcePathStyle: values["path-style"] === true,
+    forcePathStyle: values["path-style"] === true || undefined, // unset: chosen from the endpoint
   };
 }
 

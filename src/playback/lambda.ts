@@ -65,7 +65,7 @@ export async function handler(event: ProxyEvent): Promise<ProxyResult> {
     try {
       // (A bad IPC_HLS_ENDPOINT, e.g. one with credentials in it, is a configuration error too; never echoed.)
       const store = new S3ListStore({
-        location: { bucket, region: env.AWS_REGION ?? "us-east-1", endpoint: env.IPC_HLS_ENDPOINT || undefined, forcePathStyle: env.IPC_HLS_PATH_STYLE === "1" },
+        location: { bucket, region: env.AWS_REGION ?? "us-east-1", endpoint: env.IPC_HLS_ENDPOINT || undefined, forcePathStyle: env.IPC_HLS_PATH_STYLE === "1" || undefined },
         credentials: async () => ({
           accessKeyId: env.AWS_ACCESS_KEY_ID ?? "",
           secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? "",

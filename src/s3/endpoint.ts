@@ -8,7 +8,9 @@ export interface S3Location {
   /** Custom endpoint URL, e.g. "http://127.0.0.1:9000". Omit for AWS. Never with credentials in it (refused). */
   endpoint?: string;
   /** Put the bucket in the path instead of the host name (needed by MinIO and by buckets with dots).
-   * Always so for an endpoint that is an IP address or localhost, which cannot have a bucket sub-domain. */
+   * Unset: path style for an endpoint that is an IP address or localhost (no "<bucket>.<host>" name resolves
+   * there), virtual-hosted otherwise. An IP address is always path style; false keeps localhost virtual-hosted
+   * (a store set up for <bucket>.localhost). */
   forcePathStyle?: boolean;
 }
 
@@ -53,10 +55,8 @@ export function parseEndpoint(endpoint: string): URL {
   return url;
 }
 
-/** An IP address ("127.0.0.1", "[::1]") or localhost: no DNS name for "<bucket>.<host>" exists there. */
-export function isAddressHost(hostname: string): boolean {
-  return hostname === "localhost" || isIP(hostname.replace(/^\[(.*)\]$/, "$1")) !== 0;
-}
+/** An IP address as a URL spells it ("127.0.0.1", "[::1]"): "<bucket>.<address>" is no host name at all. */
+const isAddress = (hostname: string) => isIP(hostname.replace(/^\[(.*)\]$/, "$1")) !== 0;
 
 export function resolveEndpoint(loc: S3Location): ResolvedEndpoint {
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(loc.bucket)) {
@@ -73,7 +73,8 @@ export function resolveEndpoint(loc: S3Location): ResolvedEndpoint {
     port = url.port ? Number(url.port) : undefined;
   }
   // The TLS wildcard certificate covers only bucket names without dots, so those go path style.
-  const pathStyle = loc.forcePathStyle === true || loc.bucket.includes(".") || isAddressHost(host);
+  const pathStyle =
+    loc.forcePathStyle === true || loc.bucket.includes(".") || isAddress(host) || (host === "localhost" && loc.forcePathStyle !== false);
   if (pathStyle) return { protocol, hostname: host, port, basePath: `/${loc.bucket}/` };
   return { protocol, hostname: `${loc.bucket}.${host}`, port, basePath: "/" };
 }
