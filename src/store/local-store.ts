@@ -125,8 +125,9 @@ export class LocalStore implements ObjectStore {
     if (path === undefined) return undefined;
     let handle;
     try {
-      // The resolved path has no link left in it; O_NOFOLLOW refuses one put in its place since, and
-      // O_NONBLOCK keeps a FIFO from blocking the open (it is then refused as not a file).
+      // The resolved path had no link left in it; O_NOFOLLOW refuses a link put in the file's place since (a
+      // folder swapped in between is not caught: that takes write access to the store). O_NONBLOCK keeps a
+      // FIFO from blocking the open (it is then refused as not a file).
       handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     } catch (err) {
       if (isMissing(err)) return undefined;
