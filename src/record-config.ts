@@ -15,6 +15,7 @@ import { resolveEndpoint } from "./s3/endpoint.js";
 import { encodeTags } from "./s3/tagging.js";
 import { normalizePrefix } from "./keys.js";
 import { maskUserinfo } from "./mask-url.js";
+import { isStorePrefix } from "./store-prefix.js";
 
 export type RtspTransport = "tcp" | "udp";
 
@@ -310,7 +311,7 @@ function bucketName(v: unknown): string | Problem {
 }
 
 function keyPrefix(v: unknown): string | Problem {
-  if (typeof v === "string" && normalizePrefix(v).split("/").every((part) => part === "" || CAMERA_RE.test(part))) return v;
+  if (typeof v === "string" && isStorePrefix(v)) return v;
   return new Problem(`must be a key prefix like "cameras" or "site-1/cameras", got ${shown(v)}`);
 }
 
