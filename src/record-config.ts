@@ -167,6 +167,26 @@ export function parseRecordConfig(json: unknown): RecordConfig {
   return dropUndefined({ cameras, concurrency, metricsPort });
 }
 
+/**
+ * The text of a config file. A syntax error is reported by line and column only: V8's own message can quote the
+ * text around the mistake, which may be a source URL with its password.
+ */
+export function parseRecordConfigText(text: string, file = "the config"): RecordConfig {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    const position = /at position (\d+)/.exec((err as Error).message);
+    let where = "";
+    if (position) {
+      const before = text.slice(0, Number(position[1])).split("\n");
+      where = ` (line ${before.length}, column ${before[before.length - 1]!.length + 1})`;
+    }
+    throw new RecordConfigError([`${file} is not valid JSON${where}`]);
+  }
+  return parseRecordConfig(json);
+}
+
 /** Checks each present field of a camera or of the defaults; reports unknown fields. */
 function checkFields(entry: Record<string, unknown>, allowed: readonly string[], problem: (text: string) => void): Fields {
   checkKnown(entry, allowed, problem);

@@ -175,6 +175,12 @@ describe("ipc-hls bucket init against MinIO", () => {
     expect(await lifecycleRules(bucket)).toHaveLength(1);
   });
 
+  it("a store that does not answer: one line, exit 1", async () => {
+    const res = await bucketInit(["--bucket", newBucketName(), "--endpoint", "http://127.0.0.1:9", "--path-style"]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/^ipc-hls bucket: s3:\/\/\S+ at http:\/\/127\.0\.0\.1:9: cannot reach the store \(ECONNREFUSED\)\n$/);
+  });
+
   it("refused credentials: one line, exit 1, the secret never printed", async () => {
     const res = await bucketInit(["--bucket", newBucketName(), ...minioFlags()], { AWS_SECRET_ACCESS_KEY: "wrong-secret-value-123" });
     expect(res.code).toBe(1);
