@@ -199,6 +199,11 @@ describe("parseRecordConfig: bad configs give exactly these problems", () => {
       { defaults: { spill: { dir: "/var/spool/ipc-hls" } }, cameras: [camera({ name: "a" }), camera({ name: "b" })] },
       ['camera "b": spill.dir "/var/spool/ipc-hls" is also camera "a"\'s: each camera needs its own (use {name} in defaults)'],
     ],
+    [
+      "the same spill directory written two ways",
+      { cameras: [camera({ name: "a", spill: { dir: "/var/spool/a" } }), camera({ name: "b", spill: { dir: "/var/spool/b/../a/" } })] },
+      ['camera "b": spill.dir "/var/spool/b/../a/" is also camera "a"\'s: each camera needs its own (use {name} in defaults)'],
+    ],
     ["spill.maxBytes zero", { cameras: [camera({ spill: { dir: "/s", maxBytes: 0 } })] }, ['camera "front-door": spill.maxBytes must be an integer ≥ 1, got 0']],
     [
       "bad tags",
