@@ -175,6 +175,16 @@ describe("ipc-hls bucket init against MinIO", () => {
     expect(await lifecycleRules(bucket)).toHaveLength(1);
   });
 
+  it("a store without lifecycle rules: retention cannot be kept, so exit 1 with one clear line (policies still printed)", async () => {
+    const proxy = await startFaultProxy(minio().endpoint);
+    proxies.push(proxy);
+    proxy.setScript((_, req) => ((req.url ?? "").includes("lifecycle") ? { status: 501, code: "NotImplemented" } : "pass"));
+    const res = await bucketInit(["--bucket", newBucketName(), "--retention-days", "30", "--endpoint", proxy.endpoint, "--path-style"]);
+    expect(res.code).toBe(1);
+    expect(res.stdout).toContain("retention: lifecycle rules not supported by this store: set the retention with its own tools\n");
+    expect(printedPolicies(res.stdout)).toHaveLength(3);
+  });
+
   it("a store that does not answer: one line, exit 1", async () => {
     const res = await bucketInit(["--bucket", newBucketName(), "--endpoint", "http://127.0.0.1:9", "--path-style"]);
     expect(res.code).toBe(1);
