@@ -1,7 +1,7 @@
 // Command-line values users type: frame rates, durations, and mistyped options (one line, with a suggestion).
 import { describe, expect, test } from "vitest";
 import { parseCommandArgs, parseFrameRate, parseSeconds, UsageError } from "../src/cli/command.js";
-import { closestName } from "../src/cli/did-you-mean.js";
+import { closestName } from "../src/did-you-mean.js";
 
 describe("--fps", () => {
   test.each([

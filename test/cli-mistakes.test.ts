@@ -26,7 +26,7 @@ describe("command-line mistakes", () => {
   it.each([
     [["pussh", "cam.h264"], 'ipc-hls: unknown command "pussh": did you mean push? (ipc-hls --help tells more)'],
     [["serv"], 'ipc-hls: unknown command "serv": did you mean serve? (ipc-hls --help tells more)'],
-    [["record"], 'ipc-hls: unknown command "record": the commands are mux, push, playlist, serve, demo (ipc-hls --help tells more)'],
+    [["transcode"], /^ipc-hls: unknown command "transcode": the commands are mux, push, .* \(ipc-hls --help tells more\)$/],
     // Every command, with a near miss of one of its own options.
     [["mux", "in.h264", "--fsp", "25"], "ipc-hls mux: unknown option --fsp: did you mean --fps?"],
     [["push", "in.h264", "--bukcet", "rec"], "ipc-hls push: unknown option --bukcet: did you mean --bucket?"],
@@ -43,6 +43,7 @@ describe("command-line mistakes", () => {
     const res = await ipcHls(args);
     expect(res.code).toBe(2);
     expect(res.stdout).toBe("");
-    expect(res.stderr).toBe(line + "\n");
+    if (typeof line === "string") expect(res.stderr).toBe(line + "\n");
+    else expect(res.stderr.trimEnd()).toMatch(line);
   });
 });

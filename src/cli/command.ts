@@ -1,7 +1,7 @@
 // What every CLI command provides, and the helpers they share.
 import { stat } from "node:fs/promises";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { closestName } from "./did-you-mean.js";
+import { closestName } from "../did-you-mean.js";
 
 export interface Command {
   name: string;

@@ -1,7 +1,7 @@
 // Dispatches `ipc-hls <command> ...` to the command modules.
 import { readFile } from "node:fs/promises";
 import { UsageError, type Command } from "./command.js";
-import { closestName } from "./did-you-mean.js";
+import { closestName } from "../did-you-mean.js";
 
 // Commands are loaded lazily so that `ipc-hls mux` does not pay for the S3 or server code.
 const commands: Record<string, () => Promise<Command>> = {
