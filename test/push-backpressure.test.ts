@@ -4,7 +4,7 @@
 // cleanly: the open segment is finished and uploaded, the summary printed, exit 130 / 143, and the bucket holds
 // every segment the summary counts as uploaded.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { spawn, execFileSync } from "node:child_process";
+import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, renameSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -38,8 +38,11 @@ interface Run {
   stderr: string;
 }
 
-/** Starts `bin/ipc-hls push`; `whenStderr` is called with the output so far and may signal the process. */
-function push(args: string[], whenStderr?: (stderr: string, child: ReturnType<typeof spawn>) => void): Promise<Run> {
+/**
+ * Runs `bin/ipc-hls push`; `whenStderr` is called with the output so far and may signal the process, as may
+ * `started`, called once with it.
+ */
+function push(args: string[], whenStderr?: (stderr: string, child: ChildProcess) => void, started?: (child: ChildProcess) => void): Promise<Run> {
   const m = minio();
   const env = { ...process.env, AWS_ACCESS_KEY_ID: m.accessKeyId, AWS_SECRET_ACCESS_KEY: m.secretAccessKey, AWS_SESSION_TOKEN: undefined };
   const child = spawn(process.execPath, [join(repoRoot, "bin/ipc-hls"), "push", ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
@@ -49,6 +52,7 @@ function push(args: string[], whenStderr?: (stderr: string, child: ReturnType<ty
     run.stderr += d;
     whenStderr?.(run.stderr, child);
   });
+  started?.(child);
   return new Promise((resolve) => child.on("close", (code) => resolve({ ...run, code })));
 }
 
@@ -87,6 +91,7 @@ describe("ipc-hls push waits for the uploads", () => {
     expect(statSync(video).size).toBeGreaterThan(5 * RING);
     const bucket = await freshBucket("push-big");
     proxy.setScript((_, req) => (slow && req.method === "PUT" ? { delayMs: 300 } : "pass"));
+    const logged = proxy.log.length;
     const endpoint = slow ? proxy.endpoint : minio().endpoint;
     const res = await push([video, "--fps", "25", "--bucket", bucket, "--endpoint", endpoint, "--path-style"]);
     expect(res.stderr).not.toMatch(/lost/);
@@ -96,7 +101,22 @@ describe("ipc-hls push waits for the uploads", () => {
     expect(counts.uploaded).toBe(counts.made);
     expect(counts.lost).toBe(0);
     expect(await objectCount(bucket)).toBe(counts.made);
-    if (slow) expect(proxy.log.filter((r) => r.method === "PUT")).toHaveLength(counts.made);
+    if (slow) expect(proxy.log.slice(logged).filter((r) => r.method === "PUT")).toHaveLength(counts.made);
+  });
+});
+
+describe("ipc-hls push does not wait for a store that is down", () => {
+  it("uploads refused for longer than --deadline: it stops waiting, feeds the rest as a camera would, reports the losses, exit 1", async () => {
+    const bucket = await freshBucket("push-down");
+    proxy.setScript((_, req) => (req.method === "PUT" ? { status: 503, code: "ServiceUnavailable" } : "pass"));
+    const res = await push([video, "--fps", "25", "--bucket", bucket, "--endpoint", proxy.endpoint, "--path-style", "--deadline", "1"]);
+    expect(res.code, res.stdout + res.stderr).toBe(1);
+    expect(res.stderr).toMatch(/uploads stalled for 1 s: no longer waiting for them/);
+    const counts = segmentCounts(res.stdout);
+    expect(counts.made).toBe(SECONDS / 2);
+    expect(counts.uploaded).toBe(0);
+    expect(counts.lost).toBe(counts.made);
+    expect(await objectCount(bucket)).toBe(0);
   });
 });
 
@@ -124,5 +144,34 @@ describe("ipc-hls push stops cleanly on a signal", () => {
     expect(counts.lost).toBe(0);
     expect(counts.uploaded).toBe(counts.made);
     expect(await objectCount(bucket)).toBe(counts.uploaded);
+  });
+
+  it("a second SIGINT while the uploads are still waiting exits at once, saying so", async () => {
+    const bucket = await freshBucket("push-twice");
+    proxy.setScript((_, req) => (req.method === "PUT" ? "stall" : "pass"));
+    const logged = proxy.log.length;
+    let second = false;
+    const res = await push(
+      [fixturePath("sample/sample-640x360-25fps.h264"), "--fps", "25", "--realtime", "--bucket", bucket, "--endpoint", proxy.endpoint, "--path-style"],
+      (stderr, child) => {
+        if (!second && stderr.includes("SIGINT: stopping")) {
+          second = true; // close() now waits up to the 60 s deadline for an upload that never answers
+          child.kill("SIGINT");
+        }
+      },
+      (child) => {
+        // The first SIGINT once a segment is on its way (its upload stalls).
+        const poll = setInterval(() => {
+          if (!proxy.log.slice(logged).some((r) => r.method === "PUT")) return;
+          clearInterval(poll);
+          child.kill("SIGINT");
+        }, 50);
+        child.on("close", () => clearInterval(poll));
+      },
+    );
+    expect(second).toBe(true);
+    expect(res.code).toBe(130);
+    expect(res.stderr).toMatch(/SIGINT again: exiting now/);
+    expect(res.stdout).toBe(""); // no summary: it did not wait
   });
 });
