@@ -2,11 +2,12 @@
 // uploads, whatever the input's size against the ring; it never deadlocks (it returns when waiting cannot free
 // anything) and a signal ends it. The store here is a fake that takes its time; no network.
 import { describe, it, expect } from "vitest";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { HlsRecorder } from "../src/sdk.js";
-import { MuxerCore } from "../src/core.js";
+import { muxFiles } from "../src/mux-files.js";
 import type { ObjectStore } from "../src/store/types.js";
-import { fixtureFacts, fixturePath } from "./support/media-tools.js";
+import { fixtureFacts, fixturePath, tempDir } from "./support/media-tools.js";
 import { feedRawStreams, VIDEO_CHUNK } from "../src/raw-feed.js";
 
 /** A store that answers each put after `delayMs` (or never, while `stalled`), keeping copies of what it got. */
@@ -138,28 +139,22 @@ describe("HlsRecorder.whenWritable", () => {
   });
 });
 
-describe("MuxerCore without whenWritable (ipc-hls mux)", () => {
-  it("drains each segment as it is finished: an input many times the ring loses no frame", async () => {
-    const core = await MuxerCore.create({ bufferSize: 256 * 1024, segmentDuration: 1, overflowPolicy: "drop-new", maxFrameSize: 64 * 1024 });
-    const video = new Uint8Array(readFileSync(fixturePath(VIDEO)));
-    let segments = 0;
-    const drain = async () => {
-      for (let s = core.takeSegment(); s; s = core.takeSegment()) {
-        segments++;
-        core.release(s.id);
-      }
-    };
-    core.rawStart(25, 1);
-    for (let loop = 0; loop < 12; loop++) {
-      if (loop > 0) core.rawRewind();
-      await feedRawStreams(core, chunks(video), undefined, { pace: drain });
+describe("ipc-hls mux (muxFiles) has no whenWritable", () => {
+  it("it writes each segment out as it is finished: a file many times the ring loses no frame", async () => {
+    const dir = tempDir("mux-big-");
+    try {
+      const clip = readFileSync(fixturePath(VIDEO));
+      const file = join(dir.path, "looped.h264");
+      writeFileSync(file, Buffer.concat(Array.from({ length: 12 }, () => clip) as unknown as Uint8Array[]) as unknown as Uint8Array);
+      const bufferSize = 256 * 1024;
+      const result = await muxFiles({ video: file, fpsNum: 25, fpsDen: 1, outDir: join(dir.path, "out"), bufferSize, segmentDuration: 1 });
+      expect(statSync(file).size).toBeGreaterThan(5 * bufferSize);
+      expect(result.stats.videoFramesIn).toBe(12 * frameCounts[VIDEO]!.frames);
+      expect(result.stats.videoFramesDropped).toBe(0);
+      expect(result.stats.segmentsDropped).toBe(0);
+      expect(result.segments).toHaveLength(result.stats.segmentsMade);
+    } finally {
+      dir.cleanup();
     }
-    core.flush();
-    await drain();
-    const stats = core.stats();
-    expect(stats.videoFramesIn).toBe(12 * frameCounts[VIDEO]!.frames);
-    expect(stats.videoFramesDropped).toBe(0);
-    expect(stats.segmentsDropped).toBe(0);
-    expect(segments).toBe(stats.segmentsMade);
   });
 });
