@@ -4,6 +4,7 @@
 import { describe, it, expect } from "vitest";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { execFileSync } from "node:child_process";
 import { HlsRecorder } from "../src/sdk.js";
 import { muxFiles } from "../src/mux-files.js";
 import type { ObjectStore } from "../src/store/types.js";
@@ -69,6 +70,27 @@ describe("HlsRecorder.whenWritable", () => {
     expect(stats.segmentsUploaded).toBe(stats.segmentsMade);
     expect(store.objects.size).toBe(stats.segmentsMade);
     expect(stats.bufferHighWater).toBeLessThanOrEqual(stats.bufferCapacity);
+  });
+
+  it("waits for the segment table too: hundreds of tiny segments (more than its 256 entries) are all stored", async () => {
+    const dir = tempDir("tiny-segments-");
+    try {
+      // Every frame an IDR, 0.1 s segments: over 300 segments of ~10 KiB; the table (256 entries) fills before the ring.
+      const file = join(dir.path, "all-intra.h264");
+      execFileSync("ffmpeg", ["-nostdin", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25", "-t", "40",
+        "-c:v", "libx264", "-preset", "ultrafast", "-g", "1", "-f", "h264", file]);
+      const store = slowStore(5);
+      const recorder = new HlsRecorder({ bufferSize: 4 * 1024 * 1024, store, segmentDuration: 0.1 });
+      await recorder.start();
+      recorder.startRawStreams(25);
+      await feedRawStreams(recorder, chunks(new Uint8Array(readFileSync(file))), undefined);
+      const stats = await recorder.close({ deadlineMs: 30_000 });
+      expect(stats.segmentsMade).toBeGreaterThan(256);
+      expect(stats.segmentsDropped).toBe(0);
+      expect(store.objects.size).toBe(stats.segmentsMade);
+    } finally {
+      dir.cleanup();
+    }
   });
 
   it("the same input put without waiting overflows the ring (what the wait prevents)", async () => {
