@@ -355,9 +355,10 @@ export class HlsRecorder extends EventEmitter {
     const signal = options.signal;
     while (!signal?.aborted && this.mustWaitForRoom(need)) {
       await new Promise<void>((resolve) => {
-        const stuck = this.spill ? setTimeout(() => this.uploader?.maybeSpill(true), STUCK_WAIT_MS) : undefined;
+        // (Every STUCK_WAIT_MS: a spill that failed, or waits out its pause after a disk error, is tried again.)
+        const stuck = this.spill ? setInterval(() => this.uploader?.maybeSpill(true), STUCK_WAIT_MS) : undefined;
         const wake = () => {
-          clearTimeout(stuck);
+          clearInterval(stuck);
           this.roomWaiters.delete(wake);
           signal?.removeEventListener("abort", wake);
           resolve();
