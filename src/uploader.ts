@@ -89,6 +89,8 @@ export interface UploaderOptions {
    * (oldest first, after the live ones). `recovered`: entries a previous run left.
    */
   spill?: { directory: SpillDirectory; ringCapacity: number; recovered: SpilledSegment[] };
+  /** A segment gave its ring space back (uploaded, spilled, given up, dropped): a feeder waiting for room looks again. */
+  ringReleased?: () => void;
 }
 
 interface Job {
@@ -165,6 +167,11 @@ export class Uploader {
     return this.queue.length + this.inFlight.size + this.backlog.length;
   }
 
+  /** Bytes of ring space held by segments waiting for upload or spill: what the uploads can still free. */
+  get ringBytesHeld(): number {
+    return this.ringBytesWaiting;
+  }
+
   /** Oldest pending segment's age (ms): how far uploads lag behind the camera. */
   get lagMs(): number {
     let oldest = Infinity;
@@ -192,6 +199,7 @@ export class Uploader {
     job.holdsRing = false;
     this.ringBytesWaiting -= job.bytes;
     if (release) this.opts.ring.release(job.segment!.id);
+    this.opts.ringReleased?.();
   }
 
   /**
@@ -286,12 +294,13 @@ export class Uploader {
   /**
    * Moves the oldest ring segment waiting for upload to the spill directory when those waiting hold more than the
    * allowed share of the ring (the oldest, even if it is uploading: the ring frees space in order only). Called
-   * after each segment is queued and after each spill.
+   * after each segment is queued and after each spill; `roomWanted`: a feeder waits for room the uploads have not
+   * freed for a while, so the oldest moves whatever its share.
    */
-  maybeSpill(): void {
+  maybeSpill(roomWanted = false): void {
     const spill = this.opts.spill;
     if (!spill || this.spillRunning || this.closing || this.now() < this.spillPausedUntil) return;
-    if (this.ringBytesWaiting <= spill.ringCapacity * spill.directory.ringFraction) return;
+    if (!roomWanted && this.ringBytesWaiting <= spill.ringCapacity * spill.directory.ringFraction) return;
     let chosen: Job | undefined;
     for (const job of [...this.inFlight, ...this.queue]) if (job.holdsRing && (!chosen || job.seq < chosen.seq)) chosen = job;
     if (!chosen) return;

@@ -7,6 +7,7 @@ import { environmentCredentials, parseExpires, s3Location, S3_FLAGS, S3_FLAGS_HE
 import { createReplayServer, type ReplayServerOptions } from "../playback/server.js";
 import { LocalStore } from "../store/local-store.js";
 import { S3ListStore } from "../store/s3-list-store.js";
+import { catchInterrupts } from "./interrupt.js";
 
 const help = `Usage: ipc-hls serve [--port <n>] [--host <address>] [--store <s3://bucket/prefix | directory>] [options]
 
@@ -104,12 +105,11 @@ export const command: Command = {
   help,
   async run(argv) {
     const running = await startServe(argv);
+    const interrupt = catchInterrupts("serve", "closing the server");
     process.stdout.write(`ipc-hls serve: replay page at ${running.url} (Ctrl-C stops)\n`);
-    await new Promise<void>((resolve) => {
-      process.once("SIGINT", resolve);
-      process.once("SIGTERM", resolve);
-    });
+    await new Promise((resolve) => interrupt.signal.addEventListener("abort", resolve));
     await running.close();
-    return 0;
+    interrupt.dispose();
+    return interrupt.exitCode!;
   },
 };
