@@ -513,7 +513,9 @@ export class Uploader {
     for (let attempt = 0; attempt < CONFIRM_ATTEMPTS; attempt++) {
       try {
         const found = await head(job.key, signal);
-        return found !== undefined && found.size === job.bytes;
+        if (found === undefined) return false;
+        // (Keys are unique per session and sequence number: an object of another size is not ours to count.)
+        return found.size === job.bytes || new Error(`${job.key} is in the store with ${found.size} bytes, not ${job.bytes}`);
       } catch (err) {
         lastError = err instanceof Error ? err : new Error(String(err));
         if (signal.aborted || classifyError(err) !== "transient") break;

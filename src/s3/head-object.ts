@@ -3,7 +3,7 @@
 import type { S3Connection } from "./request.js";
 import { S3ResponseError } from "./errors.js";
 
-/** The object's size, or undefined for a 404; throws the typed error of any other answer. */
+/** The object's size (-1 if the answer lacks it), or undefined for a 404; throws the typed error of any other answer. */
 export async function headObject(conn: S3Connection, key: string, signal?: AbortSignal): Promise<{ size: number } | undefined> {
   try {
     const res = await conn.send({ method: "HEAD", key, signal });
