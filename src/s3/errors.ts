@@ -88,6 +88,12 @@ export class S3AbortError extends Error {
 export class S3ResponseTooLargeError extends Error {
   override name = "S3ResponseTooLargeError";
   readonly kind: S3ErrorKind = "fatal";
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 const SKEW_CODES = new Set(["RequestTimeTooSkewed", "RequestExpired", "RequestInTheFuture", "InvalidSignatureException"]);

@@ -3,7 +3,7 @@
 import type { S3Connection } from "./request.js";
 import { UNSIGNED_PAYLOAD, headerValue } from "./request.js";
 import { crc32Base64, crc32Parts, sha256Hex, type ChecksumMode, type Crc32Function } from "./checksum.js";
-import { S3UnexpectedAnswerError } from "./errors.js";
+import { S3ResponseTooLargeError, S3UnexpectedAnswerError } from "./errors.js";
 
 export interface PutObjectOptions {
   /** How the store verifies the body. Default "crc32". */
@@ -51,7 +51,11 @@ export async function putObject(
     headers["x-amz-checksum-crc32"] = checksumCrc32;
     payloadHash = UNSIGNED_PAYLOAD;
   }
-  const res = await conn.send({ method: "PUT", key, headers, body, payloadHash, signal: options.signal });
+  const res = await conn.send({ method: "PUT", key, headers, body, payloadHash, signal: options.signal }).catch((err: unknown) => {
+    // S3 answers a PUT with an empty body: a long one is someone else's page (a portal), retried like a 5xx.
+    if (err instanceof S3ResponseTooLargeError) throw new S3UnexpectedAnswerError(err.status, "", `${err.message}: not an S3 answer`);
+    throw err;
+  });
   // A 2xx is not proof: S3 answers a stored object with its ETag (and the checksum it verified). A captive portal
   // or a misconfigured proxy answers 200 with a page of its own; then the object is not stored.
   const etag = headerValue(res.headers.etag);

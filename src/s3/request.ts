@@ -230,7 +230,7 @@ export class S3Connection {
           }
           // Longer than any answer we need: keep what an error document needs, drop the connection (its rest is
           // never read, so a huge body costs no memory).
-          if (ok) fail(new S3ResponseTooLargeError(`${what}: ${this.host} answered with a body over ${limit} bytes`));
+          if (ok) fail(new S3ResponseTooLargeError(res.statusCode ?? 0, `${what}: ${this.host} answered HTTP ${res.statusCode} with a body over ${limit} bytes`));
           else {
             chunks.push(chunk.subarray(0, room));
             finish();
