@@ -3,7 +3,7 @@
 import type { LookupFunction } from "node:net";
 import http from "node:http";
 import https from "node:https";
-import { rootCertificates } from "node:tls";
+import { rootCertificates, TLSSocket } from "node:tls";
 import type { SignatureV4 } from "@smithy/signature-v4";
 import { resolveEndpoint, encodeKeyPath, type S3Location, type ResolvedEndpoint } from "./endpoint.js";
 import { createS3Signer, type Credentials } from "./signer.js";
@@ -192,11 +192,11 @@ export class S3Connection {
         ...(this.lookup ? { lookup: this.lookup } : {}),
       });
       // Aborting resets the connection synchronously: no byte of the body is written after this returns, and
-      // what the kernel still held is discarded (a plain close would send it, and might complete the upload).
+      // what the kernel still held is discarded (a plain close would send it, and might complete the upload;
+      // under TLS it may, and the uploader's HEAD tells).
       const onAbort = () => {
         fail(new S3AbortError("request aborted"));
-        request.socket?.resetAndDestroy();
-        request.destroy();
+        resetConnection(request);
       };
       req.signal?.addEventListener("abort", onAbort, { once: true });
       request.setTimeout(this.timeoutMs, () => {
@@ -254,6 +254,13 @@ export class S3Connection {
   close(): void {
     this.agent.destroy();
   }
+}
+
+/** Drops a request's connection at once: with an RST where Node can send one (plain TCP; not under TLS). */
+function resetConnection(request: http.ClientRequest): void {
+  const socket = request.socket;
+  if (socket && !(socket instanceof TLSSocket) && !socket.destroyed) socket.resetAndDestroy();
+  request.destroy();
 }
 
 function networkError(err: NodeJS.ErrnoException, host: string): S3NetworkError {
