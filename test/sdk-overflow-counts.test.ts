@@ -33,8 +33,8 @@ describe("overflow with a slow store", () => {
     const bucket = await freshBucket("counts");
     const clip = (await fixtureFrames("sample/sample-640x360-25fps.h264", 25)).filter((f) => f.kind === "video");
     const clipUs = clip.at(-1)!.dtsUs + 40_000;
-    // MinIO stores each segment at once; its answer reaches the recorder 200 ms later.
-    proxy.setScript((_, req) => (req.method === "PUT" ? { delayAnswerMs: 200 } : "pass"));
+    // MinIO stores each segment at once; its answer reaches the recorder a second later.
+    proxy.setScript((_, req) => (req.method === "PUT" ? { delayAnswerMs: 1000 } : "pass"));
     const recorder = recorderBehindProxy(proxy.endpoint, bucket, { bufferSize: 188 * 1800 }); // about 3 segments
     const events = record(recorder);
     await recorder.start();
