@@ -5,6 +5,7 @@ import { readFile } from "node:fs/promises";
 import { instantiate } from "@assemblyscript/loader";
 import type { CoreOptions, CoreStats, DropReason, Segment } from "./core-types.js";
 import { MIN_BUFFER_SIZE, SEGMENT_DURATION_MAX, SEGMENT_DURATION_MIN } from "./core-types.js";
+import { jsCrc32 } from "./s3/checksum.js";
 
 export type { CoreOptions, CoreStats, DropReason, Segment, OverflowPolicy } from "./core-types.js";
 
@@ -262,19 +263,14 @@ export class MuxerCore {
     };
   }
 
-  /** IEEE CRC-32 (as zlib.crc32) of the parts; views into the core's memory are read in place. */
+  /**
+   * IEEE CRC-32 (as zlib.crc32) of the parts: views into the core's memory are read in place, other bytes (a
+   * spilled segment read from disk) in JS, never through the input area (it may hold the frame being muxed).
+   */
   crc32(parts: readonly Uint8Array[]): number {
     let crc = 0;
     for (const part of parts) {
-      if (part.buffer === this.core.memory.buffer) {
-        crc = this.core.crc32(crc, part.byteOffset, part.byteLength);
-        continue;
-      }
-      for (let at = 0; at < part.byteLength; at += this.maxFrameSize) {
-        const chunk = part.subarray(at, at + this.maxFrameSize);
-        this.bytes.set(chunk, this.input);
-        crc = this.core.crc32(crc, this.input, chunk.byteLength);
-      }
+      crc = part.buffer === this.core.memory.buffer ? this.core.crc32(crc, part.byteOffset, part.byteLength) : jsCrc32(crc, part);
     }
     return crc >>> 0;
   }

@@ -36,6 +36,8 @@ export {
   S3NetworkError,
   S3TimeoutError,
   S3TlsError,
+  S3UnexpectedAnswerError,
+  S3ResponseTooLargeError,
   type S3ErrorKind,
 } from "./s3/errors.js";
 

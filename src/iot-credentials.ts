@@ -20,7 +20,7 @@ export interface IotCredentialsOptions {
   key: string | Buffer;
   /** CA of the endpoint, PEM. Default: the system CAs (which include Amazon Root CA 1). */
   ca?: string | Buffer;
-  /** Give up after this long (ms). Default 10 000. */
+  /** Give up when the answer has not been read in full after this long, however slowly it trickles (ms). Default 10 000. */
   timeoutMs?: number;
 }
 
@@ -36,6 +36,9 @@ export class IotCredentialsError extends Error {
   }
 }
 
+/** The most of an answer read: the credentials JSON is about 1.5 KiB (a session token of up to ~1 KiB). */
+const MAX_ANSWER_BYTES = 64 * 1024;
+
 export function iotCredentialProvider(options: IotCredentialsOptions): CredentialProvider {
   const url = new URL(options.endpoint.includes("://") ? options.endpoint : `https://${options.endpoint}`);
   if (url.protocol !== "https:") throw new IotCredentialsError("the IoT credentials endpoint must be https", 0);
@@ -43,29 +46,45 @@ export function iotCredentialProvider(options: IotCredentialsOptions): Credentia
   const agent = new https.Agent({ cert: options.cert, key: options.key, ca: options.ca, keepAlive: false });
   return () =>
     new Promise<Credentials>((resolve, reject) => {
+      let settled = false;
+      const settle = (outcome: () => Credentials) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(deadline);
+        try {
+          resolve(outcome());
+        } catch (err) {
+          reject(err);
+        }
+      };
+      const fail = (err: IotCredentialsError) => settle(() => {
+        throw err;
+      });
       const req = https.request(
         { agent, hostname: url.hostname, port: url.port || undefined, path, method: "GET", headers: { "x-amzn-iot-thingname": options.thingName } },
         (res) => {
           const chunks: Buffer[] = [];
-          res.on("data", (c: Buffer) => chunks.push(c));
-          res.on("error", () => reject(new IotCredentialsError(`connection to ${url.hostname} closed mid-answer`, 0)));
+          let length = 0;
+          res.on("data", (c: Buffer) => {
+            length += c.length;
+            if (length <= MAX_ANSWER_BYTES) return void chunks.push(c);
+            fail(new IotCredentialsError(`the credentials provider answered HTTP ${res.statusCode} with over ${MAX_ANSWER_BYTES} bytes`, res.statusCode ?? 0));
+            req.destroy();
+          });
+          res.on("error", () => fail(new IotCredentialsError(`connection to ${url.hostname} closed mid-answer`, 0)));
           res.on("end", () => {
             const text = Buffer.concat(chunks as unknown as Uint8Array[]).toString("utf8");
-            try {
-              resolve(parseAnswer(res.statusCode ?? 0, text));
-            } catch (err) {
-              reject(err);
-            }
+            settle(() => parseAnswer(res.statusCode ?? 0, text));
           });
         },
       );
-      req.setTimeout(options.timeoutMs ?? 10_000, () => {
+      // One deadline for the whole exchange: a socket idle timeout never fires for a peer trickling bytes.
+      const timeoutMs = options.timeoutMs ?? 10_000;
+      const deadline = setTimeout(() => {
+        fail(new IotCredentialsError(`no complete answer from ${url.hostname} in ${timeoutMs} ms`, 0));
         req.destroy();
-        reject(new IotCredentialsError(`no answer from ${url.hostname}`, 0));
-      });
-      req.on("error", (err: NodeJS.ErrnoException) =>
-        reject(new IotCredentialsError(`cannot reach ${url.hostname}: ${err.code ?? err.message}`, 0)),
-      );
+      }, timeoutMs);
+      req.on("error", (err: NodeJS.ErrnoException) => fail(new IotCredentialsError(`cannot reach ${url.hostname}: ${err.code ?? err.message}`, 0)));
       req.end();
     });
 }

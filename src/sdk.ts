@@ -81,7 +81,8 @@ export interface FramePack {
   decodeTimestampUs?: number;
 }
 
-export type SegmentDropReason = "buffer-overflow" | "upload-failed" | "close-deadline" | "spill-full";
+/** "uncertain": cut off once sent, and the store could not be asked whether it has it. */
+export type SegmentDropReason = "buffer-overflow" | "upload-failed" | "close-deadline" | "spill-full" | "uncertain";
 
 export interface SegmentDroppedEvent {
   seq: number;
@@ -107,6 +108,9 @@ export interface RecorderStats {
   segmentsDroppedOverflow: number;
   /** Segments whose upload failed, ran out of time at close, or that the full spill directory pushed out. */
   segmentsFailed: number;
+  /** Segments whose upload was cut off once sent and that the store could not confirm or deny having
+   *  (counted neither uploaded nor dropped: made = uploaded + dropped + uncertain once nothing is pending). */
+  segmentsUncertain: number;
   /** Segments moved to the spill directory, and spilled segments (this run's or earlier ones) uploaded since. */
   segmentsSpilled: number;
   segmentsUploadedFromSpill: number;
@@ -206,7 +210,8 @@ export class HlsRecorder extends EventEmitter {
         timeoutMs: options.requestTimeoutMs,
         now: options.now,
         checksum: options.checksum,
-        // Node < 20.15 has no zlib.crc32: use the core's (set once started; uploads only happen after start).
+        // Node < 20.15 has no zlib.crc32: the core's reads the ring in place (set once started; uploads only happen
+        // after start), a spilled segment is summed in JS.
         crc32: zlibCrc32 ?? ((parts) => this.core!.crc32(parts)),
         maxSockets: Math.max(1, options.concurrency ?? 2),
       });
@@ -287,7 +292,10 @@ export class HlsRecorder extends EventEmitter {
         uploaded: (info) => this.emit("segment-uploaded", info),
         spilled: (info) => this.emit("segment-spilled", info),
         retry: (info) => this.emit("retry", info),
-        dropped: (info) => this.emit("segment-dropped", { ...info }),
+        dropped: (info) => {
+          if (info.reason === "buffer-overflow") this.droppedOverflow++; // (one the core dropped while it uploaded)
+          this.emit("segment-dropped", { ...info });
+        },
         error: (err) => this.emitError(err),
       },
       ringReleased: () => this.wakeRoomWaiters(),
@@ -462,6 +470,7 @@ export class HlsRecorder extends EventEmitter {
       segmentsDropped: this.droppedOverflow + failed,
       segmentsDroppedOverflow: this.droppedOverflow,
       segmentsFailed: failed,
+      segmentsUncertain: u?.segmentsUncertain ?? 0,
       segmentsSpilled: u?.segmentsSpilled ?? 0,
       segmentsUploadedFromSpill: u?.segmentsUploadedFromSpill ?? 0,
       spillBacklog: this.spill?.count ?? 0,
@@ -494,8 +503,9 @@ export class HlsRecorder extends EventEmitter {
    */
   private afterCoreCall(): void {
     const core = this.core!;
-    this.uploader!.abortDropped();
+    const uploaderReports = this.uploader!.abortDropped(); // (those that were uploading: the store may have them)
     for (const d of core.takeDroppedSegments()) {
+      if (uploaderReports.has(d.seq)) continue;
       this.droppedOverflow++;
       const durationMs = Math.round(d.durationUs / 1000);
       const key = segmentKey({ prefix: this.prefix, startMs: d.wallStartMs, durationMs, session: this.session, seq: d.seq });

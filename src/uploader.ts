@@ -4,6 +4,8 @@
 //    synchronously after every core call, before the event loop can write another byte of it;
 //  - an aborted S3 PUT never creates an object (S3 stores nothing without the full Content-Length), so a
 //    partial segment is never uploaded.
+// An upload cut off (by a core drop or the close deadline) once its request went out may have landed, so the
+// store is asked (a HEAD) before it is counted: uploaded, lost, or "uncertain" when the store cannot say.
 // With a spill directory (src/spill.ts) the ring's oldest waiting segment moves to local storage when too many
 // wait, and is uploaded from there later ("backlog" jobs); the ring space is released once the copy is on disk.
 import type { Segment } from "./core-types.js";
@@ -11,6 +13,7 @@ import type { ObjectStore, PutOptions } from "./store/types.js";
 import type { CredentialSource } from "./credentials.js";
 import { backoffDelay, classifyError, decide, sleep, DEFAULT_BACKOFF, type BackoffOptions } from "./retry.js";
 import type { SpillDirectory, SpilledSegment } from "./spill.js";
+import { S3UnexpectedAnswerError } from "./s3/errors.js";
 
 /** The part of the core the uploader needs (MuxerCore implements it). */
 export interface SegmentRing {
@@ -49,7 +52,8 @@ export interface RetryInfo {
   error: Error;
 }
 
-export type UploadDropReason = "upload-failed" | "close-deadline" | "spill-full";
+/** "buffer-overflow": the core dropped it while uploading; "uncertain": cut off once sent, and the store could not say whether it has it. */
+export type UploadDropReason = "upload-failed" | "close-deadline" | "spill-full" | "buffer-overflow" | "uncertain";
 
 export interface UploadDroppedInfo {
   seq: number;
@@ -110,6 +114,10 @@ interface Job {
   abortedFor?: "core-drop" | "close-deadline" | "spilled" | "spill-full";
   /** Its segment's ring space is still held (until uploaded, spilled, given up, or dropped by the core). */
   holdsRing?: boolean;
+  /** An attempt went out without getting an answer: the store may have the object. */
+  mayHaveLanded?: boolean;
+  /** Cut off while uploading: run() reports the outcome itself (uploaded, lost for this reason, or uncertain). */
+  reportAs?: "buffer-overflow" | "close-deadline";
 }
 
 export interface UploaderStats {
@@ -118,6 +126,8 @@ export interface UploaderStats {
   segmentsSpilled: number;
   segmentsUploadedFromSpill: number;
   segmentsFailed: number;
+  /** Segments cut off once sent that the store could not be asked about (HEAD failed). */
+  segmentsUncertain: number;
   bytesUploaded: number;
   retries: number;
   /** Upload latencies of the last 1000 segments (ms), for p50/max. */
@@ -128,12 +138,18 @@ export interface UploaderStats {
 const LATENCY_WINDOW = 1000;
 /** After a spill write failed (disk full, card removed), wait this long before spilling again. */
 const SPILL_PAUSE_MS = 10_000;
+/** How long the store may take to say whether a cut-off upload landed (all HEAD attempts together). */
+const CONFIRM_TIMEOUT_MS = 10_000;
+const CONFIRM_ATTEMPTS = 3;
+const CONFIRM_DELAY_MS = 1000;
 
 export class Uploader {
   private readonly queue: Job[] = [];
   /** Spilled segments waiting for upload, oldest first. */
   private readonly backlog: Job[] = [];
   private readonly inFlight = new Set<Job>();
+  /** Cut-off uploads whose store is being asked (HEAD) whether it has them. */
+  private readonly confirming = new Set<Promise<void>>();
   /** Bytes of ring segments queued or uploading (the ring space the uploader holds). */
   private ringBytesWaiting = 0;
   private spillRunning?: Promise<void>;
@@ -149,6 +165,7 @@ export class Uploader {
     segmentsSpilled: 0,
     segmentsUploadedFromSpill: 0,
     segmentsFailed: 0,
+    segmentsUncertain: 0,
     bytesUploaded: 0,
     retries: 0,
     recentLatenciesMs: [],
@@ -164,7 +181,7 @@ export class Uploader {
 
   /** Segments queued or uploading, spilled ones included. */
   get pending(): number {
-    return this.queue.length + this.inFlight.size + this.backlog.length;
+    return this.queue.length + this.inFlight.size + this.backlog.length + this.confirming.size;
   }
 
   /** Bytes of ring space held by segments waiting for upload or spill: what the uploads can still free. */
@@ -205,8 +222,11 @@ export class Uploader {
   /**
    * Aborts the uploads of segments the core has dropped. Must be called synchronously after every core call
    * that may drop (putVideo, putAudio, flush): aborting destroys the socket before any more bytes are written.
+   * Returns the seqs of those that were uploading: the uploader reports them (the store may have them), the
+   * caller reports the core's other drops.
    */
-  abortDropped(): void {
+  abortDropped(): Set<number> {
+    const reportedHere = new Set<number>();
     const dropped = (job: Job) => job.holdsRing === true && !this.opts.ring.isLive(job.segment!.id);
     for (let i = this.queue.length - 1; i >= 0; i--) {
       const job = this.queue[i]!;
@@ -218,11 +238,14 @@ export class Uploader {
     for (const job of this.inFlight) {
       if (!job.abortedFor && dropped(job)) {
         job.abortedFor = "core-drop";
+        job.reportAs = "buffer-overflow";
+        reportedHere.add(job.seq);
         job.abort.abort();
         this.releaseRing(job, false);
       }
     }
     this.notifyIfIdle();
+    return reportedHere;
   }
 
   /**
@@ -255,12 +278,15 @@ export class Uploader {
     }
     for (const job of left) {
       job.abortedFor = "close-deadline";
+      // One that is uploading may have landed: run() asks the store before reporting it.
+      if (this.inFlight.has(job)) job.reportAs = "close-deadline";
       job.abort.abort();
       this.releaseRing(job, false);
-      this.reportLost(job, "close-deadline");
+      if (!job.reportAs) this.reportLost(job, "close-deadline");
     }
-    // Aborted uploads settle at once (their sockets are destroyed); wait for that so nothing runs after close.
+    // Aborted uploads settle soon (their sockets are destroyed, a HEAD is bounded); wait so nothing runs after close.
     await Promise.all([...left, ...spilledLeft].map((job) => job.done));
+    await Promise.all(this.confirming);
     return left.length;
   }
 
@@ -381,7 +407,7 @@ export class Uploader {
     let skewRetried = false;
     let integrityFailures = 0;
     for (;;) {
-      if (signal.aborted) return;
+      if (signal.aborted) return this.settleAborted(job, attempt);
       // Dropped by the core while we waited (the SDK reports it), or moved to the spill directory.
       if (!job.spilled && !job.holdsRing) return;
       if (job.holdsRing && !this.opts.ring.isLive(job.segment!.id)) {
@@ -393,10 +419,13 @@ export class Uploader {
       try {
         await this.opts.store.put(job.key, body, { ...job.options, signal });
       } catch (err) {
-        if (signal.aborted) return;
+        if ((err as { sent?: unknown })?.sent === true) job.mayHaveLanded = true;
+        if (signal.aborted) return this.settleAborted(job, attempt);
         const error = err instanceof Error ? err : new Error(String(err));
         let decision = decide(error, skewRetried);
         if (classifyError(error) === "integrity" && ++integrityFailures >= (this.opts.maxIntegrityAttempts ?? 3)) decision = "give-up";
+        // A 2xx that did not come from S3 (captive portal, proxy) is worth telling whoever watches the camera.
+        if (error instanceof S3UnexpectedAnswerError) this.emitError(error);
         if (decision === "give-up") {
           this.emitError(error);
           await this.giveUp(job, error);
@@ -420,7 +449,7 @@ export class Uploader {
             await credentials.waitForNewer(generation, signal);
           }
         } catch {
-          if (signal.aborted) return;
+          if (signal.aborted) return this.settleAborted(job, attempt);
           // No credential source to wait on: nothing will change, so the segment is lost.
           await this.giveUp(job, error);
           return;
@@ -428,28 +457,85 @@ export class Uploader {
         continue;
       }
       // 2xx: the store has the whole segment. (Aborted anyway: it was spilled meanwhile and goes again from there.)
-      if (signal.aborted) return;
-      const latencyMs = this.now() - job.queuedAt;
-      if (job.spilled) {
-        await this.opts.spill!.directory.remove(job.spilled);
-        this.stats.segmentsUploadedFromSpill++;
-      } else this.releaseRing(job, true);
-      this.stats.segmentsUploaded++;
-      this.stats.bytesUploaded += job.bytes;
-      this.stats.recentLatenciesMs.push(latencyMs);
-      if (this.stats.recentLatenciesMs.length > LATENCY_WINDOW) this.stats.recentLatenciesMs.shift();
-      this.stats.maxLatencyMs = Math.max(this.stats.maxLatencyMs, latencyMs);
-      this.opts.events.uploaded({
-        key: job.key,
-        seq: job.seq,
-        bytes: job.bytes,
-        durationMs: job.durationMs,
-        latencyMs,
-        attempts: attempt,
-        ...(job.spilled ? { fromSpill: true } : {}),
-      });
+      if (signal.aborted && !job.reportAs) return;
+      if (!job.spilled) this.releaseRing(job, true); // (a no-op when the core dropped it meanwhile)
+      else await this.opts.spill!.directory.remove(job.spilled);
+      this.recordUploaded(job, attempt);
       return;
     }
+  }
+
+  private recordUploaded(job: Job, attempts: number): void {
+    const latencyMs = this.now() - job.queuedAt;
+    if (job.spilled) this.stats.segmentsUploadedFromSpill++;
+    this.stats.segmentsUploaded++;
+    this.stats.bytesUploaded += job.bytes;
+    this.stats.recentLatenciesMs.push(latencyMs);
+    if (this.stats.recentLatenciesMs.length > LATENCY_WINDOW) this.stats.recentLatenciesMs.shift();
+    this.stats.maxLatencyMs = Math.max(this.stats.maxLatencyMs, latencyMs);
+    this.opts.events.uploaded({
+      key: job.key,
+      seq: job.seq,
+      bytes: job.bytes,
+      durationMs: job.durationMs,
+      latencyMs,
+      attempts,
+      ...(job.spilled ? { fromSpill: true } : {}),
+    });
+  }
+
+  /**
+   * An upload stopped by its abort. Moved to the spill directory, or pushed out of it: reported elsewhere. Cut
+   * off by a core drop or the close deadline: lost, unless an attempt went out on a connection; then the store is
+   * asked whether it has the object, and it counts as uploaded, lost, or uncertain by the answer.
+   */
+  private settleAborted(job: Job, attempts: number): void {
+    const reason = job.reportAs;
+    if (!reason) return;
+    if (!job.mayHaveLanded) return this.reportLost(job, reason);
+    // The HEAD runs beside the uploads (it holds no upload slot); pending and drain() count it.
+    const confirmation = this.confirmAndReport(job, reason, attempts).finally(() => {
+      this.confirming.delete(confirmation);
+      this.notifyIfIdle();
+    });
+    this.confirming.add(confirmation);
+  }
+
+  private async confirmAndReport(job: Job, reason: "buffer-overflow" | "close-deadline", attempts: number): Promise<void> {
+    // A store that got the whole body may still be committing it when the connection goes: give it a moment.
+    await sleep(CONFIRM_DELAY_MS);
+    const stored = await this.confirmStored(job);
+    if (stored === true) this.recordUploaded(job, attempts);
+    else if (stored === false) this.reportLost(job, reason);
+    else {
+      this.stats.segmentsUncertain++;
+      this.opts.events.dropped({ seq: job.seq, key: job.key, reason: "uncertain", bytes: job.bytes, error: stored });
+    }
+  }
+
+  /** Whether the store holds the job's object whole (a HEAD, retried briefly), or the error that kept it from saying. */
+  private async confirmStored(job: Job): Promise<boolean | Error> {
+    const head = this.opts.store.head?.bind(this.opts.store);
+    if (!head) return new Error(`${this.opts.store.description} cannot be asked whether it has ${job.key}`);
+    const signal = AbortSignal.timeout(CONFIRM_TIMEOUT_MS);
+    let lastError: Error = new Error("no answer");
+    for (let attempt = 0; attempt < CONFIRM_ATTEMPTS; attempt++) {
+      try {
+        const found = await head(job.key, signal);
+        if (found === undefined) return false;
+        // (Keys are unique per session and sequence number: an object of another size is not ours to count.)
+        return found.size === job.bytes || new Error(`${job.key} is in the store with ${found.size} bytes, not ${job.bytes}`);
+      } catch (err) {
+        lastError = err instanceof Error ? err : new Error(String(err));
+        if (signal.aborted || classifyError(err) !== "transient") break;
+        try {
+          await sleep(backoffDelay(attempt, this.opts.backoff ?? DEFAULT_BACKOFF), signal);
+        } catch {
+          break;
+        }
+      }
+    }
+    return lastError;
   }
 
   /** A failure retrying cannot fix: the segment is lost (its ring space or its spill file is freed). */
@@ -460,7 +546,7 @@ export class Uploader {
   }
 
   private reportLost(job: Job, reason: UploadDropReason, error?: Error): void {
-    this.stats.segmentsFailed++;
+    if (reason !== "buffer-overflow") this.stats.segmentsFailed++; // (overflow drops are the recorder's count)
     this.opts.events.dropped({ seq: job.seq, key: job.key, reason, bytes: job.bytes, error });
   }
 

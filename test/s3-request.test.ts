@@ -33,7 +33,7 @@ describe("S3Connection", () => {
     expect(put.status).toBe(200);
     const got = await referenceClient().send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     expect(Buffer.from(await got.Body!.transformToByteArray()).equals(Buffer.from(whole))).toBe(true);
-    const mine = await conn.send({ method: "GET", key });
+    const mine = await conn.send({ method: "GET", key, maxBodyBytes: 1 << 20 });
     expect(mine.body.equals(Buffer.from(whole))).toBe(true);
     conn.close();
   });

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { S3Connection } from "../src/s3/request.js";
 import { putObject } from "../src/s3/put-object.js";
-import { S3TlsError } from "../src/s3/errors.js";
+import { S3AbortError, S3TlsError } from "../src/s3/errors.js";
 import { freshBucket, minio, referenceClient } from "./support/minio.js";
 import { startFaultProxy, type FaultProxy } from "./support/fault-proxy.js";
 import { tempDir } from "./support/media-tools.js";
@@ -75,6 +75,22 @@ describe("TLS", () => {
     const err = await putObject(conn, "c.ts", [new Uint8Array(188)]).catch((e) => e);
     expect(err).toBeInstanceOf(S3TlsError);
     expect(err.code).toBe("ERR_TLS_CERT_ALTNAME_INVALID");
+    conn.close();
+  });
+
+  it("an upload aborted mid-request over TLS settles as aborted (the connection is dropped, nothing thrown)", async () => {
+    const bucket = await freshBucket("tls");
+    const conn = connect(good.endpoint, bucket, ca);
+    good.setScript(() => "stall");
+    const logStart = good.log.length;
+    const abort = new AbortController();
+    const put = putObject(conn, "d.ts", [new Uint8Array(188 * 1000)], { signal: abort.signal }).catch((e) => e);
+    while (good.log.length === logStart) await new Promise((r) => setTimeout(r, 5));
+    abort.abort();
+    const err = await put;
+    expect(err).toBeInstanceOf(S3AbortError);
+    expect(err.sent).toBe(true);
+    good.setScript(() => "pass");
     conn.close();
   });
 });

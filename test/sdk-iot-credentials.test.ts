@@ -37,6 +37,7 @@ let issued: string[] = []; // access key ids handed out
 let sawThingName: string | undefined;
 /** Make the answer claim the keys expire this long after issue (ms); undefined: their real expiry. */
 let claimedLifetimeMs: number | undefined;
+let hugeAnswer = { written: 0, closedEarly: false };
 
 beforeAll(async () => {
   makeCa("iot-ca");
@@ -48,6 +49,30 @@ beforeAll(async () => {
     { key: pem("endpoint.key"), cert: pem("endpoint.crt"), ca: pem("iot-ca.crt"), requestCert: true, rejectUnauthorized: true },
     (req, res) => {
       sawThingName = req.headers["x-amzn-iot-thingname"] as string | undefined;
+      if (req.url === "/role-aliases/trickle/credentials") {
+        // A byte every 100 ms: no idle timeout ever fires.
+        res.writeHead(200, { "content-type": "application/json" });
+        const timer = setInterval(() => res.write(" "), 100);
+        res.on("close", () => clearInterval(timer));
+        return;
+      }
+      if (req.url === "/role-aliases/huge/credentials") {
+        // 300 MiB of answer, written as fast as the client reads it; `hugeAnswer` records how it ended.
+        res.writeHead(500, { "content-type": "application/json", "content-length": String(300 << 20) });
+        const chunk = Buffer.alloc(64 << 10, 0x20);
+        hugeAnswer = { written: 0, closedEarly: false };
+        const seen = hugeAnswer;
+        const pump = () => {
+          while (!res.destroyed && seen.written < 300 << 20) {
+            seen.written += chunk.length;
+            if (!res.write(chunk)) return;
+          }
+        };
+        res.on("drain", pump);
+        res.on("close", () => (seen.closedEarly = seen.written < 300 << 20));
+        pump();
+        return;
+      }
       if (req.url !== "/role-aliases/camera-uploader/credentials") {
         res.writeHead(404, { "content-type": "application/json" });
         return res.end(JSON.stringify({ message: "Role alias does not exist" }));
@@ -88,6 +113,21 @@ describe("iotCredentialProvider", () => {
     expect(err).toBeInstanceOf(IotCredentialsError);
     expect(err.status).toBe(0);
     expect(err.message).not.toContain("PRIVATE KEY");
+  });
+
+  it("an endpoint that trickles its answer fails by the deadline, not never", async () => {
+    const fetch = iotCredentialProvider({ endpoint, roleAlias: "trickle", thingName: "front-door-cam", cert: pem("camera.crt"), key: pem("camera.key"), ca: pem("iot-ca.crt"), timeoutMs: 1000 });
+    const err = await fetch().catch((e) => e);
+    expect(err).toBeInstanceOf(IotCredentialsError);
+    expect(err.message).toMatch(/no complete answer .* in 1000 ms/);
+  }, 15_000);
+
+  it("an endpoint that answers with a huge body is cut off after a bounded read", async () => {
+    const err = await provider("camera", "huge")().catch((e) => e);
+    expect(err).toBeInstanceOf(IotCredentialsError);
+    expect(err.status).toBe(500);
+    while (!hugeAnswer.closedEarly) await new Promise((r) => setTimeout(r, 10));
+    expect(hugeAnswer.written).toBeLessThan(32 << 20);
   });
 
   it("an unknown role alias is reported with the endpoint's message", async () => {

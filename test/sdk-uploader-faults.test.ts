@@ -7,7 +7,7 @@ import { S3Store } from "../src/store/s3-store.js";
 import { CredentialSource, type Credentials } from "../src/credentials.js";
 import { Uploader, type RetryInfo, type UploadedInfo, type UploadDroppedInfo } from "../src/uploader.js";
 import { segmentKey } from "../src/keys.js";
-import { S3AuthError, S3IntegrityError, S3NetworkError, S3ResponseError, S3TimeoutError, S3ClockSkewError } from "../src/s3/errors.js";
+import { S3AuthError, S3IntegrityError, S3NetworkError, S3ResponseError, S3TimeoutError, S3ClockSkewError, S3UnexpectedAnswerError } from "../src/s3/errors.js";
 import type { ChecksumMode } from "../src/s3/checksum.js";
 import { freshBucket, minio, referenceClient } from "./support/minio.js";
 import { startFaultProxy, sequence, type FaultProxy } from "./support/fault-proxy.js";
@@ -270,13 +270,142 @@ describe("uploader: drops and failures", () => {
 
   it("close with a deadline gives up on stalled uploads and reports each as dropped", async () => {
     const bucket = await freshBucket("deadline");
-    proxy.setScript(() => "stall");
+    // PUTs stall; the HEAD that asks whether the one in flight landed is answered (404).
+    proxy.setScript((_, req) => (req.method === "PUT" ? "stall" : "pass"));
     const h = harness({ bucket, timeoutMs: 60_000 });
+    const logStart = proxy.log.length;
     for (let seq = 0; seq < 3; seq++) h.uploader.enqueue(h.ring.make(seq));
     expect(await h.uploader.drain(300)).toBe(3);
+    expect(proxy.log.slice(logStart).filter((r) => r.method === "HEAD")).toHaveLength(1);
     expect(h.dropped.map((d) => d.reason)).toEqual(["close-deadline", "close-deadline", "close-deadline"]);
     expect(h.uploader.pending).toBe(0);
     proxy.setScript(() => "pass");
+    expect((await objectsIn(bucket)).size).toBe(0);
+    h.store.close();
+  });
+});
+
+describe("uploader: a 2xx is not proof", () => {
+  it("a captive portal's 200 (HTML, no ETag) is reported and retried; the count matches the bucket", async () => {
+    const bucket = await freshBucket("portal");
+    proxy.setScript(sequence(["captive-portal"]));
+    const h = harness({ bucket });
+    for (let seq = 0; seq < 2; seq++) h.uploader.enqueue(h.ring.make(seq));
+    expect(await h.uploader.drain(30_000)).toBe(0);
+    expect(h.retries).toHaveLength(1);
+    expect(h.retries[0].error).toBeInstanceOf(S3UnexpectedAnswerError);
+    expect(h.errors.filter((e) => e instanceof S3UnexpectedAnswerError)).toHaveLength(1);
+    expect(h.uploaded.map((u) => u.seq).sort()).toEqual([0, 1]);
+    expect((await objectsIn(bucket)).size).toBe(h.uploaded.length);
+    h.store.close();
+  });
+
+  it("crc32: an answer echoing another checksum than the one sent is retried", async () => {
+    const bucket = await freshBucket("echo");
+    proxy.setScript(sequence(["wrong-checksum-echo"]));
+    const h = harness({ bucket, checksum: "crc32" });
+    h.uploader.enqueue(h.ring.make(0));
+    expect(await h.uploader.drain(30_000)).toBe(0);
+    expect(h.retries).toHaveLength(1);
+    expect(h.retries[0].error).toBeInstanceOf(S3UnexpectedAnswerError);
+    expect(h.retries[0].error.message).toContain("x-amz-checksum-crc32");
+    expect(h.uploaded).toHaveLength(1);
+    h.store.close();
+  });
+});
+
+describe("uploader: an upload cut off after its body was sent", () => {
+  /** Starts one upload whose answer MinIO gives but the proxy holds back; resolves once MinIO has stored it. */
+  async function storedButUnanswered(h: ReturnType<typeof harness>, seq: number) {
+    const seg = h.ring.make(seq);
+    const logStart = proxy.log.length;
+    h.uploader.enqueue(seg);
+    while (!proxy.log.slice(logStart).some((r) => r.method === "PUT" && r.upstreamStatus === 200)) await new Promise((r) => setTimeout(r, 5));
+    return seg;
+  }
+
+  it("dropped by the core, but the store has it (HEAD): counted uploaded, not lost", async () => {
+    const bucket = await freshBucket("landed");
+    proxy.setScript((_, req) => (req.method === "PUT" ? { delayAnswerMs: 5000 } : "pass"));
+    const h = harness({ bucket });
+    const seg = await storedButUnanswered(h, 0);
+    h.ring.drop(seg.id);
+    expect([...h.uploader.abortDropped()]).toEqual([0]); // the uploader reports this one, not the caller
+    expect(await h.uploader.drain(30_000)).toBe(0);
+    expect(h.uploaded.map((u) => u.seq)).toEqual([0]);
+    expect(h.dropped).toEqual([]);
+    expect(h.ring.released).toEqual([]); // (the core dropped it: its space is not ours to release)
+    expect((await objectsIn(bucket)).size).toBe(1);
+    h.store.close();
+  });
+
+  it("cut off by the close deadline, but the store has it: counted uploaded", async () => {
+    const bucket = await freshBucket("landed");
+    proxy.setScript((_, req) => (req.method === "PUT" ? { delayAnswerMs: 5000 } : "pass"));
+    const h = harness({ bucket });
+    await storedButUnanswered(h, 0);
+    expect(await h.uploader.drain(10)).toBe(1);
+    expect(h.uploaded.map((u) => u.seq)).toEqual([0]);
+    expect(h.dropped).toEqual([]);
+    expect(h.uploader.stats.segmentsUploaded).toBe((await objectsIn(bucket)).size);
+    h.store.close();
+  });
+
+  it("when the store cannot say (HEAD fails), the segment is counted uncertain, neither uploaded nor lost", async () => {
+    const bucket = await freshBucket("uncertain");
+    proxy.setScript((_, req) => (req.method === "PUT" ? { delayAnswerMs: 5000 } : { status: 503, code: "ServiceUnavailable" }));
+    const h = harness({ bucket });
+    const seg = await storedButUnanswered(h, 0);
+    h.ring.drop(seg.id);
+    h.uploader.abortDropped();
+    expect(await h.uploader.drain(30_000)).toBe(0);
+    expect(h.uploaded).toEqual([]);
+    expect(h.dropped.map((d) => d.reason)).toEqual(["uncertain"]);
+    expect(h.dropped[0].error).toBeInstanceOf(S3ResponseError);
+    expect(h.uploader.stats.segmentsUncertain).toBe(1);
+    expect(h.uploader.stats.segmentsFailed).toBe(0);
+    h.store.close();
+  });
+
+  it("dropped by the core before its request went out: lost, without asking the store", async () => {
+    const bucket = await freshBucket("lost");
+    proxy.setScript(() => "pass");
+    let openGate!: () => void;
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    const credentials = new CredentialSource(async () => {
+      await gate;
+      return goodKeys();
+    });
+    const h = harness({ bucket, credentials });
+    const logStart = proxy.log.length;
+    const seg = h.ring.make(0);
+    h.uploader.enqueue(seg);
+    await new Promise((r) => setImmediate(r));
+    h.ring.drop(seg.id);
+    expect([...h.uploader.abortDropped()]).toEqual([0]);
+    openGate();
+    expect(await h.uploader.drain(30_000)).toBe(0);
+    expect(h.uploaded).toEqual([]);
+    expect(h.dropped.map((d) => d.reason)).toEqual(["buffer-overflow"]);
+    expect(proxy.log.slice(logStart)).toEqual([]);
+    h.store.close();
+  });
+
+  it("dropped by the core while its body was still being sent: the store says it has nothing, so it is lost", async () => {
+    const bucket = await freshBucket("lost");
+    proxy.setScript(() => "stall"); // (reads nothing: the socket buffers fill long before 18.8 MB are sent)
+    const h = harness({ bucket, concurrency: 1 });
+    const seg = h.ring.make(0, 188 * 100_000);
+    const logStart = proxy.log.length;
+    h.uploader.enqueue(seg);
+    while (!proxy.log.slice(logStart).some((r) => r.method === "PUT")) await new Promise((r) => setTimeout(r, 1));
+    proxy.setScript(() => "pass");
+    h.ring.drop(seg.id);
+    h.uploader.abortDropped();
+    expect(await h.uploader.drain(30_000)).toBe(0);
+    expect(h.uploaded).toEqual([]);
+    expect(h.dropped.map((d) => d.reason)).toEqual(["buffer-overflow"]);
+    expect(proxy.log.slice(logStart).filter((r) => r.method === "HEAD").map((r) => r.status)).toEqual([404]);
     expect((await objectsIn(bucket)).size).toBe(0);
     h.store.close();
   });

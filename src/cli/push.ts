@@ -137,7 +137,7 @@ export const command: Command = {
     const replay = replayLines({ bucket, prefix, endpoint: values.endpoint, region: values.region, "path-style": values["path-style"] }, recorded());
     process.stdout.write(summary(stats, recorder.destination, performance.now() - started, values.spill, replay) + "\n");
     interrupt.dispose();
-    return interrupt.exitCode ?? (stats.segmentsDropped > 0 || stats.spillBacklog > 0 || stats.segmentsMade === 0 ? 1 : 0);
+    return interrupt.exitCode ?? (stats.segmentsDropped > 0 || stats.segmentsUncertain > 0 || stats.spillBacklog > 0 || stats.segmentsMade === 0 ? 1 : 0);
   },
 };
 
@@ -159,7 +159,8 @@ function summary(s: RecorderStats, destination: string, elapsedMs: number, spill
     `pushed to ${destination} in ${(elapsedMs / 1000).toFixed(1)} s`,
     `  frames in:  ${s.videoFramesIn} video, ${s.audioFramesIn} audio (${s.videoFramesDropped + s.audioFramesDropped} dropped)`,
     `  segments:   ${s.segmentsMade} made, ${s.segmentsUploaded} uploaded, ${s.segmentsDropped} lost` +
-      (s.segmentsDropped ? ` (${s.segmentsDroppedOverflow} buffer overflow, ${s.segmentsFailed} upload failures or spill-full)` : ""),
+      (s.segmentsDropped ? ` (${s.segmentsDroppedOverflow} buffer overflow, ${s.segmentsFailed} upload failures or spill-full)` : "") +
+      (s.segmentsUncertain ? `, ${s.segmentsUncertain} uncertain (cut off after sending; the store could not say)` : ""),
     ...(spillDir !== undefined
       ? [`  spill:      ${s.segmentsSpilled} spilled, ${s.segmentsUploadedFromSpill} uploaded from ${spillDir}, ${s.spillBacklog} waiting there (${mb(s.spillBytes)} MB)`]
       : []),

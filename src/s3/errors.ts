@@ -41,12 +41,25 @@ export class S3IntegrityError extends S3ResponseError {
   override name = "S3IntegrityError";
 }
 
+/**
+ * A 2xx that is not S3's (no ETag, an HTML page, a checksum other than the one sent): something between us and
+ * the store (a captive portal, a proxy) answered, so nothing is known to be stored. Retried like a 5xx.
+ */
+export class S3UnexpectedAnswerError extends S3ResponseError {
+  override name = "S3UnexpectedAnswerError";
+  constructor(status: number, code: string, message: string) {
+    super(status, code, message, "transient");
+  }
+}
+
 /** No HTTP answer: connection refused or reset, DNS failure, TLS failure. */
 export class S3NetworkError extends Error {
   override name = "S3NetworkError";
   readonly kind: S3ErrorKind = "transient";
   /** The system error code, e.g. "ECONNRESET". */
   readonly code: string;
+  /** The request had gone out on a connection when it failed: the store may have stored it. */
+  sent = false;
   constructor(message: string, code: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
@@ -67,6 +80,20 @@ export class S3TlsError extends S3NetworkError {
 /** The request was aborted by its AbortSignal (e.g. the core dropped the segment being uploaded). */
 export class S3AbortError extends Error {
   override name = "AbortError";
+  /** The request had gone out on a connection before the abort: the store may have stored it. */
+  sent = false;
+}
+
+/** A 2xx answer longer than the request allows (e.g. a listing page over its cap): not read further. */
+export class S3ResponseTooLargeError extends Error {
+  override name = "S3ResponseTooLargeError";
+  readonly kind: S3ErrorKind = "fatal";
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 const SKEW_CODES = new Set(["RequestTimeTooSkewed", "RequestExpired", "RequestInTheFuture", "InvalidSignatureException"]);

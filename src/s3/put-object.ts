@@ -1,13 +1,14 @@
 // PutObject: one signed attempt to store a whole object, with its integrity checksum, tags and user metadata.
 // Retries are the uploader's business (src/uploader.ts), so that every attempt is signed afresh.
 import type { S3Connection } from "./request.js";
-import { UNSIGNED_PAYLOAD } from "./request.js";
-import { crc32Base64, sha256Hex, zlibCrc32, type ChecksumMode, type Crc32Function } from "./checksum.js";
+import { UNSIGNED_PAYLOAD, headerValue } from "./request.js";
+import { crc32Base64, crc32Parts, sha256Hex, type ChecksumMode, type Crc32Function } from "./checksum.js";
+import { S3ResponseTooLargeError, S3UnexpectedAnswerError } from "./errors.js";
 
 export interface PutObjectOptions {
   /** How the store verifies the body. Default "crc32". */
   checksum?: ChecksumMode;
-  /** CRC-32 to use in "crc32" mode when node:zlib has none (e.g. the core's MuxerCore.crc32). */
+  /** CRC-32 to use in "crc32" mode instead of crc32Parts (e.g. the core's MuxerCore.crc32, for views into its memory). */
   crc32?: Crc32Function;
   /** x-amz-tagging value, already encoded by encodeTags(). */
   tagging?: string;
@@ -46,13 +47,26 @@ export async function putObject(
   if ((options.checksum ?? "crc32") === "sha256") {
     payloadHash = sha256Hex(body);
   } else {
-    const crc32 = options.crc32 ?? zlibCrc32;
-    if (!crc32) throw new Error("crc32 checksum mode needs Node >= 20.15 or a crc32 function (e.g. the core's)");
-    checksumCrc32 = crc32Base64(crc32(body));
+    checksumCrc32 = crc32Base64((options.crc32 ?? crc32Parts)(body));
     headers["x-amz-checksum-crc32"] = checksumCrc32;
     payloadHash = UNSIGNED_PAYLOAD;
   }
-  const res = await conn.send({ method: "PUT", key, headers, body, payloadHash, signal: options.signal });
-  const etag = res.headers.etag;
-  return { etag: Array.isArray(etag) ? etag[0] : etag, checksumCrc32 };
+  const res = await conn.send({ method: "PUT", key, headers, body, payloadHash, signal: options.signal }).catch((err: unknown) => {
+    // S3 answers a PUT with an empty body: a long one is someone else's page (a portal), retried like a 5xx.
+    if (err instanceof S3ResponseTooLargeError) throw new S3UnexpectedAnswerError(err.status, "", `${err.message}: not an S3 answer`);
+    throw err;
+  });
+  // A 2xx is not proof: S3 answers a stored object with its ETag (and the checksum it verified). A captive portal
+  // or a misconfigured proxy answers 200 with a page of its own; then the object is not stored.
+  const etag = headerValue(res.headers.etag);
+  const what = `PUT ${key} answered HTTP ${res.status}`;
+  if (!etag || /^text\/html/i.test(headerValue(res.headers["content-type"]) ?? "")) {
+    throw new S3UnexpectedAnswerError(res.status, "", `${what} without an ETag: not an S3 answer (a captive portal or proxy?)`);
+  }
+  // (A store that does not echo the checksum is accepted: not every S3-compatible store does.)
+  const echoed = headerValue(res.headers["x-amz-checksum-crc32"]);
+  if (checksumCrc32 && echoed !== undefined && echoed !== checksumCrc32) {
+    throw new S3UnexpectedAnswerError(res.status, "", `${what} with x-amz-checksum-crc32 ${echoed}, not the ${checksumCrc32} sent`);
+  }
+  return { etag, checksumCrc32 };
 }

@@ -3,17 +3,23 @@
 import type { LookupFunction } from "node:net";
 import http from "node:http";
 import https from "node:https";
-import { rootCertificates } from "node:tls";
+import { rootCertificates, TLSSocket } from "node:tls";
 import type { SignatureV4 } from "@smithy/signature-v4";
 import { resolveEndpoint, encodeKeyPath, type S3Location, type ResolvedEndpoint } from "./endpoint.js";
 import { createS3Signer, type Credentials } from "./signer.js";
 import { SkewedClock } from "./clock.js";
-import { responseError, S3AbortError, S3NetworkError, S3TimeoutError, S3TlsError } from "./errors.js";
+import { responseError, S3AbortError, S3NetworkError, S3ResponseTooLargeError, S3TimeoutError, S3TlsError } from "./errors.js";
 
 /** The payload hash for a body that is not hashed into the signature (its integrity comes from a checksum header). */
 export const UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD";
 /** SHA-256 of the empty string: the payload hash of requests without a body. */
 export const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+/** The most of an answer's body read by default: an S3 error document or a PUT's answer is far smaller. */
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+/** Default request deadline: this floor, plus the time to send the body at DEADLINE_MIN_BYTES_PER_S. */
+export const DEFAULT_DEADLINE_MS = 30_000;
+/** The slowest uplink the default deadline allows for (32 KiB/s = 256 kbit/s). */
+export const DEADLINE_MIN_BYTES_PER_S = 32 * 1024;
 
 export interface S3ConnectionOptions {
   location: S3Location;
@@ -23,6 +29,11 @@ export interface S3ConnectionOptions {
   ca?: string | Buffer;
   /** Give up when the connection stays silent this long (ms). Default 20 000. */
   timeoutMs?: number;
+  /**
+   * Give up on a request that has not finished (answer and body read) this long after it was sent, however
+   * steadily bytes trickle (ms). Default 30 000, plus 1 s per 32 KiB of request body.
+   */
+  deadlineMs?: number;
   /** The local clock (ms since epoch); tests inject a wrong one. Default Date.now. */
   now?: () => number;
   /** Sockets kept open between requests. Default 4. */
@@ -43,6 +54,8 @@ export interface S3Request {
   /** Value of x-amz-content-sha256: the body's hex SHA-256 or UNSIGNED-PAYLOAD. Default: the empty body's hash. */
   payloadHash?: string;
   signal?: AbortSignal;
+  /** The largest 2xx body accepted (bytes); a longer one is an S3ResponseTooLargeError. Default 64 KiB. */
+  maxBodyBytes?: number;
 }
 
 export interface S3Response {
@@ -59,6 +72,7 @@ export class S3Connection {
   private readonly credentials: () => Promise<Credentials>;
   private readonly agent: http.Agent;
   private readonly timeoutMs: number;
+  private readonly deadlineMs: number;
   private signer?: { credentials: Credentials; signer: SignatureV4 };
 
   private readonly lookup?: LookupFunction;
@@ -70,6 +84,7 @@ export class S3Connection {
     this.credentials = opts.credentials;
     this.clock = new SkewedClock(opts.now);
     this.timeoutMs = opts.timeoutMs ?? 20_000;
+    this.deadlineMs = opts.deadlineMs ?? DEFAULT_DEADLINE_MS;
     const agentOptions = { keepAlive: true, maxSockets: opts.maxSockets ?? 4 };
     this.agent =
       this.endpoint.protocol === "https:"
@@ -135,23 +150,35 @@ export class S3Connection {
       },
       { signingDate: new Date(this.clock.now()) },
     );
-    const res = await this.transmit(req, signed.headers as Record<string, string>);
+    const deadlineMs = this.deadlineMs + Math.ceil((contentLength / DEADLINE_MIN_BYTES_PER_S) * 1000);
+    const res = await this.transmit(req, signed.headers as Record<string, string>, deadlineMs);
     this.clock.observe(headerValue(res.headers.date));
     return res;
   }
 
-  private transmit(req: S3Request, headers: Record<string, string>): Promise<S3Response> {
+  private transmit(req: S3Request, headers: Record<string, string>, deadlineMs: number): Promise<S3Response> {
     const query = new URLSearchParams(req.query ?? {}).toString().replace(/\+/g, "%20");
     const path = this.path(req.key) + (query ? `?${query}` : "");
     const transport = this.endpoint.protocol === "https:" ? https : http;
+    const what = `${req.method} ${req.key ?? ""}`;
     return new Promise<S3Response>((resolve, reject) => {
       // Aborted while we were signing (e.g. the core dropped the segment): its memory may hold other data now.
       if (req.signal?.aborted) return reject(new S3AbortError("request aborted"));
       let settled = false;
-      const fail = (err: Error) => {
-        if (settled) return;
+      // Bytes went out on a connection: the store may have the whole body even if no answer comes (uploader.ts).
+      // (Knowing that it did not get all of it would take more than Node tells: its 'finish' comes after the
+      // kernel already took the last bytes, so an abort in between would wrongly count the upload lost.)
+      let sent = false;
+      let deadline: NodeJS.Timeout | undefined;
+      const settle = () => {
         settled = true;
+        clearTimeout(deadline);
         req.signal?.removeEventListener("abort", onAbort);
+      };
+      const fail = (err: S3NetworkError | S3AbortError | S3ResponseTooLargeError) => {
+        if (settled) return;
+        settle();
+        if (!(err instanceof S3ResponseTooLargeError)) err.sent = sent;
         reject(err);
       };
       const request = transport.request({
@@ -164,31 +191,61 @@ export class S3Connection {
         headers,
         ...(this.lookup ? { lookup: this.lookup } : {}),
       });
-      // Aborting destroys the socket synchronously: no byte of the body is written after this returns.
+      // Aborting resets the connection synchronously: no byte of the body is written after this returns, and
+      // what the kernel still held is discarded (a plain close would send it, and might complete the upload;
+      // under TLS it may, and the uploader's HEAD tells).
       const onAbort = () => {
-        request.destroy();
         fail(new S3AbortError("request aborted"));
+        resetConnection(request);
       };
       req.signal?.addEventListener("abort", onAbort, { once: true });
       request.setTimeout(this.timeoutMs, () => {
+        fail(new S3TimeoutError(`${what}: no answer from ${this.host} in ${this.timeoutMs} ms`, "ETIMEDOUT"));
         request.destroy();
-        fail(new S3TimeoutError(`${req.method} ${req.key ?? ""}: no answer from ${this.host} in ${this.timeoutMs} ms`, "ETIMEDOUT"));
       });
+      // The idle timeout above never fires for a peer that trickles a byte now and then; this does.
+      deadline = setTimeout(() => {
+        fail(new S3TimeoutError(`${what}: ${this.host} did not finish the request in ${deadlineMs} ms`, "ETIMEDOUT"));
+        request.destroy();
+      }, deadlineMs);
       request.on("error", (err: NodeJS.ErrnoException) => fail(networkError(err, this.host)));
       request.on("response", (res) => {
+        const ok = res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300;
+        const limit = ok ? (req.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES) : DEFAULT_MAX_BODY_BYTES;
         const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("error", (err: NodeJS.ErrnoException) => fail(networkError(err, this.host)));
-        res.on("aborted", () => fail(new S3NetworkError(`connection to ${this.host} closed mid-answer`, "ECONNRESET")));
-        res.on("end", () => {
+        let length = 0;
+        const finish = () => {
           if (settled) return;
-          settled = true;
-          req.signal?.removeEventListener("abort", onAbort);
+          settle();
           // (@types/node 20.9 and TS 5.9 disagree on Buffer vs Uint8Array generics; the cast is only for types.)
           resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks as unknown as Uint8Array[]) });
+        };
+        res.on("data", (chunk: Buffer) => {
+          if (settled) return;
+          const room = limit - length;
+          if (chunk.length <= room) {
+            chunks.push(chunk);
+            length += chunk.length;
+            return;
+          }
+          // Longer than any answer we need: keep what an error document needs, drop the connection (its rest is
+          // never read, so a huge body costs no memory).
+          if (ok) fail(new S3ResponseTooLargeError(res.statusCode ?? 0, `${what}: ${this.host} answered HTTP ${res.statusCode} with a body over ${limit} bytes`));
+          else {
+            chunks.push(chunk.subarray(0, room));
+            finish();
+          }
+          request.destroy();
         });
+        res.on("error", (err: NodeJS.ErrnoException) => fail(networkError(err, this.host)));
+        res.on("aborted", () => fail(new S3NetworkError(`connection to ${this.host} closed mid-answer`, "ECONNRESET")));
+        res.on("end", finish);
       });
       for (const part of req.body ?? []) if (part.byteLength > 0) request.write(part);
+      request.on("socket", (socket) => {
+        if (!socket.connecting) sent = true;
+        else socket.once("connect", () => (sent = true));
+      });
       request.end();
     });
   }
@@ -199,6 +256,13 @@ export class S3Connection {
   }
 }
 
+/** Drops a request's connection at once: with an RST where Node can send one (plain TCP; not under TLS). */
+function resetConnection(request: http.ClientRequest): void {
+  const socket = request.socket;
+  if (socket && !(socket instanceof TLSSocket) && !socket.destroyed) socket.resetAndDestroy();
+  request.destroy();
+}
+
 function networkError(err: NodeJS.ErrnoException, host: string): S3NetworkError {
   const code = err.code ?? "EUNKNOWN";
   if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|HOSTNAME/.test(code)) {
@@ -207,7 +271,7 @@ function networkError(err: NodeJS.ErrnoException, host: string): S3NetworkError 
   return new S3NetworkError(`network error talking to ${host}: ${code}`, code, { cause: err });
 }
 
-function headerValue(v: string | string[] | undefined): string | undefined {
+export function headerValue(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 

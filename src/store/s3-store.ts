@@ -4,13 +4,14 @@ import { S3Connection, type S3ConnectionOptions } from "../s3/request.js";
 import { putObject } from "../s3/put-object.js";
 import { encodeTags } from "../s3/tagging.js";
 import { listAllObjects } from "../s3/list.js";
+import { headObject } from "../s3/head-object.js";
 import type { ChecksumMode, Crc32Function } from "../s3/checksum.js";
 import type { ListedObject, ObjectStore, PutOptions } from "./types.js";
 
 export interface S3StoreOptions extends S3ConnectionOptions {
   /** How the store verifies each body: "crc32" (default) or "sha256". See src/s3/checksum.ts. */
   checksum?: ChecksumMode;
-  /** CRC-32 for Node versions without zlib.crc32 (e.g. the core's). */
+  /** CRC-32 of the bodies instead of crc32Parts (e.g. the core's, reading the ring in place). */
   crc32?: Crc32Function;
 }
 
@@ -37,6 +38,10 @@ export class S3Store implements ObjectStore {
       contentType: options.contentType,
       signal: options.signal,
     });
+  }
+
+  head(key: string, signal?: AbortSignal): Promise<{ size: number } | undefined> {
+    return headObject(this.connection, key, signal);
   }
 
   async list(prefix: string, signal?: AbortSignal): Promise<ListedObject[]> {

@@ -21,6 +21,8 @@ export interface ObjectStore {
   readonly description: string;
   /** Stores a whole object from one or two byte views (a segment may wrap around the ring buffer). */
   put(key: string, body: readonly Uint8Array[], options?: PutOptions): Promise<void>;
+  /** The object's size, or undefined when there is no such object (an S3 HEAD); throws when the store cannot say. */
+  head?(key: string, signal?: AbortSignal): Promise<{ size: number } | undefined>;
   /** Lists every key that starts with `prefix`, in lexicographic order. */
   list(prefix: string, signal?: AbortSignal): Promise<ListedObject[]>;
 }

@@ -1,5 +1,6 @@
 // A small HTTP proxy between the SDK and MinIO that misbehaves on a script: error answers (500, 503 SlowDown),
-// reset connections, stalls, a rewritten Date header, a corrupted request body. Requests it passes through
+// reset connections, stalls, slow answers, a rewritten Date or checksum header, a corrupted request body, a captive
+// portal's 200. Requests it passes through
 // reach MinIO unchanged (the Host header too, so MinIO still verifies the SDK's signatures).
 import http from "node:http";
 import https from "node:https";
@@ -20,7 +21,13 @@ export type Fault =
   /** Forward with one byte of the body flipped (in-transit corruption). */
   | "corrupt-body"
   /** Forward after holding the request this long (a slow link: uploads take their time). */
-  | { delayMs: number };
+  | { delayMs: number }
+  /** Answer 200 with an HTML page (a captive portal) without contacting MinIO. */
+  | "captive-portal"
+  /** Forward, but change the x-amz-checksum-crc32 of the answer (a store that kept other bytes than we sent). */
+  | "wrong-checksum-echo"
+  /** Forward and let MinIO store the object, but hold its answer this long (a slow store). */
+  | { delayAnswerMs: number };
 
 export interface ProxiedRequest {
   n: number;
@@ -29,6 +36,8 @@ export interface ProxiedRequest {
   fault: Fault;
   /** Status the client received; undefined for reset or stalled requests. */
   status?: number;
+  /** Status MinIO answered with (forwarded requests), before any delay or rewrite. */
+  upstreamStatus?: number;
 }
 
 export interface FaultProxy {
@@ -71,6 +80,15 @@ export async function startFaultProxy(upstream: string, options: FaultProxyOptio
       req.on("end", () => req.socket.destroy());
       return;
     }
+    if (fault === "captive-portal") {
+      req.on("data", () => {});
+      req.on("end", () => {
+        entry.status = 200;
+        res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+        res.end("<!doctype html><html><body><h1>Welcome! Please accept the terms to use the Wi-Fi.</h1></body></html>");
+      });
+      return;
+    }
     if (typeof fault === "object" && "status" in fault) {
       req.on("data", () => {});
       req.on("end", () => {
@@ -102,14 +120,21 @@ export async function startFaultProxy(upstream: string, options: FaultProxyOptio
       const chunks: Buffer[] = [];
       up.on("data", (c: Buffer) => chunks.push(c));
       up.on("end", () => {
+        entry.upstreamStatus = up.statusCode;
         if (fault === "reset-after-upstream") return req.socket.destroy();
         const headers = { ...up.headers };
         if (typeof fault === "object" && "skewDateMs" in fault && headers.date) {
           headers.date = new Date(Date.parse(headers.date) + fault.skewDateMs).toUTCString();
         }
-        entry.status = up.statusCode;
-        res.writeHead(up.statusCode ?? 502, headers);
-        res.end(Buffer.concat(chunks as unknown as Uint8Array[]));
+        if (fault === "wrong-checksum-echo") headers["x-amz-checksum-crc32"] = "AAAAAA==";
+        const answer = () => {
+          if (req.socket.destroyed) return;
+          entry.status = up.statusCode;
+          res.writeHead(up.statusCode ?? 502, headers);
+          res.end(Buffer.concat(chunks as unknown as Uint8Array[]));
+        };
+        if (typeof fault === "object" && "delayAnswerMs" in fault) setTimeout(answer, fault.delayAnswerMs);
+        else answer();
       });
     });
     let flipped = false;
