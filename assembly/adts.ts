@@ -8,6 +8,11 @@ export let adtsChannels: u32 = 0;
 export let adtsFrameLength: u32 = 0;
 export let adtsSamples: u32 = 0; // PCM samples per channel carried by this frame
 
+/** The header just parsed is a format we carry (as the README promises): AAC-LC, 8 to 48 kHz, mono or stereo. */
+export function adtsSupported(): bool {
+  return adtsObjectType == 2 && adtsSampleRate >= 8000 && adtsSampleRate <= 48000 && adtsChannels <= 2;
+}
+
 /** Parses the ADTS header at ptr (avail bytes readable). Returns false if it is not a valid header. */
 export function parseAdtsHeader(ptr: usize, avail: u32): bool {
   if (avail < 7) return false;
