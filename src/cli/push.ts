@@ -8,6 +8,7 @@ import { checkBucket, environmentCredentials, s3Location } from "./s3-flags.js";
 import { HlsRecorder, type RecorderStats } from "../sdk.js";
 import { checkCoreOptions } from "../core.js";
 import { normalizePrefix } from "../keys.js";
+import { encodeTags } from "../s3/tagging.js";
 import type { ChecksumMode } from "../s3/checksum.js";
 
 const help = `Usage: ipc-hls push <video.h264> --bucket <bucket> [--fps <rate>] [options]
@@ -81,7 +82,7 @@ export const command: Command = {
 
     const credentials = environmentCredentials();
     const location = s3Location(bucket, values);
-    await checkBucket(location, credentials, prefix);
+    // (Made first: every option is checked before the first request.)
     const recorder = new HlsRecorder({
       bufferSize,
       ...location,
@@ -93,6 +94,7 @@ export const command: Command = {
       tags,
       spill: values.spill ? { dir: values.spill, maxBytes: spillMax } : undefined,
     });
+    await checkBucket(location, credentials, prefix);
 
     const progress = new Progress(recorder, process.stderr.isTTY === true);
     await recorder.start();
@@ -138,6 +140,11 @@ function parseTags(list: string[]): Record<string, string> {
     const eq = item.indexOf("=");
     if (eq <= 0) throw new UsageError(`bad --tag ${JSON.stringify(item)}: use key=value`);
     tags[item.slice(0, eq)] = item.slice(eq + 1);
+  }
+  try {
+    encodeTags(tags); // (S3's rules, checked before any request)
+  } catch (err) {
+    throw new UsageError(`bad --tag: ${(err as Error).message}`);
   }
   return tags;
 }
