@@ -213,8 +213,8 @@ export class MuxerCore {
 
   /** The access unit already written at the start of frameBuffer, `length` bytes (-1: it did not fit). */
   putVideoInPlace(length: number, ptsUs: number, dtsUs = ptsUs, wallMs?: number): DropReason | undefined {
-    // A frame larger than the input area was not copied; the core counts and reports it.
-    const code = this.core.putVideo(length < 0 ? this.maxFrameSize + 1 : length, ptsUs, dtsUs, wallMs ?? NaN);
+    const timed = Number.isFinite(ptsUs) && Number.isFinite(dtsUs);
+    const code = this.core.putVideo(timed ? this.inputLength(length) : 0, ptsUs, dtsUs, wallMs ?? NaN);
     // The wall time matters only when a segment anchors it: read the clock then, not for every frame.
     if (this.wallClockWanted[0] !== 0) this.core.setWallClock(this.clock());
     return DROP_REASONS[code];
@@ -222,7 +222,17 @@ export class MuxerCore {
 
   /** The ADTS frame(s) already written at the start of frameBuffer, `length` bytes. */
   putAudioInPlace(length: number, ptsUs: number): DropReason | undefined {
-    return DROP_REASONS[this.core.putAudio(length < 0 ? this.maxFrameSize + 1 : length, ptsUs)];
+    return DROP_REASONS[this.core.putAudio(Number.isFinite(ptsUs) ? this.inputLength(length) : 0, ptsUs)];
+  }
+
+  /**
+   * The length the core is given (a u32: nothing may wrap into a plausible one). A frame larger than the input
+   * area (or -1: it did not fit) becomes maxFrameSize + 1, which the core counts as frame-too-large; a length that
+   * is no whole number, or a frame without finite timestamps (above), becomes 0, counted as malformed.
+   */
+  private inputLength(length: number): number {
+    if (length === -1 || length > this.maxFrameSize) return this.maxFrameSize + 1;
+    return Number.isInteger(length) && length >= 0 ? length : 0;
   }
 
   /** Closes the open segment now (end of stream). */

@@ -176,6 +176,7 @@ export class HlsRecorder extends EventEmitter {
         throw new InvalidOptionError(name, name === "now" ? "must be a function returning ms since the epoch" : "must be credentials or a provider function");
       }
     }
+    if (options.ca !== undefined && typeof options.ca !== "string" && !(options.ca instanceof Uint8Array)) throw new InvalidOptionError("ca", "must be PEM text or a Buffer");
     if (options.store !== undefined && typeof (options.store as Partial<ObjectStore> | null)?.put !== "function") {
       throw new InvalidOptionError("store", "must be an ObjectStore (e.g. new LocalStore(dir))");
     }

@@ -95,6 +95,15 @@ describe("new HlsRecorder(options) with a bad option", () => {
     for (const [num, den] of [[0, 1], [Number.NaN, 1], [25, 0], [4294967296, 4294967295], [-25, 1], [5000, 1]]) {
       expect(() => recorder.startRawStreams(num, den), `${num}/${den}`).toThrow(InvalidOptionError);
     }
+    // Per frame nothing throws: what the core cannot take is a counted drop, never a length that wraps.
+    const idr = readFileSync(fixturePath("video/baseline-320x240-25fps.h264")).subarray(0, 4000);
+    expect(recorder.putVideoFrame(idr, Number.NaN)).toBe("malformed");
+    expect(recorder.putVideoFrame(idr, 0, Number.POSITIVE_INFINITY)).toBe("malformed");
+    expect(recorder.putAudioFrame(new Uint8Array(10), Number.NaN)).toBe("malformed");
+    expect(recorder.putVideoFrameInPlace(2 ** 32 + 5, 0)).toBe("frame-too-large");
+    expect(recorder.putVideoFrameInPlace(1.5, 0)).toBe("malformed");
+    expect(recorder.putAudioFrameInPlace(-7, 0)).toBe("malformed");
+    expect(recorder.stats().videoFramesDropped).toBe(4);
     await expect(recorder.close({ deadlineMs: Number.NaN })).rejects.toThrow(InvalidOptionError);
     await recorder.close({ deadlineMs: 100 });
   });
@@ -158,6 +167,7 @@ describe("the command line gives one line and exit 2 for the same mistakes", () 
     { args: ["push", input, ...s3], env: { AWS_SESSION_TOKEN: "tok\nen" }, message: /AWS_SESSION_TOKEN contains a control character/ },
     { args: ["demo", "--loops", "1.5"], message: /bad --loops/ },
     { args: ["serve", "--port", "70000"], message: /bad --port/ },
+    { args: ["serve", "--port", "0", "--cors", "https://a.example\nX-Evil: 1"], message: /--cors must not contain control characters/ },
     { args: ["playlist", "--bucket", "rec", "--prefix", "../..", "--from", "2026-01-01T00:00:00Z", "--to", "2026-01-01T01:00:00Z"], message: /prefix/ },
   ])("ipc-hls $args.0 … $message", async ({ args, env, message }) => {
     const saved = { ...process.env };

@@ -5,6 +5,7 @@ import { parseCommandArgs, UsageError, type Command } from "./command.js";
 import { environmentCredentials, parseExpires, s3Location, S3_FLAGS, S3_FLAGS_HELP } from "./s3-flags.js";
 import { createReplayServer, type ReplayServerOptions } from "../playback/server.js";
 import { LocalStore } from "../store/local-store.js";
+import { printable } from "../options.js";
 import { S3ListStore } from "../store/s3-list-store.js";
 
 const help = `Usage: ipc-hls serve [--port <n>] [--host <address>] [--store <s3://bucket/prefix | directory>] [options]
@@ -57,7 +58,9 @@ export async function startServe(argv: string[]): Promise<{ server: Server; url:
     options = { store: new LocalStore(where) };
   }
   const onError = (err: unknown) => process.stderr.write(`ipc-hls serve: ${(err as Error).name}: ${(err as Error).message}\n`);
-  const server = createReplayServer({ ...options, corsOrigin: values.cors, onError });
+  // (It goes into a response header: a newline in it would break every response.)
+  const corsOrigin = values.cors === undefined ? undefined : printable("--cors", values.cors);
+  const server = createReplayServer({ ...options, corsOrigin, onError });
   const host = values.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
