@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { fixturePath, tempDir } from "./support/media-tools.js";
 import { nalUnits } from "./support/annexb.js";
 import { runCli } from "./support/mux-run.js";
+import { adtsFrames } from "./support/adts.js";
 import { RUNTIMES, runWasi, type Runtime, type WasiRun } from "./support/wasi-run.js";
 
 const tmp = tempDir("wasi-bad-input-");
@@ -30,6 +31,10 @@ beforeAll(() => {
   mkdirSync(inDir);
   writeFileSync(join(inDir, "garbage.h264"), noise(64 * 1024, 1));
   writeFileSync(join(inDir, "garbage.aac"), noise(16 * 1024, 2));
+  // AAC Main: the LC fixture with each ADTS header's profile bits cleared.
+  const main = Buffer.from(readFileSync(fixturePath("audio/aac-lc-48000-mono.aac")));
+  for (const frame of adtsFrames(main)) frame[2] = frame[2]! & 0x3f;
+  writeFileSync(join(inDir, "main.aac"), main);
   writeFileSync(join(inDir, "empty.h264"), new Uint8Array(0));
   const video = readFileSync(fixturePath("video/high-bframes-320x240-25fps.h264"));
   writeFileSync(join(inDir, "good.h264"), video);
@@ -116,10 +121,14 @@ describe.each(RUNTIMES)("ipc-hls.wasm under %s", (runtime) => {
     expect(r.stderr).toBe(cli.stderr.replace(/^ipc-hls mux: /, "ipc-hls: "));
   });
 
-  test("garbage as the AAC: exit 1 with ipc-hls mux's message, no trap, no segment", async () => {
-    const { run: r, out } = await run(runtime, ["in/good.h264", "--audio", "in/garbage.aac", "--fps", "25", "--out", "out"]);
-    expectCleanFailure(r, 1, /no ADTS AAC frame found in in\/garbage\.aac/);
-    const cli = await runCli(["mux", join(inDir, "good.h264"), "--audio", join(inDir, "garbage.aac"), "--fps", "25", "--out", join(tmp.path, `cli-garbage-aac-${runtime}`)]);
+  test.each([
+    { audio: "garbage.aac", message: /no ADTS AAC frame found in in\/garbage\.aac/ },
+    { audio: "good.h264", message: /no ADTS AAC frame found in in\/good\.h264/ },
+    { audio: "main.aac", message: /audio input in\/main\.aac is AAC Main, 48000 Hz, mono: only AAC-LC/ },
+  ])("$audio as the AAC: exit 1 with ipc-hls mux's message, no trap, no segment", async ({ audio, message }) => {
+    const { run: r, out } = await run(runtime, ["in/good.h264", "--audio", `in/${audio}`, "--fps", "25", "--out", "out"]);
+    expectCleanFailure(r, 1, message);
+    const cli = await runCli(["mux", join(inDir, "good.h264"), "--audio", join(inDir, audio), "--fps", "25", "--out", join(tmp.path, `cli-${audio}-${runtime}`)]);
     expect(cli.exitCode).toBe(1);
     expect(r.stderr).toBe(cli.stderr.replace(/^ipc-hls mux: /, "ipc-hls: ").replaceAll(inDir, "in"));
     expect(readdirSync(out).filter((name) => name.endsWith(".ts"))).toEqual([]);
