@@ -8,7 +8,7 @@ import {
   spsUnitsInTick, NAL_SLICE, NAL_IDR,
 } from "./h264";
 import { scanAccessUnit, AU_OK, AU_PARAMS_ONLY, auIsIdr, auFirstSlice, auFirstSliceLength, auSliceRefIdc } from "./access-unit";
-import { parseAdtsHeader, adtsSupported, adtsFrameLength, adtsSampleRate, adtsSamples, adtsObjectType, adtsChannels } from "./adts";
+import { parseAdtsHeader, adtsFixedHeader, adtsSupported, adtsFrameLength, adtsSampleRate, adtsSamples, adtsObjectType, adtsChannels } from "./adts";
 import { muxVideo, muxAudio, countLostVideoFrame, countLostAudioFrame, OK, DROP_MALFORMED, DROP_AUDIO_UNSUPPORTED } from "./muxer";
 
 // ---- Frame rate ----
@@ -338,8 +338,8 @@ function scanUnits(atEnd: bool): u32 {
 }
 
 // ---- Audio ----
-// An ADTS frame is taken only where its header parses and the next frame's header follows it (or the stream
-// ends there): a sync word found in garbage is not enough. Bytes that are not such frames are skipped, each run
+// An ADTS frame is taken only where its header parses and the next frame's header follows it with the same fixed
+// part (or the stream ends exactly there): a sync word found in garbage is not enough. Bytes that are not such frames are skipped, each run
 // of them counted as one malformed frame; well-formed frames of a format we do not carry (AAC-LC, 8-48 kHz, mono
 // or stereo) are refused and counted. Refused and skipped bytes do not advance the audio's stream time.
 
@@ -407,8 +407,14 @@ function drainAudio(atEnd: bool): i32 {
     let next = p + frameLength;
     if (next + 7 > audioLength) {
       if (!atEnd) break; // wait for the bytes that show whether another frame follows
-      if (next > audioLength) break; // truncated: counted as skipped by rawAudioEnd
-    } else if (!parseAdtsHeader(rawAudioBuffer + next, audioLength - next)) {
+      if (next != audioLength) {
+        // The last frame must end where the stream does: a header damaged near the end, or one found in
+        // garbage that claims more bytes than are left, is not one (the real frames after it are still found).
+        skipping = true;
+        p++;
+        continue;
+      }
+    } else if (!parseAdtsHeader(rawAudioBuffer + next, audioLength - next) || adtsFixedHeader(rawAudioBuffer + next) != adtsFixedHeader(at)) {
       skipping = true;
       p++;
       continue;
