@@ -20,7 +20,7 @@ let fpsDen: i64 = 1;
 let rateGiven: bool = false;
 let wallStartMs: f64 = 0;
 
-// What the host reads after feeding (u32 words at rawStatusPointer(); mirrored in src/core.ts RAW_STATUS).
+// What the host reads after feeding (u32 words at rawStatusPointer(); read by src/core.ts rawStatus()).
 export const RS_RATE_NUM: usize = 0; // the rate in use, 0 until known
 export const RS_RATE_DEN: usize = 4;
 export const RS_STREAM_NUM: usize = 8; // the rate the SPS's VUI timing gives, 0 when it carries none
@@ -46,6 +46,10 @@ function gcd(a: u64, b: u64): u64 {
   return a;
 }
 
+// The last rate reducedRate accepted.
+let reducedNum: u64 = 0;
+let reducedDen: u64 = 0;
+
 /** Reduces num/den; false (nothing set) unless both terms fit and the rate is 0.1 to 1000 frames per second. */
 function reducedRate(num: u64, den: u64): bool {
   if (num == 0 || den == 0) return false;
@@ -57,8 +61,6 @@ function reducedRate(num: u64, den: u64): bool {
   reducedDen = den;
   return true;
 }
-let reducedNum: u64 = 0;
-let reducedDen: u64 = 0;
 
 function useRate(num: u64, den: u64): void {
   fpsNum = <i64>num;
@@ -149,12 +151,7 @@ function frameTicks(n: i64): i64 {
   // n * 90000 * fpsDen / fpsNum, split so that no product can overflow (the terms are at most RATE_TERM_MAX).
   let whole = n / fpsNum;
   let rest = n % fpsNum;
-  return whole * 90000 * fpsDen + floorDivide(rest * 90000 * fpsDen, fpsNum);
-}
-
-function floorDivide(a: i64, b: i64): i64 {
-  let q = a / b;
-  return a % b != 0 && a < 0 ? q - 1 : q;
+  return whole * 90000 * fpsDen + (rest * 90000 * fpsDen) / fpsNum;
 }
 
 /** The stream time, in ticks, of the next video frame. */

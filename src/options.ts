@@ -44,9 +44,8 @@ export function oneOf<T extends string>(option: string, value: unknown, allowed:
 }
 
 /** A string with no control characters (a newline would break a header, a key or a log line). */
-export function printable(option: string, value: unknown, options: { maxLength?: number; allowEmpty?: boolean; secret?: boolean } = {}): string {
-  // A secret's value is never shown, not even in part.
-  const got = options.secret ? "" : `, got ${shown(value)}`;
+export function printable(option: string, value: unknown, options: { maxLength?: number; allowEmpty?: boolean } = {}): string {
+  const got = `, got ${shown(value)}`;
   if (typeof value !== "string") throw new InvalidOptionError(option, `must be a string${got}`);
   if (value === "" && !options.allowEmpty) throw new InvalidOptionError(option, "must not be empty");
   if (/[\u0000-\u001f\u007f]/.test(value)) throw new InvalidOptionError(option, `must not contain control characters such as a newline${got}`);
