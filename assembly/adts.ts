@@ -8,6 +8,11 @@ export let adtsChannels: u32 = 0;
 export let adtsFrameLength: u32 = 0;
 export let adtsSamples: u32 = 0; // PCM samples per channel carried by this frame
 
+/** The header just parsed is a format we carry (as the README promises): AAC-LC, 8 to 48 kHz, mono or stereo. */
+export function adtsSupported(): bool {
+  return adtsObjectType == 2 && adtsSampleRate >= 8000 && adtsSampleRate <= 48000 && adtsChannels <= 2;
+}
+
 /** Parses the ADTS header at ptr (avail bytes readable). Returns false if it is not a valid header. */
 export function parseAdtsHeader(ptr: usize, avail: u32): bool {
   if (avail < 7) return false;
@@ -24,10 +29,19 @@ export function parseAdtsHeader(ptr: usize, avail: u32): bool {
   let headerLength: u32 = b1 & 1 ? 7 : 9;
   if (frameLength <= headerLength) return false;
   let blocks: u32 = (load<u8>(ptr + 6) & 3) + 1;
+  // An AAC decoder's input buffer holds 6144 bits a channel (ISO/IEC 14496-3 4.5.3.1): no real frame is longer,
+  // and a header found in garbage that claims more would hold up the frames behind it.
+  let channelCount: u32 = channels == 7 ? 8 : channels;
+  if (frameLength > headerLength + 768 * channelCount * blocks) return false;
   adtsObjectType = ((<u32>b2 >>> 6) & 3) + 1;
   adtsSampleRate = load<u32>(SAMPLE_RATES + (<usize>rateIndex << 2));
   adtsChannels = channels;
   adtsFrameLength = frameLength;
   adtsSamples = 1024 * blocks;
   return true;
+}
+
+/** The header's fixed part (ID, layer, protection, profile, rate, private bit, channels, original/copy, home): the same in every frame of one stream. */
+export function adtsFixedHeader(ptr: usize): u32 {
+  return (<u32>load<u8>(ptr + 1) << 16) | (<u32>load<u8>(ptr + 2) << 8) | (<u32>load<u8>(ptr + 3) & 0xf0);
 }

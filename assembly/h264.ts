@@ -52,6 +52,9 @@ export let spsFrameMbsOnly: bool = true;
 export let spsSeparateColourPlane: bool = false;
 /** max_num_reorder_frames from the VUI, or -1 when the stream does not say. */
 export let spsReorderFrames: i32 = -1;
+/** The VUI's timing (E.2.1): time_scale and num_units_in_tick, 0 when the stream carries none. */
+export let spsTimeScale: u32 = 0;
+export let spsUnitsInTick: u32 = 0;
 
 function skipScalingList(size: u32): void {
   let last: i32 = 8;
@@ -130,6 +133,8 @@ export function parseSps(ptr: usize, len: u32): bool {
     cropBottom = readUE();
   }
   let reorder: i32 = -1;
+  let unitsInTick: u32 = 0;
+  let timeScale: u32 = 0;
   if (readBit()) {
     // VUI: skip to bitstream_restriction for max_num_reorder_frames.
     if (readBit()) {
@@ -144,7 +149,12 @@ export function parseSps(ptr: usize, len: u32): bool {
       readUE();
       readUE();
     }
-    if (readBit()) skipBits(65);
+    if (readBit()) {
+      // timing_info_present_flag: num_units_in_tick, time_scale, fixed_frame_rate_flag
+      unitsInTick = readBits(32);
+      timeScale = readBits(32);
+      skipBits(1);
+    }
     let nalHrd = readBit() == 1;
     if (nalHrd) skipHrd();
     let vclHrd = readBit() == 1;
@@ -187,6 +197,8 @@ export function parseSps(ptr: usize, len: u32): bool {
   spsFrameMbsOnly = frameMbsOnly;
   spsSeparateColourPlane = separate;
   spsReorderFrames = reorder;
+  spsUnitsInTick = unitsInTick;
+  spsTimeScale = timeScale;
   return true;
 }
 

@@ -16,7 +16,10 @@ import {
 import { packetsWritten } from "./ts-writer";
 import { spsProfile, spsConstraints, spsLevel, spsWidth, spsHeight } from "./h264";
 
-export { rawInit, rawRewind, rawChunkPtr, rawVideoPush, rawVideoEnd, rawAudioChunkPtr, rawAudioPush, rawVideoTime, rawAudioTime } from "./raw-input";
+export {
+  rawInit, rawRewind, rawChunkPtr, rawVideoPush, rawVideoEnd, rawAudioChunkPtr, rawAudioPush, rawAudioEnd, rawVideoTime, rawAudioTime,
+  rawStatusPointer,
+} from "./raw-input";
 
 // Structs the host reads with a DataView (all f64, little endian).
 const INFO: usize = memory.data(32 * 8);
@@ -27,7 +30,8 @@ const STATS: usize = memory.data(16 * 8);
  * policy (0 drop-oldest, 1 drop-new). Grows memory once; returns 0, or -1 if memory could not be had.
  */
 export function init(ringBytes: u32, maxFrameBytes: u32, segmentMs: u32, policy: u32, heapReserve: u32): i32 {
-  if (ringBytes < 188 * 64 || maxFrameBytes < 1024) return -2;
+  // (Bounds as src/core.ts checks them: the layout's sum must stay far from the 4 GiB address space.)
+  if (ringBytes < 188 * 64 || ringBytes > 1 << 30 || maxFrameBytes < 1024 || maxFrameBytes > 1 << 28 || heapReserve > 1 << 24) return -2;
   if (!layOut(ringBytes, maxFrameBytes, heapReserve)) return -1;
   buildCrcTables();
   muxerInit(segmentMs, policy);

@@ -10,7 +10,7 @@
 import { inputPtr, inputCapacity, ringCapacity, audioQueueData, audioQueueTable, AUDIO_QUEUE_BYTES, AUDIO_QUEUE_FRAMES, AUDIO_TABLE_ENTRY } from "./layout";
 import { scanAccessUnit, AU_OK, AU_PARAMS_ONLY, auIsIdr, auHasSps, auHasPps, auCopyFrom, auSliceRefIdc } from "./access-unit";
 import { spsStore, spsLength, ppsStore, ppsLength } from "./h264";
-import { parseAdtsHeader, adtsObjectType, adtsSampleRate, adtsChannels, adtsFrameLength, adtsSamples } from "./adts";
+import { parseAdtsHeader, adtsSupported, adtsObjectType, adtsSampleRate, adtsChannels, adtsFrameLength, adtsSamples } from "./adts";
 import {
   freeBytes, tableHasRoom, openSegment, closeSegment, openEntry, oldestFinished, markDropped, discardOpenSegment,
   segmentIsOpen, noteHighWater, entry, headSeq, E_START_PTS_US, E_WALL_MS, E_VIDEO_FRAMES, E_AUDIO_FRAMES, E_FLAGS,
@@ -18,7 +18,7 @@ import {
 } from "./ring";
 import { writePsi, startTrackingPmts, rewriteSegmentPmtsWithoutAudio, writePes, writePcrOnlyPacket, writeTimestamp, pesPacketBound, resetTsWriter, PID_VIDEO, PID_AUDIO } from "./ts-writer";
 
-// ---- Results of a put (the host maps them to DropReason names) ----
+// ---- Results of a put: indexes into DROP_REASONS in src/core-types.ts (the host maps them to names) ----
 export const OK: i32 = 0;
 export const DROP_WAITING_FOR_KEYFRAME: i32 = 1;
 export const DROP_FRAME_TOO_LARGE: i32 = 2;
@@ -26,6 +26,7 @@ export const DROP_MALFORMED: i32 = 3;
 export const DROP_TIMESTAMP_BACKWARDS: i32 = 4;
 export const DROP_BUFFER_FULL: i32 = 5;
 export const DROP_AUDIO_FORMAT_CHANGE: i32 = 6;
+export const DROP_AUDIO_UNSUPPORTED: i32 = 7;
 
 export const POLICY_DROP_OLDEST: u32 = 0;
 export const POLICY_DROP_NEW: u32 = 1;
@@ -559,19 +560,39 @@ function enqueueAudio(src: usize, len: u32, pts: i64, samples: u32): void {
   }
 }
 
-/** Muxes one or more ADTS frames at src; pts (ticks) is the first frame's. */
+/** Audio that never reached the muxer (bytes that are not ADTS, or a format we do not carry). */
+export function countLostAudioFrame(): void {
+  audioFramesIn++;
+  audioFramesDropped++;
+}
+
+/**
+ * Muxes one or more ADTS frames at src; pts (ticks) is the first frame's. The frames must fill the bytes exactly,
+ * or none of them is taken (malformed); a frame of a format we do not carry is refused (audio-unsupported).
+ */
 export function muxAudio(src: usize, len: u32, pts: i64): i32 {
   let end = src + len;
   let p = src;
-  let result = OK;
   while (p < end) {
     if (!parseAdtsHeader(p, <u32>(end - p)) || adtsFrameLength > <u32>(end - p)) {
-      audioFramesDropped++;
+      countLostAudioFrame();
       return DROP_MALFORMED;
     }
+    p += adtsFrameLength;
+  }
+  p = src;
+  let result = OK;
+  while (p < end) {
+    parseAdtsHeader(p, <u32>(end - p));
     let frameLength = adtsFrameLength;
     let samples = adtsSamples;
     audioFramesIn++;
+    if (!adtsSupported()) {
+      audioFramesDropped++;
+      result = DROP_AUDIO_UNSUPPORTED;
+      p += frameLength;
+      continue;
+    }
     if (!audioKnown) {
       audioKnown = true;
       audioObjectType = adtsObjectType;
@@ -599,8 +620,7 @@ export function muxAudio(src: usize, len: u32, pts: i64): i32 {
 export function putAudio(len: u32, ptsUs: f64): i32 {
   bytesIn += <f64>len;
   if (len == 0 || len > inputCapacity) {
-    audioFramesIn++;
-    audioFramesDropped++;
+    countLostAudioFrame();
     return len == 0 ? DROP_MALFORMED : DROP_FRAME_TOO_LARGE;
   }
   if (!usableTimestamp(ptsUs)) {

@@ -1,15 +1,91 @@
 // Raw elementary-stream readers for files and pipes (the `mux` command and the WASI build): they cut an
 // Annex B byte stream into access units and an ADTS stream into frames, and time them from the frame rate
 // and the sample rate. Raw H.264 is in decode order: presentation times come from the picture order count.
+// The frame rate is the host's, or else the one the stream's SPS carries in its VUI timing.
 import { inputPtr, inputCapacity, rawChunk, rawAudioBuffer, RAW_CHUNK_BYTES, RAW_AUDIO_BYTES } from "./layout";
-import { findStartCode, parseSliceHeader, slicePocLsb, spsPocType, spsLog2MaxPocLsb, spsProfile, spsReorderFrames, NAL_SLICE, NAL_IDR } from "./h264";
-import { scanAccessUnit, AU_OK, auIsIdr, auFirstSlice, auFirstSliceLength, auSliceRefIdc } from "./access-unit";
-import { parseAdtsHeader, adtsFrameLength, adtsSampleRate, adtsSamples } from "./adts";
-import { muxVideo, muxAudio, countLostVideoFrame, OK } from "./muxer";
+import {
+  findStartCode, parseSliceHeader, slicePocLsb, spsPocType, spsLog2MaxPocLsb, spsProfile, spsReorderFrames, spsLength, spsTimeScale,
+  spsUnitsInTick, NAL_SLICE, NAL_IDR,
+} from "./h264";
+import { scanAccessUnit, AU_OK, AU_PARAMS_ONLY, auIsIdr, auFirstSlice, auFirstSliceLength, auSliceRefIdc } from "./access-unit";
+import { parseAdtsHeader, adtsFixedHeader, adtsSupported, adtsFrameLength, adtsSampleRate, adtsSamples, adtsObjectType, adtsChannels } from "./adts";
+import { muxVideo, muxAudio, countLostVideoFrame, countLostAudioFrame, OK, DROP_MALFORMED, DROP_AUDIO_UNSUPPORTED } from "./muxer";
 
-let fpsNum: i64 = 25;
+// ---- Frame rate ----
+// fpsNum/fpsDen in lowest terms, each at most RATE_TERM_MAX so that frameTicks stays exact in i64; fpsNum is 0
+// until the rate is known (the host gave none and no SPS was seen yet).
+const RATE_TERM_MAX: u64 = 1000000;
+let fpsNum: i64 = 0;
 let fpsDen: i64 = 1;
+let rateGiven: bool = false;
 let wallStartMs: f64 = 0;
+
+// What the host reads after feeding (u32 words at rawStatusPointer(); read by src/core.ts rawStatus()).
+export const RS_RATE_NUM: usize = 0; // the rate in use, 0 until known
+export const RS_RATE_DEN: usize = 4;
+export const RS_STREAM_NUM: usize = 8; // the rate the SPS's VUI timing gives, 0 when it carries none
+export const RS_STREAM_DEN: usize = 12;
+export const RS_NEEDS_RATE: usize = 16; // 1: no rate given and the SPS has no timing; video is not muxed
+export const RS_AUDIO_FRAMES: usize = 20; // ADTS frames accepted
+export const RS_AUDIO_UNSUPPORTED: usize = 24; // well-formed ADTS frames refused: not AAC-LC, 8-48 kHz, 1-2 channels
+export const RS_REFUSED_OBJECT_TYPE: usize = 28; // the last refused frame's format
+export const RS_REFUSED_SAMPLE_RATE: usize = 32;
+export const RS_REFUSED_CHANNELS: usize = 36;
+const RAW_STATUS: usize = memory.data(40);
+
+export function rawStatusPointer(): usize {
+  return RAW_STATUS;
+}
+
+function gcd(a: u64, b: u64): u64 {
+  while (b != 0) {
+    let t = a % b;
+    a = b;
+    b = t;
+  }
+  return a;
+}
+
+// The last rate reducedRate accepted.
+let reducedNum: u64 = 0;
+let reducedDen: u64 = 0;
+
+/** Reduces num/den; false (nothing set) unless both terms fit and the rate is 0.1 to 1000 frames per second. */
+function reducedRate(num: u64, den: u64): bool {
+  if (num == 0 || den == 0) return false;
+  let g = gcd(num, den);
+  num /= g;
+  den /= g;
+  if (num > RATE_TERM_MAX || den > RATE_TERM_MAX || num * 10 < den || num > den * 1000) return false;
+  reducedNum = num;
+  reducedDen = den;
+  return true;
+}
+
+function useRate(num: u64, den: u64): void {
+  fpsNum = <i64>num;
+  fpsDen = <i64>den;
+  store<u32>(RAW_STATUS + RS_RATE_NUM, <u32>num);
+  store<u32>(RAW_STATUS + RS_RATE_DEN, <u32>den);
+}
+
+/**
+ * The frame rate of the SPS's VUI timing: a frame lasts two ticks (E.2.1, DeltaTfiDivisor 2 for a frame), so
+ * time_scale / (2 * num_units_in_tick), as x264 writes it (25 fps: 1 / 50). Noted for the host; used when the host
+ * gave no rate. Returns false while the rate is unknown.
+ */
+function rateFromSps(): bool {
+  if (spsLength != 0) {
+    let ok = reducedRate(<u64>spsTimeScale, <u64>spsUnitsInTick * 2);
+    store<u32>(RAW_STATUS + RS_STREAM_NUM, ok ? <u32>reducedNum : 0);
+    store<u32>(RAW_STATUS + RS_STREAM_DEN, ok ? <u32>reducedDen : 0);
+    if (!rateGiven && fpsNum == 0) {
+      if (ok) useRate(reducedNum, reducedDen);
+      store<u32>(RAW_STATUS + RS_NEEDS_RATE, ok ? 0 : 1);
+    }
+  }
+  return fpsNum != 0;
+}
 
 // ---- Video ----
 let auLength: u32 = 0; // bytes of the current unit (and what follows) in the input area
@@ -29,9 +105,16 @@ let audioLength: u32 = 0;
 let audioSamples: i64 = 0;
 let audioRate: i64 = 0;
 
-export function rawInit(num: u32, den: u32, wallMs: f64): void {
-  fpsNum = <i64>num;
-  fpsDen = <i64>den;
+/**
+ * Starts the raw readers at num/den frames per second, or (num 0, or a rate out of range) at the rate the stream's
+ * SPS gives. Returns 1 if the given rate is used, 0 if it is to come from the stream.
+ */
+export function rawInit(num: u32, den: u32, wallMs: f64): i32 {
+  memory.fill(RAW_STATUS, 0, 40);
+  fpsNum = 0;
+  fpsDen = 1;
+  rateGiven = reducedRate(<u64>num, <u64>den);
+  if (rateGiven) useRate(reducedNum, reducedDen);
   wallStartMs = wallMs;
   auLength = scanFrom = 0;
   auHasPicture = synced = overflowed = false;
@@ -42,6 +125,8 @@ export function rawInit(num: u32, den: u32, wallMs: f64): void {
   audioLength = 0;
   audioSamples = 0;
   audioRate = 0;
+  skipping = false;
+  return rateGiven ? 1 : 0;
 }
 
 /**
@@ -55,6 +140,7 @@ export function rawRewind(): u32 {
   auLength = scanFrom = 0;
   auHasPicture = synced = overflowed = false;
   audioLength = 0;
+  skipping = false;
   if (audioRate != 0) audioSamples = (frameTicks(decodeIndex) * audioRate) / 90000;
   return muxed;
 }
@@ -63,9 +149,13 @@ export function rawChunkPtr(): usize {
   return rawChunk;
 }
 
-/** 90 kHz ticks of frame n at the configured rate (exact integer arithmetic). */
+/** 90 kHz ticks of frame n at the rate in use (exact integer arithmetic, 0 while the rate is unknown). */
 function frameTicks(n: i64): i64 {
-  return (n * 90000 * fpsDen) / fpsNum;
+  if (fpsNum == 0) return 0;
+  // n * 90000 * fpsDen / fpsNum, split so that no product can overflow (the terms are at most RATE_TERM_MAX).
+  let whole = n / fpsNum;
+  let rest = n % fpsNum;
+  return whole * 90000 * fpsDen + (rest * 90000 * fpsDen) / fpsNum;
 }
 
 /** The stream time, in ticks, of the next video frame. */
@@ -105,6 +195,12 @@ function pictureOrder(): i32 {
  */
 function emitUnit(len: u32): void {
   let scan = scanAccessUnit(inputPtr, len);
+  if (!rateFromSps()) {
+    // No rate yet (no SPS so far) or none to be had: the unit cannot be timed, so it is lost (counted).
+    decodeIndex++;
+    if (scan != AU_PARAMS_ONLY) countLostVideoFrame(len);
+    return;
+  }
   let dIndex = decodeIndex++;
   let pIndex = dIndex;
   if (scan == AU_OK) {
@@ -243,6 +339,12 @@ function scanUnits(atEnd: bool): u32 {
 }
 
 // ---- Audio ----
+// An ADTS frame is taken only where its header parses and the next frame's header follows it with the same fixed
+// part (or the stream ends exactly there): a sync word found in garbage is not enough. Bytes that are not such frames are skipped, each run
+// of them counted as one malformed frame; well-formed frames of a format we do not carry (AAC-LC, 8-48 kHz, mono
+// or stereo) are refused and counted. Refused and skipped bytes do not advance the audio's stream time.
+
+let skipping: bool = false; // inside a run of bytes that are not ADTS
 
 export function rawAudioChunkPtr(): usize {
   return rawAudioBuffer + RAW_AUDIO_BYTES;
@@ -264,28 +366,78 @@ export function rawAudioPushFrom(src: usize, len: u32): i32 {
     audioLength += n;
     src += n;
     left -= n;
-    let r = drainAudio();
+    let r = drainAudio(false);
     if (r != OK) result = r;
   }
   return result;
 }
 
-function drainAudio(): i32 {
+/** The ADTS stream ended: its last frame needs no successor. What is left that is not a frame is counted. */
+export function rawAudioEnd(): i32 {
+  let result = drainAudio(true);
+  if (audioLength > 0) skipping = true;
+  audioLength = 0;
+  if (endSkipRun()) result = DROP_MALFORMED;
+  return result;
+}
+
+/** Closes a run of skipped bytes: counts it as one malformed frame. */
+function endSkipRun(): bool {
+  if (!skipping) return false;
+  skipping = false;
+  countLostAudioFrame();
+  return true;
+}
+
+function drainAudio(atEnd: bool): i32 {
   let result = OK;
   let p: u32 = 0;
   while (p + 7 <= audioLength) {
-    if (!parseAdtsHeader(rawAudioBuffer + p, audioLength - p)) {
+    let at = rawAudioBuffer + p;
+    if (!parseAdtsHeader(at, audioLength - p)) {
+      skipping = true;
       p++; // resynchronise on the next sync word
       continue;
     }
-    if (p + adtsFrameLength > audioLength) break;
-    if (audioRate == 0) audioRate = <i64>adtsSampleRate;
+    let frameLength = adtsFrameLength;
     let samples = adtsSamples;
+    let supported = adtsSupported();
+    let objectType = adtsObjectType;
+    let sampleRate = adtsSampleRate;
+    let channels = adtsChannels;
+    let next = p + frameLength;
+    if (next + 7 > audioLength) {
+      if (!atEnd) break; // wait for the bytes that show whether another frame follows
+      if (next != audioLength) {
+        // The last frame must end where the stream does: a header damaged near the end, or one found in
+        // garbage that claims more bytes than are left, is not one (the real frames after it are still found).
+        skipping = true;
+        p++;
+        continue;
+      }
+    } else if (!parseAdtsHeader(rawAudioBuffer + next, audioLength - next) || adtsFixedHeader(rawAudioBuffer + next) != adtsFixedHeader(at)) {
+      skipping = true;
+      p++;
+      continue;
+    }
+    if (endSkipRun()) result = DROP_MALFORMED;
+    if (!supported) {
+      store<u32>(RAW_STATUS + RS_AUDIO_UNSUPPORTED, load<u32>(RAW_STATUS + RS_AUDIO_UNSUPPORTED) + 1);
+      store<u32>(RAW_STATUS + RS_REFUSED_OBJECT_TYPE, objectType);
+      store<u32>(RAW_STATUS + RS_REFUSED_SAMPLE_RATE, sampleRate);
+      store<u32>(RAW_STATUS + RS_REFUSED_CHANNELS, channels);
+      countLostAudioFrame();
+      result = DROP_AUDIO_UNSUPPORTED;
+      p = next;
+      continue;
+    }
+    if (audioRate == 0) audioRate = <i64>sampleRate;
     let pts = (audioSamples * 90000) / audioRate;
-    let r = muxAudio(rawAudioBuffer + p, adtsFrameLength, pts);
+    let r = muxAudio(at, frameLength, pts);
     if (r != OK) result = r;
+    store<u32>(RAW_STATUS + RS_AUDIO_FRAMES, load<u32>(RAW_STATUS + RS_AUDIO_FRAMES) + 1);
     audioSamples += <i64>samples;
-    p += adtsFrameLength;
+    p = next;
   }
   if (p > 0) {
     memory.copy(rawAudioBuffer, rawAudioBuffer + p, audioLength - p);

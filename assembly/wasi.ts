@@ -10,7 +10,11 @@
 import {
   init, flush, takeSegment, releaseSegment, infoPointer, refreshStats,
 } from "./index";
-import { rawInit, rawChunkPtr, rawVideoPushFrom, rawVideoEnd, rawAudioChunkPtr, rawAudioPushFrom, rawVideoTime, rawAudioTime } from "./raw-input";
+import {
+  rawInit, rawChunkPtr, rawVideoPushFrom, rawVideoEnd, rawAudioChunkPtr, rawAudioPushFrom, rawAudioEnd, rawVideoTime, rawAudioTime,
+  rawStatusPointer, RS_RATE_NUM, RS_RATE_DEN, RS_STREAM_NUM, RS_STREAM_DEN, RS_NEEDS_RATE, RS_AUDIO_FRAMES, RS_AUDIO_UNSUPPORTED,
+  RS_REFUSED_OBJECT_TYPE, RS_REFUSED_SAMPLE_RATE, RS_REFUSED_CHANNELS,
+} from "./raw-input";
 import { RAW_CHUNK_BYTES } from "./layout";
 import {
   STDIN, STDOUT, STDERR, ERRNO_NOENT, ERRNO_ISDIR, ERRNO_NOTDIR, ERRNO_ACCES, ERRNO_PERM, ERRNO_NOTCAPABLE, ERRNO_NOSPC,
@@ -37,7 +41,7 @@ const AUDIO_LEAD_TICKS: f64 = 45000;
 const EXIT_ERROR: u32 = 1;
 const EXIT_USAGE: u32 = 2;
 
-const HELP = `Usage: ipc-hls.wasm [input.h264|-] --fps <rate> --out <dir> [options]
+const HELP = `Usage: ipc-hls.wasm [input.h264|-] --out <dir> [--fps <rate>] [options]
 
 Packages a raw Annex B H.264 stream (a file in a preopened directory, or standard input when the input is - or
 not given) into HLS MPEG-TS segments cut at IDR frames, and writes <dir>/segment-NNNNNN.ts plus <dir>/index.m3u8
@@ -45,17 +49,22 @@ not given) into HLS MPEG-TS segments cut at IDR frames, and writes <dir>/segment
 <dir> must be a preopened directory or a directory inside one (created if missing).
 
 Options:
-  --fps <rate>               frame rate of the raw stream: 25, 29.97 or 30000/1001 (required)
+  --fps <rate>               frame rate of the raw stream: 25, 29.97 or 30000/1001 (default: the one its SPS
+                             carries, as x264 and most cameras write it; required for a stream without one)
   --out <dir>                output directory (required)
-  --audio <file.aac>         an ADTS AAC stream to mux beside the video, timed by its sample count
+  --audio <file.aac>         an ADTS AAC stream (AAC-LC, 8-48 kHz, mono or stereo) to mux beside the video,
+                             timed by its sample count
   --segment-duration <s>     target segment duration in seconds (default 2); cuts happen at the next IDR
   --buffer-size <bytes>      ring buffer size, 65536 to 8388608 (default 8388608: the memory is fixed)
   -h, --help                 this help
 
 Examples:
-  wasmtime run --dir out ipc-hls.wasm --fps 25 --out out < camera.h264
+  wasmtime run --dir out ipc-hls.wasm --out out < camera.h264
   wasmtime run --dir . ipc-hls.wasm camera.h264 --audio mic.aac --fps 30000/1001 --out out
 `;
+
+// As src/cli/command.ts FPS_REQUIRED.
+const FPS_REQUIRED = "--fps is required: the stream's SPS carries no frame rate (no VUI timing); e.g. --fps 25, --fps 29.97, --fps 30000/1001";
 
 export function _start(): void {
   let code = run();
@@ -244,6 +253,40 @@ function nextPiece(reader: usize, size: u32): i32 {
   return <i32>n;
 }
 
+function rawStatus(field: usize): u32 {
+  return load<u32>(rawStatusPointer() + field);
+}
+
+/** Why the audio input gave no frame, in src/raw-feed.ts noAudioMessage's words. */
+function noAudio(): u32 {
+  textTo(STDERR);
+  text("ipc-hls: ");
+  if (rawStatus(RS_AUDIO_UNSUPPORTED) == 0) {
+    text("no ADTS AAC frame found in ");
+    bytes(argPtr(ARG_AUDIO), <u32>argLen(ARG_AUDIO));
+    text(": is it a raw AAC stream (ffmpeg -c:a aac -f adts)?\n");
+  } else {
+    text("audio input ");
+    bytes(argPtr(ARG_AUDIO), <u32>argLen(ARG_AUDIO));
+    text(" is ");
+    let objectType = rawStatus(RS_REFUSED_OBJECT_TYPE);
+    text(objectType == 1 ? "AAC Main" : objectType == 2 ? "AAC-LC" : objectType == 3 ? "AAC SSR" : "AAC LTP");
+    text(", ");
+    decimal(<u64>rawStatus(RS_REFUSED_SAMPLE_RATE));
+    text(" Hz, ");
+    let channels = rawStatus(RS_REFUSED_CHANNELS);
+    if (channels == 1) text("mono");
+    else if (channels == 2) text("stereo");
+    else {
+      decimal(<u64>(channels == 7 ? 8 : channels));
+      text(" channels");
+    }
+    text(": only AAC-LC, 8 to 48 kHz, mono or stereo is supported\n");
+  }
+  textEnd();
+  return EXIT_ERROR;
+}
+
 /**
  * Feeds the core as `ipc-hls mux` does (src/raw-feed.ts feedRawStreams, src/mux-files.ts): video in chunks,
  * audio whenever its stream time is at most AUDIO_LEAD_TICKS ahead of the video's, finished segments written
@@ -260,8 +303,14 @@ function feed(videoFd: u32, audioFd: i32): u32 {
     if (!audioFinished && (videoFinished || rawAudioTime() <= rawVideoTime() + AUDIO_LEAD_TICKS)) {
       let n = nextPiece(AUDIO_READER, AUDIO_CHUNK);
       if (n < 0) return failArg(EXIT_ERROR, "cannot read audio input", ARG_AUDIO, -n);
-      if (n == 0) audioFinished = true;
-      else rawAudioPushFrom(piece, <u32>n);
+      if (n > 0) {
+        rawAudioPushFrom(piece, <u32>n);
+        continue;
+      }
+      audioFinished = true;
+      rawAudioEnd();
+      // As src/raw-feed.ts: an audio input with no usable frame is all read before the first video, and refused.
+      if (rawStatus(RS_AUDIO_FRAMES) == 0) return noAudio();
       continue;
     }
     if (videoFinished) break;
@@ -272,6 +321,7 @@ function feed(videoFd: u32, audioFd: i32): u32 {
       rawVideoEnd();
       videoFinished = true;
     }
+    if (rawStatus(RS_NEEDS_RATE) != 0) return fail(EXIT_USAGE, FPS_REQUIRED);
     if (!drain()) return 0;
   }
   flush();
@@ -289,10 +339,8 @@ function run(): u32 {
     textEnd();
     return 0;
   }
-  if (!given(ARG_FPS)) return fail(EXIT_USAGE, "--fps is required (e.g. --fps 25, --fps 29.97, --fps 30000/1001)");
-  if (!parseFrameRate(argPtr(ARG_FPS), argLen(ARG_FPS))) {
-    return failArg(EXIT_USAGE, "bad --fps (give a rate between 0.1 and 1000 like 25 or 29.97, or a fraction like 30000/1001):", ARG_FPS);
-  }
+  let rateGiven = given(ARG_FPS);
+  if (rateGiven && !parseFrameRate(argPtr(ARG_FPS), argLen(ARG_FPS))) return badFrameRate();
   if (!given(ARG_OUT) || argLen(ARG_OUT) == 0) return fail(EXIT_USAGE, "--out <dir> is required");
   let segmentSeconds: f64 = 2;
   if (given(ARG_SEGMENT_DURATION)) {
@@ -339,7 +387,8 @@ function run(): u32 {
   let maxFrame = min(max(bufferBytes / 8, 64 * 1024), 1024 * 1024);
   let status = init(bufferBytes, maxFrame, <u32>Math.round(segmentSeconds * 1000), 1 /* drop-new */, HEAP_RESERVE);
   if (status != 0) return fail(EXIT_ERROR, "the core could not lay out its memory (this build's memory is too small)");
-  rawInit(fpsNum, fpsDen, 0);
+  // (The core's rule decides: a rate it cannot take, e.g. 4294967295/4294967294, is a usage mistake.)
+  if (rawInit(rateGiven ? fpsNum : 0, rateGiven ? fpsDen : 0, 0) == 0 && rateGiven) return badFrameRate();
 
   outDir = outFd;
   let err = playlistStart(outFd);
@@ -358,6 +407,10 @@ function run(): u32 {
   if (segmentsWritten == 0) return noSegment();
   summary();
   return 0;
+}
+
+function badFrameRate(): u32 {
+  return failArg(EXIT_USAGE, "bad --fps (give a rate between 0.1 and 1000 like 25 or 29.97, or a fraction like 30000/1001):", ARG_FPS);
 }
 
 /** Why nothing came out, in `ipc-hls mux`'s words. */
@@ -446,11 +499,7 @@ function summary(): void {
   text("/index.m3u8\n");
   textEnd();
   textTo(STDERR);
-  if (given(ARG_AUDIO) && audioIn == 0) {
-    text("warning: no ADTS AAC frame found in ");
-    bytes(argPtr(ARG_AUDIO), <u32>argLen(ARG_AUDIO));
-    text(": video only\n");
-  }
+  timingWarnings();
   if (videoDropped > 0 || audioDropped > 0) {
     text("warning: dropped ");
     decimal(videoDropped);
@@ -459,4 +508,41 @@ function summary(): void {
     text(" audio frames\n");
   }
   textEnd();
+}
+
+// ---- Timings that disagree by more than 2 %, in src/raw-feed.ts timingWarnings' words ----
+
+function rateText(num: u32, den: u32): void {
+  decimal(<u64>num);
+  if (den != 1) {
+    text("/");
+    decimal(<u64>den);
+  }
+}
+
+function secondsText(ticks: f64): void {
+  fixed(<u64>Math.floor((ticks + 450) / 900), 2);
+}
+
+function timingWarnings(): void {
+  let num = <f64>rawStatus(RS_RATE_NUM);
+  let den = <f64>rawStatus(RS_RATE_DEN);
+  let streamNum = <f64>rawStatus(RS_STREAM_NUM);
+  let streamDen = <f64>rawStatus(RS_STREAM_DEN);
+  if (given(ARG_FPS) && num > 0 && streamNum > 0 && Math.abs(num * streamDen - streamNum * den) * 50 > streamNum * den) {
+    text("warning: --fps ");
+    rateText(<u32>num, <u32>den);
+    text(" disagrees with the stream's own frame rate ");
+    rateText(<u32>streamNum, <u32>streamDen);
+    text(" (its SPS): timed at --fps\n");
+  }
+  let video = rawVideoTime();
+  let audio = rawAudioTime();
+  if (rawStatus(RS_AUDIO_FRAMES) > 0 && video > 0 && Math.abs(audio - video) * 50 > video) {
+    text("warning: the audio lasts ");
+    secondsText(audio);
+    text(" s and the video ");
+    secondsText(video);
+    text(" s, more than 2 % apart: is the frame rate right?\n");
+  }
 }

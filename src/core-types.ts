@@ -2,6 +2,8 @@
 
 /** The smallest ring the core accepts: 64 TS packets. */
 export const MIN_BUFFER_SIZE = 188 * 64;
+/** The largest ring the core accepts (assembly/index.ts init: the layout stays far from the 4 GiB address space). */
+export const MAX_BUFFER_SIZE = 1 << 30;
 /** Target segment durations the core accepts, in seconds. */
 export const SEGMENT_DURATION_MIN = 0.1;
 export const SEGMENT_DURATION_MAX = 60;
@@ -12,7 +14,7 @@ export type OverflowPolicy = "drop-oldest" | "drop-new";
 export interface CoreOptions {
   /** Ring buffer size in bytes (rounded down to whole 188-byte TS packets). The C SDK uses 4 MiB for 5 Mbps. */
   bufferSize: number;
-  /** Largest access unit accepted, in bytes (the input area). Default: min(bufferSize / 4, 1 MiB). */
+  /** Largest access unit accepted, in bytes (the input area). Default: bufferSize / 8, between 64 KiB and 1 MiB. */
   maxFrameSize?: number;
   /** Target segment duration in seconds; a segment is cut before the first IDR at or after it. Default 2. */
   segmentDuration?: number;
@@ -29,14 +31,22 @@ export interface CoreOptions {
   clock?: () => number;
 }
 
-/** Why a frame was not muxed (counted in the stats either way). */
-export type DropReason =
-  | "waiting-for-keyframe" // no SPS/PPS + IDR seen yet, or dropping until the next IDR after a loss
-  | "frame-too-large" // larger than the input area or the whole ring
-  | "malformed" // no NAL unit, garbage, truncated, or an ADTS header that does not parse
-  | "timestamp-backwards" // decode timestamp not after the previous frame's
-  | "buffer-full" // ring full under the drop-new policy
-  | "audio-format-change"; // sample rate or channels changed mid-stream
+/**
+ * Why a frame was not muxed (counted in the stats either way). The core returns the index into this list
+ * (assembly/muxer.ts DROP_* constants; 0 = taken): the one list of reasons, in the core's order.
+ */
+export const DROP_REASONS = [
+  undefined,
+  "waiting-for-keyframe", // no SPS/PPS + IDR seen yet, or dropping until the next IDR after a loss
+  "frame-too-large", // larger than the input area or the whole ring
+  "malformed", // no NAL unit, garbage, truncated, or bytes that are not whole ADTS frames
+  "timestamp-backwards", // decode timestamp not after the previous frame's
+  "buffer-full", // ring full under the drop-new policy
+  "audio-format-change", // sample rate or channels changed mid-stream
+  "audio-unsupported", // well-formed ADTS but not AAC-LC, 8-48 kHz, mono or stereo
+] as const;
+
+export type DropReason = Exclude<(typeof DROP_REASONS)[number], undefined>;
 // (Audio that waits too long for video is dropped later, not at its put: it shows in stats().audioFramesDropped.)
 
 /** A finished segment: whole, independently decodable, at most two views into the core's linear memory. */

@@ -3,8 +3,9 @@
 // The boundary is narrow on purpose: one copy in per frame, numbers across, views out.
 import { readFile } from "node:fs/promises";
 import { instantiate } from "@assemblyscript/loader";
-import type { CoreOptions, CoreStats, DropReason, Segment } from "./core-types.js";
-import { MIN_BUFFER_SIZE, SEGMENT_DURATION_MAX, SEGMENT_DURATION_MIN } from "./core-types.js";
+import { DROP_REASONS, type CoreOptions, type CoreStats, type DropReason, type OverflowPolicy, type Segment } from "./core-types.js";
+import { MAX_BUFFER_SIZE, MIN_BUFFER_SIZE, SEGMENT_DURATION_MAX, SEGMENT_DURATION_MIN } from "./core-types.js";
+import { finiteNumber, InvalidOptionError, oneOf, wholeNumber } from "./options.js";
 import { jsCrc32 } from "./s3/checksum.js";
 
 export type { CoreOptions, CoreStats, DropReason, Segment, OverflowPolicy } from "./core-types.js";
@@ -31,32 +32,81 @@ interface CoreExports {
   takeDropped(): number;
   refreshStats(): number;
   crc32(crc: number, ptr: number, len: number): number;
-  rawInit(fpsNum: number, fpsDen: number, wallMs: number): void;
+  rawInit(fpsNum: number, fpsDen: number, wallMs: number): number;
   rawRewind(): number;
   rawChunkPtr(): number;
   rawVideoPush(len: number): number;
   rawVideoEnd(): number;
   rawAudioChunkPtr(): number;
   rawAudioPush(len: number): number;
+  rawAudioEnd(): number;
+  rawStatusPointer(): number;
   rawVideoTime(): number;
   rawAudioTime(): number;
 }
 
-const DROP_REASONS: (DropReason | undefined)[] = [
-  undefined,
-  "waiting-for-keyframe",
-  "frame-too-large",
-  "malformed",
-  "timestamp-backwards",
-  "buffer-full",
-  "audio-format-change",
-];
-
 /** The raw stream readers' chunk size (assembly/layout.ts RAW_CHUNK_BYTES). */
 export const RAW_CHUNK_BYTES = 64 * 1024;
 
+/** The core could not be set up (its memory could not be had). Bad options are InvalidOptionError. */
 export class CoreInitError extends Error {
   override name = "CoreInitError";
+}
+
+// ---- The core's options, checked once here (HlsRecorder checks them at construction through this too) ----
+
+const MAX_FRAME_BYTES = 1 << 28;
+const OVERFLOW_POLICIES: readonly OverflowPolicy[] = ["drop-oldest", "drop-new"];
+
+export interface CheckedCoreOptions {
+  bufferSize: number;
+  maxFrameSize: number;
+  segmentDuration: number;
+  overflowPolicy: OverflowPolicy;
+}
+
+/** Checks the core's options and fills in the defaults; throws InvalidOptionError naming the option. */
+export function checkCoreOptions(options: Omit<CoreOptions, "clock" | "audio">, names: Partial<Record<keyof CheckedCoreOptions, string>> = {}): CheckedCoreOptions {
+  const bufferSize = wholeNumber(names.bufferSize ?? "bufferSize", options.bufferSize, MIN_BUFFER_SIZE, MAX_BUFFER_SIZE, "bytes");
+  const maxFrameSize =
+    options.maxFrameSize === undefined
+      ? Math.floor(Math.min(Math.max(bufferSize / 8, 64 * 1024), 1024 * 1024, bufferSize))
+      : wholeNumber(names.maxFrameSize ?? "maxFrameSize", options.maxFrameSize, 1024, Math.min(bufferSize, MAX_FRAME_BYTES), "bytes");
+  const segmentDuration = options.segmentDuration === undefined ? 2 : finiteNumber(names.segmentDuration ?? "segmentDuration", options.segmentDuration, SEGMENT_DURATION_MIN, SEGMENT_DURATION_MAX, "seconds");
+  const overflowPolicy = options.overflowPolicy === undefined ? "drop-oldest" : oneOf(names.overflowPolicy ?? "overflowPolicy", options.overflowPolicy, OVERFLOW_POLICIES);
+  return { bufferSize, maxFrameSize, segmentDuration, overflowPolicy };
+}
+
+/** Largest numerator or denominator of a frame rate in lowest terms (assembly/raw-input.ts RATE_TERM_MAX). */
+export const FRAME_RATE_TERM_MAX = 1_000_000;
+
+/** A frame rate num/den: whole terms, in lowest terms at most FRAME_RATE_TERM_MAX, 0.1 to 1000 frames per second. */
+export function checkFrameRate(num: unknown, den: unknown, option = "frame rate"): [number, number] {
+  const n = wholeNumber(option, num, 1, Number.MAX_SAFE_INTEGER);
+  const d = wholeNumber(`${option} denominator`, den, 1, Number.MAX_SAFE_INTEGER);
+  const rate = n / d;
+  if (!(rate >= 0.1 && rate <= 1000)) throw new InvalidOptionError(option, `must be between 0.1 and 1000 frames per second, got ${n}/${d}`);
+  let [a, b] = [n, d];
+  while (b !== 0) [a, b] = [b, a % b];
+  if (n / a > FRAME_RATE_TERM_MAX || d / a > FRAME_RATE_TERM_MAX) {
+    throw new InvalidOptionError(option, `${n}/${d}: numerator and denominator must be at most ${FRAME_RATE_TERM_MAX} in lowest terms`);
+  }
+  return [n / a, d / a];
+}
+
+/** What the raw stream readers found (assembly/raw-input.ts RS_*: u32 words at rawStatusPointer()). */
+export interface RawStreamStatus {
+  /** The frame rate in use, once known. */
+  rate?: [number, number];
+  /** The frame rate the stream's SPS carries (VUI timing), if it does. */
+  streamRate?: [number, number];
+  /** No rate was given and the stream's SPS carries none: video is not muxed; give the rate. */
+  needsRate: boolean;
+  /** ADTS frames accepted, and well-formed ones refused as a format we do not carry. */
+  audioFrames: number;
+  audioUnsupported: number;
+  /** The last refused frame's format (AAC object type, Hz, channel configuration). */
+  refusedAudio?: { objectType: number; sampleRate: number; channels: number };
 }
 
 export interface DroppedSegment {
@@ -96,6 +146,7 @@ export class MuxerCore {
   /** 1 after a put that anchored the segments' wall time without one (see putVideo). */
   private readonly wallClockWanted: Uint32Array;
   private readonly clock: () => number;
+  private readonly rawWords: Uint32Array;
 
   private constructor(core: CoreExports, clock: () => number) {
     this.core = core;
@@ -112,21 +163,12 @@ export class MuxerCore {
     this.maxFrameSize = core.inputCapacity();
     this.frameBuffer = this.bytes.subarray(this.input, this.input + this.maxFrameSize);
     this.bufferCapacity = this.stat[9];
+    this.rawWords = new Uint32Array(buffer, core.rawStatusPointer(), 10);
   }
 
   static async create(options: CoreOptions): Promise<MuxerCore> {
-    const bufferSize = Math.floor(options.bufferSize);
-    if (!(bufferSize >= MIN_BUFFER_SIZE)) throw new CoreInitError(`bufferSize must be at least ${MIN_BUFFER_SIZE} bytes, got ${options.bufferSize}`);
-    const maxFrameSize = Math.floor(options.maxFrameSize ?? Math.min(Math.max(bufferSize / 8, 64 * 1024), 1024 * 1024));
-    if (!(maxFrameSize >= 1024 && maxFrameSize <= bufferSize)) {
-      throw new CoreInitError(`maxFrameSize must be between 1024 and bufferSize, got ${options.maxFrameSize}`);
-    }
-    const segmentDuration = options.segmentDuration ?? 2;
-    if (!(segmentDuration >= SEGMENT_DURATION_MIN && segmentDuration <= SEGMENT_DURATION_MAX)) {
-      throw new CoreInitError(`segmentDuration must be between ${SEGMENT_DURATION_MIN} and ${SEGMENT_DURATION_MAX} seconds, got ${options.segmentDuration}`);
-    }
-    const policy = options.overflowPolicy ?? "drop-oldest";
-    if (policy !== "drop-oldest" && policy !== "drop-new") throw new CoreInitError(`unknown overflowPolicy ${JSON.stringify(policy)}`);
+    const { bufferSize, maxFrameSize, segmentDuration, overflowPolicy: policy } = checkCoreOptions(options);
+    if (options.clock !== undefined && typeof options.clock !== "function") throw new InvalidOptionError("clock", "must be a function returning ms since the epoch");
 
     // The loader supplies the core's imports (abort messages); its demangled exports wrap every function in a
     // rest-arguments shim for optional parameters, which ours do not have: call the instance's own exports.
@@ -171,8 +213,8 @@ export class MuxerCore {
 
   /** The access unit already written at the start of frameBuffer, `length` bytes (-1: it did not fit). */
   putVideoInPlace(length: number, ptsUs: number, dtsUs = ptsUs, wallMs?: number): DropReason | undefined {
-    // A frame larger than the input area was not copied; the core counts and reports it.
-    const code = this.core.putVideo(length < 0 ? this.maxFrameSize + 1 : length, ptsUs, dtsUs, wallMs ?? NaN);
+    const timed = Number.isFinite(ptsUs) && Number.isFinite(dtsUs);
+    const code = this.core.putVideo(timed ? this.inputLength(length) : 0, ptsUs, dtsUs, wallMs ?? NaN);
     // The wall time matters only when a segment anchors it: read the clock then, not for every frame.
     if (this.wallClockWanted[0] !== 0) this.core.setWallClock(this.clock());
     return DROP_REASONS[code];
@@ -180,7 +222,17 @@ export class MuxerCore {
 
   /** The ADTS frame(s) already written at the start of frameBuffer, `length` bytes. */
   putAudioInPlace(length: number, ptsUs: number): DropReason | undefined {
-    return DROP_REASONS[this.core.putAudio(length < 0 ? this.maxFrameSize + 1 : length, ptsUs)];
+    return DROP_REASONS[this.core.putAudio(Number.isFinite(ptsUs) ? this.inputLength(length) : 0, ptsUs)];
+  }
+
+  /**
+   * The length the core is given (a u32: nothing may wrap into a plausible one). A frame larger than the input
+   * area (or -1: it did not fit) becomes maxFrameSize + 1, which the core counts as frame-too-large; a length that
+   * is no whole number, or a frame without finite timestamps (above), becomes 0, counted as malformed.
+   */
+  private inputLength(length: number): number {
+    if (length === -1 || length > this.maxFrameSize) return this.maxFrameSize + 1;
+    return Number.isInteger(length) && length >= 0 ? length : 0;
   }
 
   /** Closes the open segment now (end of stream). */
@@ -277,9 +329,26 @@ export class MuxerCore {
 
   // ---- Raw elementary streams (files, pipes): used by `ipc-hls mux` ----
 
-  /** Starts reading raw streams timed at fpsNum/fpsDen frames per second. */
-  rawStart(fpsNum: number, fpsDen: number, wallStartMs = 0): void {
-    this.core.rawInit(fpsNum, fpsDen, wallStartMs);
+  /**
+   * Starts reading raw streams timed at fpsNum/fpsDen frames per second, or, without a rate, at the one the
+   * stream's SPS carries (see rawStatus: needsRate when it carries none).
+   */
+  rawStart(fpsNum?: number, fpsDen = 1, wallStartMs = 0): void {
+    const [num, den] = fpsNum === undefined ? [0, 0] : checkFrameRate(fpsNum, fpsDen);
+    this.core.rawInit(num, den, wallStartMs);
+  }
+
+  /** What the raw readers found: the frame rate in use and the stream's own, audio accepted and refused. */
+  rawStatus(): RawStreamStatus {
+    const w = this.rawWords;
+    return {
+      rate: w[0] ? [w[0], w[1]!] : undefined,
+      streamRate: w[2] ? [w[2], w[3]!] : undefined,
+      needsRate: w[4] === 1,
+      audioFrames: w[5]!,
+      audioUnsupported: w[6]!,
+      refusedAudio: w[6] ? { objectType: w[7]!, sampleRate: w[8]!, channels: w[9]! } : undefined,
+    };
   }
 
   /**
@@ -304,6 +373,11 @@ export class MuxerCore {
   putRawAudio(chunk: Uint8Array): DropReason | undefined {
     this.bytes.set(chunk, this.core.rawAudioChunkPtr());
     return DROP_REASONS[this.core.rawAudioPush(chunk.byteLength)];
+  }
+
+  /** The ADTS stream ended: its last frame is complete (and what is left that is not a frame is counted). */
+  endRawAudio(): DropReason | undefined {
+    return DROP_REASONS[this.core.rawAudioEnd()];
   }
 
   /** Stream time (90 kHz ticks) of the next video frame and of the next audio frame. */

@@ -181,12 +181,19 @@ export class CredentialSource {
   }
 }
 
-function checkCredentials(c: Credentials): void {
+/** Throws InvalidCredentialsError (naming the field, never showing a value) unless the credentials can sign. */
+export function checkCredentials(c: Credentials): void {
   if (!c || typeof c.accessKeyId !== "string" || c.accessKeyId === "" || typeof c.secretAccessKey !== "string" || c.secretAccessKey === "") {
     throw new InvalidCredentialsError("credentials need a non-empty accessKeyId and secretAccessKey");
   }
   if (c.sessionToken !== undefined && typeof c.sessionToken !== "string") {
     throw new InvalidCredentialsError("sessionToken must be a string");
+  }
+  // They go into headers and the signature: a newline pasted with them would fail every upload. (Never show them.)
+  for (const field of ["accessKeyId", "secretAccessKey", "sessionToken"] as const) {
+    if (/[\u0000-\u001f\u007f]/.test(c[field] ?? "")) {
+      throw new InvalidCredentialsError(`${field} contains a control character (a newline pasted with it?)`);
+    }
   }
   if (c.expiration !== undefined && !(c.expiration instanceof Date && !Number.isNaN(c.expiration.getTime()))) {
     throw new InvalidCredentialsError("expiration must be a valid Date");

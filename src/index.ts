@@ -13,8 +13,10 @@ export {
   type WhenWritableOptions,
 } from "./sdk.js";
 export type { UploadedInfo, RetryInfo, SpilledInfo } from "./uploader.js";
-export { SpillDirectoryBusyError, type SpillOptions } from "./spill.js";
-export type { CoreOptions, CoreStats, DropReason, OverflowPolicy, Segment } from "./core-types.js";
+export { SpillDirectoryBusyError, SpillDirectoryError, type SpillOptions } from "./spill.js";
+export { DROP_REASONS, type CoreOptions, type CoreStats, type DropReason, type OverflowPolicy, type Segment } from "./core-types.js";
+export type { RawStreamStatus } from "./core.js";
+export { InvalidOptionError } from "./options.js";
 
 // Credentials.
 export { CredentialSource, CredentialsUnavailableError, InvalidCredentialsError, type Credentials, type CredentialProvider } from "./credentials.js";

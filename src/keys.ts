@@ -9,6 +9,8 @@
 //   segments never share a key, even after a reboot with a clock that went backwards.
 // - A change of session means the timestamps restarted: the playlist marks a discontinuity there.
 
+import { InvalidOptionError, printable } from "./options.js";
+
 export interface SegmentKeyFields {
   prefix: string;
   startMs: number;
@@ -21,15 +23,29 @@ const KEY_RE = /^(?:(.*)\/)?(\d{4})\/(\d{2})\/(\d{2})\/(\d{2})\/(\d{2})-(\d{2})\
 
 const pad = (n: number, width: number) => String(n).padStart(width, "0");
 
-/** Normalises a prefix: no leading or trailing slash. "" is allowed (keys at the bucket root). */
-export function normalizePrefix(prefix: string): string {
-  return prefix.replace(/^\/+|\/+$/g, "");
+/** The longest prefix: S3 keys hold 1024 bytes, and the rest of a segment's key needs about 60. */
+const MAX_PREFIX_BYTES = 900;
+
+/**
+ * Normalises a prefix: no leading or trailing slash; "" is allowed (keys at the bucket root). A prefix no store
+ * could take (an empty, "." or ".." part, a part starting with ".", a backslash, a control character, too long)
+ * is an InvalidOptionError here rather than a failed upload for every segment later.
+ */
+export function normalizePrefix(prefix: string, option = "prefix"): string {
+  printable(option, prefix, { allowEmpty: true });
+  const normal = prefix.replace(/^\/+|\/+$/g, "");
+  if (normal === "") return normal;
+  if (new TextEncoder().encode(normal).length > MAX_PREFIX_BYTES) throw new InvalidOptionError(option, `must be at most ${MAX_PREFIX_BYTES} bytes`);
+  if (normal.split("/").some((part) => part === "" || part.startsWith(".") || part.includes("\\"))) {
+    throw new InvalidOptionError(option, `${JSON.stringify(prefix)}: its parts must not be empty, start with "." (as ".."), or hold a backslash`);
+  }
+  return normal;
 }
 
 /** "<prefix>/YYYY/MM/DD/HH/" for the hour containing `ms` (UTC). */
 export function hourPrefix(prefix: string, ms: number): string {
   const d = new Date(ms);
-  const p = normalizePrefix(prefix);
+  const p = prefix.replace(/^\/+|\/+$/g, ""); // (checked where it entered: normalizePrefix)
   const hour = `${pad(d.getUTCFullYear(), 4)}/${pad(d.getUTCMonth() + 1, 2)}/${pad(d.getUTCDate(), 2)}/${pad(d.getUTCHours(), 2)}/`;
   return p ? `${p}/${hour}` : hour;
 }

@@ -6,7 +6,7 @@ import { addAbortSignal } from "node:stream";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { MuxerCore } from "./core.js";
-import { feedRawStreams, VIDEO_CHUNK, AUDIO_CHUNK } from "./raw-feed.js";
+import { feedRawStreams, timingWarnings, VIDEO_CHUNK, AUDIO_CHUNK } from "./raw-feed.js";
 import type { CoreStats, Segment } from "./core-types.js";
 import { formatVodPlaylist, type PlaylistSegment } from "./vod-playlist.js";
 
@@ -15,8 +15,9 @@ export interface MuxFilesOptions {
   video: string;
   /** ADTS AAC file. */
   audio?: string;
-  fpsNum: number;
-  fpsDen: number;
+  /** The frame rate; without it, the one the stream's SPS carries (RawInputError "needs-rate" if none). */
+  fpsNum?: number;
+  fpsDen?: number;
   outDir: string;
   segmentDuration?: number;
   bufferSize?: number;
@@ -30,6 +31,8 @@ export interface MuxFilesResult {
   segments: { file: string; bytes: number; durationTicks: number; codecs: string; width: number; height: number }[];
   playlist: string;
   stats: CoreStats;
+  /** Timings that disagree by more than 2 % (a given --fps with the stream's, the audio's length with the video's). */
+  warnings: string[];
 }
 
 /** segment-000000.ts, segment-000001.ts…: names that sort in time order. */
@@ -78,10 +81,10 @@ export async function muxFiles(options: MuxFilesOptions): Promise<MuxFilesResult
   const audio = options.audio ? fileChunks(options.audio, AUDIO_CHUNK, signal) : undefined;
   // Segments are written out as they are finished (after every video chunk), so the ring only ever holds the open
   // one and the one just finished: an input of any length fits a ring that holds two segments.
-  await feedRawStreams(core, video, audio, { pace: drain, signal });
+  await feedRawStreams(core, video, audio, { pace: drain, signal, audioName: options.audio });
   core.flush();
   await drain();
   const text = formatVodPlaylist(playlist);
   await writeFile(join(options.outDir, "index.m3u8"), text);
-  return { segments: written, playlist: text, stats: core.stats() };
+  return { segments: written, playlist: text, stats: core.stats(), warnings: timingWarnings(core, options.fpsNum !== undefined) };
 }

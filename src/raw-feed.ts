@@ -1,11 +1,14 @@
 // Feeds raw elementary streams (Annex B H.264 and ADTS AAC, as files or pipes deliver them) to the core, or to
 // a recorder, interleaved by stream time. Used by `ipc-hls mux`, `push` and `demo`, so all make the same bytes.
 
+import type { RawStreamStatus } from "./core.js";
+
 /** What takes raw streams: MuxerCore and HlsRecorder both do. */
 export interface RawStreamSink {
   putRawVideo(bytes: Uint8Array): unknown;
   endRawVideo(): unknown;
   putRawAudio(bytes: Uint8Array): unknown;
+  endRawAudio(): unknown;
   /** Stream time (90 kHz ticks) of the next video frame and of the next audio frame. */
   rawStreamTimes(): { video: number; audio: number };
   /**
@@ -13,6 +16,55 @@ export interface RawStreamSink {
    * its uploads here). A sink that drains synchronously (`mux` writes each segment as it is finished) has none.
    */
   whenWritable?(options: { signal?: AbortSignal }): Promise<unknown>;
+  rawStatus(): RawStreamStatus;
+}
+
+/**
+ * The inputs cannot be muxed as given: "needs-rate" (no rate given and the stream's SPS carries none) or
+ * "no-audio" (the audio input holds no ADTS frame we can carry). Nothing was muxed when it is thrown.
+ */
+export class RawInputError extends Error {
+  override name = "RawInputError";
+  constructor(
+    readonly reason: "needs-rate" | "no-audio",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const AAC_OBJECT_TYPES = ["", "AAC Main", "AAC-LC", "AAC SSR", "AAC LTP"];
+
+/** Why an audio input gave no frame (the WASI command says the same: assembly/wasi.ts). */
+export function noAudioMessage(name: string, status: RawStreamStatus): string {
+  const f = status.refusedAudio;
+  if (!f) return `no ADTS AAC frame found in ${name}: is it a raw AAC stream (ffmpeg -c:a aac -f adts)?`;
+  const channels = f.channels === 1 ? "mono" : f.channels === 2 ? "stereo" : `${f.channels === 7 ? 8 : f.channels} channels`;
+  return `audio input ${name} is ${AAC_OBJECT_TYPES[f.objectType]}, ${f.sampleRate} Hz, ${channels}: only AAC-LC, 8 to 48 kHz, mono or stereo is supported`;
+}
+
+const rateText = ([num, den]: [number, number]) => (den === 1 ? `${num}` : `${num}/${den}`);
+const secondsText = (ticks: number) => {
+  const centis = Math.floor((ticks + 450) / 900);
+  return `${Math.floor(centis / 100)}.${String(centis % 100).padStart(2, "0")}`;
+};
+
+/**
+ * After the inputs were fed: a warning line (no newline) for each timing that disagrees by more than 2 %, a given
+ * frame rate with the stream's own, and the audio's length with the video's. (assembly/wasi.ts says the same.)
+ */
+export function timingWarnings(sink: RawStreamSink, rateGiven: boolean): string[] {
+  const status = sink.rawStatus();
+  const times = sink.rawStreamTimes();
+  const lines: string[] = [];
+  const [given, stream] = [status.rate, status.streamRate];
+  if (rateGiven && given && stream && Math.abs(given[0] * stream[1] - stream[0] * given[1]) * 50 > stream[0] * given[1]) {
+    lines.push(`warning: --fps ${rateText(given)} disagrees with the stream's own frame rate ${rateText(stream)} (its SPS): timed at --fps`);
+  }
+  if (status.audioFrames > 0 && times.video > 0 && Math.abs(times.audio - times.video) * 50 > times.video) {
+    lines.push(`warning: the audio lasts ${secondsText(times.audio)} s and the video ${secondsText(times.video)} s, more than 2 % apart: is the frame rate right?`);
+  }
+  return lines;
 }
 
 // Video goes in small chunks and audio at most half a second ahead of it, so that each audio frame is queued in
@@ -34,6 +86,8 @@ export interface FeedOptions {
   roomWaitSignal?: AbortSignal;
   /** The source plays a live camera (real-time pace): it cannot wait for room, the overflow policy applies. */
   live?: boolean;
+  /** The audio input's name, for the error when it holds no usable frame. */
+  audioName?: string;
 }
 
 export async function feedRawStreams(
@@ -56,6 +110,10 @@ export async function feedRawStreams(
       if (!next) break; // stopped while reading
       if (isAudio && next.done) {
         audioDone = true;
+        sink.endRawAudio();
+        // Audio that never advances is all read before the first video: an input with no usable frame stops here.
+        const status = sink.rawStatus();
+        if (status.audioFrames === 0) throw new RawInputError("no-audio", noAudioMessage(options.audioName ?? "the audio input", status));
         continue;
       }
       // A file must not outrun the uploads: wait for ring space before each put (the end of the video may mux
@@ -72,6 +130,7 @@ export async function feedRawStreams(
       } else {
         sink.putRawVideo(next.value);
       }
+      if (sink.rawStatus().needsRate) throw new RawInputError("needs-rate", "the stream's SPS carries no frame rate (no VUI timing)");
       await options.pace?.(sink.rawStreamTimes().video);
     }
   } finally {

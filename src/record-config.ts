@@ -312,7 +312,7 @@ function nonEmptyString(v: unknown, what: string): string | Problem {
 function frameRate(v: unknown): [number, number] | Problem {
   if (typeof v === "number" || typeof v === "string") {
     try {
-      return parseFrameRate(String(v));
+      return parseFrameRate(String(v))!; // (defined for any string)
     } catch {
       /* reported below */
     }

@@ -12,7 +12,8 @@
 // core's ring buffer and finished segments are uploaded in the background. Events report what happened.
 // A source that can wait (a file) awaits whenWritable() before each put and so never outruns the uploads.
 import { EventEmitter } from "node:events";
-import { MuxerCore, RAW_CHUNK_BYTES } from "./core.js";
+import { checkCoreOptions, MuxerCore, RAW_CHUNK_BYTES, type RawStreamStatus } from "./core.js";
+import { InvalidOptionError, oneOf, TIMER_MAX_MS, wholeNumber } from "./options.js";
 import type { DropReason, OverflowPolicy, Segment } from "./core-types.js";
 import { CredentialSource, type Credentials, type CredentialProvider } from "./credentials.js";
 import { S3Store } from "./store/s3-store.js";
@@ -190,10 +191,29 @@ export class HlsRecorder extends EventEmitter {
 
   constructor(options: HlsRecorderOptions) {
     super();
-    if (!(options.bufferSize > 0)) throw new RangeError("bufferSize must be a positive number of bytes");
+    // Every option is checked here, so a mistake is an InvalidOptionError now, not a failed start or upload later.
+    if (typeof options !== "object" || options === null) throw new InvalidOptionError("options", "must be an object");
+    checkCoreOptions(options);
+    if (options.concurrency !== undefined) wholeNumber("concurrency", options.concurrency, 1, 64);
+    if (options.requestTimeoutMs !== undefined) wholeNumber("requestTimeoutMs", options.requestTimeoutMs, 1, TIMER_MAX_MS, "ms");
+    if (options.retryBackoff !== undefined) {
+      const capMs = wholeNumber("retryBackoff.capMs", options.retryBackoff.capMs, 1, TIMER_MAX_MS, "ms");
+      wholeNumber("retryBackoff.baseMs", options.retryBackoff.baseMs, 1, capMs, "ms");
+    }
+    if (options.checksum !== undefined) oneOf("checksum", options.checksum, ["crc32", "sha256"]);
+    for (const name of ["now", "credentials"] as const) {
+      const value = options[name];
+      if (value !== undefined && typeof value !== "function" && (name === "now" || typeof value !== "object" || value === null)) {
+        throw new InvalidOptionError(name, name === "now" ? "must be a function returning ms since the epoch" : "must be credentials or a provider function");
+      }
+    }
+    if (options.ca !== undefined && typeof options.ca !== "string" && !(options.ca instanceof Uint8Array)) throw new InvalidOptionError("ca", "must be PEM text or a Buffer");
+    if (options.store !== undefined && typeof (options.store as Partial<ObjectStore> | null)?.put !== "function") {
+      throw new InvalidOptionError("store", "must be an ObjectStore (e.g. new LocalStore(dir))");
+    }
     this.options = options;
     this.session = options.session ?? newSessionId();
-    if (!/^[0-9a-f]{8}$/.test(this.session)) throw new RangeError("session must be 8 lower-case hex digits");
+    if (typeof this.session !== "string" || !/^[0-9a-f]{8}$/.test(this.session)) throw new InvalidOptionError("session", "must be 8 lower-case hex digits");
     this.prefix = normalizePrefix(options.prefix ?? "");
     this.spill = options.spill && new SpillDirectory(options.spill); // (checks the options; the disk waits for start)
     if (options.credentials) this.applyCredentials(options.credentials);
@@ -213,7 +233,7 @@ export class HlsRecorder extends EventEmitter {
         // Node < 20.15 has no zlib.crc32: the core's reads the ring in place (set once started; uploads only happen
         // after start), a spilled segment is summed in JS.
         crc32: zlibCrc32 ?? ((parts) => this.core!.crc32(parts)),
-        maxSockets: Math.max(1, options.concurrency ?? 2),
+        maxSockets: options.concurrency ?? 2,
       });
       this.store = s3;
       this.ownStore = s3;
@@ -390,8 +410,12 @@ export class HlsRecorder extends EventEmitter {
 
   // ---- Raw elementary streams (a file or a pipe), timed from the frame rate: what `ipc-hls push` uses ----
 
-  /** Starts reading raw streams: an Annex B H.264 stream at fpsNum/fpsDen frames per second, and ADTS audio. */
-  startRawStreams(fpsNum: number, fpsDen = 1): void {
+  /**
+   * Starts reading raw streams: an Annex B H.264 stream at fpsNum/fpsDen frames per second (InvalidOptionError for
+   * a rate that is not one), or without a rate at the one its SPS carries (rawStatus().needsRate if none),
+   * and ADTS audio.
+   */
+  startRawStreams(fpsNum?: number, fpsDen = 1): void {
     this.running().rawStart(fpsNum, fpsDen, this.clock());
   }
 
@@ -412,13 +436,24 @@ export class HlsRecorder extends EventEmitter {
     this.afterCoreCall();
   }
 
-  /** Feeds the next bytes of the raw ADTS stream. */
+  /** Feeds the next bytes of the raw ADTS stream (frames are taken where the next one's header follows them). */
   putRawAudio(bytes: Uint8Array): void {
     const core = this.running();
     for (let at = 0; at < bytes.byteLength; at += RAW_CHUNK_BYTES) {
       core.putRawAudio(bytes.subarray(at, at + RAW_CHUNK_BYTES));
       this.afterCoreCall();
     }
+  }
+
+  /** The raw ADTS stream ended: its last frame is complete. */
+  endRawAudio(): void {
+    this.running().endRawAudio();
+    this.afterCoreCall();
+  }
+
+  /** What the raw readers found: the frame rate in use and the stream's own, audio frames accepted and refused. */
+  rawStatus(): RawStreamStatus {
+    return this.running().rawStatus();
   }
 
   /**
@@ -440,13 +475,14 @@ export class HlsRecorder extends EventEmitter {
    * still pending then is reported dropped), and returns the final stats (Finalize).
    */
   async close(options: { deadlineMs?: number } = {}): Promise<RecorderStats> {
+    const deadlineMs = options.deadlineMs === undefined ? 30_000 : wholeNumber("deadlineMs", Math.round(options.deadlineMs), 0, TIMER_MAX_MS, "ms");
     if (this.state === "closed" || this.state === "closing") throw new Error("close() called twice");
     if (this.state === "running") {
       this.state = "closing";
       this.wakeRoomWaiters(); // (they return: the puts that follow throw NotStartedError)
       this.core!.flush();
       this.afterCoreCall();
-      await this.uploader!.drain(options.deadlineMs ?? 30_000);
+      await this.uploader!.drain(deadlineMs);
     }
     this.state = "closed";
     this.ownStore?.close();

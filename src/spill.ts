@@ -3,9 +3,10 @@
 // of files, "<name>.json" (key, put options) then "<name>.ts" (the bytes, flushed, then renamed into place), so a
 // power cut leaves whole entries or hidden leftovers, and the next recorder with the same directory uploads them.
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import type { PutOptions } from "./store/types.js";
 import { syncDirectory, writeFlushed } from "./store/durable-file.js";
+import { finiteNumber, InvalidOptionError, printable, wholeNumber } from "./options.js";
 
 export interface SpillOptions {
   /** Directory for segments waiting on local storage; created if missing. One recorder per directory. */
@@ -43,6 +44,11 @@ export class SpillDirectoryBusyError extends Error {
   override name = "SpillDirectoryBusyError";
 }
 
+/** The directory cannot hold spilled segments (cannot be made, written or read back): said at start. */
+export class SpillDirectoryError extends Error {
+  override name = "SpillDirectoryError";
+}
+
 /** Directories held by recorders of this process. */
 const heldHere = new Set<string>();
 
@@ -55,12 +61,10 @@ export class SpillDirectory {
 
   /** Checks the options; nothing touches the disk before open(). */
   constructor(options: SpillOptions) {
-    this.dir = options.dir;
-    this.maxBytes = options.maxBytes ?? DEFAULT_SPILL_MAX_BYTES;
-    this.ringFraction = options.ringFraction ?? 0.5;
-    if (typeof this.dir !== "string" || this.dir === "") throw new RangeError("spill.dir must be a directory path");
-    if (!(this.maxBytes > 0)) throw new RangeError("spill.maxBytes must be a positive number of bytes");
-    if (!(this.ringFraction > 0 && this.ringFraction < 1)) throw new RangeError("spill.ringFraction must be between 0 and 1");
+    if (typeof options !== "object" || options === null) throw new InvalidOptionError("spill", "must be { dir, maxBytes?, ringFraction? }");
+    this.dir = printable("spill.dir", options.dir);
+    this.maxBytes = options.maxBytes === undefined ? DEFAULT_SPILL_MAX_BYTES : wholeNumber("spill.maxBytes", options.maxBytes, 1, Number.MAX_SAFE_INTEGER, "bytes");
+    this.ringFraction = options.ringFraction === undefined ? 0.5 : finiteNumber("spill.ringFraction", options.ringFraction, 0.01, 0.99);
   }
 
   /** Bytes of spilled segments on disk. */
@@ -78,13 +82,30 @@ export class SpillDirectory {
    * and returns the whole entries found, oldest first: the segments a previous run could not upload.
    */
   async open(): Promise<SpilledSegment[]> {
-    await mkdir(this.dir, { recursive: true });
+    try {
+      await makeDirectory(this.dir);
+      await this.probe();
+    } catch (err) {
+      throw new SpillDirectoryError(`spill directory ${this.dir} cannot be used: ${(err as Error).message}`); // (Node's messages start with the code)
+    }
     await this.lock();
     try {
       return await this.load();
     } catch (err) {
       await this.close();
       throw err;
+    }
+  }
+
+  /** Writes, flushes, reads back and removes a file: a directory that cannot keep a segment fails here, at start. */
+  private async probe(): Promise<void> {
+    const path = join(this.dir, `.probe-${process.pid}-${Math.random().toString(16).slice(2, 8)}.tmp`);
+    const bytes = Buffer.from("ipc-hls spill probe\n");
+    try {
+      await writeFlushed(path, [bytes]);
+      if (!(await readFile(path)).equals(bytes)) throw new Error("a file written there reads back different");
+    } finally {
+      await rm(path, { force: true });
     }
   }
 
@@ -209,6 +230,28 @@ export class SpillDirectory {
 }
 
 class SegmentGoneError extends Error {}
+
+/**
+ * mkdir -p, one level at a time: Node's recursive mkdir never returns where mkdir fails with ENOENT under an
+ * existing parent (as anywhere under /proc), spinning a core. An existing non-directory fails with EEXIST.
+ */
+async function makeDirectory(dir: string): Promise<void> {
+  try {
+    await mkdir(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "EEXIST") {
+      if ((await stat(dir)).isDirectory()) return;
+      throw err;
+    }
+    const parent = dirname(dir);
+    if (code !== "ENOENT" || parent === dir) throw err;
+    const parentIsThere = await stat(parent).then((s) => s.isDirectory(), () => false);
+    if (parentIsThere) throw err; // the parent is there and still no directory: the file system takes none
+    await makeDirectory(parent);
+    await mkdir(dir);
+  }
+}
 
 interface LockOwner {
   pid: number;

@@ -5,6 +5,11 @@ import { normalizePrefix } from "./keys.js";
 
 /** True for "" and for "/"-separated safe segments (leading and trailing "/" are ignored). */
 export function isStorePrefix(prefix: string): boolean {
-  const normal = normalizePrefix(prefix);
+  let normal: string;
+  try {
+    normal = normalizePrefix(prefix);
+  } catch {
+    return false; // (a ".." part, a control character…: never a store prefix)
+  }
   return normal === "" || normal.split("/").every((segment) => CAMERA_RE.test(segment));
 }

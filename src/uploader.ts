@@ -136,12 +136,13 @@ export interface UploaderStats {
 }
 
 const LATENCY_WINDOW = 1000;
-/** After a spill write failed (disk full, card removed), wait this long before spilling again. */
+/** After a spill write failed (disk full, card removed), wait this long before spilling again, doubling up to the cap. */
 const SPILL_PAUSE_MS = 10_000;
 /** How long the store may take to say whether a cut-off upload landed (all HEAD attempts together). */
 const CONFIRM_TIMEOUT_MS = 10_000;
 const CONFIRM_ATTEMPTS = 3;
 const CONFIRM_DELAY_MS = 1000;
+const SPILL_PAUSE_MAX_MS = 80_000;
 
 export class Uploader {
   private readonly queue: Job[] = [];
@@ -153,8 +154,9 @@ export class Uploader {
   /** Bytes of ring segments queued or uploading (the ring space the uploader holds). */
   private ringBytesWaiting = 0;
   private spillRunning?: Promise<void>;
-  /** After a failed spill write, no new spill before this time (performance.now ms). */
+  /** After a failed spill write, no new spill before this time (performance.now ms); failures in a row. */
   private spillPausedUntil = 0;
+  private spillFailures = 0;
   /** close() ran out of time: no new uploads or spills start. */
   private closing = false;
   private readonly concurrency: number;
@@ -357,6 +359,7 @@ export class Uploader {
         job.abort.abort();
       }
       this.releaseRing(job, true);
+      this.spillFailures = 0;
       this.stats.segmentsSpilled++;
       this.opts.events.spilled?.({ key: job.key, seq: job.seq, bytes: job.bytes });
       const backlogJob = this.spilledJob(entry);
@@ -381,7 +384,7 @@ export class Uploader {
       await Promise.all(evicted.map((old) => spill.directory.remove(old)));
     } catch (err) {
       // The disk failed (full, read-only, removed): keep the segment in the ring and try again in a while.
-      this.spillPausedUntil = this.now() + SPILL_PAUSE_MS;
+      this.spillPausedUntil = this.now() + Math.min(SPILL_PAUSE_MAX_MS, SPILL_PAUSE_MS * 2 ** this.spillFailures++);
       this.emitError(err instanceof Error ? err : new Error(String(err)));
     }
   }

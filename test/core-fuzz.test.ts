@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { MuxerCore } from "../src/core.js";
-import type { DropReason } from "../src/core-types.js";
+import { DROP_REASONS } from "../src/core-types.js";
 import { accessUnits } from "./support/annexb.js";
 import { checkPackets, checkSegments } from "./support/ts-inspect.js";
 import { decodeErrors, fixturePath, tempDir } from "./support/media-tools.js";
@@ -15,16 +15,6 @@ import { adtsFrames } from "./support/adts.js";
 
 const tmp = tempDir("core-fuzz-");
 afterAll(() => tmp.cleanup());
-
-const DROP_REASONS: (DropReason | undefined)[] = [
-  undefined,
-  "waiting-for-keyframe",
-  "frame-too-large",
-  "malformed",
-  "timestamp-backwards",
-  "buffer-full",
-  "audio-format-change",
-];
 
 const FRAME_US = 40_000;
 const baseline = accessUnits(new Uint8Array(readFileSync(fixturePath("video/baseline-320x240-25fps.h264"))));

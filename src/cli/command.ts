@@ -2,6 +2,8 @@
 import { stat } from "node:fs/promises";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { closestName } from "../did-you-mean.js";
+import { checkFrameRate } from "../core.js";
+import { InvalidOptionError } from "../options.js";
 
 export interface Command {
   name: string;
@@ -70,9 +72,12 @@ function checkTokens(argv: string[], options: Options, allowPositionals: boolean
   }
 }
 
-/** Parses a frame rate: "25", "29.97" or "30000/1001". Returns [numerator, denominator]. */
-export function parseFrameRate(text: string | undefined): [number, number] {
-  if (text === undefined) throw new UsageError("--fps is required (e.g. --fps 25, --fps 29.97, --fps 30000/1001)");
+/**
+ * Parses --fps: "25", "29.97" or "30000/1001", as [numerator, denominator] in lowest terms; undefined when not
+ * given (the rate then comes from the stream's SPS).
+ */
+export function parseFrameRate(text: string | undefined): [number, number] | undefined {
+  if (text === undefined) return undefined;
   const frac = /^(\d+)\/(\d+)$/.exec(text);
   let num: number;
   let den: number;
@@ -97,17 +102,31 @@ export function parseFrameRate(text: string | undefined): [number, number] {
   } else {
     throw new UsageError(`bad --fps ${JSON.stringify(text)}: give a number like 25 or 29.97, or a fraction like 30000/1001`);
   }
-  if (!(num > 0 && den > 0) || num / den > 1000 || num / den < 0.1) {
-    throw new UsageError(`bad --fps ${JSON.stringify(text)}: must be between 0.1 and 1000 frames per second`);
+  try {
+    return checkFrameRate(num, den, "--fps");
+  } catch (err) {
+    if (err instanceof InvalidOptionError) throw new UsageError(`bad ${err.message}`);
+    throw err;
   }
-  return [num, den];
 }
 
-/** Parses a positive number of seconds. */
-export function parseSeconds(flag: string, text: string | undefined, fallback: number): number {
+/** The message when the stream carries no frame rate and none was given. */
+export const FPS_REQUIRED = "--fps is required: the stream's SPS carries no frame rate (no VUI timing); e.g. --fps 25, --fps 29.97, --fps 30000/1001";
+
+/** Parses a whole number of bytes (its bounds are the option's rule, checked where the option is used). */
+export function parseBytes(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d{1,16}$/.test(text)) throw new UsageError(`bad ${flag} ${JSON.stringify(text)}: give a whole number of bytes`);
+  return Number(text);
+}
+
+/** Parses a positive number of seconds (at most `max`: what a timer can wait). */
+export function parseSeconds(flag: string, text: string | undefined, fallback: number, max = 2_000_000): number {
   if (text === undefined) return fallback;
   const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0) throw new UsageError(`bad ${flag} ${JSON.stringify(text)}: give a positive number of seconds`);
+  if (text.trim() === "" || !Number.isFinite(value) || value <= 0 || value > max) {
+    throw new UsageError(`bad ${flag} ${JSON.stringify(text)}: give a positive number of seconds, at most ${max}`);
+  }
   return value;
 }
 

@@ -14,7 +14,6 @@ import { catchInterrupts } from "./interrupt.js";
 
 const SAMPLE_VIDEO = fileURLToPath(new URL("../../fixtures/sample/sample-640x360-25fps.h264", import.meta.url));
 const SAMPLE_AUDIO = fileURLToPath(new URL("../../fixtures/sample/sample-48000-mono.aac", import.meta.url));
-const SAMPLE_FPS = 25;
 
 const help = `Usage: ipc-hls demo [options]
 
@@ -57,7 +56,7 @@ export const command: Command = {
     const camera = values.camera ?? "demo";
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(camera)) throw new UsageError(`bad --camera ${JSON.stringify(camera)}: letters, digits, . _ -`);
     const loops = values.loops === undefined ? (values.fast ? 3 : Infinity) : Number(values.loops);
-    if (!(loops >= 1)) throw new UsageError(`bad --loops ${JSON.stringify(values.loops)}: a whole number ≥ 1`);
+    if (!(loops === Infinity || (Number.isInteger(loops) && loops >= 1 && loops <= 1_000_000))) throw new UsageError(`bad --loops ${JSON.stringify(values.loops)}: a whole number from 1 to 1000000`);
     const dir = values.dir ?? "recordings";
     const bucket = values.bucket;
     if (bucket) await checkBucket(s3Location(bucket, values), environmentCredentials(), camera);
@@ -91,7 +90,7 @@ export const command: Command = {
     const playlistUrl = (startMs: number, endMs: number) =>
       `${server.url}cameras/${camera}/playlist.m3u8?start=${new Date(startMs).toISOString()}&end=${new Date(endMs).toISOString()}`;
     process.stdout.write(
-      `Recording ${SAMPLE_FPS} fps H.264 + AAC into ${recorder.destination}${values.fast ? " (fast)" : " in real time"}\n` +
+      `Recording H.264 + AAC into ${recorder.destination}${values.fast ? " (fast)" : " in real time"}\n` +
         `Replay page:     ${server.url}?camera=${camera}\n` +
         `Playlist (live): ${playlistUrl(started - 60_000, started + 24 * 3600_000)}\n` +
         `  live: an EVENT playlist that grows while recording (players follow its end); after each 10 s pass of the\n` +
@@ -107,7 +106,7 @@ export const command: Command = {
     };
 
     await recorder.start();
-    recorder.startRawStreams(SAMPLE_FPS);
+    recorder.startRawStreams(); // (at the frame rate the clip's SPS carries)
     const t0 = performance.now();
     // Real time: never feed ahead of the wall clock, as an encoder cannot.
     const pace = async (videoTicks: number) => {

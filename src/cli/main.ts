@@ -2,6 +2,7 @@
 import { readFile } from "node:fs/promises";
 import { UsageError, type Command } from "./command.js";
 import { closestName } from "../did-you-mean.js";
+import { InvalidOptionError } from "../options.js";
 
 // Commands are loaded lazily so that `ipc-hls mux` does not pay for the S3 or server code.
 const commands: Record<string, () => Promise<Command>> = {
@@ -53,6 +54,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     const e = err as Error;
     process.stderr.write(`ipc-hls ${name}: ${e.message}\n`);
-    return e instanceof UsageError ? 2 : 1;
+    // An option with a value it cannot have is a usage mistake too, wherever it was caught.
+    return e instanceof UsageError || e instanceof InvalidOptionError ? 2 : 1;
   }
 }

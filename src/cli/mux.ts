@@ -1,23 +1,27 @@
 // `ipc-hls mux`: raw H.264 (and AAC) files → HLS segments and a VOD playlist in a directory.
 import { muxFiles } from "../mux-files.js";
-import { parseCommandArgs, parseFrameRate, parseSeconds, requireInputFile, UsageError, type Command } from "./command.js";
+import { FPS_REQUIRED, parseBytes, parseCommandArgs, parseFrameRate, parseSeconds, requireInputFile, UsageError, type Command } from "./command.js";
+import { checkCoreOptions } from "../core.js";
+import { RawInputError } from "../raw-feed.js";
 import { catchInterrupts } from "./interrupt.js";
 
-const help = `Usage: ipc-hls mux <input.h264|-> --fps <rate> --out <dir> [options]
+const help = `Usage: ipc-hls mux <input.h264|-> --out <dir> [--fps <rate>] [options]
 
 Packages a raw Annex B H.264 stream (a file, or - for standard input) into HLS MPEG-TS segments cut at IDR
 frames, and writes <dir>/segment-NNNNNN.ts plus <dir>/index.m3u8 (a VOD playlist).
 
 Options:
-  --fps <rate>               frame rate of the raw stream: 25, 29.97 or 30000/1001 (required)
+  --fps <rate>               frame rate of the raw stream: 25, 29.97 or 30000/1001 (default: the one its SPS
+                             carries, as x264 and most cameras write it; required for a stream without one)
   --out <dir>                output directory, created if missing (required)
-  --audio <file.aac>         an ADTS AAC stream to mux beside the video, timed by its sample count
+  --audio <file.aac>         an ADTS AAC stream (AAC-LC, 8-48 kHz, mono or stereo) to mux beside the video,
+                             timed by its sample count
   --segment-duration <s>     target segment duration in seconds (default 2); cuts happen at the next IDR
   --buffer-size <bytes>      ring buffer size (default 8388608)
   -h, --help                 this help
 
 Examples:
-  ipc-hls mux camera.h264 --fps 25 --out out/
+  ipc-hls mux camera.h264 --out out/
   ipc-hls mux camera.h264 --audio mic.aac --fps 30000/1001 --out out/ --segment-duration 4
   ffmpeg -i in.mp4 -c:v copy -bsf:v h264_mp4toannexb -f h264 - | ipc-hls mux - --fps 25 --out out/`;
 
@@ -34,22 +38,27 @@ export const command: Command = {
       "buffer-size": { type: "string" },
     });
     if (positionals.length !== 1) throw new UsageError("give exactly one input: a .h264 file or - for standard input");
-    const [fpsNum, fpsDen] = parseFrameRate(values.fps);
+    const [fpsNum, fpsDen] = parseFrameRate(values.fps) ?? [];
     const outDir = values.out;
     if (!outDir) throw new UsageError("--out <dir> is required");
     const segmentDuration = parseSeconds("--segment-duration", values["segment-duration"], 2);
-    const bufferSize = values["buffer-size"] === undefined ? undefined : Number(values["buffer-size"]);
-    if (bufferSize !== undefined && !(Number.isInteger(bufferSize) && bufferSize >= 65536)) {
-      throw new UsageError("--buffer-size must be a whole number of bytes, at least 65536");
-    }
+    const bufferSize = parseBytes("--buffer-size", values["buffer-size"]);
+    checkCoreOptions({ bufferSize: bufferSize ?? 8 * 1024 * 1024, segmentDuration }, { bufferSize: "--buffer-size", segmentDuration: "--segment-duration" });
     await requireInputFile(positionals[0], "input");
     const audio = values.audio;
     if (audio) await requireInputFile(audio, "audio input");
 
     // Reading a pipe may go on for long: Ctrl-C ends the input there, and what came so far is written out.
     const interrupt = catchInterrupts("mux", "finishing the open segment and writing the playlist");
-    const result = await muxFiles({ video: positionals[0], audio, fpsNum, fpsDen, outDir, segmentDuration, bufferSize, signal: interrupt.signal });
-    interrupt.dispose();
+    let result;
+    try {
+      result = await muxFiles({ video: positionals[0], audio, fpsNum, fpsDen, outDir, segmentDuration, bufferSize, signal: interrupt.signal });
+    } catch (err) {
+      if (err instanceof RawInputError && err.reason === "needs-rate") throw new UsageError(FPS_REQUIRED);
+      throw err;
+    } finally {
+      interrupt.dispose();
+    }
     const s = result.stats;
     if (result.segments.length === 0 && interrupt.exitCode === undefined) {
       throw new Error(
@@ -65,7 +74,7 @@ export const command: Command = {
         (s.audioFramesIn ? `, ${s.audioFramesIn - s.audioFramesDropped} audio frames` : "") +
         `, codecs ${codecs} → ${outDir}/index.m3u8\n`,
     );
-    if (audio && s.audioFramesIn === 0) process.stderr.write(`warning: no ADTS AAC frame found in ${audio}: video only\n`);
+    for (const line of result.warnings) process.stderr.write(`${line}\n`);
     if (s.videoFramesDropped > 0 || s.audioFramesDropped > 0) {
       process.stderr.write(`warning: dropped ${s.videoFramesDropped} video and ${s.audioFramesDropped} audio frames\n`);
     }

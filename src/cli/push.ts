@@ -2,25 +2,29 @@
 // optionally at the camera's pace (--realtime). A file is fed no faster than the uploads free ring space, so
 // nothing is lost to the overflow policy. Exits non-zero if any segment was lost or still waits in the spill
 // directory; 130/143 after Ctrl-C/SIGTERM (what was finished is uploaded first).
-import { UsageError, parseCommandArgs, parseFrameRate, parseSeconds, requireInputFile, type Command } from "./command.js";
-import { feedRawStreams, VIDEO_CHUNK, AUDIO_CHUNK } from "../raw-feed.js";
+import { FPS_REQUIRED, UsageError, parseBytes, parseCommandArgs, parseFrameRate, parseSeconds, requireInputFile, type Command } from "./command.js";
+import { feedRawStreams, RawInputError, timingWarnings, VIDEO_CHUNK, AUDIO_CHUNK } from "../raw-feed.js";
 import { fileChunks } from "../mux-files.js";
 import { checkBucket, environmentCredentials, s3Location } from "./s3-flags.js";
 import { HlsRecorder, type RecorderStats } from "../sdk.js";
+import { checkCoreOptions } from "../core.js";
+import { normalizePrefix } from "../keys.js";
+import { encodeTags } from "../s3/tagging.js";
 import { catchInterrupts } from "./interrupt.js";
 import type { ChecksumMode } from "../s3/checksum.js";
 import { replayLines, trackRecordedRange } from "./replay-command.js";
 
-const help = `Usage: ipc-hls push <video.h264> --fps <rate> --bucket <bucket> [options]
+const help = `Usage: ipc-hls push <video.h264> --bucket <bucket> [--fps <rate>] [options]
 
 Muxes a raw H.264 (Annex B) file into HLS segments and uploads each one to S3 as it is finished, with retries,
 exactly as the SDK does on a camera. Credentials come from the environment: AWS_ACCESS_KEY_ID,
 AWS_SECRET_ACCESS_KEY and, for temporary credentials, AWS_SESSION_TOKEN.
 
 Options:
-  --fps <rate>              frame rate of the raw video: 25, 29.97 or 30000/1001 (required)
+  --fps <rate>              frame rate of the raw video: 25, 29.97 or 30000/1001 (default: the one its SPS
+                            carries, as x264 and most cameras write it; required for a stream without one)
   --bucket <name>           S3 bucket (required)
-  --audio <file.aac>        ADTS AAC audio to mux alongside
+  --audio <file.aac>        ADTS AAC audio (AAC-LC, 8-48 kHz, mono or stereo) to mux alongside
   --prefix <prefix>         key prefix, e.g. the camera name (default: none)
   --region <region>         AWS region (default: $AWS_REGION, else us-east-1)
   --endpoint <url>          S3-compatible endpoint, e.g. http://127.0.0.1:9000
@@ -40,7 +44,7 @@ Options:
   --spill-max <bytes>       most bytes kept in the spill directory (default 268435456)
 
 Examples:
-  AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=... ipc-hls push cam.h264 --fps 25 --bucket my-recordings --prefix cam-1 --region eu-west-1
+  AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=... ipc-hls push cam.h264 --bucket my-recordings --prefix cam-1 --region eu-west-1
   ipc-hls push clip.h264 --audio clip.aac --fps 25 --bucket test --endpoint http://127.0.0.1:9000 --path-style --realtime`;
 
 export const command: Command = {
@@ -65,37 +69,38 @@ export const command: Command = {
       spill: { type: "string" },
       "spill-max": { type: "string" },
     });
-    if (positionals.length !== 1) throw new UsageError("give exactly one input file: ipc-hls push <video.h264> --fps <rate> --bucket <bucket>");
+    if (positionals.length !== 1) throw new UsageError("give exactly one input file: ipc-hls push <video.h264> --bucket <bucket>");
     await requireInputFile(positionals[0]!, "input");
     if (values.audio) await requireInputFile(values.audio, "audio input");
-    const [fpsNum, fpsDen] = parseFrameRate(values.fps);
+    const [fpsNum, fpsDen] = parseFrameRate(values.fps) ?? [];
     const bucket = values.bucket;
     if (!bucket) throw new UsageError("--bucket is required");
     const checksum = (values.checksum) ?? "crc32";
     if (checksum !== "crc32" && checksum !== "sha256") throw new UsageError(`bad --checksum ${JSON.stringify(checksum)}: crc32 or sha256`);
-    const bufferSize = values["buffer-size"] === undefined ? 4 * 1024 * 1024 : Number(values["buffer-size"]);
-    if (!Number.isInteger(bufferSize) || bufferSize <= 0) throw new UsageError(`bad --buffer-size ${JSON.stringify(values["buffer-size"])}`);
+    const bufferSize = parseBytes("--buffer-size", values["buffer-size"]) ?? 4 * 1024 * 1024;
+    const segmentDuration = parseSeconds("--segment-duration", values["segment-duration"], 2);
+    checkCoreOptions({ bufferSize, segmentDuration }, { bufferSize: "--buffer-size", segmentDuration: "--segment-duration" });
     const tags = parseTags(values.tag ?? []);
-    const deadlineMs = parseSeconds("--deadline", values.deadline, 60) * 1000;
-    const spillMax = values["spill-max"] === undefined ? undefined : Number(values["spill-max"]);
-    if (spillMax !== undefined && !(Number.isInteger(spillMax) && spillMax > 0)) throw new UsageError(`bad --spill-max ${JSON.stringify(values["spill-max"])}`);
+    const deadlineMs = Math.round(parseSeconds("--deadline", values.deadline, 60) * 1000);
+    const spillMax = parseBytes("--spill-max", values["spill-max"]);
     if (spillMax !== undefined && !values.spill) throw new UsageError("--spill-max needs --spill <dir>");
+    const prefix = normalizePrefix(values.prefix ?? "", "--prefix");
 
     const credentials = environmentCredentials();
     const location = s3Location(bucket, values);
-    const prefix = values.prefix ?? "";
-    await checkBucket(location, credentials, prefix);
+    // (Made first: every option is checked before the first request.)
     const recorder = new HlsRecorder({
       bufferSize,
       ...location,
       prefix,
       credentials,
-      segmentDuration: parseSeconds("--segment-duration", values["segment-duration"], 2),
+      segmentDuration,
       checksum: checksum as ChecksumMode,
       audio: values.audio !== undefined,
       tags,
       spill: values.spill ? { dir: values.spill, maxBytes: spillMax } : undefined,
     });
+    await checkBucket(location, credentials, prefix);
 
     const recorded = trackRecordedRange(recorder);
     const progress = new Progress(recorder, process.stderr.isTTY === true);
@@ -114,10 +119,11 @@ export const command: Command = {
       progress.note(`uploads stalled for ${deadlineMs / 1000} s: no longer waiting for them`);
     }, 1000).unref();
     // The same feeder as `ipc-hls mux`, so both make the same bytes.
-    await feedRawStreams(recorder, fileChunks(positionals[0]!, VIDEO_CHUNK, signal), values.audio ? fileChunks(values.audio, AUDIO_CHUNK, signal) : undefined, {
+    const feeding = feedRawStreams(recorder, fileChunks(positionals[0]!, VIDEO_CHUNK, signal), values.audio ? fileChunks(values.audio, AUDIO_CHUNK, signal) : undefined, {
       signal,
       roomWaitSignal: roomWait.signal,
       live: values.realtime,
+      audioName: values.audio,
       pace: async (videoTicks) => {
         if (values.realtime) {
           // Camera pace: never ahead of the wall clock.
@@ -129,7 +135,19 @@ export const command: Command = {
         }
       },
     });
-    clearInterval(stallWatch);
+    try {
+      await feeding;
+    } catch (err) {
+      // Nothing was muxed (see RawInputError): give the spill directory and the connections back, then say why.
+      progress.stop();
+      interrupt.dispose();
+      await recorder.close({ deadlineMs: 0 });
+      if (err instanceof RawInputError && err.reason === "needs-rate") throw new UsageError(FPS_REQUIRED);
+      throw err;
+    } finally {
+      clearInterval(stallWatch);
+    }
+    for (const line of timingWarnings(recorder, fpsNum !== undefined)) process.stderr.write(`${line}\n`);
 
     progress.closing();
     const stats = await recorder.close({ deadlineMs });
@@ -148,6 +166,11 @@ function parseTags(list: string[]): Record<string, string> {
     const eq = item.indexOf("=");
     if (eq <= 0) throw new UsageError(`bad --tag ${JSON.stringify(item)}: use key=value`);
     tags[item.slice(0, eq)] = item.slice(eq + 1);
+  }
+  try {
+    encodeTags(tags); // (S3's rules, checked before any request)
+  } catch (err) {
+    throw new UsageError(`bad --tag: ${(err as Error).message}`);
   }
   return tags;
 }

@@ -1,6 +1,7 @@
 // The S3 flags shared by `ipc-hls playlist` and `ipc-hls serve`, and credentials from the environment.
 import { UsageError } from "./command.js";
 import type { Credentials } from "../s3/signer.js";
+import { checkCredentials } from "../credentials.js";
 import { S3Connection } from "../s3/request.js";
 import { listObjectsPage } from "../s3/list.js";
 import { S3AuthError, S3NetworkError, S3ResponseError } from "../s3/errors.js";
@@ -40,11 +41,18 @@ export function environmentCredentials(): () => Promise<Credentials> {
   if (!process.env.AWS_ACCESS_KEY_ID || !process.env.AWS_SECRET_ACCESS_KEY) {
     throw new UsageError("set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary credentials)");
   }
-  return async () => ({
+  const read = (): Credentials => ({
     accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? "",
     secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? "",
     sessionToken: process.env.AWS_SESSION_TOKEN || undefined,
   });
+  try {
+    checkCredentials(read());
+  } catch (err) {
+    const names = { accessKeyId: "AWS_ACCESS_KEY_ID", secretAccessKey: "AWS_SECRET_ACCESS_KEY", sessionToken: "AWS_SESSION_TOKEN" };
+    throw new UsageError((err as Error).message.replace(/^(accessKeyId|secretAccessKey|sessionToken)\b/, (field) => names[field as keyof typeof names]));
+  }
+  return async () => read();
 }
 
 /** Parses --expires: whole seconds, 1..604800. */

@@ -6,6 +6,7 @@ import { parseCommandArgs, UsageError, type Command } from "./command.js";
 import { environmentCredentials, parseExpires, s3Location, S3_FLAGS, S3_FLAGS_HELP } from "./s3-flags.js";
 import { createReplayServer, type ReplayServerOptions } from "../playback/server.js";
 import { LocalStore } from "../store/local-store.js";
+import { printable } from "../options.js";
 import { S3ListStore } from "../store/s3-list-store.js";
 import { catchInterrupts } from "./interrupt.js";
 
@@ -50,6 +51,8 @@ export async function startServe(
   const values = parseCommandArgs(argv, FLAGS, false).values;
   const port = values.port === undefined ? 8080 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`bad --port ${JSON.stringify(values.port)}`);
+  // (It goes into a response header: a newline in it would break every response.)
+  const corsOrigin = values.cors === undefined ? undefined : printable("--cors", values.cors);
   const where = values.store ?? "recordings";
   let options: ReplayServerOptions;
   let closeStore = () => {};
@@ -67,7 +70,7 @@ export async function startServe(
     options = { store: new LocalStore(where) };
   }
   const onError = (err: unknown) => process.stderr.write(`ipc-hls serve: ${(err as Error).name}: ${(err as Error).message}\n`);
-  const server = createReplayServer({ ...options, corsOrigin: values.cors, onError });
+  const server = createReplayServer({ ...options, corsOrigin, onError });
   const host = values.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -63,6 +63,10 @@ export function resolveEndpoint(loc: S3Location): ResolvedEndpoint {
     // (A "bucket" with user:password@ in it, as in s3://user:secret@bucket, is not repeated.)
     throw new InvalidEndpointError(`invalid bucket name${/[@:]/.test(loc.bucket) ? "" : `: ${JSON.stringify(loc.bucket)}`}`);
   }
+  // The region names a host and the signing scope: a typo with a space or a newline would fail every request.
+  if (typeof loc.region !== "string" || !/^[A-Za-z0-9_-]{1,64}$/.test(loc.region)) {
+    throw new InvalidEndpointError(`invalid region: ${JSON.stringify(loc.region)} (letters, digits, - and _)`);
+  }
   let protocol: "http:" | "https:" = "https:";
   let host = awsS3Host(loc.region);
   let port: number | undefined;
