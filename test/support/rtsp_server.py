@@ -49,7 +49,7 @@ def main():
         f"videotestsrc is-live=true pattern=smpte horizontal-speed=3 "
         f"! video/x-raw,width={width},height={height},framerate={args.fps}/1 "
         f"! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=50 bitrate={args.bitrate} byte-stream=true "
-        f"! video/x-h264,profile=constrained-baseline ! rtph264pay pt=96 config-interval=-1"
+        f"! video/x-h264,profile=constrained-baseline ! rtph264pay pt=96"
     )
     audio_aac = (
         f"audiotestsrc is-live=true wave=sine freq=440 ! audioconvert ! audioresample "
