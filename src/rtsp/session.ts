@@ -70,10 +70,10 @@ export async function openRtspSession(url: string, sink: FrameSink, options: Rts
   }
 }
 
-/** The new URL of a redirect: credentials go along only to the same host. */
+/** The new URL of a redirect: credentials go along only to the same host (another port of it is fine). */
 function redirectTarget(from: RtspUrl, location: string): RtspUrl {
   const next = parseRtspUrl(new URL(location, from.href).href);
-  if (next.username === undefined && next.host === from.host && next.port === from.port) {
+  if (next.username === undefined && next.host === from.host) {
     return { ...next, username: from.username, password: from.password };
   }
   return next;
