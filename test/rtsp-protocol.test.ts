@@ -1,15 +1,21 @@
 // RTSP protocol pieces: Digest against RFC 2617's worked example, challenges, SDP from GStreamer's server, track
 // choice, URL masking; and the client against a scripted server for what GStreamer's cannot show: redirects,
 // Basic auth, 461, a server that stops answering, interleaved frames split anywhere across TCP chunks.
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { createServer, type Server, type Socket } from "node:net";
+import { createServer as createTlsServer } from "node:tls";
 import { afterEach, describe, expect, it } from "vitest";
 import { digestResponse, pickChallenge, Authenticator, parseAuthParams } from "../src/rtsp/auth.js";
 import { parseSdp } from "../src/rtsp/sdp.js";
 import { chooseTracks } from "../src/rtsp/tracks.js";
 import { maskUrl, parseRtspUrl, resolveControl } from "../src/rtsp/url.js";
+import { tempDir } from "./support/media-tools.js";
 import {
   openRtspSession,
   RtspAuthError,
+  RtspConnectionLostError,
   RtspTimeoutError,
   RtspTransportError,
   type FrameSink,
@@ -146,9 +152,10 @@ afterEach(() => {
 });
 
 /** A server that answers each request with handler's text (CSeq added), or not at all (undefined). */
-async function scriptedServer(handler: Handler): Promise<{ port: number; requests: string[] }> {
+async function scriptedServer(handler: Handler, tls?: { key: string; cert: string }): Promise<{ port: number; requests: string[] }> {
   const requests: string[] = [];
-  const server = createServer((socket) => {
+  const create = tls ? (listener: (socket: Socket) => void) => createTlsServer(tls, listener) : createServer;
+  const server = create((socket) => {
     let buffered = "";
     socket.on("error", () => {});
     socket.on("data", (chunk) => {
@@ -258,6 +265,17 @@ describe("client against a scripted server", () => {
     expect(origin.requests).toEqual([`OPTIONS rtsp://127.0.0.1:${origin.port}/cam`]); // no credentials sent before a challenge
   });
 
+  it("a redirect to another host does not take the credentials along", async () => {
+    const target = await scriptedServer((_m, _u, headers) =>
+      headers.authorization ? ok() : 'RTSP/1.0 401 Unauthorized\r\nWWW-Authenticate: Basic realm="other"\r\n\r\n',
+    );
+    const origin = await scriptedServer(() => `RTSP/1.0 301 Moved\r\nLocation: rtsp://localhost:${target.port}/elsewhere\r\n\r\n`);
+    const error = await openRtspSession(`rtsp://admin:pw@127.0.0.1:${origin.port}/cam`, collectingSink().sink).catch((e: Error) => e);
+    expect(error).toBeInstanceOf(RtspAuthError);
+    expect((error as Error).message).toMatch(/asks for a user and password/);
+    expect(target.requests).toEqual([`OPTIONS rtsp://localhost:${target.port}/elsewhere`]);
+  });
+
   it("a refused password is an RtspAuthError that does not contain it", async () => {
     const server = await scriptedServer(() => 'RTSP/1.0 401 Unauthorized\r\nWWW-Authenticate: Digest realm="r", nonce="n1"\r\n\r\n');
     const error = await openRtspSession(`rtsp://admin:Sup3rSecret@127.0.0.1:${server.port}/x`, collectingSink().sink).catch((e: Error) => e);
@@ -286,5 +304,29 @@ describe("client against a scripted server", () => {
     const second = await openRtspSession(`rtsp://127.0.0.1:${server.port}/x`, collectingSink().sink, { signal: controller.signal });
     controller.abort(new Error("stopping"));
     expect((await second.ended)?.message).toBe("stopping");
+  });
+
+  it("rtsps:// is TLS, verified: plays with the camera's certificate as CA, refuses it without", async () => {
+    const dir = tempDir("ipc-hls-rtsps-");
+    try {
+      execFileSync(
+        "openssl",
+        ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "key.pem", "-out", "cert.pem", "-days", "2", "-subj", "/CN=camera", "-addext", "subjectAltName=IP:127.0.0.1"],
+        { cwd: dir.path, stdio: "ignore" },
+      );
+      const tls = { key: readFileSync(join(dir.path, "key.pem"), "utf8"), cert: readFileSync(join(dir.path, "cert.pem"), "utf8") };
+      const frame = interleaved(0, rtp(1, 0, true, [0x65, 1, 2, 3]));
+      const server = await scriptedServer(playingHandler((socket) => socket.write(frame)), tls);
+      const { sink, frames } = collectingSink();
+      const session = await openRtspSession(`rtsps://127.0.0.1:${server.port}/x`, sink, { ca: tls.cert });
+      await expect.poll(() => frames.length, { timeout: 5000 }).toBe(1);
+      expect(frames[0]).toEqual([0, 0, 0, 1, 0x65, 1, 2, 3]);
+      await session.close();
+      const refused = await openRtspSession(`rtsps://127.0.0.1:${server.port}/x`, collectingSink().sink).catch((e: Error) => e);
+      expect(refused).toBeInstanceOf(RtspConnectionLostError);
+      expect((refused as Error).message).toMatch(/self[- ]signed/i);
+    } finally {
+      dir.cleanup();
+    }
   });
 });
