@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createServer, type Server, type Socket } from "node:net";
 import { createServer as createTlsServer } from "node:tls";
+import { createSocket as createUdpSocket } from "node:dgram";
 import { afterEach, describe, expect, it } from "vitest";
 import { digestResponse, pickChallenge, Authenticator, parseAuthParams } from "../src/rtsp/auth.js";
 import { parseSdp } from "../src/rtsp/sdp.js";
@@ -327,6 +328,61 @@ describe("client against a scripted server", () => {
       expect((refused as Error).message).toMatch(/self[- ]signed/i);
     } finally {
       dir.cleanup();
+    }
+  });
+
+  it("a sink that throws ends the session with its error (not a crash)", async () => {
+    const frame = interleaved(0, rtp(1, 0, true, [0x65, 1, 2, 3]));
+    const server = await scriptedServer(playingHandler((socket) => socket.write(frame)));
+    const boom = new Error("recorder closed");
+    const session = await openRtspSession(`rtsp://127.0.0.1:${server.port}/x`, {
+      videoTarget: new Uint8Array(1024),
+      video: () => {
+        throw boom;
+      },
+      audio() {},
+      videoLost() {},
+    });
+    expect(await session.ended).toBe(boom);
+  });
+
+  it("close() does not wait long for a TEARDOWN that is never answered", async () => {
+    const server = await scriptedServer(playingHandler(() => {}, (method) => (method === "TEARDOWN" ? "" : undefined)));
+    const session = await openRtspSession(`rtsp://127.0.0.1:${server.port}/x`, collectingSink().sink, { timeoutMs: 120_000 });
+    await session.close();
+    expect(await session.ended).toBeUndefined();
+    expect(server.requests.at(-1)).toMatch(/^TEARDOWN/);
+  }, 20_000);
+
+  it("UDP: packets come from the server or the source its Transport names, never from a stranger", async () => {
+    const source = createUdpSocket("udp4");
+    const stranger = createUdpSocket("udp4");
+    await new Promise<void>((resolve) => source.bind(0, "127.0.0.2", resolve));
+    await new Promise<void>((resolve) => stranger.bind(0, "127.0.0.3", resolve));
+    let clientPort = 0;
+    const server = await scriptedServer(
+      playingHandler(
+        () => {
+          stranger.send(rtp(1, 0, true, [0x65, 0xee]), clientPort, "127.0.0.1");
+          setTimeout(() => source.send(rtp(2, 3600, true, [0x41, 0x11]), clientPort, "127.0.0.1"), 50);
+        },
+        (method, _uri, headers) => {
+          if (method !== "SETUP") return undefined;
+          clientPort = Number(/client_port=(\d+)/.exec(headers.transport)![1]);
+          const ports = `client_port=${clientPort}-${clientPort + 1};server_port=${source.address().port}-${source.address().port + 1}`;
+          return ok(`Transport: RTP/AVP;unicast;${ports};source=127.0.0.2\r\nSession: abc123\r\n`);
+        },
+      ),
+    );
+    try {
+      const { sink, frames } = collectingSink();
+      const session = await openRtspSession(`rtsp://127.0.0.1:${server.port}/x`, sink, { transport: "udp" });
+      await expect.poll(() => frames.length, { timeout: 5000 }).toBe(1);
+      expect(frames[0]).toEqual([0, 0, 0, 1, 0x41, 0x11]);
+      await session.close();
+    } finally {
+      source.close();
+      stranger.close();
     }
   });
 });
