@@ -17,6 +17,7 @@ import {
   openRtspSession,
   RtspAuthError,
   RtspConnectionLostError,
+  RtspProtocolError,
   RtspTimeoutError,
   RtspTransportError,
   type FrameSink,
@@ -275,6 +276,16 @@ describe("client against a scripted server", () => {
     expect(error).toBeInstanceOf(RtspAuthError);
     expect((error as Error).message).toMatch(/asks for a user and password/);
     expect(target.requests).toEqual([`OPTIONS rtsp://localhost:${target.port}/elsewhere`]);
+  });
+
+  it("redirects are followed a bounded number of times", async () => {
+    let port = 0;
+    const loop = await scriptedServer(() => `RTSP/1.0 302 Found\r\nLocation: rtsp://127.0.0.1:${port}/again\r\n\r\n`);
+    port = loop.port;
+    const error = await openRtspSession(`rtsp://127.0.0.1:${port}/start`, collectingSink().sink).catch((e: Error) => e);
+    expect(error).toBeInstanceOf(RtspProtocolError);
+    expect((error as Error).message).toMatch(/more than 5 redirects/);
+    expect(loop.requests).toHaveLength(6);
   });
 
   it("a refused password is an RtspAuthError that does not contain it", async () => {
