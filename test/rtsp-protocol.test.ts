@@ -370,6 +370,10 @@ describe("client against a scripted server", () => {
     const stranger = createUdpSocket("udp4");
     await new Promise<void>((resolve) => source.bind(0, "127.0.0.2", resolve));
     await new Promise<void>((resolve) => stranger.bind(0, "127.0.0.3", resolve));
+    const rtcpListener = createUdpSocket("udp4");
+    const reports: Buffer[] = [];
+    rtcpListener.on("message", (m) => reports.push(m));
+    await new Promise<void>((resolve) => rtcpListener.bind(0, "127.0.0.1", resolve));
     let clientPort = 0;
     const server = await scriptedServer(
       playingHandler(
@@ -380,7 +384,7 @@ describe("client against a scripted server", () => {
         (method, _uri, headers) => {
           if (method !== "SETUP") return undefined;
           clientPort = Number(/client_port=(\d+)/.exec(headers.transport)![1]);
-          const ports = `client_port=${clientPort}-${clientPort + 1};server_port=${source.address().port}-${source.address().port + 1}`;
+          const ports = `client_port=${clientPort}-${clientPort + 1};server_port=${rtcpListener.address().port - 1}-${rtcpListener.address().port}`;
           return ok(`Transport: RTP/AVP;unicast;${ports};source=127.0.0.2\r\nSession: abc123\r\n`);
         },
       ),
@@ -390,10 +394,14 @@ describe("client against a scripted server", () => {
       const session = await openRtspSession(`rtsp://127.0.0.1:${server.port}/x`, sink, { transport: "udp" });
       await expect.poll(() => frames.length, { timeout: 5000 }).toBe(1);
       expect(frames[0]).toEqual([0, 0, 0, 1, 0x41, 0x11]);
+      // Receiver reports go back to the server's RTCP port: an RR (201) then our CNAME (SDES, 202).
+      await expect.poll(() => reports.length, { timeout: 5000 }).toBeGreaterThan(0);
+      expect([reports[0][1], reports[0][(reports[0].readUInt16BE(2) + 1) * 4 + 1]]).toEqual([201, 202]);
       await session.close();
     } finally {
       source.close();
       stranger.close();
+      rtcpListener.close();
     }
   });
 });
