@@ -6,6 +6,7 @@ import { AacDepacketizer, aacFormat, writeAdtsHeader, type AacFormat } from "../
 import { newRtpPacket, parseRtp, SequenceTracker } from "../src/rtsp/rtp.js";
 import { parseRtcp, receiverReport } from "../src/rtsp/rtcp.js";
 import { SessionTimeline } from "../src/rtsp/timing.js";
+import { HeldAudio } from "../src/rtsp/held-audio.js";
 import type { VideoLostReason } from "../src/rtsp/index.js";
 
 const SC = [0, 0, 0, 1];
@@ -353,5 +354,24 @@ describe("AAC depacketizer (RFC 3640)", () => {
     h.depacketizer.push(packet([[1, 2, 3], [4]], [3, 9]), 0, true, false);
     expect(h.frames).toHaveLength(1);
     expect(h.depacketizer.droppedFrames).toBe(1);
+  });
+});
+
+describe("audio held during a video unit", () => {
+  it("is handed over in order, copied (the source view may change), and bounded", () => {
+    const held = new HeldAudio();
+    const scratch = new Uint8Array([1, 2, 3]);
+    expect(held.hold(scratch, 10)).toBe(true);
+    scratch.set([4, 5, 6]); // the depacketizer reuses its buffer for the next frame
+    expect(held.hold(scratch.subarray(0, 2), 20)).toBe(true);
+    const out: [number[], number][] = [];
+    expect(held.release((adts, pts) => out.push([[...adts], pts]))).toBe(2);
+    expect(out).toEqual([[[1, 2, 3], 10], [[4, 5], 20]]);
+    expect(held.isEmpty).toBe(true);
+
+    const frame = new Uint8Array(1000);
+    let kept = 0;
+    while (held.hold(frame, kept)) kept++;
+    expect(kept).toBe(65); // 64 KiB of 1000-byte frames: the next one is refused, not grown into
   });
 });

@@ -1,16 +1,17 @@
 // An RTSP session: OPTIONS → DESCRIBE → SETUP (video, then AAC audio) → PLAY, then RTP into the depacketizers
 // until the stream ends, the connection is lost, or close() sends TEARDOWN.
 //
-// Video access units are assembled in the sink's buffer; an audio frame that completes meanwhile is held (copied
-// into a small bounded area) and handed over right after that unit, since the sink takes audio through the same
-// buffer. Keep-alive (GET_PARAMETER, or OPTIONS) runs at half the session timeout; silence for timeoutMs while
-// playing ends the session with a timeout.
+// Video access units are assembled in the sink's buffer; an audio frame that completes meanwhile is held
+// (held-audio.ts) and handed over right after that unit, since the sink takes audio through the same buffer.
+// Keep-alive (GET_PARAMETER, or OPTIONS) runs at half the session timeout; silence for timeoutMs while playing
+// ends the session with a timeout.
 import { randomInt } from "node:crypto";
 import { AacDepacketizer } from "./aac-depacketizer.js";
 import { RtspClient, isRedirect, statusError } from "./client.js";
 import { abortError, header, RtspConnection, type RtspResponse } from "./connection.js";
 import { RtspConnectionLostError, RtspProtocolError, RtspTimeoutError, RtspTransportError } from "./errors.js";
 import { H264Depacketizer } from "./h264-depacketizer.js";
+import { HeldAudio } from "./held-audio.js";
 import type { FrameSink, RtspOptions, RtspSession, RtspStats, StreamDescription } from "./index.js";
 import { parseRtcp, receiverReport } from "./rtcp.js";
 import { newRtpPacket, parseRtp, SequenceTracker } from "./rtp.js";
@@ -24,9 +25,6 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 const MAX_REDIRECTS = 5;
 /** RFC 2326 12.37: the session timeout when the server names none. */
 const DEFAULT_SESSION_TIMEOUT_S = 60;
-/** Audio held while a video access unit is assembled: ample for a unit that takes a second to arrive. */
-const HELD_AUDIO_BYTES = 64 * 1024;
-const HELD_AUDIO_FRAMES = 256;
 /** Receiver reports over UDP (RFC 3550 suggests 5 s as the minimum interval). */
 const RECEIVER_REPORT_MS = 5000;
 /** close() waits this long at most for the TEARDOWN's answer. */
@@ -120,9 +118,8 @@ class PlayingSession implements RtspSession {
   private readonly video: H264Depacketizer;
   private readonly packet = newRtpPacket();
   private readonly counts = { rtpPackets: 0, videoFrames: 0, audioFrames: 0, framesLost: 0, audioLost: 0, bytes: 0 };
-  private readonly held = new Uint8Array(HELD_AUDIO_BYTES);
-  private readonly heldEnds: number[] = [];
-  private readonly heldPts: number[] = [];
+  private readonly held = new HeldAudio();
+  private readonly deliverAudio = (adts: Uint8Array, ptsUs: number) => this.sink.audio(adts, ptsUs);
   private lastAudioPts = -Infinity;
   private lastMediaAt = performance.now();
   private timers: NodeJS.Timeout[] = [];
@@ -164,7 +161,7 @@ class PlayingSession implements RtspSession {
       sequence: new SequenceTracker(),
       push: (payload, timestamp, marker, lossBefore) => {
         this.video.push(payload, timestamp, marker, lossBefore);
-        if (!this.video.assembling && this.heldEnds.length > 0) this.releaseHeldAudio();
+        if (!this.video.assembling && !this.held.isEmpty) this.counts.audioFrames += this.held.release(this.deliverAudio);
       },
     });
     const a = chosen.audio;
@@ -264,8 +261,7 @@ class PlayingSession implements RtspSession {
       track.udp?.rtcp.close();
     }
     this.video.abandon();
-    this.heldEnds.length = 0;
-    this.heldPts.length = 0;
+    this.held.clear();
     this.connection.close();
     this.resolveEnded(reason);
   }
@@ -355,25 +351,7 @@ class PlayingSession implements RtspSession {
       this.sink.audio(adts, ptsUs);
       return;
     }
-    const from = this.heldEnds.length > 0 ? this.heldEnds[this.heldEnds.length - 1] : 0;
-    if (from + adts.length > this.held.length || this.heldEnds.length >= HELD_AUDIO_FRAMES) {
-      this.counts.audioLost++;
-      return;
-    }
-    this.held.set(adts, from);
-    this.heldEnds.push(from + adts.length);
-    this.heldPts.push(ptsUs);
-  }
-
-  private releaseHeldAudio(): void {
-    let from = 0;
-    for (let k = 0; k < this.heldEnds.length; k++) {
-      this.counts.audioFrames++;
-      this.sink.audio(this.held.subarray(from, this.heldEnds[k]), this.heldPts[k]);
-      from = this.heldEnds[k];
-    }
-    this.heldEnds.length = 0;
-    this.heldPts.length = 0;
+    if (!this.held.hold(adts, ptsUs)) this.counts.audioLost++;
   }
 
   private applyRtpInfo(response: RtspResponse): void {
