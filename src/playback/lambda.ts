@@ -3,6 +3,7 @@
 // presigned S3 URLs here: the function serves only the API routes (playlist, spans, cameras).
 import { S3ListStore } from "../store/s3-list-store.js";
 import { createPlaybackApi, json, type PlaybackApiOptions } from "./api.js";
+import type { ClipLimits } from "./clip.js";
 
 /** The fields of a proxy event we read; both payload versions fit. */
 export interface ProxyEvent {
@@ -21,11 +22,17 @@ export interface ProxyResult {
   statusCode: number;
   headers: Record<string, string>;
   body: string;
-  isBase64Encoded: false;
+  isBase64Encoded: boolean;
 }
 
+/**
+ * A Lambda function's response is at most 6 MB (and base64 makes a clip a third larger), so clips from the Lambda
+ * handler read at most 4 MB of segments; longer clips come from `ipc-hls export` or `ipc-hls serve`.
+ */
+export const LAMBDA_CLIP_LIMITS: ClipLimits = { maxBytes: 4 * 1024 * 1024, maxDurationMs: 30 * 60_000 };
+
 export function createLambdaHandler(options: PlaybackApiOptions) {
-  const api = createPlaybackApi(options);
+  const api = createPlaybackApi({ clipLimits: LAMBDA_CLIP_LIMITS, ...options });
   return async function handler(event: ProxyEvent): Promise<ProxyResult> {
     const method = event.requestContext?.http?.method ?? event.httpMethod ?? "GET";
     let path = event.rawPath ?? event.path ?? "/";
@@ -33,6 +40,9 @@ export function createLambdaHandler(options: PlaybackApiOptions) {
     const stage = event.requestContext?.stage;
     if (event.rawPath && stage && stage !== "$default" && path.startsWith(`/${stage}/`)) path = path.slice(stage.length + 1);
     const answer = (await api({ method, path, query: queryOf(event) })) ?? json(404, { error: { code: "not-found", message: "no such route" } });
+    if (typeof answer.body !== "string") {
+      return { statusCode: answer.status, headers: answer.headers, body: method === "HEAD" ? "" : Buffer.from(answer.body).toString("base64"), isBase64Encoded: true };
+    }
     return { statusCode: answer.status, headers: answer.headers, body: method === "HEAD" ? "" : answer.body, isBase64Encoded: false };
   };
 }
@@ -87,5 +97,5 @@ export async function handler(event: ProxyEvent): Promise<ProxyResult> {
 
 function configError(message: string): ProxyResult {
   const answer = json(500, { error: { code: "config", message } });
-  return { statusCode: answer.status, headers: answer.headers, body: answer.body, isBase64Encoded: false };
+  return { statusCode: answer.status, headers: answer.headers, body: answer.body as string, isBase64Encoded: false };
 }
