@@ -37,6 +37,8 @@ export interface PlaybackApiOptions {
   corsOrigin?: string;
   /** The clock (ms since the epoch): decides live vs. closed ranges and the presigning time. */
   now?: () => number;
+  /** Directory stores: the query ("exp=..&sig=..") that makes a segment's server URL a short-lived signed one. */
+  signSegment?: (key: string) => string;
   /** The size and duration caps of clip.mp4 (default DEFAULT_CLIP_LIMITS). */
   clipLimits?: ClipLimits;
   /** Reads a stored segment for clip.mp4. Default: from the store (a directory store's open, an S3 store's GET). */
@@ -92,7 +94,8 @@ export function createPlaybackApi(options: PlaybackApiOptions) {
       return (await store.presign(segment.key, expiresIn, options.now ? new Date(now()) : undefined)).url;
     }
     const withinCamera = segment.key.slice(cameraPrefix(camera).length + 1);
-    return "segments/" + withinCamera.split("/").map(encodeURIComponent).join("/");
+    const uri = "segments/" + withinCamera.split("/").map(encodeURIComponent).join("/");
+    return options.signSegment ? `${uri}?${options.signSegment(segment.key)}` : uri;
   };
 
   /** 404 for a camera with nothing recorded at all; a known camera with nothing in the range is not an error. */
