@@ -90,6 +90,9 @@ describe("with authentication configured", () => {
   it("serves the page itself without a login", async () => {
     expect((await fetch(`${base}/`)).status).toBe(200);
     expect((await fetch(`${base}/replay.js`)).status).toBe(200);
+    const form = await fetch(`${base}/login.html`);
+    expect(form.status).toBe(200);
+    expect(await form.text()).toMatch(/<form method="post" action="\/login">/);
     expect(await (await fetch(`${base}/session`)).json()).toEqual({ error: expect.objectContaining({ code: "unauthorized" }) });
   });
 
@@ -159,7 +162,7 @@ describe("with authentication configured", () => {
     expect(sessionCookie(ok)).toBeTruthy();
     const bad = await form("nope nope");
     expect(bad.status).toBe(303);
-    expect(bad.headers.get("location")).toBe("/#login-failed");
+    expect(bad.headers.get("location")).toBe("/login.html#failed");
   });
 
   it("playlists hand out signed segment URLs that work without a session until they expire", async () => {

@@ -43,6 +43,8 @@ function staticFiles(webRoot: string): Record<string, { path: string; type: stri
   } catch {
     // not installed: /vendor/hls.min.js answers 404
   }
+  // The login form for a server with authentication (a plain form: POST /login answers it with a redirect).
+  files["/login.html"] = { path: join(webRoot, "login.html"), type: "text/html; charset=utf-8" };
   return files;
 }
 
@@ -108,7 +110,7 @@ export function createReplayListener(options: ReplayServerOptions): RequestListe
       if (fromForm) return redirect(res, "/");
       return send(req, res, json(200, { user: result.user, expires: new Date(result.expiresMs).toISOString() }));
     }
-    if (fromForm) return redirect(res, result.status === 429 ? "/#login-wait" : "/#login-failed", result.retryAfterS);
+    if (fromForm) return redirect(res, result.status === 429 ? "/login.html#wait" : "/login.html#failed", result.retryAfterS);
     if (result.status === 401) return send(req, res, json(401, { error: { code: "login-failed", message: "wrong user or password" } }));
     return unauthorized(req, res, result.status, result.retryAfterS);
   };
@@ -137,8 +139,12 @@ export function createReplayListener(options: ReplayServerOptions): RequestListe
       const who = auth.authenticate(req.headers, clientAddress(req));
       if (!who.ok) {
         const signed = query.has("sig") || query.has("exp");
-        if (!signed) return unauthorized(req, res, who.status, who.retryAfterS), true;
-        if (signer?.check(key, query) !== "valid") return unauthorized(req, res, 403), true;
+        const verdict = signed ? signer?.check(key, query) : undefined;
+        if (verdict !== "valid") {
+          if (signed) unauthorized(req, res, 403); // expired, or not made by this process for this key
+          else unauthorized(req, res, who.status, who.retryAfterS);
+          return true;
+        }
       }
     }
     const opened = await options.store.open(key);
