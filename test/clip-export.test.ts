@@ -10,6 +10,7 @@ import { promisify } from "node:util";
 import { LocalStore } from "../src/store/local-store.js";
 import { createReplayServer } from "../src/playback/server.js";
 import { createLambdaHandler } from "../src/playback/lambda.js";
+import { segmentReaderFor } from "../src/playback/clip.js";
 import { recordWithSdk, type RecordedKey } from "./support/recordings.js";
 import { decodeErrors, frameHashes, probeStreams, repoRoot, tempDir } from "./support/media-tools.js";
 
@@ -103,6 +104,28 @@ describe("clip.mp4", () => {
     const short = createLambdaHandler({ store, clipLimits: { maxBytes: 1e9, maxDurationMs: 5000 } });
     const answer = await short({ rawPath: "/cameras/cam1/clip.mp4", rawQueryString: `start=${T}&end=${T + 10_000}`, requestContext: { http: { method: "GET" } } });
     expect(answer.statusCode).toBe(413);
+  });
+
+  it("makes two clips at a time: a third meanwhile gets 503, and is made once they are done", async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const read = segmentReaderFor(store);
+    let reads = 0;
+    const busy = createReplayServer({ store, readSegment: async (key) => (reads++, await gate, read(key)) });
+    await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(busy.address() as AddressInfo).port}/cameras/cam1/clip.mp4?start=${T}&end=${T + 4000}`;
+      const running = [fetch(url), fetch(url)];
+      while (reads < 2) await new Promise((r) => setTimeout(r, 10));
+      const third = await fetch(url);
+      expect(third.status).toBe(503);
+      expect((await third.json()).error.code).toBe("busy");
+      open();
+      for (const res of await Promise.all(running)) expect(res.status).toBe(200);
+      expect((await fetch(url)).status).toBe(200);
+    } finally {
+      busy.close();
+    }
   });
 
   it("answers 404 for a range with nothing recorded, and for an unknown camera", async () => {

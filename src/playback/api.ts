@@ -64,6 +64,8 @@ export interface ApiResponse {
 /** Camera names are one path segment of safe characters: no "/", no "..", no hidden names. */
 export const CAMERA_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 const DAY_MS = 86_400_000;
+/** Clips made at the same time by one server (each may hold up to the clip limit in memory). */
+const MAX_CLIPS_AT_ONCE = 2;
 
 export class ApiError extends Error {
   override name = "ApiError";
@@ -87,6 +89,8 @@ export function createPlaybackApi(options: PlaybackApiOptions) {
   const cameraPrefix = (camera: string) => (rootPrefix ? `${rootPrefix}/${camera}` : camera);
   const clipLimits = options.clipLimits ?? DEFAULT_CLIP_LIMITS;
   let readSegment = options.readSegment;
+  // A clip is built in memory (about 2.5 times its size at the peak): only a few at once, the rest wait their turn.
+  let clipsBuilding = 0;
 
   /** Where a player fetches a segment: presigned S3 URL, or this server relative to the playlist's URL. */
   const segmentUri = async (camera: string, segment: RecordedSegment): Promise<string> => {
@@ -140,12 +144,16 @@ export function createPlaybackApi(options: PlaybackApiOptions) {
         throw err;
       }
       readSegment ??= segmentReaderFor(store as Parameters<typeof segmentReaderFor>[0]);
+      if (clipsBuilding >= MAX_CLIPS_AT_ONCE) throw new ApiError(503, "busy", "other clips are being made: try again in a few seconds");
+      clipsBuilding++;
       let mp4: Uint8Array;
       try {
         mp4 = await remuxToMp4(plan.segments, readSegment);
       } catch (err) {
         if (err instanceof ClipSourceError) throw new ApiError(422, "clip-unreadable", err.message);
         throw err;
+      } finally {
+        clipsBuilding--;
       }
       const stamp = (ms: number) => new Date(ms).toISOString().replace(/[:.]/g, "-");
       return {
