@@ -2,7 +2,8 @@
 // SDK. Judged by ffmpeg (-xerror decode, per-frame MD5 of the decoded pictures) and ffprobe (codecs, duration).
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { execFile } from "node:child_process";
-import { writeFileSync, existsSync } from "node:fs";
+import { readFileSync, writeFileSync, existsSync } from "node:fs";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
@@ -12,6 +13,7 @@ import { createReplayServer } from "../src/playback/server.js";
 import { createLambdaHandler } from "../src/playback/lambda.js";
 import { segmentReaderFor } from "../src/playback/clip.js";
 import { recordWithSdk, type RecordedKey } from "./support/recordings.js";
+import { freshBucket, minio, referenceClient } from "./support/minio.js";
 import { decodeErrors, frameHashes, probeStreams, repoRoot, tempDir } from "./support/media-tools.js";
 
 const exec = promisify(execFile);
@@ -160,6 +162,19 @@ describe("ipc-hls export", () => {
     const r = await cli(["--store", store.root, "--prefix", "cam1", "--from", iso(T), "--to", iso(T + 10_000), out]);
     expect(r.stderr).toMatch(/export\.mp4: 5 segments, 10\.0 s/);
     expect(r.code).toBe(0);
+    await judge(out, first);
+  });
+
+  it("reads an S3 bucket (MinIO): the same MP4 from the same segments", async () => {
+    const bucket = await freshBucket("clip");
+    const s3 = referenceClient();
+    for (const s of first) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `site/${s.key}`, Body: readFileSync(store.pathOf(s.key)) }));
+    const out = join(dir.path, "from-s3.mp4");
+    const m = minio();
+    const r = await exec("node", [join(repoRoot, "bin/ipc-hls"), "export", "--bucket", bucket, "--endpoint", m.endpoint, "--path-style", "--region", m.region, "--prefix", "site/cam1", "--from", iso(T), "--to", iso(T + 10_000), out], {
+      env: { ...process.env, AWS_ACCESS_KEY_ID: m.accessKeyId, AWS_SECRET_ACCESS_KEY: m.secretAccessKey },
+    });
+    expect(r.stderr).toMatch(/5 segments/);
     await judge(out, first);
   });
 
