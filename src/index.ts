@@ -12,6 +12,7 @@ export {
   type SegmentDropReason,
 } from "./sdk.js";
 export type { UploadedInfo, RetryInfo, SpilledInfo } from "./uploader.js";
+export { UploadSlots } from "./upload-slots.js";
 export { SpillDirectoryBusyError, type SpillOptions } from "./spill.js";
 export type { CoreOptions, CoreStats, DropReason, OverflowPolicy, Segment } from "./core-types.js";
 

@@ -11,6 +11,7 @@ import type { ObjectStore, PutOptions } from "./store/types.js";
 import type { CredentialSource } from "./credentials.js";
 import { backoffDelay, classifyError, decide, sleep, DEFAULT_BACKOFF, type BackoffOptions } from "./retry.js";
 import type { SpillDirectory, SpilledSegment } from "./spill.js";
+import type { UploadSlots } from "./upload-slots.js";
 
 /** The part of the core the uploader needs (MuxerCore implements it). */
 export interface SegmentRing {
@@ -74,6 +75,8 @@ export interface UploaderOptions {
   events: UploaderEvents;
   /** Uploads in flight at once. Default 2. */
   concurrency?: number;
+  /** A limit shared with other uploaders (other cameras): each request holds one of its slots while it runs. */
+  slots?: UploadSlots;
   /** Credentials of the store, if it uses any: auth failures wait for newer ones. */
   credentials?: CredentialSource;
   backoff?: BackoffOptions;
@@ -382,7 +385,12 @@ export class Uploader {
       attempt++;
       const generation = credentials?.generation ?? 0;
       try {
-        await this.opts.store.put(job.key, body, { ...job.options, signal });
+        const release = await this.opts.slots?.acquire(signal);
+        try {
+          await this.opts.store.put(job.key, body, { ...job.options, signal });
+        } finally {
+          release?.();
+        }
       } catch (err) {
         if (signal.aborted) return;
         const error = err instanceof Error ? err : new Error(String(err));

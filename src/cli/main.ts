@@ -6,6 +6,7 @@ import { UsageError, type Command } from "./command.js";
 const commands: Record<string, () => Promise<Command>> = {
   mux: async () => (await import("./mux.js")).command,
   push: async () => (await import("./push.js")).command,
+  record: async () => (await import("./record.js")).command,
   playlist: async () => (await import("./playlist.js")).command,
   serve: async () => (await import("./serve.js")).command,
   demo: async () => (await import("./demo.js")).command,

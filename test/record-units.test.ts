@@ -1,0 +1,157 @@
+// The pieces of `ipc-hls record` that need no camera: the live pipe's access-unit splitter (judged against the
+// test suite's own splitter, written separately from H.264 7.4.1.2.3), the arrival clock, the camera timeline,
+// and the shared upload slots.
+import { describe, it, expect } from "vitest";
+import { readFileSync } from "node:fs";
+import fc from "fast-check";
+import { AccessUnitSplitter } from "../src/record/access-unit-splitter.js";
+import { ArrivalClock } from "../src/record/arrival-clock.js";
+import { Timeline } from "../src/record/timeline.js";
+import { UploadSlots } from "../src/upload-slots.js";
+import { accessUnits, nalTypesOf } from "./support/annexb.js";
+import { fixturePath } from "./support/media-tools.js";
+
+/** Runs the splitter over `data` cut at `cuts`; returns the units (copied out) and the count skipped as too large. */
+function split(data: Uint8Array, cuts: number[], bufferSize = 1 << 20) {
+  const buffer = new Uint8Array(bufferSize);
+  const units: { bytes: Uint8Array; idr: boolean }[] = [];
+  let tooLarge = 0;
+  const splitter = new AccessUnitSplitter(buffer, {
+    unit: (length, idr) => units.push({ bytes: buffer.slice(0, length), idr }),
+    tooLarge: () => tooLarge++,
+  });
+  let at = 0;
+  for (const cut of [...cuts, data.length]) {
+    splitter.push(data.subarray(at, Math.max(at, cut)));
+    at = Math.max(at, cut);
+  }
+  splitter.end();
+  return { units, tooLarge };
+}
+
+const equalBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && Buffer.from(a).equals(Buffer.from(b));
+
+describe("AccessUnitSplitter", () => {
+  const fixtures = ["video/baseline-320x240-25fps.h264", "video/multislice-320x240-25fps.h264", "video/with-aud-320x240-25fps.h264", "video/high-bframes-320x240-25fps.h264"];
+
+  it.each(fixtures)("%s: the same access units as the reference splitter, whatever the pieces the pipe delivers", (name) => {
+    const data = new Uint8Array(readFileSync(fixturePath(name)));
+    const expected = accessUnits(data);
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: data.length }), { maxLength: 400 }), (raw) => {
+        const { units, tooLarge } = split(data, raw.sort((a, b) => a - b));
+        expect(tooLarge).toBe(0);
+        expect(units.length).toBe(expected.length);
+        units.forEach((u, i) => {
+          expect(equalBytes(u.bytes, expected[i]!)).toBe(true);
+          expect(u.idr).toBe(nalTypesOf(expected[i]!).includes(5));
+        });
+      }),
+      { numRuns: 30 },
+    );
+    // Byte by byte, the hardest case for start codes cut between pieces.
+    const bytewise = split(data, Array.from({ length: data.length }, (_, i) => i));
+    expect(bytewise.units.map((u) => u.bytes.length)).toEqual(expected.map((u) => u.length));
+  });
+
+  it("skips an access unit larger than the buffer (counted) and keeps the ones after it whole", () => {
+    const data = new Uint8Array(readFileSync(fixturePath("video/baseline-320x240-25fps.h264")));
+    const expected = accessUnits(data);
+    const largest = Math.max(...expected.map((u) => u.length));
+    const limit = largest - 1; // only the largest unit(s) do not fit
+    const { units, tooLarge } = split(data, [1000, 5000, 20000], limit);
+    const fitting = expected.filter((u) => u.length <= limit);
+    expect(tooLarge).toBe(expected.length - fitting.length);
+    expect(tooLarge).toBeGreaterThan(0);
+    expect(units.map((u) => u.bytes.length)).toEqual(fitting.map((u) => u.length));
+    units.forEach((u, i) => expect(equalBytes(u.bytes, fitting[i]!)).toBe(true));
+  });
+});
+
+describe("ArrivalClock", () => {
+  it("smooths jittery arrivals to the frame interval and follows the real rate", () => {
+    const clock = new ArrivalClock(25);
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const stamps: number[] = [];
+    // 25 fps, each frame delayed by 0–30 ms of jitter.
+    for (let n = 0; n < 1000; n++) stamps.push(clock.stamp(n * 40_000 + random() * 30_000));
+    const steps = stamps.slice(1).map((t, i) => t - stamps[i]!);
+    for (const step of steps.slice(100)) expect(Math.abs(step - 40_000)).toBeLessThan(2_000);
+    expect(Math.abs((stamps[999]! - stamps[100]!) / 899 - 40_000)).toBeLessThan(100);
+  });
+
+  it("reports once a --fps that disagrees with the arrival rate by more than 10 %, and follows the arrivals", () => {
+    const reports: { givenFps: number; measuredFps: number }[] = [];
+    const clock = new ArrivalClock(30, (m) => reports.push(m));
+    const stamps: number[] = [];
+    for (let n = 0; n < 1500; n++) stamps.push(clock.stamp(n * 40_000)); // really 25 fps
+    expect(reports).toHaveLength(1);
+    expect(reports[0]!.givenFps).toBe(30);
+    expect(reports[0]!.measuredFps).toBeCloseTo(25, 1);
+    expect(Math.abs((stamps[1499]! - stamps[750]!) / 749 - 40_000)).toBeLessThan(200);
+
+    const agreeing: unknown[] = [];
+    const fine = new ArrivalClock(26, (m) => agreeing.push(m)); // 4 % off: not reported
+    for (let n = 0; n < 1500; n++) fine.stamp(n * 40_000);
+    expect(agreeing).toEqual([]);
+  });
+
+  it("stamps only go forward, through bursts and after a stall (restarted at the arrival time)", () => {
+    const clock = new ArrivalClock(25);
+    let last = -Infinity;
+    const check = (t: number) => {
+      expect(t).toBeGreaterThan(last);
+      last = t;
+      return t;
+    };
+    // Bursts: 20 frames at once every 800 ms.
+    for (let n = 0; n < 200; n++) check(clock.stamp(Math.floor(n / 20) * 800_000));
+    // A 5 s stall: the next frame is stamped where it arrived.
+    const resumeAt = 8_000_000 + 5_000_000;
+    clock.restart();
+    expect(check(clock.stamp(resumeAt))).toBe(resumeAt);
+  });
+});
+
+describe("Timeline", () => {
+  it("puts each session's first frame where it arrived, so a reconnect shows its real pause, and never goes back", () => {
+    let now = 1_000_000;
+    const timeline = new Timeline(() => now);
+    const first = [0, 40_000, 80_000].map((t) => timeline.map(5_000_000 + t));
+    expect(first).toEqual([0, 40_000, 80_000]);
+    now += 3_000_000; // 3 s later a new session, whose clock starts anywhere (here: lower)
+    timeline.newSession();
+    expect(timeline.map(100)).toBe(3_000_000);
+    expect(timeline.map(40_100)).toBe(3_040_000);
+    // A session whose clock ran far ahead of real time: the next one still starts after it.
+    timeline.newSession();
+    timeline.map(0);
+    timeline.map(60_000_000);
+    timeline.newSession();
+    expect(timeline.map(0)).toBeGreaterThan(60_000_000 + 3_000_000 - 1);
+  });
+});
+
+describe("UploadSlots", () => {
+  it("lets `size` holders in at once, first come first served; an aborted waiter leaves the queue", async () => {
+    const slots = new UploadSlots(2);
+    const a = await slots.acquire();
+    const b = await slots.acquire();
+    const order: string[] = [];
+    const c = slots.acquire().then((release) => (order.push("c"), release));
+    const abort = new AbortController();
+    const d = slots.acquire(abort.signal).catch(() => "aborted");
+    const e = slots.acquire().then((release) => (order.push("e"), release));
+    abort.abort();
+    expect(await d).toBe("aborted");
+    expect(slots.inUse).toBe(2);
+    a();
+    a(); // twice: released once only
+    (await c)();
+    b();
+    (await e)();
+    expect(order).toEqual(["c", "e"]);
+    expect(slots.inUse).toBe(0);
+  });
+});
