@@ -47,10 +47,12 @@ export class AccessUnitSplitter {
     this.filled = this.scanned = 0;
   }
 
-  /** Forgets the unfinished unit (the pipe stalled: what follows may not continue it). */
-  reset(): void {
+  /** Forgets the unfinished unit (the pipe stalled: what follows may not continue it). True if it held a slice. */
+  reset(): boolean {
+    const dropped = this.hasSlice;
     this.filled = this.scanned = 0;
     this.hasSlice = this.hasIdr = this.oversize = false;
+    return dropped;
   }
 
   private scan(): void {

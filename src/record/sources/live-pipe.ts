@@ -63,7 +63,7 @@ export class LivePipeSource implements Source {
       clearTimeout(stallTimer);
       stallTimer = setTimeout(() => {
         stalled = true;
-        notice(`${this.label}: no data for ${(stallMs / 1000).toFixed(0)} s: stalled, waiting`);
+        notice(`${this.label}: no data for ${stallMs / 1000} s: stalled, waiting`);
       }, stallMs);
     };
 
@@ -74,7 +74,7 @@ export class LivePipeSource implements Source {
       bytes += chunk.byteLength;
       if (stalled) {
         stalled = false;
-        splitter.reset();
+        if (splitter.reset()) framesLost++; // the frame held back when the pipe stopped: it may be cut short
         clock.restart();
         waitForIdr = true;
         notice(`${this.label}: data again after a stall; recording from the next IDR`);
