@@ -1,5 +1,11 @@
 // The host's view of the WASM muxing core (implemented in src/core.ts over assembly/index.ts).
 
+/** The smallest ring the core accepts: 64 TS packets. */
+export const MIN_BUFFER_SIZE = 188 * 64;
+/** Target segment durations the core accepts, in seconds. */
+export const SEGMENT_DURATION_MIN = 0.1;
+export const SEGMENT_DURATION_MAX = 60;
+
 /** What the core does when the ring buffer cannot take the next frame. */
 export type OverflowPolicy = "drop-oldest" | "drop-new";
 

@@ -4,6 +4,7 @@
 import { readFile } from "node:fs/promises";
 import { instantiate } from "@assemblyscript/loader";
 import type { CoreOptions, CoreStats, DropReason, Segment } from "./core-types.js";
+import { MIN_BUFFER_SIZE, SEGMENT_DURATION_MAX, SEGMENT_DURATION_MIN } from "./core-types.js";
 
 export type { CoreOptions, CoreStats, DropReason, Segment, OverflowPolicy } from "./core-types.js";
 
@@ -114,14 +115,14 @@ export class MuxerCore {
 
   static async create(options: CoreOptions): Promise<MuxerCore> {
     const bufferSize = Math.floor(options.bufferSize);
-    if (!(bufferSize >= 188 * 64)) throw new CoreInitError(`bufferSize must be at least ${188 * 64} bytes, got ${options.bufferSize}`);
+    if (!(bufferSize >= MIN_BUFFER_SIZE)) throw new CoreInitError(`bufferSize must be at least ${MIN_BUFFER_SIZE} bytes, got ${options.bufferSize}`);
     const maxFrameSize = Math.floor(options.maxFrameSize ?? Math.min(Math.max(bufferSize / 8, 64 * 1024), 1024 * 1024));
     if (!(maxFrameSize >= 1024 && maxFrameSize <= bufferSize)) {
       throw new CoreInitError(`maxFrameSize must be between 1024 and bufferSize, got ${options.maxFrameSize}`);
     }
     const segmentDuration = options.segmentDuration ?? 2;
-    if (!(segmentDuration >= 0.1 && segmentDuration <= 60)) {
-      throw new CoreInitError(`segmentDuration must be between 0.1 and 60 seconds, got ${options.segmentDuration}`);
+    if (!(segmentDuration >= SEGMENT_DURATION_MIN && segmentDuration <= SEGMENT_DURATION_MAX)) {
+      throw new CoreInitError(`segmentDuration must be between ${SEGMENT_DURATION_MIN} and ${SEGMENT_DURATION_MAX} seconds, got ${options.segmentDuration}`);
     }
     const policy = options.overflowPolicy ?? "drop-oldest";
     if (policy !== "drop-oldest" && policy !== "drop-new") throw new CoreInitError(`unknown overflowPolicy ${JSON.stringify(policy)}`);
