@@ -1,5 +1,6 @@
 // `ipc-hls record`: records cameras (RTSP, a live H.264 pipe, or a file at camera pace) into S3 or a directory
 // until SIGINT/SIGTERM, reconnecting forever; then prints a summary per camera. See src/record/.
+import { readFile } from "node:fs/promises";
 import { parseCommandArgs, parseFrameRate, parseSeconds, requireInputFile, UsageError, type Command } from "./command.js";
 import { environmentCredentials, s3Location, S3_FLAGS, S3_FLAGS_HELP } from "./s3-flags.js";
 import { CAMERA_RE } from "../playback/api.js";
@@ -11,9 +12,15 @@ import { RtspSource } from "../record/sources/rtsp.js";
 import { LivePipeSource } from "../record/sources/live-pipe.js";
 import { FileSource } from "../record/sources/file.js";
 import type { Source } from "../record/source.js";
+import { UploadSlots } from "../upload-slots.js";
+import { normalizePrefix } from "../keys.js";
+import { maskUrl } from "../rtsp/index.js";
+import { parseRecordConfig, RecordConfigError, type CameraConfig, type CameraDestination, type CameraSource } from "../record-config.js";
+import { startMetricsServer, type MetricsServer } from "../metrics.js";
 import type { ChecksumMode } from "../s3/checksum.js";
 
 const help = `Usage: ipc-hls record <source> --name <camera> (--bucket <bucket> [S3 options] | --store <dir>) [options]
+       ipc-hls record --config cameras.json [--metrics <port>] [options]
 
 Records a camera until Ctrl-C (SIGINT) or SIGTERM, as HLS segments under <camera>/ in the bucket or directory
 (what 'serve' and 'playlist --prefix <camera>' read). A camera that drops or reboots is reconnected with a
@@ -28,6 +35,9 @@ uploaded (or spilled) and a summary printed; the exit code is 0 when nothing was
 
 Options:
   --name <camera>           the camera's name: its folder in the store (letters, digits, . _ : -)
+  --config <file.json>      several cameras in one process (schema in the README: "Recording cameras")
+  --metrics <port>          serve Prometheus metrics on http://127.0.0.1:<port>/metrics, and /healthz
+  --concurrency <n>         uploads in flight at once, shared by all cameras (default 8)
   --store <dir>             record into this directory instead of S3
   --bucket <name>           record into this S3 bucket (credentials from AWS_ACCESS_KEY_ID,
                             AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN)
@@ -56,6 +66,8 @@ Examples:
 
 const FLAGS = {
   name: { type: "string" },
+  config: { type: "string" },
+  metrics: { type: "string" },
   store: { type: "string" },
   bucket: { type: "string" },
   prefix: { type: "string" },
@@ -73,7 +85,14 @@ const FLAGS = {
   audio: { type: "string" },
   deadline: { type: "string" },
   "status-interval": { type: "string" },
+  concurrency: { type: "string" },
 } as const;
+
+/** Flags that describe one camera: with --config the file describes the cameras instead. */
+const CAMERA_FLAGS = ["name", "store", "bucket", "prefix", "endpoint", "path-style", "region", "tag", "spill", "spill-max", "buffer-size", "segment-duration", "transport", "fps", "realtime", "audio"] as const;
+
+/** Uploads in flight at once across all cameras, unless --concurrency or the config says otherwise. */
+const DEFAULT_SHARED_UPLOADS = 8;
 
 export const command: Command = {
   name: "record",
@@ -81,84 +100,173 @@ export const command: Command = {
   help,
   async run(argv) {
     const { values, positionals } = parseCommandArgs(argv, FLAGS);
-    if (positionals.length !== 1) throw new UsageError("give exactly one source: ipc-hls record <rtsp://…|-|file.h264> --name <camera> (--bucket <b> | --store <dir>)");
-    const name = values.name;
-    if (name === undefined) throw new UsageError("--name <camera> is required");
-    if (!CAMERA_RE.test(name)) throw new UsageError(`bad --name ${JSON.stringify(name)}: 1-128 letters, digits, '.', '_', ':' or '-', starting with a letter or digit`);
-
-    const tty = process.stdout.isTTY === true;
+    let configs: CameraConfig[];
+    let concurrency: number | undefined;
+    let metricsPort: number | undefined;
+    if (values.config !== undefined) {
+      if (positionals.length > 0) throw new UsageError("with --config the cameras come from the file: give no source on the command line");
+      const extra = CAMERA_FLAGS.filter((flag) => values[flag] !== undefined);
+      if (extra.length > 0) throw new UsageError(`with --config, set ${extra.map((f) => `--${f}`).join(", ")} in the file (defaults or per camera)`);
+      ({ cameras: configs, concurrency, metricsPort } = await readConfig(values.config));
+    } else {
+      if (positionals.length !== 1) throw new UsageError("give exactly one source: ipc-hls record <rtsp://…|-|file.h264> --name <camera> (--bucket <b> | --store <dir>), or --config cameras.json");
+      configs = [await configFromFlags(positionals[0]!, values)];
+    }
+    if (values.metrics !== undefined) metricsPort = parsePort(values.metrics);
+    if (values.concurrency !== undefined) concurrency = parseCount("--concurrency", values.concurrency);
+    const checksum = values.checksum ?? "crc32";
+    if (checksum !== "crc32" && checksum !== "sha256") throw new UsageError(`bad --checksum ${JSON.stringify(checksum)}: crc32 or sha256`);
     const statusInterval = values["status-interval"] === "0" ? 0 : parseSeconds("--status-interval", values["status-interval"], 60);
-    const board = new StatusBoard(() => cameras.map((c) => c.status()), { tty, intervalMs: statusInterval * 1000 });
-    const source = await sourceFrom(positionals[0]!, values, board, () => cameras[0]!);
-    const recorder = recorderOptions(values);
-    const spillMax = values["spill-max"] === undefined ? undefined : Number(values["spill-max"]);
-    if (spillMax !== undefined && !(Number.isInteger(spillMax) && spillMax > 0)) throw new UsageError(`bad --spill-max ${JSON.stringify(values["spill-max"])}`);
-    if (spillMax !== undefined && !values.spill) throw new UsageError("--spill-max needs --spill <dir>");
-    const options: CameraOptions = {
-      name,
-      folder: values.prefix,
-      source,
-      recorder: { ...recorder, ...(values.spill ? { spill: { dir: values.spill, maxBytes: spillMax } } : {}) },
-      log: board,
-      closeDeadlineMs: parseSeconds("--deadline", values.deadline, 30) * 1000,
-    };
-    const cameras = [new Camera(options)];
-    board.note(`recording ${source.label} as ${name} into ${cameras[0]!.recorder.destination}`);
-    const { exitCode } = await runCameras(cameras, board);
-    return exitCode;
+    const closeDeadlineMs = parseSeconds("--deadline", values.deadline, 30) * 1000;
+    const stallMs = parseSeconds("--stall-timeout", values["stall-timeout"], 5) * 1000;
+    const credentials = configs.some((c) => c.destination.kind === "s3") ? environmentCredentials() : undefined;
+    if (configs.some((c) => c.source.kind === "file" && !c.fps)) {
+      throw new UsageError(`camera ${JSON.stringify(configs.find((c) => c.source.kind === "file" && !c.fps)!.name)}: a file source needs fps`);
+    }
+
+    const board = new StatusBoard(() => cameras.map((c) => c.status()), { tty: process.stdout.isTTY === true, intervalMs: statusInterval * 1000 });
+    // One limit on uploads for every camera of the process (one uplink).
+    const uploadSlots = new UploadSlots(concurrency ?? DEFAULT_SHARED_UPLOADS);
+    const cameras: Camera[] = configs.map((config) => {
+      const source = sourceOf(config, { audio: values.audio, stallMs, board, camera: () => camera });
+      const camera: Camera = new Camera({
+        name: config.name,
+        keyPrefix: config.keyPrefix,
+        source,
+        recorder: {
+          bufferSize: config.bufferSize ?? 4 * 1024 * 1024,
+          segmentDuration: config.segmentDuration,
+          tags: config.tags,
+          spill: config.spill,
+          uploadSlots,
+          ...(config.destination.kind === "dir"
+            ? { store: new LocalStore(config.destination.dir) }
+            : {
+                ...s3Location(config.destination.bucket, { region: config.destination.region, endpoint: config.destination.endpoint, "path-style": config.destination.pathStyle }),
+                credentials,
+                checksum: checksum as ChecksumMode,
+              }),
+        },
+        log: board,
+        closeDeadlineMs,
+      });
+      return camera;
+    });
+    for (const camera of cameras) board.note(`${camera.name}: recording ${camera.status().source} into ${camera.recorder.destination}`);
+    let metrics: MetricsServer | undefined;
+    if (metricsPort !== undefined) {
+      metrics = await startMetricsServer({ port: metricsPort, cameras: () => cameras.map((c) => c.metrics()) });
+      board.note(`metrics on http://127.0.0.1:${metrics.port}/metrics and /healthz`);
+    }
+    try {
+      return (await runCameras(cameras, board)).exitCode;
+    } finally {
+      await metrics?.close();
+    }
   },
 };
 
 type Values = ReturnType<typeof parseCommandArgs<typeof FLAGS>>["values"];
 
-/** The recorder options every camera of this command shares: where to, buffer, segments, checksum, tags. */
-function recorderOptions(values: Values): CameraOptions["recorder"] {
-  const bufferSize = values["buffer-size"] === undefined ? 4 * 1024 * 1024 : Number(values["buffer-size"]);
-  if (!Number.isInteger(bufferSize) || bufferSize <= 0) throw new UsageError(`bad --buffer-size ${JSON.stringify(values["buffer-size"])}`);
-  const checksum = values.checksum ?? "crc32";
-  if (checksum !== "crc32" && checksum !== "sha256") throw new UsageError(`bad --checksum ${JSON.stringify(checksum)}: crc32 or sha256`);
-  const common = {
-    bufferSize,
-    segmentDuration: parseSeconds("--segment-duration", values["segment-duration"], 2),
-    tags: parseTags(values.tag ?? []),
-  };
-  if (values.store !== undefined && values.bucket !== undefined) throw new UsageError("give --bucket or --store, not both");
-  if (values.store !== undefined) {
-    if (values.prefix !== undefined) throw new UsageError("--prefix is for --bucket (with --store, the camera's folder is <dir>/<name>)");
-    return { ...common, store: new LocalStore(values.store) };
+async function readConfig(path: string) {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    throw new UsageError(`cannot read --config ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  if (values.bucket === undefined) throw new UsageError("--bucket <bucket> or --store <dir> is required");
-  return {
-    ...common,
-    ...s3Location(values.bucket, values),
-    credentials: environmentCredentials(),
-    checksum: checksum as ChecksumMode,
-  };
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`--config ${path} is not JSON: ${(err as Error).message}`);
+  }
+  try {
+    return parseRecordConfig(json);
+  } catch (err) {
+    if (err instanceof RecordConfigError) throw new UsageError(`--config ${path}:\n  ${err.problems.join("\n  ")}`);
+    throw err;
+  }
 }
 
-async function sourceFrom(where: string, values: Values, board: StatusBoard, camera: () => Camera): Promise<Source> {
+/** The one camera of the command line, in the shape of a config file's camera. */
+async function configFromFlags(where: string, values: Values): Promise<CameraConfig> {
+  const name = values.name;
+  if (name === undefined) throw new UsageError("--name <camera> is required");
+  if (!CAMERA_RE.test(name)) throw new UsageError(`bad --name ${JSON.stringify(name)}: 1-128 letters, digits, '.', '_', ':' or '-', starting with a letter or digit`);
+  const bufferSize = values["buffer-size"] === undefined ? undefined : Number(values["buffer-size"]);
+  if (bufferSize !== undefined && !(Number.isInteger(bufferSize) && bufferSize > 0)) throw new UsageError(`bad --buffer-size ${JSON.stringify(values["buffer-size"])}`);
+  const spillMax = values["spill-max"] === undefined ? undefined : Number(values["spill-max"]);
+  if (spillMax !== undefined && !(Number.isInteger(spillMax) && spillMax > 0)) throw new UsageError(`bad --spill-max ${JSON.stringify(values["spill-max"])}`);
+  if (spillMax !== undefined && !values.spill) throw new UsageError("--spill-max needs --spill <dir>");
+  if (values.store !== undefined && values.bucket !== undefined) throw new UsageError("give --bucket or --store, not both");
+  let destination: CameraDestination;
+  if (values.store !== undefined) {
+    if (values.prefix !== undefined) throw new UsageError("--prefix is for --bucket (with --store, the camera's folder is <dir>/<name>)");
+    destination = { kind: "dir", dir: values.store };
+  } else if (values.bucket !== undefined) {
+    destination = { kind: "s3", bucket: values.bucket, region: values.region, endpoint: values.endpoint, pathStyle: values["path-style"] };
+  } else throw new UsageError("--bucket <bucket> or --store <dir> is required");
+  const prefix = normalizePrefix(values.prefix ?? "");
+
+  let source: CameraSource;
+  const fps = values.fps === undefined ? undefined : parseFrameRate(values.fps);
   if (/^rtsps?:\/\//i.test(where)) {
     const transport = values.transport ?? "tcp";
     if (transport !== "tcp" && transport !== "udp") throw new UsageError(`bad --transport ${JSON.stringify(transport)}: tcp or udp`);
-    if (values.realtime || values.audio) throw new UsageError("--realtime and --audio are for files");
-    return new RtspSource(where, { transport });
+    source = { kind: "rtsp", url: where };
+  } else if (where === "-") source = { kind: "stdin" };
+  else {
+    await requireInputFile(where, "input");
+    if (!values.realtime) throw new UsageError("a file source needs --realtime (it is played once at the camera's pace); for files as fast as possible use 'ipc-hls push'");
+    if (!fps) throw new UsageError("a file source needs --fps");
+    if (values.audio) await requireInputFile(values.audio, "audio input");
+    source = { kind: "file", path: where };
   }
-  if (values.transport !== undefined) throw new UsageError("--transport is for rtsp:// sources");
-  const fps = values.fps === undefined ? undefined : parseFrameRate(values.fps);
-  if (where === "-") {
-    if (values.realtime || values.audio) throw new UsageError("--realtime and --audio are for files");
-    return new LivePipeSource(process.stdin, "standard input", {
-      fps: fps && fps[0] / fps[1],
-      stallMs: parseSeconds("--stall-timeout", values["stall-timeout"], 5) * 1000,
-      notice: (line) => board.info(camera().name, line),
-      resumed: () => camera().resumed(),
-    });
+  if (source.kind !== "rtsp" && values.transport !== undefined) throw new UsageError("--transport is for rtsp:// sources");
+  if (source.kind !== "file" && (values.realtime || values.audio)) throw new UsageError("--realtime and --audio are for file sources");
+  return {
+    name,
+    source,
+    sourceLabel: source.kind === "rtsp" ? maskUrl(source.url) : source.kind === "stdin" ? "-" : source.path,
+    transport: source.kind === "rtsp" ? ((values.transport ?? "tcp") as "tcp" | "udp") : undefined,
+    fps,
+    destination,
+    keyPrefix: prefix ? `${prefix}/${name}` : name,
+    spill: values.spill ? { dir: values.spill, maxBytes: spillMax } : undefined,
+    bufferSize,
+    segmentDuration: values["segment-duration"] === undefined ? undefined : parseSeconds("--segment-duration", values["segment-duration"], 2),
+    tags: values.tag ? parseTags(values.tag) : undefined,
+  };
+}
+
+function sourceOf(config: CameraConfig, o: { audio?: string; stallMs: number; board: StatusBoard; camera: () => Camera }): Source {
+  const { source, fps } = config;
+  switch (source.kind) {
+    case "rtsp":
+      return new RtspSource(source.url, { transport: config.transport });
+    case "stdin":
+      return new LivePipeSource(process.stdin, "standard input", {
+        fps: fps && fps[0] / fps[1],
+        stallMs: o.stallMs,
+        notice: (line) => o.board.info(config.name, line),
+        resumed: () => o.camera().resumed(),
+      });
+    case "file":
+      return new FileSource({ video: source.path, audio: o.audio, fpsNum: fps![0], fpsDen: fps![1] });
   }
-  await requireInputFile(where, "input");
-  if (!values.realtime) throw new UsageError("a file source needs --realtime (it is played once at the camera's pace); for files as fast as possible use 'ipc-hls push'");
-  if (!fps) throw new UsageError("a file source needs --fps");
-  if (values.audio) await requireInputFile(values.audio, "audio input");
-  return new FileSource({ video: where, audio: values.audio, fpsNum: fps[0], fpsDen: fps[1] });
+}
+
+function parsePort(text: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`bad --metrics ${JSON.stringify(text)}: a TCP port (0 picks a free one)`);
+  return port;
+}
+
+function parseCount(flag: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`bad ${flag} ${JSON.stringify(text)}: a whole number ≥ 1`);
+  return n;
 }
 
 /** --tag k=v, repeatable. */

@@ -8,12 +8,11 @@ import { backoffDelay, sleep, type BackoffOptions } from "../retry.js";
 import { S3ResponseError } from "../s3/errors.js";
 import { Timeline } from "./timeline.js";
 import type { FrameSink, Source, SourceSession } from "./source.js";
+import type { CameraMetrics } from "../metrics.js";
 
 export const RECONNECT_BACKOFF: BackoffOptions = { baseMs: 1000, capMs: 30_000 };
 /** Store answers that retrying will not change: the camera stops with one line. */
 const REFUSALS = new Set(["NoSuchBucket", "AccessDenied", "AllAccessDisabled", "InvalidBucketName"]);
-/** Audio waiting for the video frame being written into the frame buffer: at most this many ADTS frames. */
-const AUDIO_WAITING_MAX = 64;
 
 export type CameraState = "starting" | "connecting" | "recording" | "waiting" | "stopping" | "stopped" | "failed";
 
@@ -26,8 +25,8 @@ export interface CameraLog {
 
 export interface CameraOptions {
   name: string;
-  /** Folder of the camera folders (S3 --prefix): keys start <folder>/<name>/. */
-  folder?: string;
+  /** Where its keys go: "<prefix>/<name>" or "<name>" (default). */
+  keyPrefix?: string;
   source: Source;
   /** The recorder's options; its prefix is the camera's name. */
   recorder: Omit<HlsRecorderOptions, "prefix" | "audio">;
@@ -67,18 +66,22 @@ export class Camera {
   private lastErrorLine?: string;
   private session?: SourceSession;
   private sessionLost = 0;
-  private readonly audioWaiting: { adts: Uint8Array; us: number }[] = [];
+  private readonly startedMs = Date.now();
+  private lastUploadMs?: number;
 
   constructor(private readonly options: CameraOptions) {
     this.name = options.name;
     this.recorder = new HlsRecorder({
       ...options.recorder,
-      prefix: options.folder ? `${options.folder.replace(/\/+$/, "")}/${options.name}` : options.name,
+      prefix: options.keyPrefix ?? options.name,
       audio: options.source.mayHaveAudio,
       // A live source cannot wait: when the store falls behind, whole old segments give way (counted).
       overflowPolicy: "drop-oldest",
     });
-    this.recorder.on("segment-uploaded", () => (this.lastUploadAt = performance.now()));
+    this.recorder.on("segment-uploaded", () => {
+      this.lastUploadAt = performance.now();
+      this.lastUploadMs = Date.now();
+    });
     this.recorder.on("segment-dropped", (d) => this.error(`segment ${d.seq} lost (${d.reason})${d.error ? `: ${d.error.message}` : ""}`));
     this.recorder.on("error", (err) => {
       if (err instanceof S3ResponseError && REFUSALS.has(err.code)) {
@@ -123,7 +126,6 @@ export class Camera {
       await session.close().catch(() => {});
       this.sessionLost += session.stats?.().framesLost ?? 0;
       this.session = undefined;
-      this.audioWaiting.length = 0;
       if (signal.aborted) break;
       if (!this.options.source.reopens) {
         if (reason) this.error(`${this.options.source.label}: ${reason.message}`);
@@ -166,6 +168,25 @@ export class Camera {
     };
   }
 
+  /** The numbers of the metrics server (src/metrics.ts). */
+  metrics(): CameraMetrics {
+    const s = this.recorder.stats();
+    return {
+      name: this.name,
+      up: this.state === "recording",
+      videoFramesIn: s.videoFramesIn,
+      audioFramesIn: s.audioFramesIn,
+      segmentsUploaded: s.segmentsUploaded,
+      segmentsDropped: s.segmentsDropped,
+      segmentsSpilled: s.segmentsSpilled,
+      reconnects: this.reconnects,
+      startedMs: this.startedMs,
+      lastUploadMs: this.lastUploadMs,
+      bufferBytesUsed: s.bufferUsed,
+      bufferBytesCapacity: s.bufferCapacity,
+    };
+  }
+
   /** A live pipe resumed after a stall: counted like a reconnect. */
   resumed(): void {
     this.reconnects++;
@@ -181,16 +202,10 @@ export class Camera {
       },
       video: (length, ptsUs) => {
         recorder.putVideoFrameInPlace(length, timeline.map(ptsUs));
-        // Audio waited while the frame was being written into the frame buffer (the audio input shares it).
-        for (const a of this.audioWaiting) recorder.putAudioFrame(a.adts, a.us);
-        this.audioWaiting.length = 0;
       },
+      // (Sources call this between video frames, never while one is being written into the frame buffer.)
       audio: (adts, ptsUs) => {
-        if (this.audioWaiting.length >= AUDIO_WAITING_MAX) {
-          this.audioWaiting.shift();
-          this.framesLost++;
-        }
-        this.audioWaiting.push({ adts: adts.slice(), us: timeline.map(ptsUs) });
+        recorder.putAudioFrame(adts, timeline.map(ptsUs));
       },
       videoLost: () => {
         this.framesLost++;

@@ -5,17 +5,12 @@ import type { HlsRecorder } from "../sdk.js";
 
 /**
  * Where a session puts its frames (the RTSP client's FrameSink): a video frame is written straight into
- * `videoTarget` (the recorder's frame buffer, so it is copied once into WASM memory) and then announced with
- * its length; audio comes as whole ADTS frames. Timestamps are the session's own (µs); the camera maps them onto
- * its one timeline.
+ * `videoTarget` (the recorder's frame buffer, so it is copied once into WASM memory) and then announced with its
+ * length; audio comes as whole ADTS frames, never while a video frame is being written into `videoTarget` (the
+ * audio input shares that memory). Timestamps are the session's own (µs); the camera maps them onto its timeline.
  */
-export interface FrameSink {
-  readonly videoTarget: Uint8Array;
-  video(length: number, ptsUs: number): void;
-  audio(adts: Uint8Array, ptsUs: number): void;
-  /** A frame was damaged or could not be taken: counted; the recorder waits for the next IDR. */
-  videoLost(reason: "packet-loss" | "too-large" | "unsupported"): void;
-}
+export type { FrameSink } from "../rtsp/index.js";
+import type { FrameSink } from "../rtsp/index.js";
 
 export interface SourceSession {
   /** What is being recorded, e.g. "H.264 + AAC 48000 Hz 2 ch". */
