@@ -1,7 +1,7 @@
 // The WASM boundary: a handful of functions over linear memory. The host copies a frame to inputPointer(),
 // calls putVideo/putAudio, then takes finished segments as (offset, length) views described in the info
 // struct, and releases them once the store has acknowledged them. No per-byte calls cross this boundary.
-import { layOut, inputPtr, inputCapacity as inputBytes, ringBase, ringCapacity, memoryEnd } from "./layout";
+import { layOut, inputPtr, inputCapacity as inputBytes, ringBase, ringCapacity, memoryEnd, MAX_SEGMENTS } from "./layout";
 import { buildCrcTables, crc32Ieee } from "./crc";
 import {
   muxerInit, expectAudio, putVideo as muxPutVideo, setWallClock as muxSetWallClock, WALL_CLOCK_WANTED, putAudio as muxPutAudio, flush as muxFlush,
@@ -9,7 +9,7 @@ import {
   droppedList, droppedCount, resetDroppedCount, audioSampleRateNow, audioChannelsNow, audioObjectTypeNow,
 } from "./muxer";
 import {
-  entry, takeSeq, headSeq, segmentState, reclaim, usedBytes, highWater, SEG_READY, SEG_TAKEN, SEG_RELEASED,
+  entry, takeSeq, headSeq, tailSeq, segmentState, reclaim, usedBytes, highWater, SEG_READY, SEG_TAKEN, SEG_RELEASED,
   E_START, E_END, E_START_PTS_US, E_DURATION, E_WALL_MS, E_VIDEO_FRAMES, E_AUDIO_FRAMES, E_FLAGS, E_STATE,
   advanceTake, CLOSED_COUNTER,
 } from "./ring";
@@ -158,6 +158,7 @@ export function refreshStats(): usize {
   store<f64>(STATS + 64, <f64>highWater);
   store<f64>(STATS + 72, <f64>ringCapacity);
   store<f64>(STATS + 80, <f64>packetsWritten);
+  store<f64>(STATS + 88, <f64>(MAX_SEGMENTS - (headSeq - tailSeq)));
   return STATS;
 }
 

@@ -398,11 +398,23 @@ function fillPcrGap(t: i64): void {
   }
 }
 
+/**
+ * A host timestamp (µs) the timeline can use: finite and within ±2^53 (285 years), so that it converts to ticks
+ * exactly. NaN or Infinity taken as the origin would make every later frame look older ("backwards") forever.
+ */
+function usableTimestamp(us: f64): bool {
+  return isFinite(us) && Math.abs(us) <= 9007199254740991.0;
+}
+
 /** The host-facing entry: µs timestamps; rebases, checks order, restarts the timeline when the camera's clock does. */
 export function putVideo(len: u32, ptsUs: f64, dtsUs: f64, wallMs: f64): i32 {
   if (len == 0 || len > inputCapacity) {
     countLostVideoFrame(len);
     return len == 0 ? DROP_MALFORMED : DROP_FRAME_TOO_LARGE;
+  }
+  if (!usableTimestamp(ptsUs) || !usableTimestamp(dtsUs)) {
+    countLostVideoFrame(len);
+    return DROP_MALFORMED;
   }
   let scan = scanAccessUnit(inputPtr, len);
   if (!started) {
@@ -590,6 +602,11 @@ export function putAudio(len: u32, ptsUs: f64): i32 {
     audioFramesIn++;
     audioFramesDropped++;
     return len == 0 ? DROP_MALFORMED : DROP_FRAME_TOO_LARGE;
+  }
+  if (!usableTimestamp(ptsUs)) {
+    audioFramesIn++;
+    audioFramesDropped++;
+    return DROP_MALFORMED;
   }
   if (!started) {
     started = true;

@@ -46,13 +46,17 @@ export function rawInit(num: u32, den: u32, wallMs: f64): void {
 
 /**
  * Starts the inputs over (a clip played in a loop) while the stream time goes on: video continues after its last
- * frame, audio is realigned to the video so the two never drift apart loop after loop.
+ * frame, audio is realigned to the video so the two never drift apart loop after loop. The video stream is ended
+ * first (its last access unit is complete: the input's end is its end), so a caller cannot lose it by forgetting
+ * rawVideoEnd; after rawVideoEnd this ends nothing more. Returns the units muxed by that end.
  */
-export function rawRewind(): void {
+export function rawRewind(): u32 {
+  let muxed = rawVideoEnd();
   auLength = scanFrom = 0;
   auHasPicture = synced = overflowed = false;
   audioLength = 0;
   if (audioRate != 0) audioSamples = (frameTicks(decodeIndex) * audioRate) / 90000;
+  return muxed;
 }
 
 export function rawChunkPtr(): usize {
@@ -168,14 +172,14 @@ export function rawVideoPushFrom(src: usize, len: u32): u32 {
   return muxed;
 }
 
-/** End of the video stream: the last unit is complete. */
+/** End of the video stream: the last unit is complete. Ending it again muxes nothing (nothing is left). */
 export function rawVideoEnd(): u32 {
   let muxed = scanUnits(true);
   if (auHasPicture && !overflowed && auLength > 0) {
     emitUnit(auLength);
     muxed++;
   }
-  auLength = 0;
+  auLength = scanFrom = 0;
   auHasPicture = false;
   return muxed;
 }

@@ -80,4 +80,6 @@ export interface CoreStats {
   bufferHighWater: number;
   bufferCapacity: number;
   tsPackets: number;
+  /** Entries left in the core's segment table (finished segments not released, and the open one, use one each). */
+  segmentSlotsFree: number;
 }

@@ -31,7 +31,7 @@ interface CoreExports {
   refreshStats(): number;
   crc32(crc: number, ptr: number, len: number): number;
   rawInit(fpsNum: number, fpsDen: number, wallMs: number): void;
-  rawRewind(): void;
+  rawRewind(): number;
   rawChunkPtr(): number;
   rawVideoPush(len: number): number;
   rawVideoEnd(): number;
@@ -258,6 +258,7 @@ export class MuxerCore {
       bufferHighWater: s[8],
       bufferCapacity: s[9],
       tsPackets: s[10],
+      segmentSlotsFree: s[11],
     };
   }
 
@@ -285,9 +286,12 @@ export class MuxerCore {
     this.core.rawInit(fpsNum, fpsDen, wallStartMs);
   }
 
-  /** Plays the raw inputs again from their start (a clip in a loop); stream time goes on. */
-  rawRewind(): void {
-    this.core.rawRewind();
+  /**
+   * Plays the raw inputs again from their start (a clip in a loop); stream time goes on. Ends the video stream
+   * first (as endRawVideo, which may come before it or not); returns the access units that muxed.
+   */
+  rawRewind(): number {
+    return this.core.rawRewind();
   }
 
   /** Feeds up to RAW_CHUNK_BYTES of an Annex B stream; returns access units muxed. */

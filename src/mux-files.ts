@@ -2,6 +2,7 @@
 // the library behind `ipc-hls mux`. The WASM core does the cutting, timing and packaging; this file only
 // reads, interleaves the two inputs by stream time, and writes what the core hands out.
 import { createReadStream } from "node:fs";
+import { addAbortSignal } from "node:stream";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { MuxerCore } from "./core.js";
@@ -21,6 +22,8 @@ export interface MuxFilesOptions {
   bufferSize?: number;
   /** Called after each segment is written. */
   onSegment?: (segment: Segment, file: string) => void;
+  /** Stops reading (e.g. Ctrl-C): the open segment is finished at its last whole frame and the playlist written. */
+  signal?: AbortSignal;
 }
 
 export interface MuxFilesResult {
@@ -37,10 +40,12 @@ export function segmentFileName(seq: number): string {
 /**
  * A file's (or standard input's) bytes in chunks of at most `size`. The file is read in large blocks (one read
  * per 4 KiB chunk costs more than the muxing) and re-cut, so the chunks are the same whatever the source.
+ * `signal` closes the source (a read waiting on a pipe then fails with an AbortError).
  */
-export async function* fileChunks(path: string, size: number): AsyncGenerator<Uint8Array> {
+export async function* fileChunks(path: string, size: number, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
   // Standard input may be a pipe, a file or a socket: read the stream Node made for it.
   const source = path === "-" ? process.stdin : createReadStream(path, { highWaterMark: 1024 * 1024 });
+  if (signal) addAbortSignal(signal, source);
   for await (const block of source as AsyncIterable<Buffer>) {
     for (let at = 0; at < block.byteLength; at += size) yield block.subarray(at, at + size);
   }
@@ -68,10 +73,12 @@ export async function muxFiles(options: MuxFilesOptions): Promise<MuxFilesResult
   };
 
   core.rawStart(options.fpsNum, options.fpsDen);
-  const video = fileChunks(options.video, VIDEO_CHUNK);
-  const audio = options.audio ? fileChunks(options.audio, AUDIO_CHUNK) : undefined;
-  // Segments are written out as they are finished, so the ring only ever holds a few.
-  await feedRawStreams(core, video, audio, { pace: drain });
+  const { signal } = options;
+  const video = fileChunks(options.video, VIDEO_CHUNK, signal);
+  const audio = options.audio ? fileChunks(options.audio, AUDIO_CHUNK, signal) : undefined;
+  // Segments are written out as they are finished (after every video chunk), so the ring only ever holds the open
+  // one and the one just finished: an input of any length fits a ring that holds two segments.
+  await feedRawStreams(core, video, audio, { pace: drain, signal });
   core.flush();
   await drain();
   const text = formatVodPlaylist(playlist);

@@ -8,6 +8,11 @@ export interface RawStreamSink {
   putRawAudio(bytes: Uint8Array): unknown;
   /** Stream time (90 kHz ticks) of the next video frame and of the next audio frame. */
   rawStreamTimes(): { video: number; audio: number };
+  /**
+   * Resolves when the next chunk can go in without the overflow policy dropping anything (a recorder waits for
+   * its uploads here). A sink that drains synchronously (`mux` writes each segment as it is finished) has none.
+   */
+  whenWritable?(options: { signal?: AbortSignal }): Promise<unknown>;
 }
 
 // Video goes in small chunks and audio at most half a second ahead of it, so that each audio frame is queued in
@@ -20,8 +25,15 @@ const AUDIO_LEAD_TICKS = 45000;
 export interface FeedOptions {
   /** Called after each video chunk with the stream time reached (ticks); may wait (real-time pacing). */
   pace?: (videoTicks: number) => Promise<void>;
-  /** Stops feeding early (e.g. Ctrl-C) when it returns true. */
-  stopped?: () => boolean;
+  /**
+   * Stops feeding (e.g. Ctrl-C): between chunks, while waiting for room, and while reading (give the sources the
+   * same signal, see fileChunks, so a read that waits on a pipe ends too). A unit cut short is not muxed.
+   */
+  signal?: AbortSignal;
+  /** Ends the waits for room (default: `signal`), e.g. once the uploads stalled: the overflow policy applies then. */
+  roomWaitSignal?: AbortSignal;
+  /** The source plays a live camera (real-time pace): it cannot wait for room, the overflow policy applies. */
+  live?: boolean;
 }
 
 export async function feedRawStreams(
@@ -30,26 +42,50 @@ export async function feedRawStreams(
   audio: AsyncIterable<Uint8Array> | undefined,
   options: FeedOptions = {},
 ): Promise<void> {
+  const { signal } = options;
   const videoChunks = video[Symbol.asyncIterator]();
   const audioChunks = audio?.[Symbol.asyncIterator]();
   let videoDone = false;
   let audioDone = audioChunks === undefined;
-  while (!options.stopped?.()) {
-    const times = sink.rawStreamTimes();
-    if (!audioDone && (videoDone || times.audio <= times.video + AUDIO_LEAD_TICKS)) {
-      const next = await audioChunks!.next();
-      if (next.done) audioDone = true;
-      else sink.putRawAudio(next.value);
-      continue;
+  try {
+    while (!signal?.aborted) {
+      const times = sink.rawStreamTimes();
+      const isAudio = !audioDone && (videoDone || times.audio <= times.video + AUDIO_LEAD_TICKS);
+      if (!isAudio && videoDone) break;
+      const next = await read(isAudio ? audioChunks! : videoChunks, signal);
+      if (!next) break; // stopped while reading
+      if (isAudio && next.done) {
+        audioDone = true;
+        continue;
+      }
+      // A file must not outrun the uploads: wait for ring space before each put (the end of the video may mux
+      // its last unit).
+      if (!options.live) await sink.whenWritable?.({ signal: options.roomWaitSignal ?? signal });
+      if (signal?.aborted) break;
+      if (isAudio) {
+        sink.putRawAudio(next.value as Uint8Array);
+        continue;
+      }
+      if (next.done) {
+        sink.endRawVideo();
+        videoDone = true;
+      } else {
+        sink.putRawVideo(next.value);
+      }
+      await options.pace?.(sink.rawStreamTimes().video);
     }
-    if (videoDone) break;
-    const next = await videoChunks.next();
-    if (next.done) {
-      sink.endRawVideo();
-      videoDone = true;
-    } else {
-      sink.putRawVideo(next.value);
-    }
-    await options.pace?.(sink.rawStreamTimes().video);
+  } finally {
+    // Close the sources (files stay open otherwise when the feed stops early).
+    await Promise.allSettled([videoChunks.return?.(), audioChunks?.return?.()]);
+  }
+}
+
+/** The next chunk, or undefined when the feed was stopped while it was being read. */
+async function read(chunks: AsyncIterator<Uint8Array>, signal?: AbortSignal): Promise<IteratorResult<Uint8Array> | undefined> {
+  try {
+    return await chunks.next();
+  } catch (err) {
+    if (signal?.aborted) return undefined;
+    throw err;
   }
 }

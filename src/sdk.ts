@@ -10,6 +10,7 @@
 //
 // putVideoFrame/putAudioFrame are synchronous and never block on the network: the frame is muxed into the
 // core's ring buffer and finished segments are uploaded in the background. Events report what happened.
+// A source that can wait (a file) awaits whenWritable() before each put and so never outruns the uploads.
 import { EventEmitter } from "node:events";
 import { MuxerCore, RAW_CHUNK_BYTES } from "./core.js";
 import type { DropReason, OverflowPolicy, Segment } from "./core-types.js";
@@ -134,6 +135,23 @@ export interface HlsRecorderEvents {
   error: [Error];
 }
 
+export interface WhenWritableOptions {
+  /** Bytes about to be put. Default: maxFrameSize (the largest frame, or what one raw chunk can complete). */
+  bytes?: number;
+  /** Ends the wait early (the put then applies the overflow policy as usual). */
+  signal?: AbortSignal;
+}
+
+/**
+ * Ring space a put may take besides its own bytes in 184-byte TS payloads: PES headers, the AUD and parameter
+ * sets inserted, PAT/PMT, PCR-only packets (the core allows 3 x 50 + 2 packets) and the queued audio written
+ * before the frame (at most the core's 64 KiB audio queue).
+ */
+const PUT_OVERHEAD_BYTES = 128 * 1024;
+
+/** Ring bytes a put of `bytes` may take at most. */
+const ringBytesFor = (bytes: number) => Math.ceil(bytes / 184) * 188 + PUT_OVERHEAD_BYTES;
+
 export class NotStartedError extends Error {
   override name = "NotStartedError";
 }
@@ -161,6 +179,8 @@ export class HlsRecorder extends EventEmitter {
   private readonly spill?: SpillDirectory;
   private state: "new" | "starting" | "running" | "closing" | "closed" = "new";
   private droppedOverflow = 0;
+  /** Callers of whenWritable waiting for ring space. */
+  private readonly roomWaiters = new Set<() => void>();
 
   constructor(options: HlsRecorderOptions) {
     super();
@@ -269,6 +289,7 @@ export class HlsRecorder extends EventEmitter {
         dropped: (info) => this.emit("segment-dropped", { ...info }),
         error: (err) => this.emitError(err),
       },
+      ringReleased: () => this.wakeRoomWaiters(),
     });
     this.state = "running";
   }
@@ -317,6 +338,43 @@ export class HlsRecorder extends EventEmitter {
     return reason;
   }
 
+  /**
+   * For a source that is not live (a file, a pipe that can wait): resolves once the ring has room for a put of
+   * `bytes` (default: the largest frame) and its TS overhead, or at once when waiting cannot free any (no finished
+   * segment waits for upload or spill: then the put applies the overflow policy, so this never deadlocks), or when
+   * `signal` aborts. Awaited before each put, a file never outruns the uploads and loses nothing to the overflow
+   * policy. While the store is down this waits as long as the uploads retry: bound it with `signal`.
+   */
+  async whenWritable(options: WhenWritableOptions = {}): Promise<void> {
+    const core = this.running();
+    const bytes = options.bytes ?? core.maxFrameSize;
+    if (!(bytes >= 0 && Number.isFinite(bytes))) throw new RangeError(`whenWritable: bytes must be a number ≥ 0, got ${bytes}`);
+    const need = ringBytesFor(bytes);
+    const signal = options.signal;
+    while (!signal?.aborted && this.mustWaitForRoom(need)) {
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          this.roomWaiters.delete(wake);
+          signal?.removeEventListener("abort", wake);
+          resolve();
+        };
+        this.roomWaiters.add(wake);
+        signal?.addEventListener("abort", wake);
+      });
+    }
+  }
+
+  /** The ring lacks room for `need` bytes (or a table entry for the next segment) and uploads can still free some. */
+  private mustWaitForRoom(need: number): boolean {
+    if (this.state !== "running" || this.uploader!.ringBytesHeld === 0) return false;
+    const s = this.core!.stats();
+    return s.bufferCapacity - s.bufferUsed < need || s.segmentSlotsFree < 2;
+  }
+
+  private wakeRoomWaiters(): void {
+    for (const wake of [...this.roomWaiters]) wake();
+  }
+
   // ---- Raw elementary streams (a file or a pipe), timed from the frame rate: what `ipc-hls push` uses ----
 
   /** Starts reading raw streams: an Annex B H.264 stream at fpsNum/fpsDen frames per second, and ADTS audio. */
@@ -335,7 +393,7 @@ export class HlsRecorder extends EventEmitter {
     return units;
   }
 
-  /** The raw H.264 stream ended: its last access unit is complete. */
+  /** The raw H.264 stream ended: its last access unit is complete. Calling it again does nothing. */
   endRawVideo(): void {
     this.running().endRawVideo();
     this.afterCoreCall();
@@ -350,9 +408,13 @@ export class HlsRecorder extends EventEmitter {
     }
   }
 
-  /** Plays the raw inputs again from their start (a clip in a loop) while stream time goes on. */
+  /**
+   * Plays the raw inputs again from their start (a clip in a loop) while stream time goes on. The video stream is
+   * ended first (its last access unit is muxed), whether endRawVideo was called or not.
+   */
   rewindRawStreams(): void {
     this.running().rawRewind();
+    this.afterCoreCall();
   }
 
   /** Stream time (90 kHz ticks) of the next raw video frame and of the next raw audio frame. */
@@ -368,6 +430,7 @@ export class HlsRecorder extends EventEmitter {
     if (this.state === "closed" || this.state === "closing") throw new Error("close() called twice");
     if (this.state === "running") {
       this.state = "closing";
+      this.wakeRoomWaiters(); // (they return: the puts that follow throw NotStartedError)
       this.core!.flush();
       this.afterCoreCall();
       await this.uploader!.drain(options.deadlineMs ?? 30_000);

@@ -92,6 +92,8 @@ export interface UploaderOptions {
    * (oldest first, after the live ones). `recovered`: entries a previous run left.
    */
   spill?: { directory: SpillDirectory; ringCapacity: number; recovered: SpilledSegment[] };
+  /** A segment gave its ring space back (uploaded, spilled, given up, dropped): a feeder waiting for room looks again. */
+  ringReleased?: () => void;
 }
 
 interface Job {
@@ -168,6 +170,11 @@ export class Uploader {
     return this.queue.length + this.inFlight.size + this.backlog.length;
   }
 
+  /** Bytes of ring space held by segments waiting for upload or spill: what the uploads can still free. */
+  get ringBytesHeld(): number {
+    return this.ringBytesWaiting;
+  }
+
   /** Oldest pending segment's age (ms): how far uploads lag behind the camera. */
   get lagMs(): number {
     let oldest = Infinity;
@@ -195,6 +202,7 @@ export class Uploader {
     job.holdsRing = false;
     this.ringBytesWaiting -= job.bytes;
     if (release) this.opts.ring.release(job.segment!.id);
+    this.opts.ringReleased?.();
   }
 
   /**

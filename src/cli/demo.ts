@@ -9,6 +9,7 @@ import { fileChunks } from "../mux-files.js";
 import { parseCommandArgs, UsageError, type Command } from "./command.js";
 import { checkBucket, environmentCredentials, s3Location, S3_FLAGS, S3_FLAGS_HELP } from "./s3-flags.js";
 import { startServe } from "./serve.js";
+import { catchInterrupts } from "./interrupt.js";
 
 const SAMPLE_VIDEO = fileURLToPath(new URL("../../fixtures/sample/sample-640x360-25fps.h264", import.meta.url));
 const SAMPLE_AUDIO = fileURLToPath(new URL("../../fixtures/sample/sample-48000-mono.aac", import.meta.url));
@@ -82,13 +83,8 @@ export const command: Command = {
       server = await startServe(["--port", "0", ...serveArgs]);
     }
 
-    let stopping = false;
-    const stop = () => {
-      if (stopping) process.exit(130); // a second Ctrl-C: give up waiting
-      stopping = true;
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
+    const interrupt = catchInterrupts("demo", "closing the recording and the server");
+    const signal = interrupt.signal;
 
     const started = Date.now();
     const range = `start=${new Date(started - 60_000).toISOString()}&end=${new Date(started + 24 * 3600_000).toISOString()}`;
@@ -118,21 +114,24 @@ export const command: Command = {
       if (process.stdout.isTTY) process.stdout.write(`\r${uploaded} segments recorded`);
       else process.stdout.write(`recorded ${u.key} (${u.bytes} bytes)\n`);
     });
-    for (let loop = 0; loop < loops && !stopping; loop++) {
+    // --fast feeds as fast as the store takes the segments (a file waits for the uploads); real time plays a camera.
+    for (let loop = 0; loop < loops && !signal.aborted; loop++) {
       if (loop > 0) recorder.rewindRawStreams();
-      await feedRawStreams(recorder, fileChunks(SAMPLE_VIDEO, VIDEO_CHUNK), fileChunks(SAMPLE_AUDIO, AUDIO_CHUNK), {
+      await feedRawStreams(recorder, fileChunks(SAMPLE_VIDEO, VIDEO_CHUNK, signal), fileChunks(SAMPLE_AUDIO, AUDIO_CHUNK, signal), {
         pace,
-        stopped: () => stopping,
+        signal,
+        live: !values.fast,
       });
     }
     const stats = await recorder.close({ deadlineMs: 10_000 });
     if (process.stdout.isTTY) process.stdout.write("\n");
     process.stdout.write(
       `Recorded ${stats.segmentsUploaded} segments (${(stats.bytesUploaded / 1e6).toFixed(2)} MB), ${stats.segmentsDropped} lost. ` +
-        (stopping ? "Stopped.\n" : `Still serving ${server.url}?camera=${camera} — Ctrl-C stops.\n`),
+        (signal.aborted ? "Stopped.\n" : `Still serving ${server.url}?camera=${camera} — Ctrl-C stops.\n`),
     );
-    while (!stopping) await sleep(200);
+    if (!signal.aborted) await new Promise((resolve) => signal.addEventListener("abort", resolve));
     await server.close();
-    return stats.segmentsDropped > 0 ? 1 : 0;
+    interrupt.dispose();
+    return interrupt.exitCode ?? (stats.segmentsDropped > 0 ? 1 : 0);
   },
 };

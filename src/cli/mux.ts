@@ -1,6 +1,7 @@
 // `ipc-hls mux`: raw H.264 (and AAC) files → HLS segments and a VOD playlist in a directory.
 import { muxFiles } from "../mux-files.js";
 import { parseCommandArgs, parseFrameRate, parseSeconds, requireInputFile, UsageError, type Command } from "./command.js";
+import { catchInterrupts } from "./interrupt.js";
 
 const help = `Usage: ipc-hls mux <input.h264|-> --fps <rate> --out <dir> [options]
 
@@ -45,9 +46,12 @@ export const command: Command = {
     const audio = values.audio;
     if (audio) await requireInputFile(audio, "audio input");
 
-    const result = await muxFiles({ video: positionals[0], audio, fpsNum, fpsDen, outDir, segmentDuration, bufferSize });
+    // Reading a pipe may go on for long: Ctrl-C ends the input there, and what came so far is written out.
+    const interrupt = catchInterrupts("mux", "finishing the open segment and writing the playlist");
+    const result = await muxFiles({ video: positionals[0], audio, fpsNum, fpsDen, outDir, segmentDuration, bufferSize, signal: interrupt.signal });
+    interrupt.dispose();
     const s = result.stats;
-    if (result.segments.length === 0) {
+    if (result.segments.length === 0 && interrupt.exitCode === undefined) {
       throw new Error(
         s.videoFramesIn === 0
           ? `no H.264 access unit found in ${positionals[0]}: is it a raw Annex B stream (ffmpeg -f h264)?`
@@ -65,6 +69,6 @@ export const command: Command = {
     if (s.videoFramesDropped > 0 || s.audioFramesDropped > 0) {
       process.stderr.write(`warning: dropped ${s.videoFramesDropped} video and ${s.audioFramesDropped} audio frames\n`);
     }
-    return 0;
+    return interrupt.exitCode ?? 0;
   },
 };

@@ -1,11 +1,13 @@
 // `ipc-hls push`: records a raw H.264 file (and optionally ADTS AAC) into S3 through the SDK, as a camera would,
-// optionally at the camera's pace (--realtime). Exits non-zero if any segment was lost or still waits in the
-// spill directory.
+// optionally at the camera's pace (--realtime). A file is fed no faster than the uploads free ring space, so
+// nothing is lost to the overflow policy. Exits non-zero if any segment was lost or still waits in the spill
+// directory; 130/143 after Ctrl-C/SIGTERM (what was finished is uploaded first).
 import { UsageError, parseCommandArgs, parseFrameRate, parseSeconds, requireInputFile, type Command } from "./command.js";
 import { feedRawStreams, VIDEO_CHUNK, AUDIO_CHUNK } from "../raw-feed.js";
 import { fileChunks } from "../mux-files.js";
 import { checkBucket, environmentCredentials, s3Location } from "./s3-flags.js";
 import { HlsRecorder, type RecorderStats } from "../sdk.js";
+import { catchInterrupts } from "./interrupt.js";
 import type { ChecksumMode } from "../s3/checksum.js";
 
 const help = `Usage: ipc-hls push <video.h264> --fps <rate> --bucket <bucket> [options]
@@ -22,12 +24,15 @@ Options:
   --region <region>         AWS region (default: $AWS_REGION, else us-east-1)
   --endpoint <url>          S3-compatible endpoint, e.g. http://127.0.0.1:9000
   --path-style              put the bucket in the path (MinIO and most S3-compatible stores)
-  --realtime                feed frames at the camera's pace instead of as fast as possible
+  --realtime                feed frames at the camera's pace, as a live camera (which cannot wait: when uploads
+                            fall behind, the overflow policy drops the oldest segments); by default the file
+                            is fed as fast as the uploads take it
   --segment-duration <s>    target segment duration in seconds (default 2)
   --buffer-size <bytes>     ring buffer size (default 4194304)
   --checksum <crc32|sha256> how S3 verifies each upload (default crc32)
   --tag <key=value>         object tag, repeatable (at most 10)
-  --deadline <s>            at the end, wait at most this long for uploads (default 60)
+  --deadline <s>            at the end, wait at most this long for uploads (default 60); while feeding, stop
+                            waiting for uploads that have not moved for this long (the store is down)
   --spill <dir>             store and forward: segments the uploads cannot keep up with wait in this directory
                             (e.g. on an SD card) and are uploaded from there; a later push with the same
                             directory uploads what this one left
@@ -93,10 +98,24 @@ export const command: Command = {
 
     const progress = new Progress(recorder, process.stderr.isTTY === true);
     await recorder.start();
+    const interrupt = catchInterrupts("push", "finishing the open segment and uploading what is finished");
     const started = performance.now();
     recorder.startRawStreams(fpsNum, fpsDen);
+    const signal = interrupt.signal;
+    // The file waits for the uploads, unless they stalled (the store down) for the deadline: then it goes on as a
+    // camera would, under the overflow policy, and the losses are reported. (With --spill the ring drains to disk.)
+    const roomWait = new AbortController();
+    signal.addEventListener("abort", () => roomWait.abort());
+    const stallWatch = setInterval(() => {
+      if (values.spill || roomWait.signal.aborted || recorder.uploadLagMs <= deadlineMs) return;
+      roomWait.abort();
+      progress.note(`uploads stalled for ${deadlineMs / 1000} s: no longer waiting for them`);
+    }, 1000).unref();
     // The same feeder as `ipc-hls mux`, so both make the same bytes.
-    await feedRawStreams(recorder, fileChunks(positionals[0]!, VIDEO_CHUNK), values.audio ? fileChunks(values.audio, AUDIO_CHUNK) : undefined, {
+    await feedRawStreams(recorder, fileChunks(positionals[0]!, VIDEO_CHUNK, signal), values.audio ? fileChunks(values.audio, AUDIO_CHUNK, signal) : undefined, {
+      signal,
+      roomWaitSignal: roomWait.signal,
+      live: values.realtime,
       pace: async (videoTicks) => {
         if (values.realtime) {
           // Camera pace: never ahead of the wall clock.
@@ -108,12 +127,14 @@ export const command: Command = {
         }
       },
     });
+    clearInterval(stallWatch);
 
     progress.closing();
     const stats = await recorder.close({ deadlineMs });
     progress.stop();
     process.stdout.write(summary(stats, recorder.destination, performance.now() - started, values.spill) + "\n");
-    return stats.segmentsDropped > 0 || stats.spillBacklog > 0 || stats.segmentsMade === 0 ? 1 : 0;
+    interrupt.dispose();
+    return interrupt.exitCode ?? (stats.segmentsDropped > 0 || stats.spillBacklog > 0 || stats.segmentsMade === 0 ? 1 : 0);
   },
 };
 
@@ -166,6 +187,10 @@ class Progress {
 
   closing(): void {
     if (!this.tty) this.line("input done; waiting for uploads");
+  }
+
+  note(text: string): void {
+    this.line(text);
   }
 
   stop(): void {

@@ -5,6 +5,7 @@ import { parseCommandArgs, UsageError, type Command } from "./command.js";
 import { environmentCredentials, parseExpires, s3Location, S3_FLAGS, S3_FLAGS_HELP } from "./s3-flags.js";
 import { createReplayServer, type ReplayServerOptions } from "../playback/server.js";
 import { LocalStore } from "../store/local-store.js";
+import { catchInterrupts } from "./interrupt.js";
 import { S3ListStore } from "../store/s3-list-store.js";
 
 const help = `Usage: ipc-hls serve [--port <n>] [--host <address>] [--store <s3://bucket/prefix | directory>] [options]
@@ -83,12 +84,11 @@ export const command: Command = {
   help,
   async run(argv) {
     const running = await startServe(argv);
+    const interrupt = catchInterrupts("serve", "closing the server");
     process.stdout.write(`ipc-hls serve: replay page at ${running.url} (Ctrl-C stops)\n`);
-    await new Promise<void>((resolve) => {
-      process.once("SIGINT", resolve);
-      process.once("SIGTERM", resolve);
-    });
+    await new Promise((resolve) => interrupt.signal.addEventListener("abort", resolve));
     await running.close();
-    return 0;
+    interrupt.dispose();
+    return interrupt.exitCode!;
   },
 };

@@ -18,7 +18,9 @@ export type Fault =
   /** Forward, but shift the Date header of the answer by this many ms. */
   | { skewDateMs: number }
   /** Forward with one byte of the body flipped (in-transit corruption). */
-  | "corrupt-body";
+  | "corrupt-body"
+  /** Forward after holding the request this long (a slow link: uploads take their time). */
+  | { delayMs: number };
 
 export interface ProxiedRequest {
   n: number;
@@ -79,6 +81,15 @@ export async function startFaultProxy(upstream: string, options: FaultProxyOptio
       return;
     }
 
+    if (typeof fault === "object" && "delayMs" in fault) {
+      // (The request stays paused meanwhile: its body is read when forwarded.)
+      setTimeout(() => forward(req, res, fault, entry), fault.delayMs);
+      return;
+    }
+    forward(req, res, fault, entry);
+  };
+
+  const forward = (req: http.IncomingMessage, res: http.ServerResponse, fault: Fault, entry: ProxiedRequest) => {
     const upstreamReq = http.request({
       hostname: target.hostname,
       port: target.port,
