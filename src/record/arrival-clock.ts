@@ -1,15 +1,21 @@
 // Timestamps for a live pipe, which carries no time of its own: each frame's arrival time, smoothed to the frame
-// interval. A pipe delivers frames in bursts (encoder and pipe buffering), so raw arrival times jitter; here each
-// frame is stamped one interval after the previous one, pulled a 32nd of the way towards its arrival time,
-// so the stamps follow the real frame rate over time without the jitter. A frame far from where it is expected
-// (a stall, a burst after one) restarts the stamps at its arrival time.
+// interval. A pipe delivers frames in bursts (encoder and pipe buffering), so raw arrival times jitter. Here the
+// stamps step by exactly one frame interval, as a camera's own clock would (players and tools expect a steady
+// grid); the average distance between arrivals and stamps is watched, and when the stamps fall a whole interval
+// behind the arrivals (the source is slower than the rate given, or lost a frame) one step is doubled, when they
+// run well ahead (a quarter second) one step is halved. So the stamps follow real time over hours without the jitter.
+// A frame far from its slot (after a stall) restarts the stamps at its arrival time.
 
 /** Measure the arrival rate over at least this long before comparing it with the rate given. */
 const RATE_CHECK_AFTER_US = 10_000_000;
 const RATE_CHECK_MIN_FRAMES = 25;
-/** How far the measured rate may be from the given one before it is reported. */
+/** How far the measured rate may be from the given one before it is reported (and the measured one used). */
 const RATE_TOLERANCE = 0.1;
-const PULL = 1 / 32;
+/** Weight of each frame in the running average of (arrival − stamp). */
+const AVERAGING = 1 / 16;
+/** Stamps ahead of the arrivals by this much on average (µs, or an interval if longer) get a half step. Larger than
+ * the start-up jitter: the first frame sets the grid, and it may come late. */
+const AHEAD_US = 250_000;
 /** Further from the expected time than this (µs, and 25 intervals): a stall or a clock jump, not jitter. */
 const RESTART_US = 2_000_000;
 
@@ -20,10 +26,14 @@ export interface RateMismatch {
 
 export class ArrivalClock {
   private lastUs?: number;
-  /** The measuring window: first arrival and frames since. */
+  /** Running average of how late frames arrive compared with their stamps (µs). */
+  private lateUs = 0;
+  /** The measuring window: first arrival, frames since, latest arrival. */
   private windowStartUs?: number;
   private windowFrames = 0;
-  private mismatchReported = false;
+  private lastArrivalUs = 0;
+  /** The rate given disagreed with the arrivals: the measured rate is used from then on. */
+  private mismatch = false;
 
   /** `givenFps`: the stream's frame rate (--fps or the SPS); without it the measured rate is used. */
   constructor(
@@ -33,7 +43,7 @@ export class ArrivalClock {
 
   /** The interval between frames (µs): the given rate's, else the rate measured so far, else 25 fps. */
   get intervalUs(): number {
-    if (this.givenFps) return 1e6 / this.givenFps;
+    if (this.givenFps && !this.mismatch) return 1e6 / this.givenFps;
     const measured = this.measuredFps();
     return measured ? 1e6 / measured : 40_000;
   }
@@ -42,18 +52,22 @@ export class ArrivalClock {
   stamp(arrivalUs: number): number {
     this.measure(arrivalUs);
     const interval = this.intervalUs;
-    if (this.lastUs === undefined) return (this.lastUs = arrivalUs);
-    const expected = this.lastUs + interval;
-    const error = arrivalUs - expected;
-    if (Math.abs(error) > Math.max(RESTART_US, 25 * interval)) {
+    if (this.lastUs === undefined) return (this.lastUs = Math.round(arrivalUs));
+    const late = arrivalUs - (this.lastUs + interval);
+    if (Math.abs(late) > Math.max(RESTART_US, 25 * interval)) {
       this.restart(arrivalUs);
-      return (this.lastUs = Math.max(arrivalUs, this.lastUs + interval));
+      this.lateUs = 0;
+      return (this.lastUs = Math.max(Math.round(arrivalUs), this.lastUs + interval));
     }
-    // Frames far ahead of their time (a burst) still advance by at least a quarter interval.
-    return (this.lastUs = Math.max(expected + error * PULL, this.lastUs + interval / 4));
+    this.lateUs += (late - this.lateUs) * AVERAGING;
+    let step = interval;
+    if (this.lateUs > interval) step = 2 * interval;
+    else if (this.lateUs < -Math.max(interval, AHEAD_US)) step = interval / 2;
+    this.lateUs -= step - interval;
+    return (this.lastUs += step);
   }
 
-  /** After a stall: the next frame is stamped at its arrival, and the rate is measured afresh. */
+  /** After a stall: the measuring of the rate starts afresh (at `arrivalUs` if given). */
   restart(arrivalUs?: number): void {
     this.windowStartUs = arrivalUs;
     this.windowFrames = arrivalUs === undefined ? 0 : 1;
@@ -64,8 +78,6 @@ export class ArrivalClock {
     return ((this.windowFrames - 1) * 1e6) / (this.lastArrivalUs - this.windowStartUs);
   }
 
-  private lastArrivalUs = 0;
-
   private measure(arrivalUs: number): void {
     if (this.windowStartUs === undefined) {
       this.windowStartUs = arrivalUs;
@@ -73,11 +85,11 @@ export class ArrivalClock {
     }
     this.windowFrames++;
     this.lastArrivalUs = arrivalUs;
-    if (this.mismatchReported || !this.givenFps) return;
+    if (this.mismatch || !this.givenFps) return;
     if (arrivalUs - this.windowStartUs < RATE_CHECK_AFTER_US || this.windowFrames < RATE_CHECK_MIN_FRAMES) return;
     const measured = this.measuredFps()!;
     if (Math.abs(measured - this.givenFps) > RATE_TOLERANCE * this.givenFps) {
-      this.mismatchReported = true;
+      this.mismatch = true;
       this.onMismatch({ givenFps: this.givenFps, measuredFps: measured });
     }
   }

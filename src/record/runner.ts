@@ -1,9 +1,9 @@
 // Many cameras in one process: each records on its own (own recorder, ring and reconnect loop) and they share
 // one limit on uploads in flight. A camera that fails or whose source ends never stops the others; the process
-// runs until every camera has stopped: on SIGINT/SIGTERM, or when all sources ended or failed.
+// runs until every camera has stopped: on SIGINT/SIGTERM (src/cli/interrupt.ts), or when all sources ended or failed.
 import type { Camera } from "./camera.js";
 import type { RecorderStats } from "../sdk.js";
-import { onStopSignal } from "./signals.js";
+import { catchInterrupts } from "../cli/interrupt.js";
 import { summaryLines, type StatusBoard } from "./status.js";
 
 export interface RunResult {
@@ -14,10 +14,10 @@ export interface RunResult {
 
 export async function runCameras(cameras: Camera[], board: StatusBoard, out: NodeJS.WritableStream = process.stdout): Promise<RunResult> {
   board.start();
-  const removeSignalHandlers = onStopSignal((signal) => {
-    board.note(`${signal}: stopping; finishing and uploading the open segments (again to stop at once)`);
-    for (const camera of cameras) camera.stop();
-  });
+  // SIGINT/SIGTERM stop every camera cleanly (a second one exits at once). Stopping is how a recording ends, so
+  // the exit code says whether anything was lost (0 or 1), not which signal ended it.
+  const interrupt = catchInterrupts("record", "finishing the open segments and uploading (or spilling) them");
+  interrupt.signal.addEventListener("abort", () => cameras.forEach((camera) => camera.stop()), { once: true });
   const stats = new Map<string, RecorderStats>();
   try {
     await Promise.all(
@@ -27,7 +27,7 @@ export async function runCameras(cameras: Camera[], board: StatusBoard, out: Nod
     );
   } finally {
     board.stop();
-    removeSignalHandlers();
+    interrupt.dispose();
   }
   let lostOrFailed = false;
   const lines: string[] = [];

@@ -29,7 +29,9 @@ export class FileSource implements Source {
     const { video, audio, fpsNum, fpsDen } = this.options;
     recorder.startRawStreams(fpsNum, fpsDen);
     const started = performance.now();
-    const ended = feedRawStreams(recorder, fileChunks(video, VIDEO_CHUNK), audio ? fileChunks(audio, AUDIO_CHUNK) : undefined, {
+    const ended = feedRawStreams(recorder, fileChunks(video, VIDEO_CHUNK, signal), audio ? fileChunks(audio, AUDIO_CHUNK, signal) : undefined, {
+      signal,
+      live: true, // a camera does not wait for the uploads: the overflow policy (and the spill directory) apply
       // Camera pace: never ahead of the wall clock.
       pace: async (videoTicks) => {
         // (in short sleeps, so a stop is seen soon)
@@ -37,7 +39,6 @@ export class FileSource implements Source {
           await sleep(Math.min(ahead, 200));
         }
       },
-      stopped: () => signal.aborted,
     }).then(
       () => undefined,
       (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
