@@ -96,7 +96,10 @@ export class AacDepacketizer {
   ) {}
 
   push(payload: Uint8Array, timestamp: number, marker: boolean, lossBefore: boolean): void {
-    if (lossBefore && this.fragmentSize > 0) this.dropFragment();
+    if (lossBefore && this.fragmentSize > 0) {
+      this.dropFragment();
+      if (timestamp === this.fragmentTimestamp) return; // the rest of the same AU
+    }
     if (payload.length < 2) return;
     const headerBits = (payload[0] << 8) | payload[1];
     const headerBytes = (headerBits + 7) >> 3;

@@ -67,11 +67,9 @@ export class H264Depacketizer {
     if (marker) this.finish();
   }
 
-  /** The stream ended: a unit in progress is incomplete. */
+  /** The stream ended: a unit in progress is incomplete and dropped (the session is over: nothing to report). */
   abandon(): void {
-    if (!this.active) return;
-    this.damage ??= "packet-loss";
-    this.finish();
+    this.active = false;
   }
 
   private begin(timestamp: number, lossBefore: boolean, unitsLostBefore: boolean): void {

@@ -27,6 +27,8 @@ const DEFAULT_SESSION_TIMEOUT_S = 60;
 /** Audio held while a video access unit is assembled: ample for a unit that takes a second to arrive. */
 const HELD_AUDIO_BYTES = 64 * 1024;
 const HELD_AUDIO_FRAMES = 256;
+/** close() waits this long at most for the TEARDOWN's answer. */
+const TEARDOWN_WAIT_MS = 2000;
 
 export async function openRtspSession(url: string, sink: FrameSink, options: RtspOptions = {}): Promise<RtspSession> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -70,10 +72,10 @@ export async function openRtspSession(url: string, sink: FrameSink, options: Rts
   }
 }
 
-/** The new URL of a redirect: credentials go along only to the same host. */
+/** The new URL of a redirect: credentials go along only to the same host (another port of it is fine). */
 function redirectTarget(from: RtspUrl, location: string): RtspUrl {
   const next = parseRtspUrl(new URL(location, from.href).href);
-  if (next.username === undefined && next.host === from.host && next.port === from.port) {
+  if (next.username === undefined && next.host === from.host) {
     return { ...next, username: from.username, password: from.password };
   }
   return next;
@@ -221,11 +223,13 @@ class PlayingSession implements RtspSession {
 
   async close(): Promise<void> {
     if (this.isEnded) return;
-    try {
-      await this.client.send("TEARDOWN", this.playUrl);
-    } catch {
-      // The connection is closed next either way.
-    }
+    // A polite TEARDOWN, but a camera that does not answer it does not hold us up for long.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.client.send("TEARDOWN", this.playUrl).catch(() => {}),
+      new Promise((resolve) => (timer = setTimeout(resolve, TEARDOWN_WAIT_MS))),
+    ]);
+    clearTimeout(timer);
     this.shutDown(undefined);
   }
 
@@ -262,18 +266,31 @@ class PlayingSession implements RtspSession {
     if (/interleaved=/i.test(answer) || /\/TCP/i.test(answer)) {
       throw new RtspTransportError(`${this.client.label}: asked for RTP over UDP, the server answered "${answer}"`);
     }
-    const server = this.connection.remoteAddress.replace(/^::ffff:/, "");
+    // Packets are taken from the server only (or the source it names), not from anyone who finds the port.
+    const plain = (address: string) => address.replace(/^::ffff:/, "");
+    const senders = new Set([plain(this.connection.remoteAddress)]);
+    const source = /;\s*source=([^;\s]+)/i.exec(answer)?.[1];
+    if (source) senders.add(plain(source));
     const udp = track.udp!;
-    udp.rtp.on("message", (data, from) => {
-      if (from.address.replace(/^::ffff:/, "") === server) this.receive(track, false, data);
-    });
-    udp.rtcp.on("message", (data, from) => {
-      if (from.address.replace(/^::ffff:/, "") === server) this.receive(track, true, data);
-    });
+    for (const [socket, rtcp] of [[udp.rtp, false], [udp.rtcp, true]] as const) {
+      socket.on("message", (data, from) => {
+        if (senders.has(plain(from.address))) this.receive(track, rtcp, data);
+      });
+      socket.on("error", (err) => this.shutDown(new RtspConnectionLostError(`${this.client.label}: UDP socket: ${err.message}`)));
+    }
   }
 
   private receive(track: Track, rtcp: boolean, data: Uint8Array): void {
     if (this.isEnded) return;
+    try {
+      this.handle(track, rtcp, data);
+    } catch (err) {
+      // The sink threw (e.g. its recorder was closed): the session cannot go on.
+      this.shutDown(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  private handle(track: Track, rtcp: boolean, data: Uint8Array): void {
     if (rtcp) {
       this.control(track, data);
       return;

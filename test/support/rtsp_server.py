@@ -9,7 +9,7 @@ Serves live test media on 127.0.0.1 over TCP and UDP:
 Each client gets its own pipeline, so every session starts at frame 0 with an IDR.
 
 usage: /usr/bin/python3 rtsp_server.py [--port N (0: any free one)] [--user U --password P (Digest)]
-         [--loss PERCENT] [--fps N] [--size WxH] [--bitrate KBITS]
+         [--loss PERCENT] [--fps N] [--size WxH] [--bitrate KBITS (ABR; default a constant quantizer)]
 Prints "ready <port>" once listening; runs until killed.
 (Debian's python3: the gi bindings are installed for it, not for other pythons on PATH.)
 """
@@ -39,16 +39,19 @@ def main():
     parser.add_argument("--loss", type=float, default=1.0)
     parser.add_argument("--fps", type=int, default=25)
     parser.add_argument("--size", default="640x360")
-    parser.add_argument("--bitrate", type=int, default=1500, help="H.264 kbit/s")
+    parser.add_argument("--bitrate", type=int, help="H.264 kbit/s (ABR); default: constant quantizer 24")
     args = parser.parse_args()
     Gst.init(None)
 
     width, height = args.size.split("x")
+    # A constant quantizer makes every session's pictures the same bits (ABR varies with the machine's load),
+    # so a recording can be compared frame by frame with ffmpeg's recording of another session.
+    rate = f"bitrate={args.bitrate}" if args.bitrate else "pass=quant quantizer=24"
     aac = first_element("avenc_aac", "voaacenc")
     video = (
         f"videotestsrc is-live=true pattern=smpte horizontal-speed=3 "
         f"! video/x-raw,width={width},height={height},framerate={args.fps}/1 "
-        f"! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=50 bitrate={args.bitrate} byte-stream=true "
+        f"! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=50 {rate} byte-stream=true "
         f"! video/x-h264,profile=constrained-baseline ! rtph264pay pt=96"
     )
     audio_aac = (
