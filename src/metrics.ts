@@ -69,6 +69,7 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
       res.end(req.method === "HEAD" ? undefined : body);
     };
     if (req.method !== "GET" && req.method !== "HEAD") return send(405, "use GET\n");
+    if (path !== "/metrics" && path !== "/healthz") return send(404, "not found: try /metrics or /healthz\n");
     let cameras: CameraMetrics[];
     try {
       cameras = options.cameras();
@@ -76,11 +77,8 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
       return send(500, `metrics unavailable: ${(err as Error).message}\n`);
     }
     if (path === "/metrics") return send(200, formatMetrics(cameras, now()), CONTENT_TYPE);
-    if (path === "/healthz") {
-      const reasons = unhealthyReasons(cameras, now(), staleAfterMs);
-      return reasons.length === 0 ? send(200, "ok\n") : send(503, reasons.join("\n") + "\n");
-    }
-    send(404, "not found: try /metrics or /healthz\n");
+    const reasons = unhealthyReasons(cameras, now(), staleAfterMs);
+    send(reasons.length === 0 ? 200 : 503, reasons.length === 0 ? "ok\n" : reasons.join("\n") + "\n");
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -8,6 +8,7 @@
 // Each camera is its defaults overridden by its own fields (tags and spill merge key by key). A camera records to
 // exactly one destination: an S3 bucket or a directory ("store"); giving its own one replaces the default one.
 // Values left out stay undefined: `ipc-hls record` applies the same defaults as its flags.
+import { resolve } from "node:path";
 import { parseFrameRate } from "./cli/command.js";
 import { MIN_BUFFER_SIZE, SEGMENT_DURATION_MAX, SEGMENT_DURATION_MIN } from "./core-types.js";
 import { CAMERA_RE } from "./playback/api.js";
@@ -15,6 +16,8 @@ import { resolveEndpoint } from "./s3/endpoint.js";
 import { encodeTags } from "./s3/tagging.js";
 import { normalizePrefix } from "./keys.js";
 import { maskUserinfo } from "./mask-url.js";
+import { isStorePrefix } from "./store-prefix.js";
+import { closestName } from "./did-you-mean.js";
 
 export type RtspTransport = "tcp" | "udp";
 
@@ -136,9 +139,9 @@ export function parseRecordConfig(json: unknown): RecordConfig {
     const destination = mergeDestination(own, defaults, problem);
     const spill = mergeSpill(own.spill, defaults.spill, name, problem);
     if (spill && name !== undefined) {
-      const other = spillDirs.get(spill.dir);
+      const other = spillDirs.get(resolve(spill.dir));
       if (other !== undefined) problem(`spill.dir ${shown(spill.dir)} is also ${other}'s: each camera needs its own (use ${NAME_PLACEHOLDER} in defaults)`);
-      else spillDirs.set(spill.dir, where);
+      else spillDirs.set(resolve(spill.dir), where);
     }
     const tags = own.tags || defaults.tags ? { ...defaults.tags, ...own.tags } : undefined;
     if (tags && own.tags && defaults.tags) checkTags(tags, problem);
@@ -164,6 +167,26 @@ export function parseRecordConfig(json: unknown): RecordConfig {
 
   if (problems.length > 0) throw new RecordConfigError(problems);
   return dropUndefined({ cameras, concurrency, metricsPort });
+}
+
+/**
+ * The text of a config file. A syntax error is reported by line and column only: V8's own message can quote the
+ * text around the mistake, which may be a source URL with its password.
+ */
+export function parseRecordConfigText(text: string, file = "the config"): RecordConfig {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    const position = /at position (\d+)/.exec((err as Error).message);
+    let where = "";
+    if (position) {
+      const before = text.slice(0, Number(position[1])).split("\n");
+      where = ` (line ${before.length}, column ${before[before.length - 1]!.length + 1})`;
+    }
+    throw new RecordConfigError([`${file} is not valid JSON${where}`]);
+  }
+  return parseRecordConfig(json);
 }
 
 /** Checks each present field of a camera or of the defaults; reports unknown fields. */
@@ -310,7 +333,7 @@ function bucketName(v: unknown): string | Problem {
 }
 
 function keyPrefix(v: unknown): string | Problem {
-  if (typeof v === "string" && normalizePrefix(v).split("/").every((part) => part === "" || CAMERA_RE.test(part))) return v;
+  if (typeof v === "string" && isStorePrefix(v)) return v;
   return new Problem(`must be a key prefix like "cameras" or "site-1/cameras", got ${shown(v)}`);
 }
 
@@ -346,34 +369,9 @@ function checkTags(tags: Record<string, string>, problem: (text: string) => void
 function checkKnown(entry: Record<string, unknown>, allowed: readonly string[], problem: (text: string) => void, path = ""): void {
   for (const key of Object.keys(entry)) {
     if (allowed.includes(key)) continue;
-    const near = closest(key, allowed);
+    const near = closestName(key, allowed);
     problem(`unknown field ${JSON.stringify(path + key)}${near ? ` (did you mean "${path}${near}"?)` : ""}`);
   }
-}
-
-/** The allowed name `key` abbreviates, else the nearest by edit distance (ignoring case) if close enough to be a typo. */
-function closest(key: string, allowed: readonly string[]): string | undefined {
-  const abbreviated = allowed.find((name) => key.length >= 3 && name.toLowerCase().startsWith(key.toLowerCase()));
-  if (abbreviated) return abbreviated;
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const name of allowed) {
-    const d = editDistance(key.toLowerCase(), name.toLowerCase());
-    if (d < bestDistance) [best, bestDistance] = [name, d];
-  }
-  return bestDistance <= Math.max(1, Math.floor((best?.length ?? 0) / 3)) ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = row;
-  }
-  return previous[b.length]!;
 }
 
 /** A value as it appears in a message: JSON, short, and any URL password masked. */

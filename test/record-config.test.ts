@@ -2,7 +2,7 @@
 // a table of bad files gives exactly the listed problems (all of them, not just the first), each naming the camera
 // and the field, and never a password from a source URL.
 import { describe, it, expect } from "vitest";
-import { parseRecordConfig, RecordConfigError } from "../src/record-config.js";
+import { parseRecordConfig, parseRecordConfigText, RecordConfigError } from "../src/record-config.js";
 import { maskUserinfo } from "../src/mask-url.js";
 
 const camera = (fields: Record<string, unknown> = {}) => ({ name: "front-door", source: "rtsp://192.168.1.20/stream1", bucket: "recordings", ...fields });
@@ -199,6 +199,11 @@ describe("parseRecordConfig: bad configs give exactly these problems", () => {
       { defaults: { spill: { dir: "/var/spool/ipc-hls" } }, cameras: [camera({ name: "a" }), camera({ name: "b" })] },
       ['camera "b": spill.dir "/var/spool/ipc-hls" is also camera "a"\'s: each camera needs its own (use {name} in defaults)'],
     ],
+    [
+      "the same spill directory written two ways",
+      { cameras: [camera({ name: "a", spill: { dir: "/var/spool/a" } }), camera({ name: "b", spill: { dir: "/var/spool/b/../a/" } })] },
+      ['camera "b": spill.dir "/var/spool/b/../a/" is also camera "a"\'s: each camera needs its own (use {name} in defaults)'],
+    ],
     ["spill.maxBytes zero", { cameras: [camera({ spill: { dir: "/s", maxBytes: 0 } })] }, ['camera "front-door": spill.maxBytes must be an integer ≥ 1, got 0']],
     [
       "bad tags",
@@ -242,6 +247,20 @@ describe("parseRecordConfig: bad configs give exactly these problems", () => {
       expect(message).not.toBe("");
       expect(message).not.toContain("s3cr3t");
     }
+  });
+});
+
+describe("parseRecordConfigText", () => {
+  it("parses the file's text", () => {
+    expect(parseRecordConfigText('{"cameras": [{"name": "a", "source": "-", "store": "d"}]}').cameras[0]!.name).toBe("a");
+  });
+
+  it.each([
+    ['{"cameras": [{"name": "a",\n  "source": "rtsp://admin:s3cr3t@cam/1" "store": "d"}]}', "cameras.json is not valid JSON (line 2, column 41)"],
+    ['{"cameras": [rtsp://admin:s3cr3t@cam/1]}', "cameras.json is not valid JSON"],
+    ['{"cameras": [{"source": "rtsp://admin:s3cr3t@cam/1"', "cameras.json is not valid JSON (line 1, column 52)"],
+  ])("a syntax error names the place, never the text: %s", (text, message) => {
+    expect(() => parseRecordConfigText(text, "cameras.json")).toThrow(new RecordConfigError([message]));
   });
 });
 

@@ -10,6 +10,7 @@ const commands: Record<string, () => Promise<Command>> = {
   playlist: async () => (await import("./playlist.js")).command,
   serve: async () => (await import("./serve.js")).command,
   demo: async () => (await import("./demo.js")).command,
+  bucket: async () => (await import("./bucket.js")).command,
 };
 
 async function usage(): Promise<string> {
