@@ -15,7 +15,7 @@ import type { Source } from "../record/source.js";
 import { UploadSlots } from "../upload-slots.js";
 import { normalizePrefix } from "../keys.js";
 import { maskUrl } from "../rtsp/index.js";
-import { parseRecordConfig, RecordConfigError, type CameraConfig, type CameraDestination, type CameraSource } from "../record-config.js";
+import { parseRecordConfigText, RecordConfigError, type CameraConfig, type CameraDestination, type CameraSource } from "../record-config.js";
 import { startMetricsServer, type MetricsServer } from "../metrics.js";
 import type { ChecksumMode } from "../s3/checksum.js";
 
@@ -175,14 +175,8 @@ async function readConfig(path: string) {
   } catch (err) {
     throw new UsageError(`cannot read --config ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  let json: unknown;
   try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new UsageError(`--config ${path} is not JSON: ${(err as Error).message}`);
-  }
-  try {
-    return parseRecordConfig(json);
+    return parseRecordConfigText(text, path);
   } catch (err) {
     if (err instanceof RecordConfigError) throw new UsageError(`--config ${path}:\n  ${err.problems.join("\n  ")}`);
     throw err;
