@@ -1,15 +1,22 @@
 // The pieces of `ipc-hls record` that need no camera: the live pipe's access-unit splitter (judged against the
 // test suite's own splitter, written separately from H.264 7.4.1.2.3), the arrival clock, the camera timeline,
 // and the shared upload slots.
-import { describe, it, expect } from "vitest";
+import { describe, it, expect, afterAll } from "vitest";
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
 import fc from "fast-check";
 import { AccessUnitSplitter } from "../src/record/access-unit-splitter.js";
 import { ArrivalClock } from "../src/record/arrival-clock.js";
 import { Timeline } from "../src/record/timeline.js";
 import { UploadSlots } from "../src/upload-slots.js";
 import { accessUnits, nalTypesOf } from "./support/annexb.js";
-import { fixturePath } from "./support/media-tools.js";
+import { fixturePath, tempDir } from "./support/media-tools.js";
+import { Camera } from "../src/record/camera.js";
+import { runCameras } from "../src/record/runner.js";
+import { StatusBoard } from "../src/record/status.js";
+import { LocalStore } from "../src/store/local-store.js";
+import type { FrameSink, Source, SourceSession } from "../src/record/source.js";
 
 /** Runs the splitter over `data` cut at `cuts`; returns the units (copied out) and the count skipped as too large. */
 function split(data: Uint8Array, cuts: number[], bufferSize = 1 << 20) {
@@ -165,5 +172,76 @@ describe("UploadSlots", () => {
     (await e)();
     expect(order).toEqual(["c", "e"]);
     expect(slots.inUse).toBe(0);
+  });
+});
+
+describe("Camera (reconnect loop) and runner", () => {
+  const dir = tempDir("record-units-");
+  afterAll(() => dir.cleanup());
+  const units = accessUnits(new Uint8Array(readFileSync(fixturePath("video/baseline-320x240-25fps.h264"))));
+
+  /** A source that refuses `refusals` times, then plays the fixture once per session (`sessions` of them). */
+  function flakySource(refusals: number, sessions: number, opts: { throwInSession?: boolean } = {}): Source & { opens: number } {
+    let played = 0;
+    const source = {
+      label: "flaky",
+      mayHaveAudio: false,
+      reopens: true,
+      opens: 0,
+      async open(sink: FrameSink, _recorder: unknown, signal: AbortSignal): Promise<SourceSession> {
+        source.opens++;
+        if (source.opens <= refusals) throw new Error("flaky: user or password refused (401 to DESCRIBE)");
+        if (played >= sessions) {
+          await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
+          return { description: "idle", ended: Promise.resolve(undefined), close: async () => {} };
+        }
+        played++;
+        units.forEach((unit, i) => {
+          sink.videoTarget.set(unit);
+          sink.video(unit.length, i * 40_000);
+        });
+        if (opts.throwInSession) {
+          // A source with a bug: reading its description throws.
+          return { get description(): string { throw new Error("description broke"); }, ended: Promise.resolve(undefined), close: async () => {} };
+        }
+        return { description: "fixture", ended: Promise.resolve(new Error("connection lost")), close: async () => {} };
+      },
+    };
+    return source;
+  }
+
+  it("retries a refusing source with backoff, logging the refusal once; each attempt counts as a reconnect", async () => {
+    const lines: string[] = [];
+    const log = { info: (c: string, l: string) => lines.push(`${c}: ${l}`), error: (c: string, l: string) => lines.push(`${c}: ERROR ${l}`) };
+    const source = flakySource(4, 2);
+    const camera = new Camera({ name: "flaky", source, recorder: { bufferSize: 1 << 20, store: new LocalStore(join(dir.path, "a")) }, log, backoff: { baseMs: 1, capMs: 5 } });
+    const running = camera.run();
+    while (source.opens < 7) await new Promise((resolve) => setTimeout(resolve, 5));
+    camera.stop();
+    const stats = await running;
+    expect(lines.filter((l) => /refused/.test(l))).toHaveLength(1);
+    expect(lines.filter((l) => /flaky: recording: fixture/.test(l))).toHaveLength(1);
+    expect(lines.filter((l) => /reconnected: fixture/.test(l))).toHaveLength(1);
+    expect(lines.filter((l) => /disconnected: connection lost/.test(l))).toHaveLength(2);
+    expect(camera.status().reconnects).toBe(source.opens - 1);
+    expect(stats.videoFramesIn).toBe(150);
+    expect(stats.segmentsDropped).toBe(0);
+  });
+
+  it("a camera that breaks stops alone, with its reason; the runner's other cameras finish; exit code 1", async () => {
+    const lines: string[] = [];
+    const log = { info: (c: string, l: string) => lines.push(`${c}: ${l}`), error: (c: string, l: string) => lines.push(`${c}: ERROR ${l}`) };
+    const broken = new Camera({ name: "broken", source: flakySource(0, 1, { throwInSession: true }), recorder: { bufferSize: 1 << 20, store: new LocalStore(join(dir.path, "b")) }, log });
+    const fine = new Camera({ name: "fine", source: { ...flakySource(0, 1), reopens: false, label: "fine", mayHaveAudio: false }, recorder: { bufferSize: 1 << 20, store: new LocalStore(join(dir.path, "c")) }, log });
+    const board = new StatusBoard(() => [], { tty: false, intervalMs: 0, out: new PassThrough(), err: new PassThrough() });
+    const out = new PassThrough();
+    let summary = "";
+    out.on("data", (d) => (summary += d));
+    const result = await runCameras([broken, fine], board, out);
+    expect(result.exitCode).toBe(1);
+    expect(broken.failed).toMatch(/stopped by an unexpected error: description broke/);
+    expect(summary).toMatch(/broken: FAILED: stopped by an unexpected error/);
+    expect(summary).toMatch(/fine:\n {2}frames: +75 video/);
+    expect(result.stats.get("fine")!.segmentsUploaded).toBe(result.stats.get("fine")!.segmentsMade);
   });
 });

@@ -92,7 +92,6 @@ export class Camera {
 
   /** Records until stop() (or the source ends, or the store refuses); resolves to the final stats. */
   async run(): Promise<RecorderStats> {
-    const signal = this.stopper.signal;
     try {
       await this.recorder.start();
     } catch (err) {
@@ -100,9 +99,31 @@ export class Camera {
       this.state = "failed";
       return this.recorder.stats();
     }
+    try {
+      await this.record();
+    } catch (err) {
+      // A bug must not take the other cameras down: this one stops, with its reason.
+      this.fail(`stopped by an unexpected error: ${(err as Error).message}`);
+    }
+    this.state = "stopping";
+    let stats: RecorderStats;
+    try {
+      stats = await this.recorder.close({ deadlineMs: this.options.closeDeadlineMs ?? 30_000 });
+    } catch (err) {
+      this.fail(`closing failed: ${(err as Error).message}`);
+      stats = this.recorder.stats();
+    }
+    this.state = this.failure ? "failed" : "stopped";
+    return stats;
+  }
+
+  /** The reconnect loop: sessions one after the other until stopped or the source ends. */
+  private async record(): Promise<void> {
+    const signal = this.stopper.signal;
     const sink = this.frameSink();
     const stopped = new Promise<undefined>((resolve) => signal.addEventListener("abort", () => resolve(undefined), { once: true }));
     let failures = 0;
+    let connected = false;
     for (let opened = 0; !signal.aborted; opened++) {
       this.state = "connecting";
       if (opened > 0) this.reconnects++;
@@ -111,7 +132,7 @@ export class Camera {
         session = await this.options.source.open(sink, this.recorder, signal);
       } catch (err) {
         if (signal.aborted) break;
-        this.error(`${(err as Error).message}`);
+        this.error((err as Error).message);
         await this.wait(failures++);
         continue;
       }
@@ -119,13 +140,15 @@ export class Camera {
       this.timeline.newSession();
       this.state = "recording";
       this.lastErrorLine = undefined;
-      this.info(`${opened > 0 ? "reconnected" : "recording"}: ${session.description}`);
+      this.info(`${connected ? "reconnected" : "recording"}: ${session.description}`);
+      connected = true;
       if (session.notice) this.info(session.notice);
       const framesBefore = this.recorder.stats().videoFramesIn;
-      const reason = await Promise.race([session.ended, stopped]);
+      const ended = session.ended.catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+      const reason = await Promise.race([ended, stopped]);
       await session.close().catch(() => {});
-      this.sessionLost += session.stats?.().framesLost ?? 0;
       this.session = undefined;
+      this.sessionLost += framesLostIn(session);
       if (signal.aborted) break;
       if (!this.options.source.reopens) {
         if (reason) this.error(`${this.options.source.label}: ${reason.message}`);
@@ -137,10 +160,6 @@ export class Camera {
       this.error(`disconnected${reason ? `: ${reason.message}` : " (the camera closed the stream)"}`);
       await this.wait(failures++);
     }
-    this.state = "stopping";
-    const stats = await this.recorder.close({ deadlineMs: this.options.closeDeadlineMs ?? 30_000 });
-    this.state = this.failure ? "failed" : "stopped";
-    return stats;
   }
 
   /** Stops recording: the session closes, the open segment is finished and uploaded (or spilled). */
@@ -154,7 +173,7 @@ export class Camera {
 
   status(): CameraStatus {
     const stats = this.recorder.stats();
-    const current = this.session?.stats?.().framesLost ?? 0;
+    const current = this.session ? framesLostIn(this.session) : 0;
     return {
       name: this.name,
       state: this.state,
@@ -235,5 +254,14 @@ export class Camera {
     if (line === this.lastErrorLine) return;
     this.lastErrorLine = line;
     this.options.log.error(this.name, line);
+  }
+}
+
+/** Frames a session's source lost; 0 if its counters fail (they are only for display). */
+function framesLostIn(session: SourceSession): number {
+  try {
+    return session.stats?.().framesLost ?? 0;
+  } catch {
+    return 0;
   }
 }
