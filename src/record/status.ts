@@ -59,7 +59,7 @@ export class StatusBoard implements CameraLog {
 
   start(): void {
     if (this.options.tty) {
-      this.draw();
+      this.redraw();
       this.timer = setInterval(() => this.redraw(), 1000);
     } else if (this.options.intervalMs > 0) {
       this.timer = setInterval(() => this.cameras().forEach((c) => this.out.write(`${stamp()} ${statusLine(c)}\n`)), this.options.intervalMs);
