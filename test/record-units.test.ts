@@ -88,6 +88,13 @@ describe("ArrivalClock", () => {
     expect(new Set(steps)).toEqual(new Set([40_000]));
   });
 
+  it("a first frame that came late (an encoder starting up) is a constant offset: the steps stay whole intervals", () => {
+    const clock = new ArrivalClock(25);
+    const stamps = [clock.stamp(300_000)]; // frame 0 captured at 0, delivered 300 ms late
+    for (let n = 1; n < 500; n++) stamps.push(clock.stamp(n * 40_000 + 5_000));
+    expect(new Set(stamps.slice(1).map((t, i) => t - stamps[i]!))).toEqual(new Set([40_000]));
+  });
+
   it("follows a source a little slower or faster than the rate given, staying within a few frames of real time", () => {
     for (const realFps of [24.9, 25.1]) {
       const clock = new ArrivalClock(25);

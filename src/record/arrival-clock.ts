@@ -1,16 +1,20 @@
 // Timestamps for a live pipe, which carries no time of its own: each frame's arrival time, smoothed to the frame
 // interval. A pipe delivers frames in bursts (encoder and pipe buffering), so raw arrival times jitter. Here the
 // stamps step by exactly one frame interval, as a camera's own clock would (players and tools expect a steady
-// grid); the average distance between arrivals and stamps is watched, and when the stamps fall a whole interval
-// behind the arrivals (the source is slower than the rate given, or lost a frame) one step is doubled, when they
-// run well ahead (a quarter second) one step is halved. So the stamps follow real time over hours without the jitter.
-// A frame far from its slot (after a stall) restarts the stamps at its arrival time.
+// grid), and the average of (arrival − stamp) is watched. Where it settles in the first two seconds is a constant
+// offset, not an error (an encoder's first frame comes late); when it drifts from there by a whole interval (the
+// source is slower than the rate given, or lost a frame) one step is doubled, by a quarter second the other way
+// one step is halved. So the stamps follow real time over hours without the jitter. A frame far from its slot
+// (after a stall) starts the stamps again at its arrival time.
 
 /** Measure the arrival rate over at least this long before comparing it with the rate given. */
 const RATE_CHECK_AFTER_US = 10_000_000;
 const RATE_CHECK_MIN_FRAMES = 25;
 /** How far the measured rate may be from the given one before it is reported (and the measured one used). */
 const RATE_TOLERANCE = 0.1;
+/** Frames averaged before the stamps are corrected: a constant offset (the first frame came late, as encoders'
+ * first frames do) is not a rate error and is left alone; only a drift away from it is corrected. */
+const SETTLE_FRAMES = 50;
 /** Weight of each frame in the running average of (arrival − stamp). */
 const AVERAGING = 1 / 16;
 /** Stamps ahead of the arrivals by this much on average (µs, or an interval if longer) get a half step. Larger than
@@ -26,8 +30,10 @@ export interface RateMismatch {
 
 export class ArrivalClock {
   private lastUs?: number;
-  /** Running average of how late frames arrive compared with their stamps (µs). */
+  /** Running average of how late frames arrive compared with their stamps (µs), and where it settled. */
   private lateUs = 0;
+  private settledLateUs?: number;
+  private framesSinceStart = 0;
   /** The measuring window: first arrival, frames since, latest arrival. */
   private windowStartUs?: number;
   private windowFrames = 0;
@@ -52,19 +58,30 @@ export class ArrivalClock {
   stamp(arrivalUs: number): number {
     this.measure(arrivalUs);
     const interval = this.intervalUs;
-    if (this.lastUs === undefined) return (this.lastUs = Math.round(arrivalUs));
+    if (this.lastUs === undefined) return this.startAt(arrivalUs);
     const late = arrivalUs - (this.lastUs + interval);
     if (Math.abs(late) > Math.max(RESTART_US, 25 * interval)) {
       this.restart(arrivalUs);
-      this.lateUs = 0;
-      return (this.lastUs = Math.max(Math.round(arrivalUs), this.lastUs + interval));
+      return this.startAt(Math.max(arrivalUs, this.lastUs + interval));
     }
     this.lateUs += (late - this.lateUs) * AVERAGING;
+    if (++this.framesSinceStart === SETTLE_FRAMES) this.settledLateUs = this.lateUs;
     let step = interval;
-    if (this.lateUs > interval) step = 2 * interval;
-    else if (this.lateUs < -Math.max(interval, AHEAD_US)) step = interval / 2;
+    if (this.settledLateUs !== undefined) {
+      const drift = this.lateUs - this.settledLateUs;
+      if (drift > interval) step = 2 * interval;
+      else if (drift < -Math.max(interval, AHEAD_US)) step = interval / 2;
+    }
     this.lateUs -= step - interval;
     return (this.lastUs += step);
+  }
+
+  /** Stamps start again from this time: a new grid, a new offset to settle. */
+  private startAt(us: number): number {
+    this.lateUs = 0;
+    this.settledLateUs = undefined;
+    this.framesSinceStart = 0;
+    return (this.lastUs = Math.round(us));
   }
 
   /** After a stall: the measuring of the rate starts afresh (at `arrivalUs` if given). */
