@@ -4,8 +4,9 @@ import { describe, expect, it } from "vitest";
 import { H264Depacketizer } from "../src/rtsp/h264-depacketizer.js";
 import { AacDepacketizer, aacFormat, writeAdtsHeader, type AacFormat } from "../src/rtsp/aac-depacketizer.js";
 import { newRtpPacket, parseRtp, SequenceTracker } from "../src/rtsp/rtp.js";
-import { parseRtcp } from "../src/rtsp/rtcp.js";
+import { parseRtcp, receiverReport } from "../src/rtsp/rtcp.js";
 import { SessionTimeline } from "../src/rtsp/timing.js";
+import { HeldAudio } from "../src/rtsp/held-audio.js";
 import type { VideoLostReason } from "../src/rtsp/index.js";
 
 const SC = [0, 0, 0, 1];
@@ -270,6 +271,32 @@ describe("RTCP", () => {
   });
 });
 
+describe("RTCP receiver reports (RFC 3550 6.4.2)", () => {
+  it("count what the sequence tracker saw, across a wrap", () => {
+    const sequence = new SequenceTracker();
+    for (const seq of [65533, 65534, 1, 2]) sequence.next(seq); // 65535 and 0 lost
+    expect({ highest: sequence.highest, received: sequence.received, lost: sequence.lost }).toEqual({ highest: 0x10002, received: 4, lost: 2 });
+
+    const rr = receiverReport(0x01020304, "cam", {
+      ssrc: 0xa0b0c0d0,
+      fractionLost: 2 / 6,
+      cumulativeLost: 2,
+      highest: sequence.highest,
+      lastReport: { ntpMs: 1_700_000_000_500, ageMs: 250 },
+    });
+    const d = new DataView(rr.buffer);
+    expect([d.getUint8(0), d.getUint8(1), d.getUint16(2), d.getUint32(4), d.getUint32(8)]).toEqual([0x81, 201, 7, 0x01020304, 0xa0b0c0d0]);
+    expect(d.getUint8(12)).toBe(85); // floor(256 · 2/6)
+    expect(d.getUint32(12) & 0xffffff).toBe(2);
+    expect(d.getUint32(16)).toBe(0x10002);
+    // LSR: low 16 bits of the NTP seconds, high 16 of the fraction (.5 s = 0x8000); DLSR: 0.25 s in 1/65536 s.
+    expect(d.getUint32(24)).toBe((((1_700_000_000 + 2_208_988_800) & 0xffff) << 16) | 0x8000);
+    expect(d.getUint32(28)).toBe(16384);
+    // SDES: one chunk, CNAME "cam", ended and padded to 32 bits (16 bytes: length 3, in words minus one).
+    expect([...rr.subarray(32)]).toEqual([0x81, 202, 0, 3, 1, 2, 3, 4, 1, 3, 0x63, 0x61, 0x6d, 0, 0, 0]);
+  });
+});
+
 describe("AAC depacketizer (RFC 3640)", () => {
   // GStreamer's rtpmp4gpay for AAC LC, 48 kHz, stereo.
   const fmtp = { streamtype: "5", "profile-level-id": "2", mode: "AAC-hbr", config: "119056e500", sizelength: "13", indexlength: "3", indexdeltalength: "3" };
@@ -327,5 +354,24 @@ describe("AAC depacketizer (RFC 3640)", () => {
     h.depacketizer.push(packet([[1, 2, 3], [4]], [3, 9]), 0, true, false);
     expect(h.frames).toHaveLength(1);
     expect(h.depacketizer.droppedFrames).toBe(1);
+  });
+});
+
+describe("audio held during a video unit", () => {
+  it("is handed over in order, copied (the source view may change), and bounded", () => {
+    const held = new HeldAudio();
+    const scratch = new Uint8Array([1, 2, 3]);
+    expect(held.hold(scratch, 10)).toBe(true);
+    scratch.set([4, 5, 6]); // the depacketizer reuses its buffer for the next frame
+    expect(held.hold(scratch.subarray(0, 2), 20)).toBe(true);
+    const out: [number[], number][] = [];
+    expect(held.release((adts, pts) => out.push([[...adts], pts]))).toBe(2);
+    expect(out).toEqual([[[1, 2, 3], 10], [[4, 5], 20]]);
+    expect(held.isEmpty).toBe(true);
+
+    const frame = new Uint8Array(1000);
+    let kept = 0;
+    while (held.hold(frame, kept)) kept++;
+    expect(kept).toBe(65); // 64 KiB of 1000-byte frames: the next one is refused, not grown into
   });
 });

@@ -154,7 +154,7 @@ afterEach(() => {
 });
 
 /** A server that answers each request with handler's text (CSeq added), or not at all (undefined). */
-async function scriptedServer(handler: Handler, tls?: { key: string; cert: string }): Promise<{ port: number; requests: string[] }> {
+async function scriptedServer(handler: Handler, tls?: { key: string; cert: string }, host = "127.0.0.1"): Promise<{ port: number; requests: string[] }> {
   const requests: string[] = [];
   const create = tls ? (listener: (socket: Socket) => void) => createTlsServer(tls, listener) : createServer;
   const server = create((socket) => {
@@ -176,7 +176,7 @@ async function scriptedServer(handler: Handler, tls?: { key: string; cert: strin
     });
   });
   servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   return { port: (server.address() as { port: number }).port, requests };
 }
 
@@ -370,6 +370,10 @@ describe("client against a scripted server", () => {
     const stranger = createUdpSocket("udp4");
     await new Promise<void>((resolve) => source.bind(0, "127.0.0.2", resolve));
     await new Promise<void>((resolve) => stranger.bind(0, "127.0.0.3", resolve));
+    const rtcpListener = createUdpSocket("udp4");
+    const reports: Buffer[] = [];
+    rtcpListener.on("message", (m) => reports.push(m));
+    await new Promise<void>((resolve) => rtcpListener.bind(0, "127.0.0.1", resolve));
     let clientPort = 0;
     const server = await scriptedServer(
       playingHandler(
@@ -380,7 +384,7 @@ describe("client against a scripted server", () => {
         (method, _uri, headers) => {
           if (method !== "SETUP") return undefined;
           clientPort = Number(/client_port=(\d+)/.exec(headers.transport)![1]);
-          const ports = `client_port=${clientPort}-${clientPort + 1};server_port=${source.address().port}-${source.address().port + 1}`;
+          const ports = `client_port=${clientPort}-${clientPort + 1};server_port=${rtcpListener.address().port - 1}-${rtcpListener.address().port}`;
           return ok(`Transport: RTP/AVP;unicast;${ports};source=127.0.0.2\r\nSession: abc123\r\n`);
         },
       ),
@@ -390,10 +394,47 @@ describe("client against a scripted server", () => {
       const session = await openRtspSession(`rtsp://127.0.0.1:${server.port}/x`, sink, { transport: "udp" });
       await expect.poll(() => frames.length, { timeout: 5000 }).toBe(1);
       expect(frames[0]).toEqual([0, 0, 0, 1, 0x41, 0x11]);
+      // Receiver reports go back to the server's RTCP port: an RR (201) then our CNAME (SDES, 202).
+      await expect.poll(() => reports.length, { timeout: 5000 }).toBeGreaterThan(0);
+      expect([reports[0][1], reports[0][(reports[0].readUInt16BE(2) + 1) * 4 + 1]]).toEqual([201, 202]);
       await session.close();
     } finally {
       source.close();
       stranger.close();
+      rtcpListener.close();
+    }
+  });
+
+  it("IPv6: rtsp://[::1]:port/ over TCP and UDP (sockets bound to the connection's own address)", async () => {
+    let clientPort = 0;
+    const sender = createUdpSocket("udp6");
+    await new Promise<void>((resolve) => sender.bind(0, "::1", resolve));
+    const tcpFrame = interleaved(0, rtp(1, 0, true, [0x65, 6]));
+    let transport = "tcp";
+    const server = await scriptedServer(
+      playingHandler(
+        (socket) => (transport === "tcp" ? socket.write(tcpFrame) : sender.send(rtp(1, 0, true, [0x65, 6]), clientPort, "::1")),
+        (method, _uri, headers) => {
+          if (method !== "SETUP" || transport === "tcp") return undefined;
+          clientPort = Number(/client_port=(\d+)/.exec(headers.transport)![1]);
+          return ok(`Transport: RTP/AVP;unicast;client_port=${clientPort}-${clientPort + 1};server_port=${sender.address().port}-${sender.address().port + 1}\r\nSession: s6\r\n`);
+        },
+      ),
+      undefined,
+      "::1",
+    );
+    try {
+      for (const mode of ["tcp", "udp"] as const) {
+        transport = mode;
+        const { sink, frames } = collectingSink();
+        const session = await openRtspSession(`rtsp://[::1]:${server.port}/v6`, sink, { transport: mode });
+        await expect.poll(() => frames.length, { timeout: 5000 }).toBe(1);
+        expect(frames[0]).toEqual([0, 0, 0, 1, 0x65, 6]);
+        await session.close();
+      }
+      expect(server.requests[0]).toBe(`OPTIONS rtsp://[::1]:${server.port}/v6`);
+    } finally {
+      sender.close();
     }
   });
 });

@@ -49,22 +49,31 @@ const MAX_LATE = 3000;
 
 export class SequenceTracker {
   lost = 0;
+  /** Packets taken (in order or after a gap). */
+  received = 0;
   private last = -1;
+  /** 65536 × the times the numbering wrapped. */
+  private cycles = 0;
 
   next(sequence: number): SequenceVerdict {
     if (this.last < 0) {
       this.last = sequence;
+      this.received++;
       return "in-order";
     }
     const delta = (sequence - this.last) & 0xffff; // 1 is in order, across the wrap at 65535 too
-    if (delta === 1) {
-      this.last = sequence;
-      return "in-order";
-    }
     if (delta === 0 || delta > 0x10000 - MAX_LATE) return "old";
+    this.received++;
+    if (sequence < this.last) this.cycles += 0x10000;
+    this.last = sequence;
+    if (delta === 1) return "in-order";
     // A gap (or a sender that restarted its numbering far away: the frame in progress is damaged either way).
     this.lost += delta < 0x8000 ? delta - 1 : 1;
-    this.last = sequence;
     return "gap";
+  }
+
+  /** The extended highest sequence number received (RFC 3550 6.4.1), -1 before the first packet. */
+  get highest(): number {
+    return this.last < 0 ? -1 : this.cycles + this.last;
   }
 }

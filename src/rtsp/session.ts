@@ -1,18 +1,19 @@
 // An RTSP session: OPTIONS → DESCRIBE → SETUP (video, then AAC audio) → PLAY, then RTP into the depacketizers
 // until the stream ends, the connection is lost, or close() sends TEARDOWN.
 //
-// Video access units are assembled in the sink's buffer; an audio frame that completes meanwhile is held (copied
-// into a small bounded area) and handed over right after that unit, since the sink takes audio through the same
-// buffer. Keep-alive (GET_PARAMETER, or OPTIONS) runs at half the session timeout; silence for timeoutMs while
-// playing ends the session with a timeout.
-import type { Socket as UdpSocket } from "node:dgram";
+// Video access units are assembled in the sink's buffer; an audio frame that completes meanwhile is held
+// (held-audio.ts) and handed over right after that unit, since the sink takes audio through the same buffer.
+// Keep-alive (GET_PARAMETER, or OPTIONS) runs at half the session timeout; silence for timeoutMs while playing
+// ends the session with a timeout.
+import { randomInt } from "node:crypto";
 import { AacDepacketizer } from "./aac-depacketizer.js";
 import { RtspClient, isRedirect, statusError } from "./client.js";
 import { abortError, header, RtspConnection, type RtspResponse } from "./connection.js";
 import { RtspConnectionLostError, RtspProtocolError, RtspTimeoutError, RtspTransportError } from "./errors.js";
 import { H264Depacketizer } from "./h264-depacketizer.js";
+import { HeldAudio } from "./held-audio.js";
 import type { FrameSink, RtspOptions, RtspSession, RtspStats, StreamDescription } from "./index.js";
-import { parseRtcp } from "./rtcp.js";
+import { parseRtcp, receiverReport } from "./rtcp.js";
 import { newRtpPacket, parseRtp, SequenceTracker } from "./rtp.js";
 import { parseSdp } from "./sdp.js";
 import { SessionTimeline, type StreamTiming } from "./timing.js";
@@ -24,9 +25,8 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 const MAX_REDIRECTS = 5;
 /** RFC 2326 12.37: the session timeout when the server names none. */
 const DEFAULT_SESSION_TIMEOUT_S = 60;
-/** Audio held while a video access unit is assembled: ample for a unit that takes a second to arrive. */
-const HELD_AUDIO_BYTES = 64 * 1024;
-const HELD_AUDIO_FRAMES = 256;
+/** Receiver reports over UDP (RFC 3550 suggests 5 s as the minimum interval). */
+const RECEIVER_REPORT_MS = 5000;
 /** close() waits this long at most for the TEARDOWN's answer. */
 const TEARDOWN_WAIT_MS = 2000;
 
@@ -45,6 +45,7 @@ export async function openRtspSession(url: string, sink: FrameSink, options: Rts
       const described = isRedirect(methods) ? methods : await client.send("DESCRIBE", target.href, { Accept: "application/sdp" });
       if (isRedirect(described)) {
         if (redirects >= MAX_REDIRECTS) throw new RtspProtocolError(`${label}: more than ${MAX_REDIRECTS} redirects`);
+        options.signal?.removeEventListener("abort", aborted);
         connection.close();
         target = redirectTarget(target, header(described, "location")!);
         label = maskUrl(target.href);
@@ -74,7 +75,13 @@ export async function openRtspSession(url: string, sink: FrameSink, options: Rts
 
 /** The new URL of a redirect: credentials go along only to the same host (another port of it is fine). */
 function redirectTarget(from: RtspUrl, location: string): RtspUrl {
-  const next = parseRtspUrl(new URL(location, from.href).href);
+  let absolute: string;
+  try {
+    absolute = new URL(location, from.href).href;
+  } catch {
+    throw new RtspProtocolError(`${maskUrl(from.href)}: redirected to an invalid URL ${maskUrl(location)}`);
+  }
+  const next = parseRtspUrl(absolute);
   if (next.username === undefined && next.host === from.host) {
     return { ...next, username: from.username, password: from.password };
   }
@@ -89,6 +96,13 @@ interface Track {
   sequence: SequenceTracker;
   push(payload: Uint8Array, timestamp: number, marker: boolean, lossBefore: boolean): void;
   udp?: UdpPair;
+  /** Over UDP: where the server takes RTCP, and what our last receiver report counted. */
+  rtcpTo?: { address: string; port: number };
+  reported?: { highest: number; received: number };
+  /** The sender's SSRC, from its packets. */
+  ssrc?: number;
+  /** When its latest sender report arrived (performance.now()). */
+  reportAt?: number;
 }
 
 class PlayingSession implements RtspSession {
@@ -98,14 +112,14 @@ class PlayingSession implements RtspSession {
   private isEnded = false;
   private readonly connection: RtspConnection;
   private readonly timeline = new SessionTimeline(false);
+  private readonly ssrc = randomInt(2 ** 32);
   private readonly tracks: Track[] = [];
   private readonly byChannel = new Map<number, { track: Track; rtcp: boolean }>();
   private readonly video: H264Depacketizer;
   private readonly packet = newRtpPacket();
   private readonly counts = { rtpPackets: 0, videoFrames: 0, audioFrames: 0, framesLost: 0, audioLost: 0, bytes: 0 };
-  private readonly held = new Uint8Array(HELD_AUDIO_BYTES);
-  private readonly heldEnds: number[] = [];
-  private readonly heldPts: number[] = [];
+  private readonly held = new HeldAudio();
+  private readonly deliverAudio = (adts: Uint8Array, ptsUs: number) => this.sink.audio(adts, ptsUs);
   private lastAudioPts = -Infinity;
   private lastMediaAt = performance.now();
   private timers: NodeJS.Timeout[] = [];
@@ -114,7 +128,7 @@ class PlayingSession implements RtspSession {
 
   constructor(
     private readonly client: RtspClient,
-    private readonly chosen: ChosenTracks,
+    chosen: ChosenTracks,
     private readonly sink: FrameSink,
     private readonly transport: "tcp" | "udp",
     private readonly timeoutMs: number,
@@ -147,7 +161,7 @@ class PlayingSession implements RtspSession {
       sequence: new SequenceTracker(),
       push: (payload, timestamp, marker, lossBefore) => {
         this.video.push(payload, timestamp, marker, lossBefore);
-        if (!this.video.assembling && this.heldEnds.length > 0) this.releaseHeldAudio();
+        if (!this.video.assembling && !this.held.isEmpty) this.counts.audioFrames += this.held.release(this.deliverAudio);
       },
     });
     const a = chosen.audio;
@@ -193,6 +207,10 @@ class PlayingSession implements RtspSession {
     // RTP-Info anchors every stream at the same instant; it must be known before the first packet is handled,
     // which may follow the PLAY answer in the same chunk: hence the hook, run as soon as the answer is parsed.
     await this.client.expectOk("PLAY", this.playUrl, { Range: "npt=0.000-" }, (response) => this.applyRtpInfo(response));
+    if (this.transport === "udp") {
+      this.sendReceiverReports(); // at once too: it opens the way back through a NAT
+      this.timers.push(setInterval(() => this.sendReceiverReports(), RECEIVER_REPORT_MS));
+    }
     const keepAliveMs = Math.max(1000, (sessionTimeoutS * 1000) / 2);
     this.timers.push(setInterval(() => this.keepAlive(), keepAliveMs));
     this.lastMediaAt = performance.now();
@@ -243,8 +261,7 @@ class PlayingSession implements RtspSession {
       track.udp?.rtcp.close();
     }
     this.video.abandon();
-    this.heldEnds.length = 0;
-    this.heldPts.length = 0;
+    this.held.clear();
     this.connection.close();
     this.resolveEnded(reason);
   }
@@ -272,6 +289,11 @@ class PlayingSession implements RtspSession {
     const source = /;\s*source=([^;\s]+)/i.exec(answer)?.[1];
     if (source) senders.add(plain(source));
     const udp = track.udp!;
+    const serverPorts = /server_port=(\d+)(?:-(\d+))?/i.exec(answer);
+    if (serverPorts) {
+      const rtcpPort = serverPorts[2] !== undefined ? Number(serverPorts[2]) : Number(serverPorts[1]) + 1;
+      track.rtcpTo = { address: plain(this.connection.remoteAddress), port: rtcpPort };
+    }
     for (const [socket, rtcp] of [[udp.rtp, false], [udp.rtcp, true]] as const) {
       socket.on("message", (data, from) => {
         if (senders.has(plain(from.address))) this.receive(track, rtcp, data);
@@ -301,13 +323,17 @@ class PlayingSession implements RtspSession {
     if (!parseRtp(data, p) || p.payloadType !== track.payloadType) return;
     const verdict = track.sequence.next(p.sequence);
     if (verdict === "old") return;
+    track.ssrc = p.ssrc;
     this.lastMediaAt = performance.now();
     track.push(p.payload, p.timestamp, p.marker, verdict === "gap");
   }
 
   private control(track: Track, data: Uint8Array): void {
     const contents = parseRtcp(data);
-    for (const report of contents.senderReports) this.timeline.senderReport(track.timing, report);
+    for (const report of contents.senderReports) {
+      this.timeline.senderReport(track.timing, report);
+      track.reportAt = performance.now();
+    }
     if (contents.bye.length > 0 && track.kind === "video") {
       this.shutDown(new RtspConnectionLostError(`${this.client.label}: the server ended the stream (RTCP BYE)`));
     }
@@ -325,25 +351,7 @@ class PlayingSession implements RtspSession {
       this.sink.audio(adts, ptsUs);
       return;
     }
-    const from = this.heldEnds.length > 0 ? this.heldEnds[this.heldEnds.length - 1] : 0;
-    if (from + adts.length > this.held.length || this.heldEnds.length >= HELD_AUDIO_FRAMES) {
-      this.counts.audioLost++;
-      return;
-    }
-    this.held.set(adts, from);
-    this.heldEnds.push(from + adts.length);
-    this.heldPts.push(ptsUs);
-  }
-
-  private releaseHeldAudio(): void {
-    let from = 0;
-    for (let k = 0; k < this.heldEnds.length; k++) {
-      this.counts.audioFrames++;
-      this.sink.audio(this.held.subarray(from, this.heldEnds[k]), this.heldPts[k]);
-      from = this.heldEnds[k];
-    }
-    this.heldEnds.length = 0;
-    this.heldPts.length = 0;
+    if (!this.held.hold(adts, ptsUs)) this.counts.audioLost++;
   }
 
   private applyRtpInfo(response: RtspResponse): void {
@@ -361,6 +369,30 @@ class PlayingSession implements RtspSession {
     if (times.size !== this.tracks.length) return;
     for (const [track, time] of times) track.timing.rtpInfoTime = time;
     this.timeline.useRtpInfo = true;
+  }
+
+  private sendReceiverReports(): void {
+    for (const track of this.tracks) {
+      if (!track.udp || !track.rtcpTo) continue;
+      const sequence = track.sequence;
+      let block;
+      if (track.ssrc !== undefined && sequence.highest >= 0) {
+        const before = track.reported ?? { highest: sequence.highest - sequence.received - sequence.lost, received: 0 };
+        const expected = sequence.highest - before.highest;
+        const lost = expected - (sequence.received - before.received);
+        track.reported = { highest: sequence.highest, received: sequence.received };
+        const report = track.timing.lastReport;
+        block = {
+          ssrc: track.ssrc,
+          fractionLost: expected > 0 && lost > 0 ? lost / expected : 0,
+          cumulativeLost: sequence.lost,
+          highest: sequence.highest,
+          lastReport: report && track.reportAt !== undefined ? { ntpMs: report.ntpMs, ageMs: performance.now() - track.reportAt } : undefined,
+        };
+      }
+      // A report that cannot be sent is no reason to stop (the callback keeps the error off the socket's events).
+      track.udp.rtcp.send(receiverReport(this.ssrc, "ipc-hls", block), track.rtcpTo.port, track.rtcpTo.address, () => {});
+    }
   }
 
   private keepAlive(): void {
