@@ -10,6 +10,7 @@ export {
   type RecorderStats,
   type SegmentDroppedEvent,
   type SegmentDropReason,
+  type WhenWritableOptions,
 } from "./sdk.js";
 export type { UploadedInfo, RetryInfo, SpilledInfo } from "./uploader.js";
 export { UploadSlots } from "./upload-slots.js";

@@ -149,6 +149,13 @@ export interface WhenWritableOptions {
  */
 const PUT_OVERHEAD_BYTES = 128 * 1024;
 
+/**
+ * With a spill directory, a wait for room that nothing ends for this long means the uploads are stuck (the store
+ * down): the oldest segment moves to disk. (The ring's share that triggers spilling for a live camera may never be
+ * reached while the open segment takes the rest.)
+ */
+const STUCK_WAIT_MS = 1000;
+
 /** Ring bytes a put of `bytes` may take at most. */
 const ringBytesFor = (bytes: number) => Math.ceil(bytes / 184) * 188 + PUT_OVERHEAD_BYTES;
 
@@ -343,7 +350,8 @@ export class HlsRecorder extends EventEmitter {
    * `bytes` (default: the largest frame) and its TS overhead, or at once when waiting cannot free any (no finished
    * segment waits for upload or spill: then the put applies the overflow policy, so this never deadlocks), or when
    * `signal` aborts. Awaited before each put, a file never outruns the uploads and loses nothing to the overflow
-   * policy. While the store is down this waits as long as the uploads retry: bound it with `signal`.
+   * policy. While the store is down this waits as long as the uploads retry (bound it with `signal`), unless a
+   * spill directory takes the segments.
    */
   async whenWritable(options: WhenWritableOptions = {}): Promise<void> {
     const core = this.running();
@@ -353,7 +361,10 @@ export class HlsRecorder extends EventEmitter {
     const signal = options.signal;
     while (!signal?.aborted && this.mustWaitForRoom(need)) {
       await new Promise<void>((resolve) => {
+        // (Every STUCK_WAIT_MS: a spill that failed, or waits out its pause after a disk error, is tried again.)
+        const stuck = this.spill ? setInterval(() => this.uploader?.maybeSpill(true), STUCK_WAIT_MS) : undefined;
         const wake = () => {
+          clearInterval(stuck);
           this.roomWaiters.delete(wake);
           signal?.removeEventListener("abort", wake);
           resolve();

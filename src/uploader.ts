@@ -297,12 +297,13 @@ export class Uploader {
   /**
    * Moves the oldest ring segment waiting for upload to the spill directory when those waiting hold more than the
    * allowed share of the ring (the oldest, even if it is uploading: the ring frees space in order only). Called
-   * after each segment is queued and after each spill.
+   * after each segment is queued and after each spill; `roomWanted`: a feeder waits for room the uploads have not
+   * freed for a while, so the oldest moves whatever its share.
    */
-  maybeSpill(): void {
+  maybeSpill(roomWanted = false): void {
     const spill = this.opts.spill;
     if (!spill || this.spillRunning || this.closing || this.now() < this.spillPausedUntil) return;
-    if (this.ringBytesWaiting <= spill.ringCapacity * spill.directory.ringFraction) return;
+    if (!roomWanted && this.ringBytesWaiting <= spill.ringCapacity * spill.directory.ringFraction) return;
     let chosen: Job | undefined;
     for (const job of [...this.inFlight, ...this.queue]) if (job.holdsRing && (!chosen || job.seq < chosen.seq)) chosen = job;
     if (!chosen) return;

@@ -93,6 +93,36 @@ describe("HlsRecorder.whenWritable", () => {
     }
   });
 
+  it("with a spill directory and the store down, a wait that nothing ends moves the oldest segment to disk: all spilled, none lost", async () => {
+    const dir = tempDir("backpressure-spill-");
+    try {
+      const down: ObjectStore = {
+        description: "a store that is down",
+        put: async () => {
+          throw Object.assign(new Error("store down"), { code: "EIO" }); // (retried, as a transient error)
+        },
+        list: async () => [],
+      };
+      // 8 s segments of ~330 KB: one waiting segment stays under the share of the ring that starts spilling (half
+      // of 768 KiB) while the open one takes the rest, so only the waiting feeder can start the spill.
+      const recorder = new HlsRecorder({ bufferSize: 768 * 1024, store: down, segmentDuration: 8, spill: { dir: dir.path }, retryBackoff: { baseMs: 5, capMs: 20 } });
+      await recorder.start();
+      recorder.startRawStreams(25);
+      const video = new Uint8Array(readFileSync(fixturePath(VIDEO)));
+      for (let loop = 0; loop < 12; loop++) {
+        if (loop > 0) recorder.rewindRawStreams();
+        await feedRawStreams(recorder, chunks(video), undefined);
+      }
+      const stats = await recorder.close({ deadlineMs: 0 });
+      expect(stats.segmentsMade).toBeGreaterThanOrEqual(5);
+      expect(stats.segmentsDropped).toBe(0);
+      expect(stats.segmentsSpilled).toBe(stats.segmentsMade);
+      expect(stats.spillBacklog).toBe(stats.segmentsMade);
+    } finally {
+      dir.cleanup();
+    }
+  }, 30_000);
+
   it("the same input put without waiting overflows the ring (what the wait prevents)", async () => {
     const store = slowStore(15);
     const recorder = new HlsRecorder({ bufferSize: 256 * 1024, store, segmentDuration: 1, maxFrameSize: 64 * 1024 });

@@ -32,7 +32,7 @@ Options:
   --checksum <crc32|sha256> how S3 verifies each upload (default crc32)
   --tag <key=value>         object tag, repeatable (at most 10)
   --deadline <s>            at the end, wait at most this long for uploads (default 60); while feeding, stop
-                            waiting for uploads that have not moved for this long (the store is down)
+                            waiting for the uploads once a segment has waited this long (the store is down)
   --spill <dir>             store and forward: segments the uploads cannot keep up with wait in this directory
                             (e.g. on an SD card) and are uploaded from there; a later push with the same
                             directory uploads what this one left

@@ -5,8 +5,8 @@ import { parseCommandArgs, UsageError, type Command } from "./command.js";
 import { environmentCredentials, parseExpires, s3Location, S3_FLAGS, S3_FLAGS_HELP } from "./s3-flags.js";
 import { createReplayServer, type ReplayServerOptions } from "../playback/server.js";
 import { LocalStore } from "../store/local-store.js";
-import { catchInterrupts } from "./interrupt.js";
 import { S3ListStore } from "../store/s3-list-store.js";
+import { catchInterrupts } from "./interrupt.js";
 
 const help = `Usage: ipc-hls serve [--port <n>] [--host <address>] [--store <s3://bucket/prefix | directory>] [options]
 
