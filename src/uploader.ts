@@ -394,7 +394,8 @@ export class Uploader {
       attempt++;
       const generation = credentials?.generation ?? 0;
       try {
-        const release = await this.opts.slots?.acquire(signal);
+        // (Without shared slots no await here: the put starts in the same tick, as before.)
+        const release = this.opts.slots ? await this.opts.slots.acquire(signal) : undefined;
         try {
           await this.opts.store.put(job.key, body, { ...job.options, signal });
         } finally {
