@@ -89,7 +89,14 @@ describe("ipc-hls record - (live pipe)", () => {
     const lines: string[] = [];
     const log = { info: (c: string, l: string) => lines.push(`${c}: ${l}`), error: (c: string, l: string) => lines.push(`${c}: ERROR ${l}`) };
     let camera!: Camera;
-    const source = new LivePipeSource(pipe, "test pipe", { fps: 25, stallMs: 300, notice: (l) => log.info("stall", l), resumed: () => camera.resumed() });
+    const states: string[] = [];
+    const source = new LivePipeSource(pipe, "test pipe", {
+      fps: 25,
+      stallMs: 300,
+      notice: (l) => log.info("stall", l),
+      stalled: () => (camera.stalled(), states.push(camera.status().state)),
+      resumed: () => (camera.resumed(), states.push(camera.status().state)),
+    });
     camera = new Camera({ name: "stall", source, recorder: { bufferSize: 1 << 20, store: new LocalStore(dir) }, log });
     const running = camera.run();
     const feed = async (from: number, to: number) => {
@@ -108,6 +115,7 @@ describe("ipc-hls record - (live pipe)", () => {
     expect(lines.some((l) => /data again after a stall; recording from the next IDR/.test(l))).toBe(true);
     const status = camera.status();
     expect(status.reconnects).toBe(1);
+    expect(states).toEqual(["waiting", "recording"]); // down while stalled (metrics: up 0)
     // Frame 37 (held back when the pipe stopped) and 38–49 (before the IDR) were not recorded.
     expect(status.sourceFramesLost).toBe(13);
     expect(stats.videoFramesIn).toBe(75 - 13);

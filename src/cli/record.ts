@@ -244,6 +244,7 @@ function sourceOf(config: CameraConfig, o: { audio?: string; stallMs: number; bo
         fps: fps && fps[0] / fps[1],
         stallMs: o.stallMs,
         notice: (line) => o.board.info(config.name, line),
+        stalled: () => o.camera().stalled(),
         resumed: () => o.camera().resumed(),
       });
     case "file":

@@ -206,9 +206,15 @@ export class Camera {
     };
   }
 
+  /** A live pipe stalled: down (metrics `up` 0) until it resumes. */
+  stalled(): void {
+    if (this.state === "recording") this.state = "waiting";
+  }
+
   /** A live pipe resumed after a stall: counted like a reconnect. */
   resumed(): void {
     this.reconnects++;
+    if (this.state === "waiting") this.state = "recording";
   }
 
   /** Where sessions put frames: video straight into the recorder's frame buffer, on the camera's timeline. */

@@ -16,6 +16,8 @@ export interface LivePipeOptions {
   stallMs?: number;
   /** Reports a stall, the pipe resuming, a frame rate that disagrees with the arrival rate. */
   notice?: (line: string) => void;
+  /** The pipe stalled (the camera is down until it resumes). */
+  stalled?: () => void;
   /** The pipe resumed after a stall (counted like a reconnect). */
   resumed?: () => void;
 }
@@ -63,6 +65,7 @@ export class LivePipeSource implements Source {
       clearTimeout(stallTimer);
       stallTimer = setTimeout(() => {
         stalled = true;
+        options.stalled?.();
         notice(`${this.label}: no data for ${stallMs / 1000} s: stalled, waiting`);
       }, stallMs);
     };
