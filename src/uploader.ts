@@ -14,6 +14,7 @@ import type { CredentialSource } from "./credentials.js";
 import { backoffDelay, classifyError, decide, sleep, DEFAULT_BACKOFF, type BackoffOptions } from "./retry.js";
 import type { SpillDirectory, SpilledSegment } from "./spill.js";
 import { S3UnexpectedAnswerError } from "./s3/errors.js";
+import type { UploadSlots } from "./upload-slots.js";
 
 /** The part of the core the uploader needs (MuxerCore implements it). */
 export interface SegmentRing {
@@ -78,6 +79,8 @@ export interface UploaderOptions {
   events: UploaderEvents;
   /** Uploads in flight at once. Default 2. */
   concurrency?: number;
+  /** A limit shared with other uploaders (other cameras): each request holds one of its slots while it runs. */
+  slots?: UploadSlots;
   /** Credentials of the store, if it uses any: auth failures wait for newer ones. */
   credentials?: CredentialSource;
   backoff?: BackoffOptions;
@@ -420,7 +423,13 @@ export class Uploader {
       attempt++;
       const generation = credentials?.generation ?? 0;
       try {
-        await this.opts.store.put(job.key, body, { ...job.options, signal });
+        // (Without shared slots no await here: the put starts in the same tick, as before.)
+        const release = this.opts.slots ? await this.opts.slots.acquire(signal) : undefined;
+        try {
+          await this.opts.store.put(job.key, body, { ...job.options, signal });
+        } finally {
+          release?.();
+        }
       } catch (err) {
         if ((err as { sent?: unknown })?.sent === true) job.mayHaveLanded = true;
         if (signal.aborted) return this.settleAborted(job, attempt);
