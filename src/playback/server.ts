@@ -17,14 +17,17 @@ export interface ReplayServerOptions extends PlaybackApiOptions {
 
 const packageRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
+/** The page's script modules (web/). */
+const PAGE_MODULES = ["replay.js", "timeline.js", "player.js", "grid.js", "thumbnails.js", "ts-picture.js"];
+
 /** The page's files: the only static files the server hands out (no directory is served as a whole). */
 function staticFiles(webRoot: string): Record<string, { path: string; type: string }> {
   const files: Record<string, { path: string; type: string }> = {
     "/": { path: join(webRoot, "index.html"), type: "text/html; charset=utf-8" },
     "/index.html": { path: join(webRoot, "index.html"), type: "text/html; charset=utf-8" },
-    "/replay.js": { path: join(webRoot, "replay.js"), type: "text/javascript; charset=utf-8" },
     "/replay.css": { path: join(webRoot, "replay.css"), type: "text/css; charset=utf-8" },
   };
+  for (const module of PAGE_MODULES) files[`/${module}`] = { path: join(webRoot, module), type: "text/javascript; charset=utf-8" };
   // hls.js is served from the installed package; without it the page says it cannot play.
   try {
     files["/vendor/hls.min.js"] = { path: createRequire(import.meta.url).resolve("hls.js/dist/hls.min.js"), type: "text/javascript; charset=utf-8" };
