@@ -114,7 +114,33 @@ describe("replay page in chromium", () => {
     const { h264 } = await state();
     // Measured, not assumed: Debian's chromium may be built without proprietary codecs.
     console.log(`chromium MediaSource H.264 (avc1.42E01E) support: ${h264}`);
+    // Thumbnails along the spans: each segment's first picture, fetched as a byte range and decoded by WebCodecs.
+    await page.waitForFunction(() => (window as unknown as { replay: { thumbnails: { stats: { decoded: number } } } }).replay.thumbnails.stats.decoded >= 4, undefined, { timeout: 15_000 });
+    await page.waitForTimeout(300); // let the bitmaps reach their canvases
+    const thumbs = await page.locator("#thumbs canvas").evaluateAll((els) =>
+      els.map((el) => {
+        const c = el as HTMLCanvasElement;
+        const px = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
+        const lumas = new Set<number>();
+        for (let i = 0; i < px.length; i += 4 * 97) lumas.add((px[i]! + px[i + 1]! + px[i + 2]!) >> 4);
+        return lumas.size; // a decoded picture has many levels; an empty canvas one
+      }),
+    );
+    expect(thumbs.length).toBeGreaterThanOrEqual(4);
+    expect(Math.min(...thumbs)).toBeGreaterThan(5);
+    expect((await page.evaluate(() => (window as unknown as { replay: { thumbnails: { stats: { failed: number } } } }).replay.thumbnails.stats.failed))).toBe(0);
+    // Hovering the second recording shows its picture above the timeline.
+    const hoverAt = await timelineX(second[1].startMs + 500);
+    await page.mouse.move(hoverAt.x, hoverAt.y);
+    await page.waitForSelector("#preview:not([hidden])", { timeout: 10_000 });
     await page.screenshot({ path: join(artifacts, "day-view.png") });
+    await page.mouse.move(hoverAt.x, hoverAt.y - 400);
+    // The hour view keeps its thumbnails where the recordings are.
+    await page.getByRole("button", { name: "1 h" }).click();
+    await page.waitForFunction(() => document.querySelectorAll("#thumbs canvas").length >= 1, undefined, { timeout: 10_000 });
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: join(artifacts, "hour-view.png") });
+    await page.getByRole("button", { name: "Fit" }).click();
 
     // A click 4 px before the first span (in the grey) plays from its start.
     const near = await timelineX(first[0].startMs);
@@ -134,6 +160,7 @@ describe("replay page in chromium", () => {
     await page.keyboard.press("]");
     await waitForWallClock("wall > arg", second[0].startMs + 500);
     expect(await playingWallClock()).toBeLessThan(endOf(second));
+    await page.screenshot({ path: join(artifacts, "playing.png") });
     // "," pauses and steps one frame back: media time moves back by about one frame (25 fps).
     await page.keyboard.press(",");
     await page.waitForFunction(() => document.querySelector("video")!.paused);

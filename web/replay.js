@@ -42,6 +42,7 @@ const state = {
   selection: undefined,
   /** Frame interval measured from the decoded frames (s); 25 fps until measured. */
   frameInterval: 1 / 25,
+  frameMeasured: false,
   fragmentsLoaded: 0,
   errors: [],
   fatalErrors: [],
@@ -56,6 +57,10 @@ const timeline = new Timeline(state, {
   onPick: (wallMs, msPerPixel) => pick(wallMs, msPerPixel),
   onSelect: (selection) => selectClip(selection),
   onHover: (wallMs, x) => thumbnails.hover(wallMs, x),
+  onView: () => {
+    clearTimeout(state.viewSettled);
+    state.viewSettled = setTimeout(() => thumbnails.refresh(), 200);
+  },
 });
 const grid = new Grid($("videos"), state, (wallMs) => showTime(wallMs));
 state.grid = grid;
@@ -129,7 +134,6 @@ async function loadDay() {
     setStatus(`Could not load the recordings: ${err.message}`);
   }
   timeline.fit();
-  thumbnails.refresh();
 }
 
 /** While the day includes now: new spans, the moving "now" edge, and a view that follows it. */
@@ -146,8 +150,8 @@ async function poll() {
     timeline.setView(end - length, end);
   } else {
     timeline.draw();
+    thumbnails.refresh();
   }
-  thumbnails.refresh();
 }
 
 /** A click on the timeline: play from the recorded time nearest to it (within a few pixels), or the next span. */
@@ -271,8 +275,12 @@ function measureFrameRate(video) {
   let last;
   const onFrame = (_now, meta) => {
     const step = last === undefined ? 0 : meta.mediaTime - last;
-    // Only plausible steps at normal speed (a seek or a skipped frame would mislead).
-    if (video.playbackRate === 1 && step > 1 / 121 && step < 1 / 4) state.frameInterval = state.frameInterval * 0.8 + step * 0.2;
+    // The smallest step between shown frames is one frame (a busy machine skips frames, never halves them);
+    // the first plausible one replaces the 25 fps guess.
+    if (step > 1 / 121 && step < 1 / 4 && (!state.frameMeasured || step < state.frameInterval)) {
+      state.frameInterval = step;
+      state.frameMeasured = true;
+    }
     last = meta.mediaTime;
     video.requestVideoFrameCallback(onFrame);
   };

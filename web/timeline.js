@@ -1,6 +1,6 @@
 // The timeline: one row of recorded spans per camera over the visible part of the day, hour ticks, the playhead,
 // the "now" edge, a selected range (for clips). It only draws and turns pointer positions into times; what a
-// click or a drag means is the page's business (onPick, onSelect, onHover).
+// click or a drag means is the page's business (onPick, onSelect, onHover, onView).
 
 const $ = (id) => document.getElementById(id);
 
@@ -61,6 +61,7 @@ export class Timeline {
     s.viewStartMs = startMs;
     s.viewEndMs = endMs;
     this.draw();
+    this.handlers.onView?.();
   }
 
   /** Zooms to `lengthMs` around what plays, or the middle of the view. */
