@@ -69,6 +69,11 @@ state.thumbnails = thumbnails;
 
 async function getJson(url) {
   const res = await fetch(url);
+  // A server with authentication answers 401 until the user logs in: its login form comes back here after.
+  if (res.status === 401) {
+    location.href = "login.html";
+    throw new Error("log in first");
+  }
   const body = await res.json().catch(() => ({}));
   if (!res.ok) throw new Error(body.error ? body.error.message : `HTTP ${res.status}`);
   return body;
