@@ -118,6 +118,9 @@ async function loadDay() {
   state.live = false;
   state.playingMs = undefined;
   state.selection = undefined;
+  $("clock").textContent = "";
+  $("latency").textContent = "";
+  $("live").setAttribute("aria-pressed", "false");
   updateClip();
   state.cameras = shownCameras();
   const [y, m, d] = dayInput.value.split("-").map(Number);
@@ -177,14 +180,15 @@ function playFrom(wallMs) {
 }
 
 function goLive() {
+  // Live is today: a past day's page moves to today first.
+  if (state.dayEndMs < Date.now()) {
+    dayInput.value = localDay(new Date());
+    return void loadDay().then(goLive);
+  }
   state.live = true;
   $("live").setAttribute("aria-pressed", "true");
   grid.playLive();
   setStatus("Live.");
-  if (state.dayEndMs < Date.now()) {
-    dayInput.value = localDay(new Date());
-    loadDay().then(() => goLive());
-  }
 }
 
 function showTime(wallMs) {

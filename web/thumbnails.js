@@ -8,6 +8,8 @@ import { firstPicture, avcCodecString } from "./ts-picture.js";
 const STRIP_MAX_VIEW_MS = 3 * 3600e3;
 /** Hover outside the strip's entries looks up this much around the pointer. */
 const HOVER_WINDOW_MS = 30_000;
+/** How long a listing of the view is reused while the view only follows now. */
+const REFETCH_MS = 20_000;
 /** Room a thumbnail takes on the strip (px). */
 const THUMB_PX = 100;
 const THUMB_W = 160;
@@ -75,11 +77,19 @@ export class Thumbnails {
     const key = `${camera}|${s.viewStartMs}|${s.viewEndMs}|${slots}|${JSON.stringify(s.spansByCamera[camera] ?? [])}`;
     if (key === this.viewKey) return;
     this.viewKey = key;
+    // A view that follows now moves every few seconds: the listing is reused for a while (new segments show
+    // up to REFETCH_MS late) instead of listing the hour again each time.
+    const last = this.fetched;
     let entries;
-    try {
-      entries = await this.fetchEntries(camera, Math.max(0, s.viewStartMs), s.viewEndMs);
-    } catch {
-      return;
+    if (last && last.camera === camera && last.startMs <= s.viewStartMs && s.viewEndMs - last.endMs < REFETCH_MS && Date.now() - last.at < REFETCH_MS) {
+      entries = last.entries;
+    } else {
+      try {
+        entries = await this.fetchEntries(camera, Math.max(0, s.viewStartMs), s.viewEndMs);
+      } catch {
+        return;
+      }
+      this.fetched = { camera, startMs: s.viewStartMs, endMs: s.viewEndMs, at: Date.now(), entries };
     }
     if (key !== this.viewKey) return; // the view moved on meanwhile
     this.entries = entries;
