@@ -273,6 +273,11 @@ describe("replay page in chromium", () => {
     }, undefined, { timeout: 10_000 });
     await expect.poll(inStep, { timeout: 10_000 }).toBe(true);
     await page.screenshot({ path: join(artifacts, "grid.png") });
+    // The grid's camera picker: without yard, one video and one timeline row are left.
+    await page.locator("#grid-pick summary").click();
+    await page.locator("#grid-cameras input[value=yard]").uncheck();
+    await page.waitForFunction(() => document.querySelectorAll("video").length === 1 && document.querySelectorAll("#spans .row").length === 1);
+    expect(new URL(page.url()).searchParams.get("grid")).toBe("frontdoor");
   });
 
   it("fits a phone's width without console errors", async () => {

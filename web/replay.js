@@ -98,6 +98,27 @@ function shownCameras() {
   return state.gridChoice.length ? state.gridChoice : state.allCameras;
 }
 
+/** In a grid, a checkbox per camera chooses which are shown (all when none is chosen). */
+function drawGridPicker() {
+  $("grid-pick").hidden = !state.gridMode;
+  $("grid-cameras").replaceChildren(
+    ...state.allCameras.map((camera) => {
+      const label = document.createElement("label");
+      const box = document.createElement("input");
+      box.type = "checkbox";
+      box.value = camera;
+      box.checked = state.cameras.includes(camera);
+      box.addEventListener("change", () => {
+        const chosen = [...$("grid-cameras").querySelectorAll("input")].filter((b) => b.checked).map((b) => b.value);
+        state.gridChoice = chosen.length === state.allCameras.length ? [] : chosen;
+        loadDay();
+      });
+      label.append(box, camera);
+      return label;
+    }),
+  );
+}
+
 /** Fetches the spans of the shown cameras for the chosen day. */
 async function fetchSpans() {
   const range = `start=${new Date(state.dayStartMs).toISOString()}&end=${new Date(state.dayEndMs).toISOString()}`;
@@ -130,6 +151,7 @@ async function loadDay() {
   state.spans = [];
   grid.show(state.cameras);
   $("grid-toggle").setAttribute("aria-pressed", String(state.gridMode));
+  drawGridPicker();
   if (state.cameras.length === 0) return timeline.fit();
   const query = new URLSearchParams({ camera: cameraSelect.value, day: dayInput.value });
   if (state.gridMode) query.set("grid", state.gridChoice.join(","));
