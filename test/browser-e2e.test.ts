@@ -255,16 +255,22 @@ describe("replay page in chromium", () => {
   });
 
   it("plays a grid of cameras in step and corrects a camera that drifts", async () => {
-    await page.goto(`${base}/?camera=frontdoor&day=${day}&grid=frontdoor,yard`);
-    await page.waitForFunction(() => document.querySelectorAll("video").length === 2 && document.querySelectorAll("#spans .row").length === 2, undefined, { timeout: 15_000 });
+    // Every camera: porch recorded nothing at T (its recordings are two hours later), so it shows no picture.
+    await page.goto(`${base}/?camera=frontdoor&day=${day}&grid=`);
+    await page.waitForFunction(() => document.querySelectorAll("video").length === 3 && document.querySelectorAll("#spans .row").length === 3, undefined, { timeout: 15_000 });
     await page.evaluate((ms) => (window as unknown as { replay: { playFrom(ms: number): void } }).replay.playFrom(ms), T + 4000);
-    await page.waitForFunction(() => [...document.querySelectorAll("video")].every((v) => v.currentTime > 1.5), undefined, { timeout: 30_000 });
+    const caption = (camera: string) => page.locator("#videos figcaption", { hasText: camera }).textContent();
+    await expect.poll(() => caption("porch"), { timeout: 10_000 }).toMatch(/no recording now|nothing recorded around this time/);
+    const videoOf = { frontdoor: 0, porch: 1, yard: 2 };
+    await expect.poll(() => page.evaluate((n) => document.querySelectorAll("video")[n].paused, videoOf.porch)).toBe(true);
+    await page.waitForFunction((i) => i.every((n) => document.querySelectorAll("video")[n].currentTime > 1.5), [videoOf.frontdoor, videoOf.yard], { timeout: 30_000 });
     // Throw yard 2 s off: the next sync brings it back within 0.5 s of frontdoor (wall clock, PROGRAM-DATE-TIME).
-    await page.evaluate(() => (document.querySelectorAll("video")[1].currentTime += 2));
+    await page.evaluate((n) => (document.querySelectorAll("video")[n].currentTime += 2), videoOf.yard);
     const inStep = () =>
       page.evaluate(() => {
-        const players = (window as unknown as { replay: { grid: { players: Array<{ wallClock(): number | undefined }> } } }).replay.grid.players;
-        const [a, b] = players.map((p) => p.wallClock());
+        const players = (window as unknown as { replay: { grid: { players: Array<{ camera: string; wallClock(): number | undefined }> } } }).replay.grid.players;
+        const wall = (camera: string) => players.find((p) => p.camera === camera)!.wallClock();
+        const [a, b] = [wall("frontdoor"), wall("yard")];
         return a !== undefined && b !== undefined && Math.abs(a - b) < 500;
       });
     await page.waitForFunction(() => {
@@ -273,8 +279,10 @@ describe("replay page in chromium", () => {
     }, undefined, { timeout: 10_000 });
     await expect.poll(inStep, { timeout: 10_000 }).toBe(true);
     await page.screenshot({ path: join(artifacts, "grid.png") });
-    // The grid's camera picker: without yard, one video and one timeline row are left.
+    // The grid's camera picker: without porch and yard, one video and one timeline row are left.
     await page.locator("#grid-pick summary").click();
+    await page.locator("#grid-cameras input[value=porch]").uncheck();
+    await page.waitForFunction(() => document.querySelectorAll("video").length === 2);
     await page.locator("#grid-cameras input[value=yard]").uncheck();
     await page.waitForFunction(() => document.querySelectorAll("video").length === 1 && document.querySelectorAll("#spans .row").length === 1);
     expect(new URL(page.url()).searchParams.get("grid")).toBe("frontdoor");

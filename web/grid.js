@@ -45,28 +45,42 @@ export class Grid {
 
   /** The player the others follow: the first one with a picture now. */
   leader() {
-    return this.players.find((p) => p.hls && p.wallClock() !== undefined) ?? this.players[0];
+    // (A follower paused for want of a recording at the leader's moment never takes the lead.)
+    return this.players.find((p) => p.hls && !p.waiting && p.wallClock() !== undefined) ?? this.players[0];
   }
 
-  playFrom(wallMs) {
-    for (const p of this.players) p.playFrom(wallMs);
+  /** Plays every camera from wallMs; one with nothing recorded around then (`recordedNear`) waits, blank. */
+  playFrom(wallMs, recordedNear = () => true) {
+    for (const p of this.players) {
+      p.waiting = false;
+      if (recordedNear(p.camera)) {
+        p.playFrom(wallMs);
+      } else {
+        p.stop();
+        p.video.removeAttribute("src");
+        p.note.textContent = " · nothing recorded around this time";
+      }
+    }
   }
 
   playLive() {
     for (const p of this.players) p.playLive();
   }
 
-  /** Moves every follower to the leader's moment when it is more than MAX_DRIFT_MS away; matches pause and rate. */
+  /**
+   * Moves every follower to the leader's moment when it is more than MAX_DRIFT_MS away, and matches pause. A
+   * follower with no picture for that moment (its camera was not recording) waits paused until it has one.
+   */
   sync() {
     const leader = this.leader();
     if (!leader || !leader.hls) return;
     const wall = leader.wallClock();
     for (const p of this.players) {
-      if (p === leader || !p.hls) continue;
-      if (p.video.paused !== leader.video.paused) leader.video.paused ? p.video.pause() : p.play();
-      if (wall === undefined || p.live) continue;
-      if (!p.holds(wall)) {
+      if (p === leader || !p.hls || p.live || wall === undefined) continue;
+      p.waiting = !p.holds(wall);
+      if (p.waiting) {
         p.note.textContent = " · no recording now";
+        if (!p.video.paused) p.video.pause();
         continue;
       }
       p.note.textContent = "";
@@ -75,6 +89,7 @@ export class Grid {
         this.corrections[p.camera] = (this.corrections[p.camera] ?? 0) + 1;
         p.video.currentTime = p.mediaTimeOf(wall);
       }
+      if (p.video.paused !== leader.video.paused) leader.video.paused ? p.video.pause() : p.play();
     }
   }
 

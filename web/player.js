@@ -2,8 +2,8 @@
 // media time and wall-clock time through EXT-X-PROGRAM-DATE-TIME.
 
 /** How much a recorded playlist covers around the chosen time: a 24/7 camera makes 1800 segments an hour. */
-const WINDOW_BEFORE_MS = 30 * 60e3;
-const WINDOW_AFTER_MS = 150 * 60e3;
+export const WINDOW_BEFORE_MS = 30 * 60e3;
+export const WINDOW_AFTER_MS = 150 * 60e3;
 /** Live: how far back the EVENT playlist reaches, and how far it stays open (the server's range limit is 25 h). */
 const LIVE_BACK_MS = 2 * 60e3;
 const LIVE_AHEAD_MS = 6 * 3600e3;
@@ -60,9 +60,10 @@ export class Player {
       return this.play();
     }
     // Closed at now: a VOD playlist, which hls.js plays from where asked (a live one it would move to its end).
-    const window = { startMs: wallMs - WINDOW_BEFORE_MS, endMs: Math.min(wallMs + WINDOW_AFTER_MS, Date.now()) };
-    this.open(playlistUrl(this.camera, window.startMs, window.endMs), { startWallMs: wallMs });
-    this.loaded = window;
+    // (At least a second after wallMs: a camera's clock a little ahead of ours may record "after now".)
+    const range = { startMs: wallMs - WINDOW_BEFORE_MS, endMs: Math.max(wallMs + 1000, Math.min(wallMs + WINDOW_AFTER_MS, Date.now())) };
+    this.open(playlistUrl(this.camera, range.startMs, range.endMs), { startWallMs: wallMs });
+    this.loaded = range;
   }
 
   /** Follows the camera's EVENT playlist a few seconds behind its end. */
@@ -73,6 +74,7 @@ export class Player {
 
   open(url, { startWallMs, live = false }) {
     this.stop();
+    if (this.note) this.note.textContent = "";
     this.live = live;
     if (!window.Hls || !Hls.isSupported()) {
       this.stats.fatalErrors.push({ type: "support", details: "no Media Source Extensions", fatal: true });
@@ -89,7 +91,10 @@ export class Player {
     hls.on(Hls.Events.ERROR, (_event, data) => {
       const entry = { camera: this.camera, type: data.type, details: data.details, fatal: data.fatal, reason: data.reason || (data.error && data.error.message) };
       this.stats.errors.push(entry);
-      if (data.fatal) this.stats.fatalErrors.push(entry);
+      if (data.fatal) {
+        this.stats.fatalErrors.push(entry);
+        if (this.note) this.note.textContent = ` · cannot play: ${data.details}`;
+      }
     });
     hls.on(Hls.Events.FRAG_LOADED, () => this.stats.fragmentsLoaded++);
     hls.once(Hls.Events.LEVEL_LOADED, () => {

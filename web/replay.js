@@ -3,6 +3,7 @@
 // page also works behind a path prefix). Timeline, videos and thumbnails are modules of their own.
 import { Timeline, allSpans, recordedTimeNear, SNAP_PX, localDay, timeOfDay } from "./timeline.js";
 import { Grid } from "./grid.js";
+import { WINDOW_BEFORE_MS, WINDOW_AFTER_MS } from "./player.js";
 import { Thumbnails } from "./thumbnails.js";
 
 const $ = (id) => document.getElementById(id);
@@ -196,7 +197,10 @@ function playFrom(wallMs) {
   $("live").setAttribute("aria-pressed", "false");
   $("latency").textContent = "";
   state.playingMs = wallMs;
-  grid.playFrom(wallMs);
+  // A camera without a recording in the window a player would load is not asked (its playlist would be a 404).
+  const recordedNear = (camera) =>
+    (state.spansByCamera[camera] ?? []).some((s) => s.endMs > wallMs - WINDOW_BEFORE_MS && s.startMs < wallMs + WINDOW_AFTER_MS);
+  grid.playFrom(wallMs, recordedNear);
   setStatus(`Playing from ${timeOfDay(wallMs)}.`);
   timeline.drawPlayhead();
 }
