@@ -78,6 +78,7 @@ export class Grid {
     for (const p of this.players) {
       if (p === leader || !p.hls || p.live || wall === undefined) continue;
       p.waiting = !p.holds(wall);
+      p.video.parentElement.classList.toggle("waiting", p.waiting);
       if (p.waiting) {
         p.note.textContent = " · no recording now";
         if (!p.video.paused) p.video.pause();

@@ -222,8 +222,9 @@ function showTime(wallMs) {
   state.playingMs = wallMs;
   $("clock").textContent = new Date(wallMs).toLocaleString([], { hour12: false });
   $("clock").dateTime = new Date(wallMs).toISOString();
-  // Keep the playhead in view unless the user zoomed elsewhere on purpose.
-  if (!state.followNow && (wallMs < state.viewStartMs || wallMs > state.viewEndMs)) {
+  // Keep the playhead in view (a view following now stops following when what plays leaves it).
+  if (wallMs < state.viewStartMs || wallMs > state.viewEndMs) {
+    state.followNow = false;
     const length = state.viewEndMs - state.viewStartMs;
     timeline.setView(wallMs - length / 4, wallMs + (length * 3) / 4);
   }
