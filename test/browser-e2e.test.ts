@@ -71,6 +71,10 @@ beforeAll(async () => {
     if (msg.type() === "error") consoleErrors.push(msg.text());
   });
   page.on("pageerror", (err) => consoleErrors.push(String(err)));
+  // Which request failed (the console only says that one did).
+  page.on("response", (res) => {
+    if (res.status() >= 400) consoleErrors.push(`HTTP ${res.status()} for ${res.url()}`);
+  });
   mkdirSync(artifacts, { recursive: true });
 });
 
@@ -117,7 +121,7 @@ describe("replay page in chromium", () => {
     // Measured, not assumed: Debian's chromium may be built without proprietary codecs.
     console.log(`chromium MediaSource H.264 (avc1.42E01E) support: ${h264}`);
     // Thumbnails along the spans: each segment's first picture, fetched as a byte range and decoded by WebCodecs.
-    await page.waitForFunction(() => (window as unknown as { replay: { thumbnails: { stats: { decoded: number } } } }).replay.thumbnails.stats.decoded >= 4, undefined, { timeout: 15_000 });
+    await page.waitForFunction(() => (window as unknown as { replay: { thumbnails: { stats: { decoded: number } } } }).replay.thumbnails.stats.decoded >= 4, undefined, { timeout: 30_000 });
     await page.waitForTimeout(300); // let the bitmaps reach their canvases
     const thumbs = await page.locator("#thumbs canvas").evaluateAll((els) =>
       els.map((el) => {

@@ -361,7 +361,10 @@ $("clip").addEventListener("click", (event) => {
 });
 cameraSelect.addEventListener("change", loadDay);
 dayInput.addEventListener("change", loadDay);
-new ResizeObserver(() => timeline.draw()).observe($("timeline"));
+new ResizeObserver(() => {
+  timeline.draw();
+  timeline.handlers.onView(); // as many thumbnails as the new width has room for
+}).observe($("timeline"));
 
 (async () => {
   $("codec-warning").hidden = state.h264;

@@ -4,8 +4,11 @@
 // plain.
 import { firstPicture, avcCodecString } from "./ts-picture.js";
 
-/** Thumbnails are laid along the view only up to this length (a day of 2 s segments is 43 200 entries). */
-const STRIP_MAX_VIEW_MS = 3 * 3600e3;
+/**
+ * Thumbnails are laid along the view only up to an hour (1800 entries of 2 s segments; a day is 43 200, each a
+ * presigned URL on S3); wider views show a picture on hover only.
+ */
+const STRIP_MAX_VIEW_MS = 3600e3 + 60e3;
 /** Hover outside the strip's entries looks up this much around the pointer. */
 const HOVER_WINDOW_MS = 30_000;
 /** How long a listing of the view is reused while the view only follows now. */
@@ -62,12 +65,13 @@ export class Thumbnails {
     return parseIframePlaylist(await res.text(), url);
   }
 
-  /** Lays thumbnails along the visible part of the timeline (views up to 3 h). */
+  /** Lays thumbnails along the visible part of the timeline (views up to an hour). */
   async refresh() {
     const s = this.state;
     const strip = document.getElementById("thumbs");
     const camera = this.camera();
-    if (!this.supported || !camera || s.viewEndMs - s.viewStartMs > STRIP_MAX_VIEW_MS) {
+    // (No view yet while the day loads: nothing to lay out.)
+    if (!this.supported || !camera || !(s.viewEndMs > s.viewStartMs) || s.viewEndMs - s.viewStartMs > STRIP_MAX_VIEW_MS) {
       this.entries = [];
       strip.replaceChildren();
       return;
