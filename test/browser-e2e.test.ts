@@ -162,6 +162,10 @@ describe("replay page in chromium", () => {
     const before = await playingWallClock();
     await page.keyboard.press("ArrowRight");
     await waitForWallClock("wall >= arg", before + 4500);
+    // ← seeks 5 s back (or to the span's start).
+    const ahead = await playingWallClock();
+    await page.keyboard.press("ArrowLeft");
+    await waitForWallClock("wall <= arg", ahead - 2500);
     // "]" jumps to the next recording (after the gap).
     await page.keyboard.press("]");
     await waitForWallClock("wall > arg", second[0].startMs + 500);

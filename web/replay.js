@@ -253,10 +253,16 @@ function togglePlay() {
   else grid.each((p) => p.video.pause());
 }
 
+/** Seeks by `ms`; a seek into a gap goes on to the next recording (forward) or the end of the previous one (back). */
 function seekBy(ms) {
   if (state.playingMs === undefined) return;
-  const at = recordedTimeNear(allSpans(state), state.playingMs + ms, Math.abs(ms));
-  if (at !== undefined) playFrom(at);
+  const spans = allSpans(state);
+  const target = state.playingMs + ms;
+  const inside = spans.some((s) => s.startMs <= target && target < s.endMs);
+  const previous = [...spans].reverse().find((s) => s.endMs <= target);
+  const at = inside ? target : ms > 0 ? spans.find((s) => s.startMs > target)?.startMs : previous && Math.max(previous.startMs, previous.endMs - 2000);
+  if (at === undefined) return setStatus(ms > 0 ? "No later recording on this day." : "No earlier recording on this day.");
+  playFrom(at);
 }
 
 /** Pauses and moves one frame (at the stream's measured frame rate) forward or back. */
