@@ -122,9 +122,12 @@ function drawGridPicker() {
 
 /** Fetches the spans of the shown cameras for the chosen day. */
 async function fetchSpans() {
+  const { cameras, dayStartMs } = state;
   const range = `start=${new Date(state.dayStartMs).toISOString()}&end=${new Date(state.dayEndMs).toISOString()}`;
-  const results = await Promise.all(state.cameras.map((c) => getJson(`cameras/${encodeURIComponent(c)}/spans?${range}`)));
-  state.spansByCamera = Object.fromEntries(results.map((r, i) => [state.cameras[i], r.spans]));
+  const results = await Promise.all(cameras.map((c) => getJson(`cameras/${encodeURIComponent(c)}/spans?${range}`)));
+  // A poll that was under way when the camera or the day changed has nothing to say about the new ones.
+  if (cameras !== state.cameras || dayStartMs !== state.dayStartMs) return;
+  state.spansByCamera = Object.fromEntries(results.map((r, i) => [cameras[i], r.spans]));
   state.spans = state.spansByCamera[cameraSelect.value] ?? allSpans(state);
   const now = Date.now();
   state.recordingNow = allSpans(state).some((s) => s.endMs > now - RECORDING_NOW_MS);
@@ -145,6 +148,7 @@ async function loadDay() {
   $("live").setAttribute("aria-pressed", "false");
   updateClip();
   state.cameras = shownCameras();
+  if (!dayInput.value) dayInput.value = localDay(new Date()); // a cleared date field means today
   const [y, m, d] = dayInput.value.split("-").map(Number);
   state.dayStartMs = new Date(y, m - 1, d).getTime();
   state.dayEndMs = new Date(y, m - 1, d + 1).getTime();
