@@ -10,7 +10,7 @@ import {
 } from "./muxer";
 import {
   entry, takeSeq, headSeq, tailSeq, segmentState, reclaim, usedBytes, highWater, SEG_READY, SEG_TAKEN, SEG_RELEASED,
-  E_START, E_END, E_START_PTS_US, E_DURATION, E_WALL_MS, E_VIDEO_FRAMES, E_AUDIO_FRAMES, E_FLAGS, E_STATE,
+  E_START, E_END, E_START_PTS_US, E_DURATION, E_WALL_MS, E_VIDEO_FRAMES, E_AUDIO_FRAMES, E_FLAGS, E_STATE, E_KEYFRAME_BYTES,
   advanceTake, CLOSED_COUNTER,
 } from "./ring";
 import { packetsWritten } from "./ts-writer";
@@ -125,6 +125,7 @@ function describe(seq: u32): void {
   store<f64>(INFO + 136, <f64>audioSampleRateNow());
   store<f64>(INFO + 144, <f64>audioChannelsNow());
   store<f64>(INFO + 152, <f64>load<i64>(e + E_DURATION));
+  store<f64>(INFO + 160, <f64>load<u32>(e + E_KEYFRAME_BYTES));
 }
 
 /** The store acknowledged the segment: its ring space can be reused. */

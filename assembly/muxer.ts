@@ -13,7 +13,7 @@ import { spsStore, spsLength, ppsStore, ppsLength } from "./h264";
 import { parseAdtsHeader, adtsSupported, adtsObjectType, adtsSampleRate, adtsChannels, adtsFrameLength, adtsSamples } from "./adts";
 import {
   freeBytes, tableHasRoom, openSegment, closeSegment, openEntry, oldestFinished, markDropped, discardOpenSegment,
-  segmentIsOpen, noteHighWater, entry, headSeq, E_START_PTS_US, E_WALL_MS, E_VIDEO_FRAMES, E_AUDIO_FRAMES, E_FLAGS,
+  segmentIsOpen, noteHighWater, noteFirstPictureEnd, entry, headSeq, E_START_PTS_US, E_WALL_MS, E_VIDEO_FRAMES, E_AUDIO_FRAMES, E_FLAGS,
   E_DURATION, FLAG_DISCONTINUITY, FLAG_AUDIO, ringReset,
 } from "./ring";
 import { writePsi, startTrackingPmts, rewriteSegmentPmtsWithoutAudio, writePes, writePcrOnlyPacket, writeTimestamp, pesPacketBound, resetTsWriter, PID_VIDEO, PID_AUDIO } from "./ts-writer";
@@ -361,6 +361,7 @@ export function muxVideo(len: u32, pts: i64, dts: i64, wallMs: f64, scan: i32): 
   let pcr = dts > lastPcr ? dts : lastPcr;
   writePes(pesStart, pesLength, PID_VIDEO, pcr + TS_OFFSET - PCR_LEAD, isIdr);
   lastPcr = pcr;
+  noteFirstPictureEnd();
 
   let e = openEntry();
   store<u32>(e + E_VIDEO_FRAMES, load<u32>(e + E_VIDEO_FRAMES) + 1);

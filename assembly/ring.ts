@@ -26,6 +26,7 @@ export const E_WALL_MS: usize = 40; // f64
 export const E_VIDEO_FRAMES: usize = 48; // u32
 export const E_AUDIO_FRAMES: usize = 52; // u32
 export const E_FLAGS: usize = 56; // u32
+export const E_KEYFRAME_BYTES: usize = 60; // u32: bytes from the segment's start to the end of its first picture
 
 export let writeAbs: u64 = 0; // bytes ever written
 export let writePos: u32 = 0; // writeAbs modulo the capacity
@@ -81,12 +82,22 @@ export function openSegment(startPtsUs: f64, wallMs: f64, flags: u32): void {
   store<u32>(e + E_VIDEO_FRAMES, 0);
   store<u32>(e + E_AUDIO_FRAMES, 0);
   store<u32>(e + E_FLAGS, flags);
+  store<u32>(e + E_KEYFRAME_BYTES, 0);
   headSeq++;
   segmentIsOpen = true;
 }
 
 export function openEntry(): usize {
   return entry(headSeq - 1);
+}
+
+/**
+ * Called after each video frame: the first one of a segment (its IDR, after PAT and PMT) ends here, so a reader
+ * that fetches this many bytes of the segment has a picture it can decode.
+ */
+export function noteFirstPictureEnd(): void {
+  let e = openEntry();
+  if (load<u32>(e + E_KEYFRAME_BYTES) == 0) store<u32>(e + E_KEYFRAME_BYTES, <u32>(writeAbs - load<u64>(e + E_START)));
 }
 
 export function closeSegment(durationTicks: i64): void {

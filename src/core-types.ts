@@ -75,6 +75,11 @@ export interface Segment {
   audio?: { sampleRate: number; channels: number };
   /** Duration in 90 kHz ticks (exact; durationUs is derived from it). */
   durationTicks: number;
+  /**
+   * Bytes from the segment's start to the end of the TS packet that ends its first picture (PAT, PMT, the IDR):
+   * a ranged GET of this many bytes holds a decodable picture (thumbnails, I-frame playlists).
+   */
+  keyframeBytes: number;
 }
 
 export interface CoreStats {

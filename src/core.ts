@@ -272,6 +272,7 @@ export class MuxerCore {
       height: i[15],
       audio: hasAudio ? { sampleRate: i[17], channels: i[18] } : undefined,
       durationTicks: i[19],
+      keyframeBytes: i[20],
     };
   }
 

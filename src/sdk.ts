@@ -552,7 +552,14 @@ export class HlsRecorder extends EventEmitter {
 
   private describe(segment: Segment) {
     const durationMs = Math.round(segment.durationUs / 1000);
-    const key = segmentKey({ prefix: this.prefix, startMs: segment.wallStartMs, durationMs, session: this.session, seq: segment.seq });
+    const key = segmentKey({
+      prefix: this.prefix,
+      startMs: segment.wallStartMs,
+      durationMs,
+      keyframeBytes: segment.keyframeBytes,
+      session: this.session,
+      seq: segment.seq,
+    });
     const metadata: Record<string, string> = {
       "duration-ms": String(durationMs),
       codecs: segment.codecs,

@@ -3,6 +3,7 @@
 //
 //   GET /cameras                                          → {"cameras": ["cam1", ...]}
 //   GET /cameras/<camera>/playlist.m3u8?start=<t>&end=<t> → HLS playlist (the C SDK demo site's API)
+//   GET /cameras/<camera>/iframes.m3u8?start=<t>&end=<t> → I-frame playlist (each segment's first picture)
 //   GET /cameras/<camera>/spans?day=YYYY-MM-DD            → recorded spans of that UTC day (or ?start=&end=)
 //
 // A camera's recordings live under <store prefix>/<camera>/ (the camera name is the SDK's key prefix).
@@ -10,6 +11,8 @@ import { normalizePrefix } from "../keys.js";
 import { checkExpiry, type PresignedUrl } from "../s3/presign.js";
 import type { ListedObject } from "../store/types.js";
 import { rangePlaylist } from "./range-playlist.js";
+import { buildIframePlaylist } from "./iframe-playlist.js";
+import type { PlaylistEntry, PlaylistOptions } from "./playlist.js";
 import { findSegments, spansOf, type RecordedSegment } from "./recordings.js";
 import { checkRange, InvalidTimeError, parseTime, type TimeRange } from "./time-range.js";
 
@@ -91,28 +94,33 @@ export function createPlaybackApi(options: PlaybackApiOptions) {
     if (!(await store.hasAny(cameraPrefix(camera) + "/"))) throw new ApiError(404, "unknown-camera", `no recordings for camera ${JSON.stringify(camera)}`);
   };
 
+  /** A media or I-frame playlist of a range of one camera. */
+  const playlistOf = async (camera: string, query: URLSearchParams, build?: (entries: readonly PlaylistEntry[], options: PlaylistOptions) => string): Promise<ApiResponse> => {
+    const range = rangeFromQuery(query, maxRangeMs);
+    const result = await rangePlaylist({
+      store,
+      prefix: cameraPrefix(camera),
+      range,
+      now: now(),
+      segmentUri: (segment) => segmentUri(camera, segment),
+      build,
+    });
+    if (result.segments.length === 0) {
+      await requireCamera(camera);
+      // An empty closed playlist plays nothing; say why instead. (A live range may still fill up.)
+      if (!result.live) throw new ApiError(404, "no-recordings", "nothing was recorded in this range");
+    }
+    return { status: 200, headers: { "content-type": "application/vnd.apple.mpegurl", "cache-control": "no-store" }, body: result.playlist };
+  };
+
   const routes = {
     async cameras(): Promise<ApiResponse> {
       const cameras = (await store.listFolders(rootPrefix)).filter((name) => CAMERA_RE.test(name));
       return json(200, { cameras });
     },
 
-    async playlist(camera: string, query: URLSearchParams): Promise<ApiResponse> {
-      const range = rangeFromQuery(query, maxRangeMs);
-      const result = await rangePlaylist({
-        store,
-        prefix: cameraPrefix(camera),
-        range,
-        now: now(),
-        segmentUri: (segment) => segmentUri(camera, segment),
-      });
-      if (result.segments.length === 0) {
-        await requireCamera(camera);
-        // An empty closed playlist plays nothing; say why instead. (A live range may still fill up.)
-        if (!result.live) throw new ApiError(404, "no-recordings", "nothing was recorded in this range");
-      }
-      return { status: 200, headers: { "content-type": "application/vnd.apple.mpegurl", "cache-control": "no-store" }, body: result.playlist };
-    },
+    playlist: (camera: string, query: URLSearchParams) => playlistOf(camera, query),
+    iframes: (camera: string, query: URLSearchParams) => playlistOf(camera, query, buildIframePlaylist),
 
     async spans(camera: string, query: URLSearchParams): Promise<ApiResponse> {
       let range: TimeRange;
@@ -174,7 +182,7 @@ export function createPlaybackApi(options: PlaybackApiOptions) {
   };
 }
 
-type Route = { name: "cameras" } | { name: "playlist" | "spans"; camera: string };
+type Route = { name: "cameras" } | { name: "playlist" | "iframes" | "spans"; camera: string };
 
 function matchRoute(parts: string[]): Route | undefined {
   if (parts.length === 1 || (parts.length === 2 && parts[1] === "")) return { name: "cameras" };
@@ -186,6 +194,7 @@ function matchRoute(parts: string[]): Route | undefined {
     camera = "\0"; // undecodable: rejected as a bad camera name
   }
   if (parts[2] === "playlist.m3u8") return { name: "playlist", camera };
+  if (parts[2] === "iframes.m3u8") return { name: "iframes", camera };
   if (parts[2] === "spans") return { name: "spans", camera };
   return undefined;
 }
