@@ -12,10 +12,15 @@ import {
 } from "./index";
 import {
   rawInit, rawChunkPtr, rawVideoPushFrom, rawVideoEnd, rawAudioChunkPtr, rawAudioPushFrom, rawAudioEnd, rawVideoTime, rawAudioTime,
-  rawStatusPointer, RS_RATE_NUM, RS_RATE_DEN, RS_STREAM_NUM, RS_STREAM_DEN, RS_NEEDS_RATE, RS_AUDIO_FRAMES, RS_AUDIO_UNSUPPORTED,
-  RS_REFUSED_OBJECT_TYPE, RS_REFUSED_SAMPLE_RATE, RS_REFUSED_CHANNELS,
+  rawStatusPointer,
 } from "./raw-input";
-import { RAW_CHUNK_BYTES } from "./layout";
+import {
+  RAW_CHUNK_BYTES, RS_RATE_NUM, RS_RATE_DEN, RS_STREAM_NUM, RS_STREAM_DEN, RS_NEEDS_RATE, RS_AUDIO_FRAMES, RS_AUDIO_UNSUPPORTED,
+  RS_REFUSED_OBJECT_TYPE, RS_REFUSED_SAMPLE_RATE, RS_REFUSED_CHANNELS, INFO_PART1_OFFSET, INFO_PART1_LENGTH, INFO_PART2_OFFSET,
+  INFO_PART2_LENGTH, INFO_FLAGS, INFO_PROFILE, INFO_CONSTRAINTS, INFO_LEVEL, INFO_AUDIO_OBJECT_TYPE, INFO_DURATION_TICKS,
+  SEGMENT_DISCONTINUITY, SEGMENT_AUDIO, STATS_VIDEO_FRAMES_IN, STATS_AUDIO_FRAMES_IN, STATS_VIDEO_FRAMES_DROPPED,
+  STATS_AUDIO_FRAMES_DROPPED, POLICY_DROP_NEW, INIT_OK,
+} from "./abi";
 import {
   STDIN, STDOUT, STDERR, ERRNO_NOENT, ERRNO_ISDIR, ERRNO_NOTDIR, ERRNO_ACCES, ERRNO_PERM, ERRNO_NOTCAPABLE, ERRNO_NOSPC,
   openForReading, openDirectory, createFile,
@@ -180,8 +185,12 @@ let firstLevel: u32 = 0;
 let firstAudioObjectType: u32 = 0;
 let firstHasAudio = false;
 
-function info(index: i32): f64 {
-  return load<f64>(infoPointer() + <usize>index * 8);
+function info(word: u32): f64 {
+  return load<f64>(infoPointer() + (<usize>word << 3));
+}
+
+function stat(word: u32): u64 {
+  return <u64>load<f64>(refreshStats() + (<usize>word << 3));
 }
 
 /** Writes every finished segment to its file and the playlist; false after a write error (writeError set). */
@@ -194,21 +203,22 @@ function drain(): bool {
       return false;
     }
     // A segment that wraps around the end of the ring comes in two parts.
-    let err = writeAll(<u32>fd, <usize>info(1), <u32>info(2));
-    if (err == 0 && info(4) > 0) err = writeAll(<u32>fd, <usize>info(3), <u32>info(4));
+    let err = writeAll(<u32>fd, <usize>info(INFO_PART1_OFFSET), <u32>info(INFO_PART1_LENGTH));
+    if (err == 0 && info(INFO_PART2_LENGTH) > 0) err = writeAll(<u32>fd, <usize>info(INFO_PART2_OFFSET), <u32>info(INFO_PART2_LENGTH));
     close(<u32>fd);
     if (err != 0) {
       writeError = err;
       return false;
     }
-    let ticks = <i64>info(19);
-    let discontinuity = (<u32>info(10) & 1) != 0 && segmentsWritten > 0;
+    let ticks = <i64>info(INFO_DURATION_TICKS);
+    let flags = <u32>info(INFO_FLAGS);
+    let discontinuity = (flags & SEGMENT_DISCONTINUITY) != 0 && segmentsWritten > 0;
     if (segmentsWritten == 0) {
-      firstProfile = <u32>info(11);
-      firstConstraints = <u32>info(12);
-      firstLevel = <u32>info(13);
-      firstHasAudio = (<u32>info(10) & 2) != 0;
-      firstAudioObjectType = <u32>info(16);
+      firstProfile = <u32>info(INFO_PROFILE);
+      firstConstraints = <u32>info(INFO_CONSTRAINTS);
+      firstLevel = <u32>info(INFO_LEVEL);
+      firstHasAudio = (flags & SEGMENT_AUDIO) != 0;
+      firstAudioObjectType = <u32>info(INFO_AUDIO_OBJECT_TYPE);
     }
     releaseSegment(<u32>id);
     segmentsWritten++;
@@ -253,8 +263,8 @@ function nextPiece(reader: usize, size: u32): i32 {
   return <i32>n;
 }
 
-function rawStatus(field: usize): u32 {
-  return load<u32>(rawStatusPointer() + field);
+function rawStatus(word: u32): u32 {
+  return load<u32>(rawStatusPointer() + (<usize>word << 2));
 }
 
 /** Why the audio input gave no frame, in src/raw-feed.ts noAudioMessage's words. */
@@ -385,8 +395,8 @@ function run(): u32 {
   // The same parameters as MuxerCore.create() for `ipc-hls mux`: drop-new, frames up to 1/8 of the ring (and
   // no setAudioExpected: audio starts at stream time 0, before the first picture, so the PMT lists it anyway).
   let maxFrame = min(max(bufferBytes / 8, 64 * 1024), 1024 * 1024);
-  let status = init(bufferBytes, maxFrame, <u32>Math.round(segmentSeconds * 1000), 1 /* drop-new */, HEAP_RESERVE);
-  if (status != 0) return fail(EXIT_ERROR, "the core could not lay out its memory (this build's memory is too small)");
+  let status = init(bufferBytes, maxFrame, <u32>Math.round(segmentSeconds * 1000), POLICY_DROP_NEW, HEAP_RESERVE);
+  if (status != INIT_OK) return fail(EXIT_ERROR, "the core could not lay out its memory (this build's memory is too small)");
   // (The core's rule decides: a rate it cannot take, e.g. 4294967295/4294967294, is a usage mistake.)
   if (rawInit(rateGiven ? fpsNum : 0, rateGiven ? fpsDen : 0, 0) == 0 && rateGiven) return badFrameRate();
 
@@ -415,7 +425,7 @@ function badFrameRate(): u32 {
 
 /** Why nothing came out, in `ipc-hls mux`'s words. */
 function noSegment(): u32 {
-  let videoIn = <u64>load<f64>(refreshStats());
+  let videoIn = stat(STATS_VIDEO_FRAMES_IN);
   textTo(STDERR);
   if (videoIn == 0) {
     text("ipc-hls: no H.264 access unit found in ");
@@ -465,11 +475,10 @@ function millisecondsLikeToFixed(ticks: i64): u64 {
 
 /** The one-line summary `ipc-hls mux` prints, and its warning about dropped frames. */
 function summary(): void {
-  let stats = refreshStats();
-  let videoIn = <u64>load<f64>(stats);
-  let audioIn = <u64>load<f64>(stats + 8);
-  let videoDropped = <u64>load<f64>(stats + 24);
-  let audioDropped = <u64>load<f64>(stats + 32);
+  let videoIn = stat(STATS_VIDEO_FRAMES_IN);
+  let audioIn = stat(STATS_AUDIO_FRAMES_IN);
+  let videoDropped = stat(STATS_VIDEO_FRAMES_DROPPED);
+  let audioDropped = stat(STATS_AUDIO_FRAMES_DROPPED);
   textTo(STDOUT);
   decimal(<u64>segmentsWritten);
   text(" segments, ");
