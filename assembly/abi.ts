@@ -89,3 +89,8 @@ export const RS_REFUSED_OBJECT_TYPE: u32 = 7; // the last refused frame's format
 export const RS_REFUSED_SAMPLE_RATE: u32 = 8;
 export const RS_REFUSED_CHANNELS: u32 = 9;
 export const RS_WORDS: u32 = 10;
+
+// ---- Feeding raw streams, as `ipc-hls mux` and the WASI command both do (the same pieces give the same bytes) ----
+export const RAW_VIDEO_PIECE_BYTES: u32 = 4096; // video goes in pieces this size
+export const RAW_AUDIO_PIECE_BYTES: u32 = 2048;
+export const RAW_AUDIO_LEAD_TICKS: u32 = 45000; // audio is fed while it is at most this far ahead (rawAudioDue)

@@ -26,7 +26,7 @@ import { spsProfile, spsConstraints, spsLevel, spsWidth, spsHeight } from "./h26
 
 export {
   rawInit, rawRewind, rawChunkPtr, rawVideoPush, rawVideoEnd, rawAudioChunkPtr, rawAudioPush, rawAudioEnd, rawVideoTime, rawAudioTime,
-  rawStatusPointer,
+  rawAudioDue, rawStatusPointer,
 } from "./raw-input";
 
 // Structs the host reads as f64 words (assembly/abi.ts INFO_*, STATS_*).

@@ -4,7 +4,7 @@
 // The frame rate is the host's, or else the one the stream's SPS carries in its VUI timing.
 import { inputPtr, inputCapacity, rawChunk, rawAudioBuffer, RAW_AUDIO_BYTES } from "./layout";
 import {
-  RAW_CHUNK_BYTES, RATE_TERM_MAX, RS_WORDS, RS_RATE_NUM, RS_RATE_DEN, RS_STREAM_NUM, RS_STREAM_DEN, RS_NEEDS_RATE, RS_AUDIO_FRAMES,
+  RAW_CHUNK_BYTES, RAW_AUDIO_LEAD_TICKS, RATE_TERM_MAX, RS_WORDS, RS_RATE_NUM, RS_RATE_DEN, RS_STREAM_NUM, RS_STREAM_DEN, RS_NEEDS_RATE, RS_AUDIO_FRAMES,
   RS_AUDIO_UNSUPPORTED, RS_REFUSED_OBJECT_TYPE, RS_REFUSED_SAMPLE_RATE, RS_REFUSED_CHANNELS, OK, DROP_MALFORMED, DROP_AUDIO_UNSUPPORTED,
 } from "./abi";
 import {
@@ -159,6 +159,14 @@ function frameTicks(n: i64): i64 {
 /** The stream time, in ticks, of the next video frame. */
 export function rawVideoTime(): f64 {
   return <f64>frameTicks(decodeIndex);
+}
+
+/**
+ * 1 when the audio should be fed next: its stream time is at most RAW_AUDIO_LEAD_TICKS ahead of the video's, so
+ * each audio frame is queued in the core before the video that follows it in time (which then interleaves them).
+ */
+export function rawAudioDue(): i32 {
+  return rawAudioTime() <= rawVideoTime() + <f64>RAW_AUDIO_LEAD_TICKS ? 1 : 0;
 }
 
 /** The stream time, in ticks, of the next audio frame. */

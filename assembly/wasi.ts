@@ -12,10 +12,10 @@ import {
 } from "./index";
 import {
   rawInit, rawChunkPtr, rawVideoPushFrom, rawVideoEnd, rawAudioChunkPtr, rawAudioPushFrom, rawAudioEnd, rawVideoTime, rawAudioTime,
-  rawStatusPointer,
+  rawAudioDue, rawStatusPointer,
 } from "./raw-input";
 import {
-  RAW_CHUNK_BYTES, RS_RATE_NUM, RS_RATE_DEN, RS_STREAM_NUM, RS_STREAM_DEN, RS_NEEDS_RATE, RS_AUDIO_FRAMES, RS_AUDIO_UNSUPPORTED,
+  RAW_CHUNK_BYTES, RAW_VIDEO_PIECE_BYTES, RAW_AUDIO_PIECE_BYTES, RS_RATE_NUM, RS_RATE_DEN, RS_STREAM_NUM, RS_STREAM_DEN, RS_NEEDS_RATE, RS_AUDIO_FRAMES, RS_AUDIO_UNSUPPORTED,
   RS_REFUSED_OBJECT_TYPE, RS_REFUSED_SAMPLE_RATE, RS_REFUSED_CHANNELS, INFO_PART1_OFFSET, INFO_PART1_LENGTH, INFO_PART2_OFFSET,
   INFO_PART2_LENGTH, INFO_FLAGS, INFO_PROFILE, INFO_CONSTRAINTS, INFO_LEVEL, INFO_AUDIO_OBJECT_TYPE, INFO_DURATION_TICKS,
   SEGMENT_DISCONTINUITY, SEGMENT_AUDIO, STATS_VIDEO_FRAMES_IN, STATS_AUDIO_FRAMES_IN, STATS_VIDEO_FRAMES_DROPPED,
@@ -38,10 +38,6 @@ import { textTo, textEnd, text, bytes, decimal, fixed, hex2 } from "./wasi-text"
 const HEAP_RESERVE: u32 = 16 * 1024;
 /** The ring buffer the memory is sized for (as `ipc-hls mux`'s default --buffer-size). */
 const DEFAULT_BUFFER_BYTES: u32 = 8 * 1024 * 1024;
-// As src/mux-files.ts: video in small chunks, audio half a second ahead of it.
-const VIDEO_CHUNK: u32 = 4096;
-const AUDIO_CHUNK: u32 = 2048;
-const AUDIO_LEAD_TICKS: f64 = 45000;
 
 const EXIT_ERROR: u32 = 1;
 const EXIT_USAGE: u32 = 2;
@@ -299,7 +295,7 @@ function noAudio(): u32 {
 
 /**
  * Feeds the core as `ipc-hls mux` does (src/raw-feed.ts feedRawStreams, src/mux-files.ts): video in chunks,
- * audio whenever its stream time is at most AUDIO_LEAD_TICKS ahead of the video's, finished segments written
+ * audio whenever the core says it is due (rawAudioDue), finished segments written
  * out after each video chunk. Returns 0, or an exit code after printing why.
  */
 function feed(videoFd: u32, audioFd: i32): u32 {
@@ -310,8 +306,8 @@ function feed(videoFd: u32, audioFd: i32): u32 {
   openReader(VIDEO_READER, videoFd, rawChunkPtr());
   openReader(AUDIO_READER, <u32>audioFd, rawAudioChunkPtr());
   for (;;) {
-    if (!audioFinished && (videoFinished || rawAudioTime() <= rawVideoTime() + AUDIO_LEAD_TICKS)) {
-      let n = nextPiece(AUDIO_READER, AUDIO_CHUNK);
+    if (!audioFinished && (videoFinished || rawAudioDue() != 0)) {
+      let n = nextPiece(AUDIO_READER, RAW_AUDIO_PIECE_BYTES);
       if (n < 0) return failArg(EXIT_ERROR, "cannot read audio input", ARG_AUDIO, -n);
       if (n > 0) {
         rawAudioPushFrom(piece, <u32>n);
@@ -324,7 +320,7 @@ function feed(videoFd: u32, audioFd: i32): u32 {
       continue;
     }
     if (videoFinished) break;
-    let n = nextPiece(VIDEO_READER, VIDEO_CHUNK);
+    let n = nextPiece(VIDEO_READER, RAW_VIDEO_PIECE_BYTES);
     if (n < 0) return failArg(EXIT_ERROR, "cannot read input", ARG_INPUT, -n);
     if (n > 0) rawVideoPushFrom(piece, <u32>n);
     else {
@@ -440,39 +436,6 @@ function noSegment(): u32 {
   return EXIT_ERROR;
 }
 
-// ---- Seconds as JavaScript's toFixed(3) writes them ----
-
-let productError: f64 = 0;
-
-/** a * b rounded, leaving the rounding error in productError (Dekker's exact product; wasm has no fma). */
-function exactProduct(a: f64, b: f64): f64 {
-  const SPLIT: f64 = 134217729; // 2^27 + 1: halves of 26 bits multiply exactly
-  let p = a * b;
-  let ca = SPLIT * a;
-  let ah = ca - (ca - a);
-  let al = a - ah;
-  let cb = SPLIT * b;
-  let bh = cb - (cb - b);
-  let bl = b - bh;
-  productError = ((ah * bh - p) + ah * bl + al * bh) + al * bl;
-  return p;
-}
-
-/**
- * Milliseconds in (ticks / 90000).toFixed(3): to the nearest, and at an exact half the way the double
- * ticks / 90000 fell when it was rounded (a hair above: up; below: down), since toFixed reads that double.
- */
-function millisecondsLikeToFixed(ticks: i64): u64 {
-  let whole = ticks / 90;
-  let rest = ticks % 90;
-  if (rest != 45) return <u64>(rest > 45 ? whole + 1 : whole);
-  let seconds = <f64>ticks / 90000;
-  let p = exactProduct(seconds, 90000);
-  // seconds * 90000 - ticks, exactly: (p - ticks) is exact (the two are within a factor of two), plus the error.
-  let above = (p - <f64>ticks) + productError >= 0;
-  return <u64>(above ? whole + 1 : whole);
-}
-
 /** The one-line summary `ipc-hls mux` prints, and its warning about dropped frames. */
 function summary(): void {
   let videoIn = stat(STATS_VIDEO_FRAMES_IN);
@@ -482,7 +445,7 @@ function summary(): void {
   textTo(STDOUT);
   decimal(<u64>segmentsWritten);
   text(" segments, ");
-  fixed(millisecondsLikeToFixed(totalTicks), 3);
+  fixed(<u64>((totalTicks + 45) / 90), 3); // milliseconds, rounded half up (as src/cli/mux.ts)
   text(" s, ");
   decimal(videoIn - videoDropped);
   text(" video frames");

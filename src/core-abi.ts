@@ -116,6 +116,13 @@ export const RS_REFUSED_SAMPLE_RATE = 8;
 export const RS_REFUSED_CHANNELS = 9;
 export const RS_WORDS = 10;
 
+// ---- Feeding raw streams, as `ipc-hls mux` and the WASI command both do (the same pieces give the same bytes) ----
+/** video goes in pieces this size */
+export const RAW_VIDEO_PIECE_BYTES = 4096;
+export const RAW_AUDIO_PIECE_BYTES = 2048;
+/** audio is fed while it is at most this far ahead (rawAudioDue) */
+export const RAW_AUDIO_LEAD_TICKS = 45000;
+
 /**
  * Why a frame was not muxed (counted in the stats either way): the core returns the index into this list
  * (DROP_* above; 0 = taken).

@@ -22,6 +22,7 @@ export interface RawExports {
   rawStatusPointer(): number;
   rawVideoTime(): number;
   rawAudioTime(): number;
+  rawAudioDue(): number;
 }
 
 /** Largest numerator or denominator of a frame rate in lowest terms. */
@@ -120,6 +121,11 @@ export class RawStreams {
   /** The ADTS stream ended: its last frame is complete (and what is left that is not a frame is counted). */
   endRawAudio(): DropReason | undefined {
     return DROP_REASONS[this.core.rawAudioEnd()];
+  }
+
+  /** The audio should be fed next: it is not more than RAW_AUDIO_LEAD_TICKS ahead of the video (stream time). */
+  rawAudioDue(): boolean {
+    return this.core.rawAudioDue() === 1;
   }
 
   /** Stream time (90 kHz ticks) of the next video frame and of the next audio frame. */

@@ -465,6 +465,11 @@ export class HlsRecorder extends EventEmitter {
     this.afterCoreCall();
   }
 
+  /** The raw audio should be fed next: it is at most half a second ahead of the raw video (stream time). */
+  rawAudioDue(): boolean {
+    return this.running().raw.rawAudioDue();
+  }
+
   /** Stream time (90 kHz ticks) of the next raw video frame and of the next raw audio frame. */
   rawStreamTimes(): { video: number; audio: number } {
     return this.running().raw.rawStreamTimes();
