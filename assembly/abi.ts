@@ -94,3 +94,4 @@ export const RS_WORDS: u32 = 10;
 export const RAW_VIDEO_PIECE_BYTES: u32 = 4096; // video goes in pieces this size
 export const RAW_AUDIO_PIECE_BYTES: u32 = 2048;
 export const RAW_AUDIO_LEAD_TICKS: u32 = 45000; // audio is fed while it is at most this far ahead (rawAudioDue)
+export const RAW_TIMING_MISMATCH: u32 = 50; // rates or lengths more than 1/50 (2 %) apart get a warning

@@ -15,7 +15,7 @@ import {
   rawAudioDue, rawStatusPointer,
 } from "./raw-input";
 import {
-  RAW_CHUNK_BYTES, RAW_VIDEO_PIECE_BYTES, RAW_AUDIO_PIECE_BYTES, RS_RATE_NUM, RS_RATE_DEN, RS_STREAM_NUM, RS_STREAM_DEN, RS_NEEDS_RATE, RS_AUDIO_FRAMES, RS_AUDIO_UNSUPPORTED,
+  RAW_CHUNK_BYTES, RAW_VIDEO_PIECE_BYTES, RAW_TIMING_MISMATCH, RAW_AUDIO_PIECE_BYTES, RS_RATE_NUM, RS_RATE_DEN, RS_STREAM_NUM, RS_STREAM_DEN, RS_NEEDS_RATE, RS_AUDIO_FRAMES, RS_AUDIO_UNSUPPORTED,
   RS_REFUSED_OBJECT_TYPE, RS_REFUSED_SAMPLE_RATE, RS_REFUSED_CHANNELS, INFO_PART1_OFFSET, INFO_PART1_LENGTH, INFO_PART2_OFFSET,
   INFO_PART2_LENGTH, INFO_FLAGS, INFO_PROFILE, INFO_CONSTRAINTS, INFO_LEVEL, INFO_AUDIO_OBJECT_TYPE, INFO_DURATION_TICKS,
   SEGMENT_DISCONTINUITY, SEGMENT_AUDIO, STATS_VIDEO_FRAMES_IN, STATS_AUDIO_FRAMES_IN, STATS_VIDEO_FRAMES_DROPPED,
@@ -501,7 +501,7 @@ function timingWarnings(): void {
   let den = <f64>rawStatus(RS_RATE_DEN);
   let streamNum = <f64>rawStatus(RS_STREAM_NUM);
   let streamDen = <f64>rawStatus(RS_STREAM_DEN);
-  if (given(ARG_FPS) && num > 0 && streamNum > 0 && Math.abs(num * streamDen - streamNum * den) * 50 > streamNum * den) {
+  if (given(ARG_FPS) && num > 0 && streamNum > 0 && Math.abs(num * streamDen - streamNum * den) * <f64>RAW_TIMING_MISMATCH > streamNum * den) {
     text("warning: --fps ");
     rateText(<u32>num, <u32>den);
     text(" disagrees with the stream's own frame rate ");
@@ -510,7 +510,7 @@ function timingWarnings(): void {
   }
   let video = rawVideoTime();
   let audio = rawAudioTime();
-  if (rawStatus(RS_AUDIO_FRAMES) > 0 && video > 0 && Math.abs(audio - video) * 50 > video) {
+  if (rawStatus(RS_AUDIO_FRAMES) > 0 && video > 0 && Math.abs(audio - video) * <f64>RAW_TIMING_MISMATCH > video) {
     text("warning: the audio lasts ");
     secondsText(audio);
     text(" s and the video ");

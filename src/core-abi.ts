@@ -122,6 +122,8 @@ export const RAW_VIDEO_PIECE_BYTES = 4096;
 export const RAW_AUDIO_PIECE_BYTES = 2048;
 /** audio is fed while it is at most this far ahead (rawAudioDue) */
 export const RAW_AUDIO_LEAD_TICKS = 45000;
+/** rates or lengths more than 1/50 (2 %) apart get a warning */
+export const RAW_TIMING_MISMATCH = 50;
 
 /**
  * Why a frame was not muxed (counted in the stats either way): the core returns the index into this list

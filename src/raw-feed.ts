@@ -2,7 +2,7 @@
 // a recorder, interleaved by stream time. Used by `ipc-hls mux`, `push` and `demo`, so all make the same bytes.
 
 import type { RawStreamStatus } from "./core.js";
-import { RAW_AUDIO_PIECE_BYTES, RAW_VIDEO_PIECE_BYTES } from "./core-abi.js";
+import { RAW_AUDIO_PIECE_BYTES, RAW_TIMING_MISMATCH, RAW_VIDEO_PIECE_BYTES } from "./core-abi.js";
 
 /** What takes raw streams: MuxerCore and HlsRecorder both do. */
 export interface RawStreamSink {
@@ -61,10 +61,10 @@ export function timingWarnings(sink: RawStreamSink, rateGiven: boolean): string[
   const times = sink.rawStreamTimes();
   const lines: string[] = [];
   const [given, stream] = [status.rate, status.streamRate];
-  if (rateGiven && given && stream && Math.abs(given[0] * stream[1] - stream[0] * given[1]) * 50 > stream[0] * given[1]) {
+  if (rateGiven && given && stream && Math.abs(given[0] * stream[1] - stream[0] * given[1]) * RAW_TIMING_MISMATCH > stream[0] * given[1]) {
     lines.push(`warning: --fps ${rateText(given)} disagrees with the stream's own frame rate ${rateText(stream)} (its SPS): timed at --fps`);
   }
-  if (status.audioFrames > 0 && times.video > 0 && Math.abs(times.audio - times.video) * 50 > times.video) {
+  if (status.audioFrames > 0 && times.video > 0 && Math.abs(times.audio - times.video) * RAW_TIMING_MISMATCH > times.video) {
     lines.push(`warning: the audio lasts ${secondsText(times.audio)} s and the video ${secondsText(times.video)} s, more than 2 % apart: is the frame rate right?`);
   }
   return lines;

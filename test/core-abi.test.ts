@@ -1,7 +1,7 @@
 // The core's contract (assembly/abi.ts) and the host's copy of it (src/core-abi.ts, generated): they must agree,
 // the structs' words must be distinct, and nothing may read the structs by a bare position again.
 import { describe, expect, test } from "vitest";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { generate } from "../scripts/core-abi.mjs";
 import * as abi from "../src/core-abi.js";
@@ -56,6 +56,25 @@ describe("the core's contract", () => {
       expect(lines, file).toEqual([]);
     }
   });
+});
+
+test("assembly/: imports run one way (no cycle), only wasi.ts imports index.ts, only ring.ts knows the segment table", () => {
+  const files = readdirSync(new URL("../assembly/", import.meta.url)).filter((f) => f.endsWith(".ts"));
+  const imports = new Map(files.map((f) => [f.replace(/\.ts$/, ""), [...source(`assembly/${f}`).matchAll(/from "\.\/([\w-]+)"/g)].map((m) => m[1]!)]));
+  const state = new Map<string, "visiting" | "done">();
+  const visit = (name: string, path: string[]): void => {
+    if (state.get(name) === "done") return;
+    expect(state.get(name), `import cycle: ${[...path, name].join(" → ")}`).not.toBe("visiting");
+    state.set(name, "visiting");
+    for (const next of imports.get(name) ?? []) visit(next, [...path, name]);
+    state.set(name, "done");
+  };
+  for (const name of imports.keys()) visit(name, []);
+  for (const [name, deps] of imports) {
+    // (The WASI command is built on the boundary; nothing else is.)
+    expect(deps.filter((d) => (d === "index" && name !== "wasi") || d === "wasi"), name).toEqual([]);
+    if (name !== "ring" && name !== "layout") expect(source(`assembly/${name}.ts`), name).not.toMatch(/\bE_[A-Z_]+\b|\bsegmentTable\b/);
+  }
 });
 
 test("bench/ type-checks against the host's types and the contract (tsconfig.bench.json, on the built dist/)", () => {
