@@ -3,8 +3,8 @@
 // - Video: every access unit gets an AUD in front; an IDR gets the latest SPS/PPS when it lacks them.
 //   A segment starts with PAT, PMT, then the IDR's PES with PCR and random_access_indicator, and is cut
 //   before an IDR once the target duration is reached.
-// - Audio waits in a small queue and is written in timestamp order between video frames (a bounded wait
-//   for the slower track); each segment carries the audio of its own time span.
+// - Audio waits in a small queue (audio-queue.ts) and is written in timestamp order between video frames (a
+//   bounded wait for the slower track); each segment carries the audio of its own time span.
 // - PAT/PMT repeat at most 100 ms apart, PCRs at most 40 ms apart (PCR-only packets fill longer gaps).
 // - When the ring is full the host's policy decides what is dropped, always whole: see ensureRoom.
 import { inputPtr, inputCapacity, ringCapacity, audioQueueData } from "./layout";
@@ -17,7 +17,7 @@ import {
   audioQueueReset, audioQueued, queuedBytes, queuedPts, framesBefore, framesWithin, framesEndingBy, queueHasRoom, enqueue, dequeue,
 } from "./audio-queue";
 import { scanAccessUnit, AU_OK, AU_PARAMS_ONLY, auIsIdr, auHasSps, auHasPps, auCopyFrom, auSliceRefIdc } from "./access-unit";
-import { spsStore, spsLength, ppsStore, ppsLength } from "./h264";
+import { spsStore, spsLength, ppsStore, ppsLength, NAL_AUD } from "./h264";
 import { parseAdtsHeader, adtsSupported, adtsObjectType, adtsSampleRate, adtsChannels, adtsFrameLength, adtsSamples } from "./adts";
 import {
   freeBytes, tableHasRoom, openSegment, closeSegment, oldestFinished, markDropped, discardOpenSegment, segmentIsOpen, noteHighWater,
@@ -30,6 +30,8 @@ import {
 } from "./ts-writer";
 
 // (Results of a put are assembly/abi.ts OK and DROP_*: the host names them.)
+
+const START_CODE: u32 = 0x01000000; // 00 00 00 01 in memory order
 
 // PES timestamps start at 1.4 s and PCR runs 0.7 s behind DTS, so PTS ≥ DTS > PCR always (as FFmpeg does).
 const TS_OFFSET: i64 = 126000;
@@ -321,16 +323,17 @@ export function muxVideo(len: u32, pts: i64, dts: i64, wallMs: f64, scan: i32): 
 
   // Build the PES header (unbounded, as video may) and the inserted NAL units in front of the unit's bytes.
   let p = pesStart + writePesHeader(pesStart, STREAM_ID_VIDEO, 0, pts + TS_OFFSET, dts + TS_OFFSET);
-  store<u32>(p, 0x01000000); // AUD: 00 00 00 01 09 F0 (primary_pic_type 7: any slice type)
-  store<u16>(p + 4, 0xf009);
+  store<u32>(p, START_CODE);
+  store<u8>(p + 4, <u8>NAL_AUD); // nal_ref_idc 0
+  store<u8>(p + 5, 0xf0); // primary_pic_type 7 (any slice type), then the stop bit
   p += 6;
   if (insertSps) {
-    store<u32>(p, 0x01000000);
+    store<u32>(p, START_CODE);
     memory.copy(p + 4, spsStore, spsLength);
     p += 4 + spsLength;
   }
   if (insertPps) {
-    store<u32>(p, 0x01000000);
+    store<u32>(p, START_CODE);
     memory.copy(p + 4, ppsStore, ppsLength);
     p += 4 + ppsLength;
   }
