@@ -7,22 +7,14 @@ import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fixturePath, repoRoot, tempDir } from "./support/media-tools.js";
+// @ts-expect-error: a plain .mjs script (no types); its case list is the one the ARM check uses too
+import { MUX_CASES } from "../scripts/mux-fixtures.mjs";
 
 /** V8 without SSE4.1 turns Wasm SIMD off (WebAssembly.validate of any v128 code is false). */
 const NO_SIMD = ["--no-enable-sse4-1"];
 const bin = join(repoRoot, "bin/ipc-hls");
 const tmp = tempDir("core-scalar-");
 afterAll(() => tmp.cleanup());
-
-const VIDEO = readdirSync(fixturePath("video")).filter((f) => f.endsWith(".h264")).sort();
-const CASES: { name: string; args: string[] }[] = [
-  ...VIDEO.map((f) => ({ name: f, args: [fixturePath(`video/${f}`), "--fps", f.includes("29.97") ? "30000/1001" : "25"] })),
-  { name: "A/V, 48 kHz mono", args: [fixturePath("video/av-1280x720-25fps.h264"), "--audio", fixturePath("audio/aac-lc-48000-mono.aac"), "--fps", "25"] },
-  { name: "A/V, 44.1 kHz stereo, 1 s", args: [fixturePath("video/av-1280x720-25fps.h264"), "--audio", fixturePath("audio/aac-lc-44100-stereo.aac"), "--fps", "25", "--segment-duration", "1"] },
-  { name: "sample A/V", args: [fixturePath("sample/sample-640x360-25fps.h264"), "--audio", fixturePath("sample/sample-48000-mono.aac")] },
-  // Small segments through a 64 KiB ring: many segments wrap around the ring's end.
-  { name: "wrapping a 64 KiB ring", args: [fixturePath("sample/sample-640x360-25fps.h264"), "--audio", fixturePath("sample/sample-48000-mono.aac"), "--segment-duration", "0.1", "--buffer-size", "65536"] },
-];
 
 /** Every file of a directory, by name. */
 function filesOf(dir: string): Map<string, Buffer> {
@@ -43,7 +35,7 @@ test("this V8 without SSE4.1 has no Wasm SIMD: the SIMD core does not compile th
   expect(node([], ["-e", probe]).stdout.trim().split("\n")).toEqual(["core.wasm ok", "core-scalar.wasm ok", "ipc-hls.wasm ok", "ipc-hls-scalar.wasm ok"]);
 });
 
-describe.each(CASES)("ipc-hls mux without SIMD: $name", ({ name, args }) => {
+describe.each(MUX_CASES as { name: string; args: string[] }[])("ipc-hls mux without SIMD: $name", ({ name, args }) => {
   test("same segments and playlist as with SIMD", () => {
     const simdOut = join(tmp.path, `${name}-simd`);
     const scalarOut = join(tmp.path, `${name}-scalar`);
