@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # ARM boards under emulation (qemu-user), run by .ci/run after npm test: the npm packages' arm64 and armv7 Node
 # binaries mux every fixture (and the bench's 60 s 1080p A/V clip, where ffmpeg made it) to the same bytes as
-# x86 Node, also on an armv7 CPU without NEON (no Wasm SIMD: the scalar core). Needs a built tree (npm run build).
+# x86 Node, also on an armv7 CPU without NEON (no Wasm SIMD: the scalar core), and armv7 Node pushes the sample in
+# real time into MinIO without losing a segment. Needs a built tree (npm run build) and MinIO as the tests do.
 # Where the machine cannot emulate ARM it says so in one line and exits 0.
 #   bash scripts/ci-arm.sh            ARM_CLIP=0 leaves out the 60 s clip
 set -euo pipefail
@@ -103,4 +104,8 @@ compare arm64 "$out/x86" "$out/arm64"
 compare armv7 "$out/x86" "$out/armv7"
 compare "armv7 without NEON" "$out/x86" "$out/armv7-no-neon"
 compare "armv7 without NEON, bin/ipc-hls mux" "$out/x86/sample-av" "$out/cli-sample-av"
+
+# A board's job: push --realtime from armv7 into MinIO, every segment uploaded and as x86 muxes it.
+timed "armv7 push --realtime of the 10 s sample into MinIO" env QEMU_LD_PREFIX=/usr/arm-linux-gnueabihf QEMU_CPU=cortex-a7 \
+  node --no-warnings scripts/arm-push-check.mjs "$out/x86/sample-av" "$NODE_ARMV7" || failed=1
 exit $failed
