@@ -1,7 +1,8 @@
 // The scalar core (build/core-scalar.wasm, build/ipc-hls-scalar.wasm: no WebAssembly SIMD) for CPUs and runtimes
 // without SIMD. `node --no-enable-sse4-1` is a V8 that really lacks Wasm SIMD (as on an ARM CPU without NEON):
 // there the SIMD core does not compile, the host picks the scalar one, and every fixture muxes to the same bytes
-// (segments and playlist) as with SIMD. The WASI command likewise, under node:wasi in such a V8.
+// (segments and playlist) as with SIMD. The WASI command likewise, under node:wasi in such a V8 and under the
+// wasmtime engine configured without SIMD.
 import { afterAll, describe, expect, test } from "vitest";
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
@@ -68,6 +69,36 @@ test("ipc-hls-scalar.wasm under node:wasi without SIMD writes what ipc-hls.wasm 
   expect(scalar.status, scalar.stderr).toBe(0);
   const [a, b] = [filesOf(simdOut), filesOf(scalarOut)];
   expect(a.size).toBeGreaterThan(2);
+  expect([...b.keys()]).toEqual([...a.keys()]);
+  for (const [file, bytes] of a) expect(b.get(file)!.equals(bytes), file).toBe(true);
+});
+
+test("ipc-hls-scalar.wasm under wasmtime with SIMD turned off writes what ipc-hls.wasm writes (which it refuses)", () => {
+  // The wasmtime engine (PyPI wheel) configured without SIMD, as a runtime without it.
+  const driver = `import sys, wasmtime
+c = wasmtime.Config(); c.wasm_simd = False; c.wasm_relaxed_simd = False
+engine = wasmtime.Engine(c)
+try:
+    wasmtime.Module.from_file(engine, sys.argv[1]); print("simd module compiled")
+except Exception:
+    print("simd module refused")
+linker = wasmtime.Linker(engine); linker.define_wasi()
+store = wasmtime.Store(engine); wasi = wasmtime.WasiConfig()
+wasi.argv = ["ipc-hls.wasm", "--audio", "in/sample-48000-mono.aac", "--out", "out", "in/sample-640x360-25fps.h264"]
+wasi.preopen_dir(sys.argv[3], "in"); wasi.preopen_dir(sys.argv[4], "out"); store.set_wasi(wasi)
+try:
+    linker.instantiate(store, wasmtime.Module.from_file(engine, sys.argv[2])).exports(store)["_start"](store)
+except wasmtime.ExitTrap as e:
+    sys.exit(e.code)`;
+  const out = join(tmp.path, "wasmtime-scalar");
+  spawnSync("mkdir", ["-p", out]);
+  const r = spawnSync("python3", ["-c", driver, join(repoRoot, "build/ipc-hls.wasm"), join(repoRoot, "build/ipc-hls-scalar.wasm"), fixturePath("sample"), out], { encoding: "utf8" });
+  expect(r.status, r.stderr).toBe(0);
+  expect(r.stdout).toContain("simd module refused");
+  const expected = join(tmp.path, "wasmtime-simd");
+  const simd = node([], [bin, "mux", fixturePath("sample/sample-640x360-25fps.h264"), "--audio", fixturePath("sample/sample-48000-mono.aac"), "--out", expected]);
+  expect(simd.status, simd.stderr).toBe(0);
+  const [a, b] = [filesOf(expected), filesOf(out)];
   expect([...b.keys()]).toEqual([...a.keys()]);
   for (const [file, bytes] of a) expect(b.get(file)!.equals(bytes), file).toBe(true);
 });
