@@ -128,8 +128,8 @@ export function coreVariant(): "simd" | "scalar" {
 
 /** The compiled core, shared by every MuxerCore in the process. */
 export function coreModule(): Promise<WebAssembly.Module> {
-  const file = coreVariant() === "simd" ? "../build/core.wasm" : "../build/core-scalar.wasm";
-  modulePromise ??= readFile(new URL(file, import.meta.url)).then((bytes) => WebAssembly.compile(new Uint8Array(bytes)));
+  modulePromise ??= readFile(new URL(coreVariant() === "simd" ? "../build/core.wasm" : "../build/core-scalar.wasm", import.meta.url))
+    .then((bytes) => WebAssembly.compile(new Uint8Array(bytes)));
   return modulePromise;
 }
 
