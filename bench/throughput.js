@@ -13,6 +13,7 @@ import { VIDEO_FILE, AUDIO_FILE, FPS } from "./input.js";
 import { buildFloor } from "./build-floor.js";
 
 const CORE_WASM = fileURLToPath(new URL("../build/core.wasm", import.meta.url));
+const SCALAR_CORE_WASM = fileURLToPath(new URL("../build/core-scalar.wasm", import.meta.url)); // no Wasm SIMD
 export const RING_BYTES = 4 * 1024 * 1024; // the C SDK's buffer for a 5 Mbps camera
 const SEGMENT_MS = 2000;
 const PAGE = 65536;
@@ -363,12 +364,14 @@ export async function measureThroughput(input, { rounds, minSampleMs, log, only,
 
   const coreV = await coreAloneRow(input, false);
   const coreAV = await coreAloneRow(input, true);
+  const scalarV = await coreAloneRow(input, false, SCALAR_CORE_WASM);
   const nodeV = await nodeApiRow(input, false);
   const nodeAV = await nodeApiRow(input, true);
   const floors = await floorRows(coreV.place); // on the core-alone video row's memory
   const nodeFloor = await floorRows(nodeV.place); // on the Node API video rows' memory
 
   add("ipc-hls core alone, video (frame in place)", { kind: "ours", run: coreV.runInPlace, bytes: coreV.bytes, stats: coreV.before, note: "build/core.wasm called directly; only putVideo + take/release timed (frame already in the input area)" });
+  add("ipc-hls scalar core alone, video (frame in place)", { kind: "ours", run: scalarV.runInPlace, bytes: scalarV.bytes, stats: scalarV.before, note: "as the row above with build/core-scalar.wasm (no SIMD, 8-byte moves), the core a runtime without Wasm SIMD gets: what SIMD buys" });
   add("ipc-hls core alone, video (incl. copy-in)", { kind: "ours", run: coreV.runWhole, bytes: coreV.bytes, stats: coreV.before, note: "as above plus the memmove of each frame from WASM memory into the input area" });
   add("ipc-hls Node API, video", { kind: "ours", run: nodeV.run, bytes: nodeV.bytes, stats: nodeV.before, note: "MuxerCore.putVideo([Buffer]) per frame + takeSegment/release; every frame its own Buffer (37.7 MB of them: cold in cache); whole loop timed" });
   add("ipc-hls Node API, video (frame hot in cache)", { kind: "ours", run: nodeV.runHot, bytes: nodeV.bytes, stats: nodeV.before, note: "as above, but each frame is read into cache (untimed) right before its putVideo, as just after an encoder wrote it; only the API calls timed" });

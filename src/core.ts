@@ -77,9 +77,19 @@ const HEAP_RESERVE = 64 * 1024;
 
 let modulePromise: Promise<WebAssembly.Module> | undefined;
 
+// A function that splats an i32 into a v128: valid only where WebAssembly SIMD is (V8 turns it off on CPUs without
+// NEON or SSE4.1; some WASI runtimes and interpreters lack it).
+const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 9, 1, 7, 0, 65, 0, 253, 15, 26, 11]);
+
+/** Which build of the core this runtime runs: the SIMD one, or the scalar one (same output) where SIMD is missing. */
+export function coreVariant(): "simd" | "scalar" {
+  return WebAssembly.validate(SIMD_PROBE) ? "simd" : "scalar";
+}
+
 /** The compiled core, shared by every MuxerCore in the process. */
 export function coreModule(): Promise<WebAssembly.Module> {
-  modulePromise ??= readFile(new URL("../build/core.wasm", import.meta.url)).then((bytes) => WebAssembly.compile(new Uint8Array(bytes)));
+  modulePromise ??= readFile(new URL(coreVariant() === "simd" ? "../build/core.wasm" : "../build/core-scalar.wasm", import.meta.url))
+    .then((bytes) => WebAssembly.compile(new Uint8Array(bytes)));
   return modulePromise;
 }
 

