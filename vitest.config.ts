@@ -11,6 +11,7 @@ export const unitTests = [
   "core-wall-clock",
   "keys",
   "metrics",
+  "package-exports",
   "pcr-continuity",
   "playback-local-store",
   "playlist-builder",
