@@ -12,7 +12,7 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { freshBucket, minio, referenceClient } from "./support/minio.js";
 import { recordWithFfmpeg, type StoredSegment } from "./support/recordings.js";
 import { tempDir } from "./support/media-tools.js";
-import { S3ListStore } from "../src/store/s3-list-store.js";
+import { S3Store } from "../src/store/s3-store.js";
 import { createReplayServer } from "../src/playback/server.js";
 import { createLambdaHandler, handler as lambdaEntryPoint } from "../src/playback/lambda.js";
 import { command as playlistCommand } from "../src/cli/playlist.js";
@@ -56,7 +56,7 @@ let segments: StoredSegment[];
 let dir: ReturnType<typeof tempDir>;
 const m = () => minio();
 const s3Store = () =>
-  new S3ListStore({
+  new S3Store({
     location: { bucket, region: m().region, endpoint: m().endpoint, forcePathStyle: true },
     credentials: async () => ({ accessKeyId: m().accessKeyId, secretAccessKey: m().secretAccessKey }),
   });
@@ -140,7 +140,7 @@ describe("playback over S3", () => {
 
   it("answers 502 with a JSON error, without secrets, when the store cannot be reached", async () => {
     const errors: unknown[] = [];
-    const unreachable = new S3ListStore({
+    const unreachable = new S3Store({
       location: { bucket, region: m().region, endpoint: "http://127.0.0.1:1", forcePathStyle: true },
       credentials: async () => ({ accessKeyId: "AKIDUNREACHABLE", secretAccessKey: "very-secret-key" }),
       timeoutMs: 5000,

@@ -7,7 +7,7 @@ import { environmentCredentials, parseExpires, s3Location, S3_FLAGS, S3_FLAGS_HE
 import { createReplayServer, type ReplayServerOptions } from "../playback/server.js";
 import { LocalStore } from "../store/local-store.js";
 import { printable } from "../options.js";
-import { S3ListStore } from "../store/s3-list-store.js";
+import { S3Store } from "../store/s3-store.js";
 import { catchInterrupts } from "./interrupt.js";
 
 const help = `Usage: ipc-hls serve [--port <n>] [--host <address>] [--store <s3://bucket/prefix | directory>] [options]
@@ -61,7 +61,7 @@ export async function startServe(
     throw new UsageError("the --store URL must not carry credentials (s3://user:password@...): give s3://bucket/prefix and the keys in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
   }
   if (s3) {
-    const store = new S3ListStore({ location: s3Location(s3[1], values), credentials: environmentCredentials() });
+    const store = new S3Store({ location: s3Location(s3[1], values), credentials: environmentCredentials() });
     closeStore = () => store.close();
     options = { store, prefix: s3[2], presignExpiresIn: parseExpires(values.expires) };
   } else {

@@ -13,7 +13,7 @@ import { rangePlaylist } from "./range-playlist.js";
 import { findSegments, spansOf, type RecordedSegment } from "./recordings.js";
 import { checkRange, InvalidTimeError, parseTime, type TimeRange } from "./time-range.js";
 
-/** What the API needs from a store. LocalStore and S3ListStore both fit. */
+/** What the API needs from a store. LocalStore and S3Store both fit. */
 export interface PlaybackStore {
   readonly description: string;
   list(prefix: string, signal?: AbortSignal): Promise<ListedObject[]>;

@@ -1,7 +1,7 @@
 // The playback API as an AWS Lambda function behind API Gateway (REST API proxy integration, payload 1.0, or
 // HTTP API, payload 2.0), for running the playlist service serverless beside the bucket. Segments are always
 // presigned S3 URLs here: the function serves only the API routes (playlist, spans, cameras).
-import { S3ListStore } from "../store/s3-list-store.js";
+import { S3Store } from "../store/s3-store.js";
 import { createPlaybackApi, json, type PlaybackApiOptions } from "./api.js";
 
 /** The fields of a proxy event we read; both payload versions fit. */
@@ -64,7 +64,7 @@ export async function handler(event: ProxyEvent): Promise<ProxyResult> {
     if (!bucket) return configError("IPC_HLS_BUCKET is not set");
     try {
       // (A bad IPC_HLS_ENDPOINT, e.g. one with credentials in it, is a configuration error too; never echoed.)
-      const store = new S3ListStore({
+      const store = new S3Store({
         location: { bucket, region: env.AWS_REGION ?? "us-east-1", endpoint: env.IPC_HLS_ENDPOINT || undefined, forcePathStyle: env.IPC_HLS_PATH_STYLE === "1" || undefined },
         credentials: async () => ({
           accessKeyId: env.AWS_ACCESS_KEY_ID ?? "",

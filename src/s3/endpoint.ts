@@ -14,6 +14,11 @@ export interface S3Location {
   forcePathStyle?: boolean;
 }
 
+/** How logs and messages name a store: "s3://bucket at http://host:9000" or "s3://bucket in eu-west-1". */
+export function describeLocation(loc: S3Location): string {
+  return `s3://${loc.bucket}${loc.endpoint ? ` at ${loc.endpoint}` : ` in ${loc.region}`}`;
+}
+
 export interface ResolvedEndpoint {
   protocol: "http:" | "https:";
   hostname: string;

@@ -1,7 +1,12 @@
 // ListObjectsV2 with paging, on top of S3Connection. The XML answer is flat and regular, so a small extractor
 // of our own reads the few fields we need (no XML library).
-import type { ListedObject } from "../store/types.js";
 import type { S3Connection } from "./request.js";
+
+/** One object of a listing (src/store/types.ts hands it on to every store). */
+export interface ListedObject {
+  key: string;
+  size: number;
+}
 
 export interface ListPage {
   objects: ListedObject[];
