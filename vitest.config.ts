@@ -22,6 +22,7 @@ export const unitTests = [
   "s3-bucket-config",
   "s3-endpoint",
   "s3-hostile-server",
+  "s3-xml",
   "sdk-credentials",
   "serve-symlinks",
   "spill-unusable",

@@ -1,6 +1,7 @@
 // Where an S3 request goes: AWS regions (virtual-hosted style, .amazonaws.com.cn in China),
 // or a custom endpoint such as MinIO, in virtual-hosted or path style.
 import { isIP } from "node:net";
+import { escapeUriPath } from "@smithy/core/protocols";
 
 export interface S3Location {
   region: string;
@@ -89,11 +90,4 @@ export function resolveEndpoint(loc: S3Location): ResolvedEndpoint {
 }
 
 /** Percent-encodes an object key for a request path (RFC 3986 unreserved kept, "/" kept). */
-export function encodeKeyPath(key: string): string {
-  return key
-    .split("/")
-    .map((part) =>
-      encodeURIComponent(part).replace(/[!'()*]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase()),
-    )
-    .join("/");
-}
+export const encodeKeyPath: (key: string) => string = escapeUriPath;
