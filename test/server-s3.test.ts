@@ -16,7 +16,7 @@ import { S3Store } from "../src/store/s3-store.js";
 import { createReplayServer } from "../src/playback/server.js";
 import { createLambdaHandler, handler as lambdaEntryPoint } from "../src/playback/lambda.js";
 import { command as playlistCommand } from "../src/cli/playlist.js";
-import { startServe } from "../src/cli/serve.js";
+import { startServeFromArgs } from "../src/cli/serve.js";
 import { UsageError } from "../src/cli/command.js";
 import type { ObjectStore } from "../src/store/types.js";
 
@@ -216,7 +216,7 @@ describe("ipc-hls playlist and ipc-hls serve", () => {
   });
 
   it("serve starts on a directory or a bucket and answers the API", async () => {
-    const local = await startServe(["--port", "0", "--store", dir.path]);
+    const local = await startServeFromArgs(["--port", "0", "--store", dir.path]);
     try {
       expect(await (await fetch(`${local.url}cameras`)).json()).toEqual({ cameras: [] });
       expect((await fetch(local.url)).status).toBe(200);
@@ -225,7 +225,7 @@ describe("ipc-hls playlist and ipc-hls serve", () => {
     }
     for (const [k, v] of Object.entries(env())) vi.stubEnv(k, v);
     try {
-      const remote = await startServe(["--port", "0", "--store", `s3://${bucket}/site`, ...s3Flags(), "--cors", "*"]);
+      const remote = await startServeFromArgs(["--port", "0", "--store", `s3://${bucket}/site`, ...s3Flags(), "--cors", "*"]);
       try {
         const res = await fetch(`${remote.url}${playlistPath.slice(1)}`);
         expect(res.status).toBe(200);
@@ -234,8 +234,8 @@ describe("ipc-hls playlist and ipc-hls serve", () => {
       } finally {
         await remote.close();
       }
-      await expect(startServe(["--store", "ftp://x/y"])).rejects.toThrow(UsageError);
-      await expect(startServe(["--port", "70000"])).rejects.toThrow(UsageError);
+      await expect(startServeFromArgs(["--store", "ftp://x/y"])).rejects.toThrow(UsageError);
+      await expect(startServeFromArgs(["--port", "70000"])).rejects.toThrow(UsageError);
     } finally {
       vi.unstubAllEnvs();
     }

@@ -13,6 +13,7 @@ import { encodeTags } from "../s3/tagging.js";
 import { catchInterrupts } from "./interrupt.js";
 import type { ChecksumMode } from "../s3/checksum.js";
 import { replayLines, trackRecordedRange } from "./replay-command.js";
+import { feedPace } from "./pace.js";
 
 const help = `Usage: ipc-hls push <video.h264> --bucket <bucket> [--fps <rate>] [options]
 
@@ -124,16 +125,7 @@ export const command: Command = {
       roomWaitSignal: roomWait.signal,
       live: values.realtime,
       audioName: values.audio,
-      pace: async (videoTicks) => {
-        if (values.realtime) {
-          // Camera pace: never ahead of the wall clock.
-          const aheadMs = videoTicks / 90 - (performance.now() - started);
-          if (aheadMs > 0) await new Promise((r) => setTimeout(r, aheadMs));
-        } else {
-          // Let the uploads run between chunks, as they would between a camera's frames.
-          await new Promise((r) => setImmediate(r));
-        }
-      },
+      pace: feedPace(values.realtime === true),
     });
     try {
       await feeding;

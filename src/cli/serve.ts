@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { parseCommandArgs, UsageError, type Command } from "./command.js";
 import { environmentCredentials, parseExpires, s3Location, S3_FLAGS, S3_FLAGS_HELP } from "./s3-flags.js";
+import type { S3Location } from "../s3/endpoint.js";
 import { createReplayServer, type ReplayServerOptions } from "../playback/server.js";
 import { LocalStore } from "../store/local-store.js";
 import { printable } from "../options.js";
@@ -42,36 +43,57 @@ const FLAGS = {
   ...S3_FLAGS,
 } as const;
 
-/** Starts the server described by the command line; resolves once it listens. A directory store must exist
- * unless `directoryMayFollow` (the demo serves the directory it is about to record into). */
-export async function startServe(
-  argv: string[],
-  { directoryMayFollow = false } = {},
-): Promise<{ server: Server; url: string; close(): Promise<void> }> {
+/** What `serve` runs: the command line's flags, checked, or what the demo sets. */
+export interface ServeOptions {
+  port: number;
+  host: string;
+  /** A directory (it must exist unless `mayFollow`: the demo serves the directory it is about to record into), or a bucket. */
+  store: { directory: string; mayFollow?: boolean } | { s3: S3Location; prefix: string; presignExpiresIn?: number };
+  corsOrigin?: string;
+}
+
+/** `--port`: a TCP port, 0 for any free one. */
+export function parsePort(text: string | undefined): number {
+  const port = text === undefined ? 8080 : Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`bad --port ${JSON.stringify(text)}`);
+  return port;
+}
+
+function serveOptions(argv: string[]): ServeOptions {
   const values = parseCommandArgs(argv, FLAGS, false).values;
-  const port = values.port === undefined ? 8080 : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`bad --port ${JSON.stringify(values.port)}`);
+  const port = parsePort(values.port);
   // (It goes into a response header: a newline in it would break every response.)
   const corsOrigin = values.cors === undefined ? undefined : printable("--cors", values.cors);
+  const host = values.host ?? "127.0.0.1";
   const where = values.store ?? "recordings";
-  let options: ReplayServerOptions;
-  let closeStore = () => {};
   const s3 = /^s3:\/\/([^/]+)\/?(.*)$/.exec(where);
   if (s3?.[1].includes("@")) {
     throw new UsageError("the --store URL must not carry credentials (s3://user:password@...): give s3://bucket/prefix and the keys in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
   }
-  if (s3) {
-    const store = new S3Store({ location: s3Location(s3[1], values), credentials: environmentCredentials() });
+  if (s3) return { port, host, corsOrigin, store: { s3: s3Location(s3[1], values), prefix: s3[2], presignExpiresIn: parseExpires(values.expires) } };
+  if (where.includes("://")) throw new UsageError(`bad --store ${JSON.stringify(where)}: give a directory or s3://bucket/prefix`);
+  return { port, host, corsOrigin, store: { directory: where } };
+}
+
+/** Starts the server the command line describes; resolves once it listens. */
+export async function startServeFromArgs(argv: string[]): ReturnType<typeof startServe> {
+  return startServe(serveOptions(argv));
+}
+
+/** Starts the server; resolves once it listens. */
+export async function startServe({ port, host, store: where, corsOrigin }: ServeOptions): Promise<{ server: Server; url: string; close(): Promise<void> }> {
+  let options: ReplayServerOptions;
+  let closeStore = () => {};
+  if ("s3" in where) {
+    const store = new S3Store({ location: where.s3, credentials: environmentCredentials() });
     closeStore = () => store.close();
-    options = { store, prefix: s3[2], presignExpiresIn: parseExpires(values.expires) };
+    options = { store, prefix: where.prefix, presignExpiresIn: where.presignExpiresIn };
   } else {
-    if (where.includes("://")) throw new UsageError(`bad --store ${JSON.stringify(where)}: give a directory or s3://bucket/prefix`);
-    if (!directoryMayFollow) await requireDirectory(where);
-    options = { store: new LocalStore(where) };
+    if (!where.mayFollow) await requireDirectory(where.directory);
+    options = { store: new LocalStore(where.directory) };
   }
   const onError = (err: unknown) => process.stderr.write(`ipc-hls serve: ${(err as Error).name}: ${(err as Error).message}\n`);
   const server = createReplayServer({ ...options, corsOrigin, onError });
-  const host = values.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => resolve());
@@ -107,7 +129,7 @@ export const command: Command = {
   summary: "serve the replay page and the playlist API over a directory or an S3 bucket",
   help,
   async run(argv) {
-    const running = await startServe(argv);
+    const running = await startServeFromArgs(argv);
     const interrupt = catchInterrupts("serve", "closing the server");
     process.stdout.write(`ipc-hls serve: replay page at ${running.url} (Ctrl-C stops)\n`);
     await new Promise((resolve) => interrupt.signal.addEventListener("abort", resolve));
