@@ -9,7 +9,7 @@
 //        ▼
 //   sink.video(length, ptsUs) / sink.audio(adts, ptsUs) / sink.videoLost(reason)
 export { openRtspSession } from "./session.js";
-export { maskUrl } from "./url.js";
+export { maskUserinfo as maskUrl } from "../mask-url.js";
 export {
   RtspError,
   RtspAuthError,
