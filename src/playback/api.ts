@@ -6,7 +6,7 @@
 //   GET /cameras/<camera>/spans?day=YYYY-MM-DD            → recorded spans of that UTC day (or ?start=&end=)
 //
 // A camera's recordings live under <store prefix>/<camera>/ (the camera name is the SDK's key prefix).
-import { normalizePrefix } from "../keys.js";
+import { CAMERA_RE, normalizePrefix } from "../keys.js";
 import { checkExpiry, type PresignedUrl } from "../s3/presign.js";
 import type { ListedObject } from "../store/types.js";
 import { rangePlaylist } from "./range-playlist.js";
@@ -52,8 +52,7 @@ export interface ApiResponse {
   body: string;
 }
 
-/** Camera names are one path segment of safe characters: no "/", no "..", no hidden names. */
-export const CAMERA_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+export { CAMERA_RE };
 const DAY_MS = 86_400_000;
 
 export class ApiError extends Error {
