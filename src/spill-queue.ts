@@ -107,18 +107,8 @@ export class SpillQueue {
     }
   }
 
-  /** A spilled segment's bytes, for its upload. */
-  async read(job: SpilledJob): Promise<Uint8Array[]> {
-    return [await this.directory.read(job.spilled)];
-  }
-
-  /** Uploaded or given up: its file goes. */
-  remove(job: SpilledJob): Promise<void> {
-    return this.directory.remove(job.spilled);
-  }
-
   private jobFor(entry: SpilledSegment, queuedAt: number): SpilledJob {
     const { key, seq, bytes, durationMs, options } = entry;
-    return { kind: "spilled", spilled: entry, key, seq, bytes, durationMs, options: { ...options }, queuedAt, abort: new AbortController() };
+    return { kind: "spilled", spilled: entry, directory: this.directory, key, seq, bytes, durationMs, options: { ...options }, queuedAt, abort: new AbortController() };
   }
 }

@@ -1,6 +1,6 @@
 // What the uploader works on: a segment still in the core's ring, or one waiting in the spill directory.
 import type { Segment } from "./core-types.js";
-import type { SpilledSegment } from "./spill.js";
+import type { SpillDirectory, SpilledSegment } from "./spill.js";
 import type { PutOptions } from "./store/types.js";
 
 interface JobBase {
@@ -33,6 +33,8 @@ export interface RingJob extends JobBase {
 export interface SpilledJob extends JobBase {
   kind: "spilled";
   spilled: SpilledSegment;
+  /** The directory it waits in: read for upload, removed once uploaded or given up. */
+  directory: SpillDirectory;
 }
 
 export type UploadJob = RingJob | SpilledJob;

@@ -337,11 +337,11 @@ export class Uploader {
     let body: readonly Uint8Array[];
     if (job.kind === "spilled") {
       try {
-        body = await this.spill!.read(job);
+        body = [await job.directory.read(job.spilled)];
       } catch (err) {
         if (signal.aborted) return; // (pushed out of a full spill directory: reported there)
         // The file is gone or unreadable: nothing left to upload.
-        await this.spill!.remove(job);
+        await job.directory.remove(job.spilled);
         this.emitError(err instanceof Error ? err : new Error(String(err)));
         this.reportLost(job, "upload-failed", err instanceof Error ? err : undefined);
         return;
@@ -403,7 +403,7 @@ export class Uploader {
       // 2xx: the store has the whole segment. (Aborted anyway: it was spilled meanwhile and goes again from there.)
       if (signal.aborted && !job.reportAs) return;
       if (job.kind === "ring") this.releaseRing(job, true); // (a no-op when the core dropped it meanwhile)
-      else await this.spill!.remove(job);
+      else await job.directory.remove(job.spilled);
       this.recordUploaded(job, attempt);
       return;
     }
@@ -484,7 +484,7 @@ export class Uploader {
 
   /** A failure retrying cannot fix: the segment is lost (its ring space or its spill file is freed). */
   private async giveUp(job: Job, error: Error): Promise<void> {
-    if (job.kind === "spilled") await this.spill!.remove(job);
+    if (job.kind === "spilled") await job.directory.remove(job.spilled);
     else this.releaseRing(job, true);
     this.reportLost(job, "upload-failed", error);
   }
