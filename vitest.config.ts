@@ -11,6 +11,8 @@ export const unitTests = [
   "core-wall-clock",
   "keys",
   "metrics",
+  "options-checked",
+  "record-units",
   "package-exports",
   "pcr-continuity",
   "playback-local-store",

@@ -13,6 +13,7 @@ export {
   type WhenWritableOptions,
 } from "./sdk.js";
 export type { UploadedInfo, RetryInfo, SpilledInfo } from "./uploader.js";
+export { UploadSlots } from "./upload-slots.js";
 export { SpillDirectoryBusyError, SpillDirectoryError, type SpillOptions } from "./spill.js";
 export { DROP_REASONS, type CoreOptions, type CoreStats, type DropReason, type OverflowPolicy, type Segment } from "./core-types.js";
 export type { RawStreamStatus } from "./core.js";

@@ -24,6 +24,7 @@ import { newSessionId, normalizePrefix, segmentKey } from "./keys.js";
 import { Uploader, type RetryInfo, type SpilledInfo, type UploadedInfo } from "./uploader.js";
 import { SpillDirectory, type SpillOptions, type SpilledSegment } from "./spill.js";
 import type { BackoffOptions } from "./retry.js";
+import type { UploadSlots } from "./upload-slots.js";
 
 export interface HlsRecorderOptions {
   /** Ring buffer size in bytes: holds the segments not uploaded yet. The C SDK uses 4 MiB for a 5 Mbps camera. */
@@ -55,6 +56,8 @@ export interface HlsRecorderOptions {
   ca?: string | Buffer;
   /** Uploads in flight at once. Default 2. */
   concurrency?: number;
+  /** An upload limit shared with other recorders in the process (many cameras, one uplink). */
+  uploadSlots?: UploadSlots;
   /** A request is abandoned (and retried) when the connection stays silent this long (ms). Default 20 000. */
   requestTimeoutMs?: number;
   /** Backoff between retries: full jitter up to min(capMs, baseMs * 2^attempt). Default 500 ms, 16 s. */
@@ -123,6 +126,8 @@ export interface RecorderStats {
   /** Segments finished and not uploaded yet. */
   segmentsPending: number;
   bufferCapacity: number;
+  /** Bytes of the ring in use now (segments not uploaded yet and the open one). */
+  bufferUsed: number;
   bufferHighWater: number;
   uploadLatencyMs: { p50: number; max: number };
 }
@@ -305,6 +310,7 @@ export class HlsRecorder extends EventEmitter {
       ring: core,
       credentials: this.ownStore ? this.credentials : undefined,
       concurrency: o.concurrency,
+      slots: o.uploadSlots,
       backoff: o.retryBackoff,
       describe: (segment) => this.describe(segment),
       spill: spill && { directory: spill, ringCapacity: core.bufferCapacity, recovered },
@@ -515,6 +521,7 @@ export class HlsRecorder extends EventEmitter {
       retries: u?.retries ?? 0,
       segmentsPending: this.uploader?.pending ?? 0,
       bufferCapacity: c?.bufferCapacity ?? 0,
+      bufferUsed: c?.bufferUsed ?? 0,
       bufferHighWater: c?.bufferHighWater ?? 0,
       uploadLatencyMs: {
         p50: latencies.length ? latencies[Math.floor((latencies.length - 1) / 2)] : 0,

@@ -16,6 +16,7 @@ import type { SpillDirectory, SpilledSegment } from "./spill.js";
 import { SpillQueue } from "./spill-queue.js";
 import type { RingJob, SpilledJob, UploadJob as Job } from "./upload-job.js";
 import { S3UnexpectedAnswerError } from "./s3/errors.js";
+import type { UploadSlots } from "./upload-slots.js";
 
 /** The part of the core the uploader needs (MuxerCore implements it). */
 export interface SegmentRing {
@@ -80,6 +81,8 @@ export interface UploaderOptions {
   events: UploaderEvents;
   /** Uploads in flight at once. Default 2. */
   concurrency?: number;
+  /** A limit shared with other uploaders (other cameras): each request holds one of its slots while it runs. */
+  slots?: UploadSlots;
   /** Credentials of the store, if it uses any: auth failures wait for newer ones. */
   credentials?: CredentialSource;
   backoff?: BackoffOptions;
@@ -361,7 +364,13 @@ export class Uploader {
       attempt++;
       const generation = credentials?.generation ?? 0;
       try {
-        await this.opts.store.put(job.key, body, { ...job.options, signal });
+        // (Without shared slots no await here: the put starts in the same tick, as before.)
+        const release = this.opts.slots ? await this.opts.slots.acquire(signal) : undefined;
+        try {
+          await this.opts.store.put(job.key, body, { ...job.options, signal });
+        } finally {
+          release?.();
+        }
       } catch (err) {
         if ((err as { sent?: unknown })?.sent === true) job.mayHaveLanded = true;
         if (signal.aborted) return this.settleAborted(job, attempt);

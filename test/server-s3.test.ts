@@ -119,7 +119,8 @@ describe("playback over S3", () => {
 
   it("the deployable Lambda entry point is configured by environment variables", async () => {
     const [path, query] = playlistPath.split("?");
-    const event = { httpMethod: "GET", path, queryStringParameters: Object.fromEntries(new URLSearchParams(query)) };
+    // (As API Gateway sends it with a Cognito authorizer on the route: without one the handler refuses.)
+    const event = { httpMethod: "GET", path, queryStringParameters: Object.fromEntries(new URLSearchParams(query)), requestContext: { authorizer: { claims: { sub: "viewer" } } } };
     vi.stubEnv("IPC_HLS_BUCKET", "");
     try {
       const unconfigured = await lambdaEntryPoint(event);

@@ -11,7 +11,7 @@ import { checkBucket, environmentCredentials, s3Location, S3_FLAGS, S3_FLAGS_HEL
 import { parsePort, startServe, type ServeOptions } from "./serve.js";
 import { trackRecordedRange } from "./replay-command.js";
 import { catchInterrupts } from "./interrupt.js";
-import { feedPace } from "./pace.js";
+import { feedPace } from "../feed-pace.js";
 
 const SAMPLE_VIDEO = fileURLToPath(new URL("../../fixtures/sample/sample-640x360-25fps.h264", import.meta.url));
 const SAMPLE_AUDIO = fileURLToPath(new URL("../../fixtures/sample/sample-48000-mono.aac", import.meta.url));
@@ -108,7 +108,7 @@ export const command: Command = {
 
     await recorder.start();
     recorder.startRawStreams(); // (at the frame rate the clip's SPS carries)
-    const pace = feedPace(!values.fast);
+    const pace = feedPace(!values.fast, signal);
     // Progress: a counter redrawn on a terminal, one plain line per segment otherwise (logs, CI).
     let uploaded = 0;
     recorder.on("segment-uploaded", (u: { key: string; bytes: number }) => {

@@ -8,7 +8,9 @@ import { InvalidOptionError } from "../options.js";
 const commands: Record<string, () => Promise<Command>> = {
   mux: async () => (await import("./mux.js")).command,
   push: async () => (await import("./push.js")).command,
+  record: async () => (await import("./record.js")).command,
   playlist: async () => (await import("./playlist.js")).command,
+  export: async () => (await import("./export.js")).command,
   serve: async () => (await import("./serve.js")).command,
   demo: async () => (await import("./demo.js")).command,
   bucket: async () => (await import("./bucket.js")).command,

@@ -4,11 +4,13 @@
 //   GET /cameras                                          → {"cameras": ["cam1", ...]}
 //   GET /cameras/<camera>/playlist.m3u8?start=<t>&end=<t> → HLS playlist (the C SDK demo site's API)
 //   GET /cameras/<camera>/spans?day=YYYY-MM-DD            → recorded spans of that UTC day (or ?start=&end=)
+//   GET /cameras/<camera>/clip.mp4?start=<t>&end=<t>      → the range as one MP4 (see clip.ts)
 //
 // A camera's recordings live under <store prefix>/<camera>/ (the camera name is the SDK's key prefix).
 import { CAMERA_RE, normalizePrefix } from "../keys.js";
 import { checkExpiry, type PresignedUrl } from "../s3/presign.js";
 import type { ListedObject } from "../store/types.js";
+import { ClipSourceError, ClipTooLargeError, DEFAULT_CLIP_LIMITS, NothingRecordedError, planClip, remuxToMp4, segmentReaderFor, type ClipLimits, type SegmentReader } from "./clip.js";
 import { rangePlaylist } from "./range-playlist.js";
 import { findSegments, spansOf, type RecordedSegment } from "./recordings.js";
 import { checkRange, InvalidTimeError, parseTime, type TimeRange } from "./time-range.js";
@@ -35,6 +37,12 @@ export interface PlaybackApiOptions {
   corsOrigin?: string;
   /** The clock (ms since the epoch): decides live vs. closed ranges and the presigning time. */
   now?: () => number;
+  /** Directory stores: the query ("exp=..&sig=..") that makes a segment's server URL a short-lived signed one. */
+  signSegment?: (key: string) => string;
+  /** The size and duration caps of clip.mp4 (default DEFAULT_CLIP_LIMITS). */
+  clipLimits?: ClipLimits;
+  /** Reads a stored segment for clip.mp4. Default: from the store (a directory store's open, an S3 store's GET). */
+  readSegment?: SegmentReader;
   /** Told about every request that failed on our side (5xx), e.g. to log it. Messages carry no secrets. */
   onError?: (err: unknown) => void;
 }
@@ -49,11 +57,14 @@ export interface ApiRequest {
 export interface ApiResponse {
   status: number;
   headers: Record<string, string>;
-  body: string;
+  /** Text, or bytes for a clip. */
+  body: string | Uint8Array;
 }
 
 export { CAMERA_RE };
 const DAY_MS = 86_400_000;
+/** Clips made at the same time by one server (each may hold up to the clip limit in memory). */
+const MAX_CLIPS_AT_ONCE = 2;
 
 export class ApiError extends Error {
   override name = "ApiError";
@@ -75,6 +86,10 @@ export function createPlaybackApi(options: PlaybackApiOptions) {
   const expiresIn = checkExpiry(options.presignExpiresIn ?? 3600);
   const now = options.now ?? Date.now;
   const cameraPrefix = (camera: string) => (rootPrefix ? `${rootPrefix}/${camera}` : camera);
+  const clipLimits = options.clipLimits ?? DEFAULT_CLIP_LIMITS;
+  let readSegment = options.readSegment;
+  // A clip is built in memory (about 2.5 times its size at the peak): only a few at once, the rest wait their turn.
+  let clipsBuilding = 0;
 
   /** Where a player fetches a segment: presigned S3 URL, or this server relative to the playlist's URL. */
   const segmentUri = async (camera: string, segment: RecordedSegment): Promise<string> => {
@@ -82,7 +97,8 @@ export function createPlaybackApi(options: PlaybackApiOptions) {
       return (await store.presign(segment.key, expiresIn, options.now ? new Date(now()) : undefined)).url;
     }
     const withinCamera = segment.key.slice(cameraPrefix(camera).length + 1);
-    return "segments/" + withinCamera.split("/").map(encodeURIComponent).join("/");
+    const uri = "segments/" + withinCamera.split("/").map(encodeURIComponent).join("/");
+    return options.signSegment ? `${uri}?${options.signSegment(segment.key)}` : uri;
   };
 
   /** 404 for a camera with nothing recorded at all; a known camera with nothing in the range is not an error. */
@@ -111,6 +127,46 @@ export function createPlaybackApi(options: PlaybackApiOptions) {
         if (!result.live) throw new ApiError(404, "no-recordings", "nothing was recorded in this range");
       }
       return { status: 200, headers: { "content-type": "application/vnd.apple.mpegurl", "cache-control": "no-store" }, body: result.playlist };
+    },
+
+    async clip(camera: string, query: URLSearchParams): Promise<ApiResponse> {
+      const range = rangeFromQuery(query, maxRangeMs);
+      let plan;
+      try {
+        plan = await planClip(store, cameraPrefix(camera), range, clipLimits);
+      } catch (err) {
+        if (err instanceof NothingRecordedError) {
+          await requireCamera(camera);
+          throw new ApiError(404, "no-recordings", err.message);
+        }
+        if (err instanceof ClipTooLargeError) throw new ApiError(413, "clip-too-large", err.message);
+        throw err;
+      }
+      readSegment ??= segmentReaderFor(store as Parameters<typeof segmentReaderFor>[0]);
+      if (clipsBuilding >= MAX_CLIPS_AT_ONCE) throw new ApiError(503, "busy", "other clips are being made: try again in a few seconds");
+      clipsBuilding++;
+      let mp4: Uint8Array;
+      try {
+        mp4 = await remuxToMp4(plan.segments, readSegment);
+      } catch (err) {
+        if (err instanceof ClipSourceError) throw new ApiError(422, "clip-unreadable", err.message);
+        throw err;
+      } finally {
+        clipsBuilding--;
+      }
+      const stamp = (ms: number) => new Date(ms).toISOString().replace(/[:.]/g, "-");
+      return {
+        status: 200,
+        headers: {
+          "content-type": "video/mp4",
+          "content-disposition": `attachment; filename="${camera}_${stamp(plan.startMs)}.mp4"`,
+          "cache-control": "no-store",
+          // Where the clip really starts and ends: at segment boundaries around the asked range.
+          "x-clip-start": new Date(plan.startMs).toISOString(),
+          "x-clip-end": new Date(plan.endMs).toISOString(),
+        },
+        body: mp4,
+      };
     },
 
     async spans(camera: string, query: URLSearchParams): Promise<ApiResponse> {
@@ -173,7 +229,7 @@ export function createPlaybackApi(options: PlaybackApiOptions) {
   };
 }
 
-type Route = { name: "cameras" } | { name: "playlist" | "spans"; camera: string };
+type Route = { name: "cameras" } | { name: "playlist" | "spans" | "clip"; camera: string };
 
 function matchRoute(parts: string[]): Route | undefined {
   if (parts.length === 1 || (parts.length === 2 && parts[1] === "")) return { name: "cameras" };
@@ -186,6 +242,7 @@ function matchRoute(parts: string[]): Route | undefined {
   }
   if (parts[2] === "playlist.m3u8") return { name: "playlist", camera };
   if (parts[2] === "spans") return { name: "spans", camera };
+  if (parts[2] === "clip.mp4") return { name: "clip", camera };
   return undefined;
 }
 

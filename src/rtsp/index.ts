@@ -9,7 +9,6 @@
 //        ▼
 //   sink.video(length, ptsUs) / sink.audio(adts, ptsUs) / sink.videoLost(reason)
 export { openRtspSession } from "./session.js";
-export { maskUserinfo as maskUrl } from "../mask-url.js";
 export {
   RtspError,
   RtspAuthError,

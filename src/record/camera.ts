@@ -1,0 +1,273 @@
+// One camera: a source recorded through its own HlsRecorder, reopened after every drop with a backoff from 1 s
+// to 30 s (full jitter), forever, until stopped. Frames from every session go onto one timeline, so a reconnect
+// shows as a gap (a discontinuity in playlists) and never as time going back. The store may be unreachable at
+// start: the ring (and the spill directory) hold the recording until it answers. Only a refusal that cannot
+// heal (no such bucket, access denied) stops the camera; nothing here stops another camera.
+import { HlsRecorder, type HlsRecorderOptions, type RecorderStats } from "../sdk.js";
+import { backoffDelay, sleep, type BackoffOptions } from "../retry.js";
+import { S3ResponseError } from "../s3/errors.js";
+import { Timeline } from "./timeline.js";
+import type { FrameSink, Source, SourceSession } from "./source.js";
+import type { CameraMetrics } from "../metrics.js";
+
+export const RECONNECT_BACKOFF: BackoffOptions = { baseMs: 1000, capMs: 30_000 };
+/** Store answers that retrying will not change: the camera stops with one line. */
+const REFUSALS = new Set(["NoSuchBucket", "AccessDenied", "AllAccessDisabled", "InvalidBucketName"]);
+
+export type CameraState = "starting" | "connecting" | "recording" | "waiting" | "stopping" | "stopped" | "failed";
+
+export interface CameraLog {
+  /** Something happened (connected, reconnecting...). */
+  info(camera: string, line: string): void;
+  /** Something is wrong (one line; never a secret). */
+  error(camera: string, line: string): void;
+}
+
+export interface CameraOptions {
+  name: string;
+  /** Where its keys go: "<prefix>/<name>" or "<name>" (default). */
+  keyPrefix?: string;
+  source: Source;
+  /** The recorder's options; its prefix is the camera's name. */
+  recorder: Omit<HlsRecorderOptions, "prefix" | "audio">;
+  log: CameraLog;
+  /** At stop, wait at most this long for uploads (ms); what is left is spilled or counted lost. Default 30 000. */
+  closeDeadlineMs?: number;
+  backoff?: BackoffOptions;
+}
+
+export interface CameraStatus {
+  name: string;
+  state: CameraState;
+  source: string;
+  stats: RecorderStats;
+  /** Sessions opened after the first one (reconnects, and a live pipe resuming after a stall). */
+  reconnects: number;
+  /** Frames the source lost (RTP loss, too large, skipped after a stall) plus audio that waited too long. */
+  sourceFramesLost: number;
+  /** Seconds since the last segment was uploaded, undefined before the first. */
+  secondsSinceUpload?: number;
+  /** Share of the ring in use now (0..1). */
+  bufferUse: number;
+  /** Why the camera stopped, when it failed. */
+  failure?: string;
+}
+
+export class Camera {
+  readonly name: string;
+  readonly recorder: HlsRecorder;
+  private state: CameraState = "starting";
+  private readonly stopper = new AbortController();
+  private readonly timeline = new Timeline();
+  private reconnects = 0;
+  private framesLost = 0;
+  private lastUploadAt?: number;
+  private failure?: string;
+  private lastErrorLine?: string;
+  private session?: SourceSession;
+  private sessionLost = 0;
+  private readonly startedMs = Date.now();
+  private lastUploadMs?: number;
+
+  constructor(private readonly options: CameraOptions) {
+    this.name = options.name;
+    this.recorder = new HlsRecorder({
+      ...options.recorder,
+      prefix: options.keyPrefix ?? options.name,
+      audio: options.source.mayHaveAudio,
+      // A live source cannot wait: when the store falls behind, whole old segments give way (counted).
+      overflowPolicy: "drop-oldest",
+    });
+    this.recorder.on("segment-uploaded", () => {
+      this.lastUploadAt = performance.now();
+      this.lastUploadMs = Date.now();
+    });
+    this.recorder.on("segment-dropped", (d) => this.error(`segment ${d.seq} lost (${d.reason})${d.error ? `: ${d.error.message}` : ""}`));
+    this.recorder.on("error", (err) => {
+      if (err instanceof S3ResponseError && REFUSALS.has(err.code)) {
+        this.fail(`the store refuses the recording (${err.code}): ${err.message}`);
+      } else this.error(err.message);
+    });
+  }
+
+  /** Records until stop() (or the source ends, or the store refuses); resolves to the final stats. */
+  async run(): Promise<RecorderStats> {
+    try {
+      await this.recorder.start();
+    } catch (err) {
+      this.fail(`cannot start: ${(err as Error).message}`);
+      this.state = "failed";
+      return this.recorder.stats();
+    }
+    try {
+      await this.record();
+    } catch (err) {
+      // A bug must not take the other cameras down: this one stops, with its reason.
+      this.fail(`stopped by an unexpected error: ${(err as Error).message}`);
+    }
+    this.state = "stopping";
+    let stats: RecorderStats;
+    try {
+      stats = await this.recorder.close({ deadlineMs: this.options.closeDeadlineMs ?? 30_000 });
+    } catch (err) {
+      this.fail(`closing failed: ${(err as Error).message}`);
+      stats = this.recorder.stats();
+    }
+    this.state = this.failure ? "failed" : "stopped";
+    return stats;
+  }
+
+  /** The reconnect loop: sessions one after the other until stopped or the source ends. */
+  private async record(): Promise<void> {
+    const signal = this.stopper.signal;
+    const sink = this.frameSink();
+    const stopped = new Promise<undefined>((resolve) => signal.addEventListener("abort", () => resolve(undefined), { once: true }));
+    let failures = 0;
+    let connected = false;
+    for (let opened = 0; !signal.aborted; opened++) {
+      this.state = "connecting";
+      if (opened > 0) this.reconnects++;
+      let session: SourceSession;
+      try {
+        session = await this.options.source.open(sink, this.recorder, signal);
+      } catch (err) {
+        if (signal.aborted) break;
+        this.error((err as Error).message);
+        await this.wait(failures++);
+        continue;
+      }
+      this.session = session;
+      this.timeline.newSession();
+      this.state = "recording";
+      this.lastErrorLine = undefined;
+      this.info(`${connected ? "reconnected" : "recording"}: ${session.description}`);
+      connected = true;
+      if (session.notice) this.info(session.notice);
+      const framesBefore = this.recorder.stats().videoFramesIn;
+      const ended = session.ended.catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+      const reason = await Promise.race([ended, stopped]);
+      await session.close().catch(() => {});
+      this.session = undefined;
+      this.sessionLost += framesLostIn(session);
+      if (signal.aborted) break;
+      if (!this.options.source.reopens) {
+        if (reason) this.error(`${this.options.source.label}: ${reason.message}`);
+        else this.info(`${this.options.source.label} ended`);
+        break;
+      }
+      // A session that delivered video starts the backoff again from its first step.
+      if (this.recorder.stats().videoFramesIn > framesBefore) failures = 0;
+      this.error(`disconnected${reason ? `: ${reason.message}` : " (the camera closed the stream)"}`);
+      await this.wait(failures++);
+    }
+  }
+
+  /** Stops recording: the session closes, the open segment is finished and uploaded (or spilled). */
+  stop(): void {
+    this.stopper.abort();
+  }
+
+  get failed(): string | undefined {
+    return this.failure;
+  }
+
+  status(): CameraStatus {
+    const stats = this.recorder.stats();
+    const current = this.session ? framesLostIn(this.session) : 0;
+    return {
+      name: this.name,
+      state: this.state,
+      source: this.options.source.label,
+      stats,
+      reconnects: this.reconnects,
+      sourceFramesLost: this.framesLost + this.sessionLost + current,
+      secondsSinceUpload: this.lastUploadAt === undefined ? undefined : (performance.now() - this.lastUploadAt) / 1000,
+      bufferUse: stats.bufferCapacity ? stats.bufferUsed / stats.bufferCapacity : 0,
+      failure: this.failure,
+    };
+  }
+
+  /** The numbers of the metrics server (src/metrics.ts). */
+  metrics(): CameraMetrics {
+    const s = this.recorder.stats();
+    return {
+      name: this.name,
+      up: this.state === "recording",
+      videoFramesIn: s.videoFramesIn,
+      audioFramesIn: s.audioFramesIn,
+      segmentsUploaded: s.segmentsUploaded,
+      segmentsDropped: s.segmentsDropped,
+      segmentsSpilled: s.segmentsSpilled,
+      reconnects: this.reconnects,
+      startedMs: this.startedMs,
+      lastUploadMs: this.lastUploadMs,
+      bufferBytesUsed: s.bufferUsed,
+      bufferBytesCapacity: s.bufferCapacity,
+    };
+  }
+
+  /** A live pipe stalled: down (metrics `up` 0) until it resumes. */
+  stalled(): void {
+    if (this.state === "recording") this.state = "waiting";
+  }
+
+  /** A live pipe resumed after a stall: counted like a reconnect. */
+  resumed(): void {
+    this.reconnects++;
+    if (this.state === "waiting") this.state = "recording";
+  }
+
+  /** Where sessions put frames: video straight into the recorder's frame buffer, on the camera's timeline. */
+  private frameSink(): FrameSink {
+    const recorder = this.recorder;
+    const timeline = this.timeline;
+    return {
+      get videoTarget() {
+        return recorder.frameBuffer;
+      },
+      video: (length, ptsUs) => {
+        recorder.putVideoFrameInPlace(length, timeline.map(ptsUs));
+      },
+      // (Sources call this between video frames, never while one is being written into the frame buffer.)
+      audio: (adts, ptsUs) => {
+        recorder.putAudioFrame(adts, timeline.map(ptsUs));
+      },
+      videoLost: () => {
+        this.framesLost++;
+      },
+    };
+  }
+
+  private async wait(failures: number): Promise<void> {
+    this.state = "waiting";
+    const ms = backoffDelay(failures, this.options.backoff ?? RECONNECT_BACKOFF);
+    await sleep(ms, this.stopper.signal).catch(() => {});
+  }
+
+  private fail(line: string): void {
+    if (this.failure) return;
+    this.failure = line;
+    this.options.log.error(this.name, `${line}; this camera stops`);
+    this.stop();
+  }
+
+  private info(line: string): void {
+    this.options.log.info(this.name, line);
+  }
+
+  /** One line per kind of trouble: the same line again (every retry) is not repeated. */
+  private error(line: string): void {
+    if (line === this.lastErrorLine) return;
+    this.lastErrorLine = line;
+    this.options.log.error(this.name, line);
+  }
+}
+
+/** Frames a session's source lost; 0 if its counters fail (they are only for display). */
+function framesLostIn(session: SourceSession): number {
+  try {
+    return session.stats?.().framesLost ?? 0;
+  } catch {
+    return 0;
+  }
+}
