@@ -6,10 +6,12 @@ import { defineConfig } from "vitest/config";
 export const unitTests = [
   "cli-args",
   "cli-mistakes",
+  "core-abi",
   "core-gaps",
   "core-in-place",
   "core-wall-clock",
   "keys",
+  "media-playlist",
   "metrics",
   "options-checked",
   "record-units",

@@ -1,7 +1,7 @@
 // Looks at the start of an access unit: which NAL units come before the first slice, whether there is an
 // AUD, SPS, PPS, and whether the picture is an IDR. Slice data is never scanned, so the cost does not grow
 // with the frame size. SPS and PPS found here are stored for re-insertion before later IDRs.
-import { findStartCode, nalEnd, parseSps, spsLength, spsStore, storePps, NAL_AUD, NAL_SPS, NAL_PPS, NAL_IDR, NAL_SLICE } from "./h264";
+import { findStartCode, nalEnd, parseSps, spsLength, spsStore, storePps, NAL_AUD, NAL_SPS, NAL_PPS, NAL_IDR, NAL_SLICE, NAL_UNSPECIFIED_24, nalType } from "./h264";
 
 export const AU_OK: i32 = 0;
 export const AU_PARAMS_ONLY: i32 = 1; // parameter sets or SEI but no picture
@@ -34,8 +34,8 @@ export function scanAccessUnit(ptr: usize, len: u32): i32 {
     if (header >= end) return AU_MALFORMED;
     let h = load<u8>(header);
     if (h & 0x80) return AU_MALFORMED; // forbidden_zero_bit
-    let type = h & 0x1f;
-    if (type == 0 || type >= 24) return AU_MALFORMED; // unspecified types: not H.264 we can carry
+    let type = nalType(h);
+    if (type == 0 || type >= NAL_UNSPECIFIED_24) return AU_MALFORMED; // unspecified types: not H.264 we can carry
     if (type == NAL_SLICE || type == NAL_IDR) {
       auIsIdr = type == NAL_IDR;
       auFirstSlice = header;

@@ -2,12 +2,22 @@
 // and the first fields of a slice header (for picture order counts of raw streams).
 import { bitsLoad, bitsOverrun, readBit, readBits, readUE, readSE, skipBits } from "./bits";
 
-export const NAL_SLICE: u8 = 1;
-export const NAL_IDR: u8 = 5;
-export const NAL_SEI: u8 = 6;
-export const NAL_SPS: u8 = 7;
-export const NAL_PPS: u8 = 8;
-export const NAL_AUD: u8 = 9;
+// nal_unit_type (Table 7-1).
+export const NAL_SLICE: u32 = 1;
+export const NAL_IDR: u32 = 5;
+export const NAL_SEI: u32 = 6;
+export const NAL_SPS: u32 = 7;
+export const NAL_PPS: u32 = 8;
+export const NAL_AUD: u32 = 9;
+export const NAL_RESERVED_14: u32 = 14; // 14 to 18: reserved types that also open a new access unit (7.4.1.2.3)
+export const NAL_RESERVED_18: u32 = 18;
+export const NAL_UNSPECIFIED_24: u32 = 24; // 0 and 24 to 31: unspecified, not H.264 we can carry
+
+/** The nal_unit_type in a NAL header byte. */
+// @ts-ignore: decorator
+@inline export function nalType(header: u8): u32 {
+  return <u32>header & 0x1f;
+}
 
 /** Position of the next 00 00 01 at or after p (before end), or end. */
 export function findStartCode(p: usize, end: usize): usize {
@@ -45,11 +55,12 @@ export let spsConstraints: u32 = 0;
 export let spsLevel: u32 = 0;
 export let spsWidth: u32 = 0;
 export let spsHeight: u32 = 0;
-export let spsLog2MaxFrameNum: u32 = 4;
 export let spsPocType: u32 = 0;
 export let spsLog2MaxPocLsb: u32 = 4;
-export let spsFrameMbsOnly: bool = true;
-export let spsSeparateColourPlane: bool = false;
+// (Needed to find pic_order_cnt_lsb in a slice header.)
+let spsLog2MaxFrameNum: u32 = 4;
+let spsFrameMbsOnly: bool = true;
+let spsSeparateColourPlane: bool = false;
 /** max_num_reorder_frames from the VUI, or -1 when the stream does not say. */
 export let spsReorderFrames: i32 = -1;
 /** The VUI's timing (E.2.1): time_scale and num_units_in_tick, 0 when the stream carries none. */
@@ -211,27 +222,19 @@ export function storePps(ptr: usize, len: u32): bool {
 
 // ---- Slice header (first fields only) ----
 
-export let sliceFrameNum: u32 = 0;
 export let slicePocLsb: u32 = 0;
-export let sliceIsBottomField: bool = false;
-export let sliceIsField: bool = false;
 
 /** Reads a slice header up to pic_order_cnt_lsb. `ptr` is the NAL header byte. */
 export function parseSliceHeader(ptr: usize, len: u32): bool {
-  let nalType = load<u8>(ptr) & 0x1f;
+  let type = nalType(load<u8>(ptr));
   bitsLoad(ptr + 1, len - 1 < 64 ? len - 1 : 64);
   readUE(); // first_mb_in_slice
   readUE(); // slice_type
   readUE(); // pic_parameter_set_id
-  if (spsSeparateColourPlane) skipBits(2);
-  sliceFrameNum = readBits(spsLog2MaxFrameNum);
-  sliceIsField = false;
-  sliceIsBottomField = false;
-  if (!spsFrameMbsOnly) {
-    sliceIsField = readBit() == 1;
-    if (sliceIsField) sliceIsBottomField = readBit() == 1;
-  }
-  if (nalType == NAL_IDR) readUE(); // idr_pic_id
+  if (spsSeparateColourPlane) skipBits(2); // colour_plane_id
+  skipBits(spsLog2MaxFrameNum); // frame_num
+  if (!spsFrameMbsOnly && readBit()) skipBits(1); // field_pic_flag, bottom_field_flag
+  if (type == NAL_IDR) readUE(); // idr_pic_id
   slicePocLsb = spsPocType == 0 ? readBits(spsLog2MaxPocLsb) : 0;
   return !bitsOverrun;
 }

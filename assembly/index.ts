@@ -2,6 +2,15 @@
 // calls putVideo/putAudio, then takes finished segments as (offset, length) views described in the info
 // struct, and releases them once the store has acknowledged them. No per-byte calls cross this boundary.
 import { layOut, inputPtr, inputCapacity as inputBytes, ringBase, ringCapacity, memoryEnd, MAX_SEGMENTS } from "./layout";
+import {
+  MIN_RING_BYTES, MAX_RING_BYTES, MIN_FRAME_BYTES, MAX_FRAME_BYTES, MAX_HEAP_RESERVE, INIT_OK, INIT_NO_MEMORY, INIT_BAD_ARGUMENTS,
+  INFO_ID, INFO_PART1_OFFSET, INFO_PART1_LENGTH, INFO_PART2_OFFSET, INFO_PART2_LENGTH, INFO_START_PTS_US, INFO_DURATION_US,
+  INFO_WALL_START_MS, INFO_VIDEO_FRAMES, INFO_AUDIO_FRAMES, INFO_FLAGS, INFO_PROFILE, INFO_CONSTRAINTS, INFO_LEVEL, INFO_WIDTH,
+  INFO_HEIGHT, INFO_AUDIO_OBJECT_TYPE, INFO_AUDIO_SAMPLE_RATE, INFO_AUDIO_CHANNELS, INFO_DURATION_TICKS, INFO_KEYFRAME_BYTES, INFO_WORDS,
+  STATS_VIDEO_FRAMES_IN, STATS_AUDIO_FRAMES_IN, STATS_BYTES_IN, STATS_VIDEO_FRAMES_DROPPED, STATS_AUDIO_FRAMES_DROPPED,
+  STATS_SEGMENTS_MADE, STATS_SEGMENTS_DROPPED, STATS_RING_USED, STATS_RING_HIGH_WATER, STATS_RING_CAPACITY, STATS_TS_PACKETS,
+  STATS_SEGMENT_SLOTS_FREE, STATS_WORDS,
+} from "./abi";
 import { buildCrcTables, crc32Ieee } from "./crc";
 import {
   muxerInit, expectAudio, putVideo as muxPutVideo, setWallClock as muxSetWallClock, WALL_CLOCK_WANTED, putAudio as muxPutAudio, flush as muxFlush,
@@ -9,33 +18,43 @@ import {
   droppedList, droppedCount, resetDroppedCount, audioSampleRateNow, audioChannelsNow, audioObjectTypeNow,
 } from "./muxer";
 import {
-  entry, takeSeq, headSeq, tailSeq, segmentState, reclaim, usedBytes, highWater, SEG_READY, SEG_TAKEN, SEG_RELEASED,
-  E_START, E_END, E_START_PTS_US, E_DURATION, E_WALL_MS, E_VIDEO_FRAMES, E_AUDIO_FRAMES, E_FLAGS, E_STATE,
-  advanceTake, CLOSED_COUNTER,
+  headSeq, tailSeq, segmentState, usedBytes, highWater, SEG_READY, SEG_TAKEN, takeNext, release, CLOSED_COUNTER,
+  segStart, segEnd, segStartPtsUs, segDurationTicks, segWallMs, segVideoFrames, segAudioFrames, segFlags, segKeyframeBytes,
 } from "./ring";
 import { packetsWritten } from "./ts-writer";
 import { spsProfile, spsConstraints, spsLevel, spsWidth, spsHeight } from "./h264";
 
 export {
   rawInit, rawRewind, rawChunkPtr, rawVideoPush, rawVideoEnd, rawAudioChunkPtr, rawAudioPush, rawAudioEnd, rawVideoTime, rawAudioTime,
-  rawStatusPointer,
+  rawAudioDue, rawStatusPointer,
 } from "./raw-input";
 
-// Structs the host reads with a DataView (all f64, little endian).
-const INFO: usize = memory.data(32 * 8);
-const STATS: usize = memory.data(16 * 8);
+// Structs the host reads as f64 words (assembly/abi.ts INFO_*, STATS_*).
+const INFO: usize = memory.data(INFO_WORDS * 8);
+const STATS: usize = memory.data(STATS_WORDS * 8);
+
+// @ts-ignore: decorator
+@inline function setInfo(word: u32, value: f64): void {
+  store<f64>(INFO + (<usize>word << 3), value);
+}
+
+// @ts-ignore: decorator
+@inline function setStat(word: u32, value: f64): void {
+  store<f64>(STATS + (<usize>word << 3), value);
+}
 
 /**
  * Sets up the core: ring of ringBytes, frames up to maxFrameBytes, target segment duration in ms, overflow
  * policy (0 drop-oldest, 1 drop-new). Grows memory once; returns 0, or -1 if memory could not be had.
  */
 export function init(ringBytes: u32, maxFrameBytes: u32, segmentMs: u32, policy: u32, heapReserve: u32): i32 {
-  // (Bounds as src/core.ts checks them: the layout's sum must stay far from the 4 GiB address space.)
-  if (ringBytes < 188 * 64 || ringBytes > 1 << 30 || maxFrameBytes < 1024 || maxFrameBytes > 1 << 28 || heapReserve > 1 << 24) return -2;
-  if (!layOut(ringBytes, maxFrameBytes, heapReserve)) return -1;
+  if (ringBytes < MIN_RING_BYTES || ringBytes > MAX_RING_BYTES || maxFrameBytes < MIN_FRAME_BYTES || maxFrameBytes > MAX_FRAME_BYTES || heapReserve > MAX_HEAP_RESERVE) {
+    return INIT_BAD_ARGUMENTS;
+  }
+  if (!layOut(ringBytes, maxFrameBytes, heapReserve)) return INIT_NO_MEMORY;
   buildCrcTables();
   muxerInit(segmentMs, policy);
-  return 0;
+  return INIT_OK;
 }
 
 export function inputPointer(): usize { return inputPtr; }
@@ -82,58 +101,44 @@ export function flush(): void {
  * struct, or returns -1 when there is none.
  */
 export function takeSegment(): i32 {
-  while (takeSeq != headSeq) {
-    let seq = takeSeq;
-    let s = segmentState(seq);
-    if (s == SEG_READY) {
-      let e = entry(seq);
-      store<u32>(e + E_STATE, SEG_TAKEN);
-      advanceTake();
-      describe(seq);
-      return <i32>seq;
-    }
-    if (s == 1 /* open */) return -1;
-    advanceTake();
-  }
-  return -1;
+  let seq = takeNext();
+  if (seq >= 0) describe(<u32>seq);
+  return <i32>seq;
 }
 
 function describe(seq: u32): void {
-  let e = entry(seq);
-  let start = load<u64>(e + E_START);
-  let length = <u32>(load<u64>(e + E_END) - start);
+  let start = segStart(seq);
+  let length = <u32>(segEnd(seq) - start);
   let offset = <u32>(start % <u64>ringCapacity);
   let first = length;
   if (offset + length > ringCapacity) first = ringCapacity - offset;
-  store<f64>(INFO, <f64>seq);
-  store<f64>(INFO + 8, <f64>(ringBase + offset));
-  store<f64>(INFO + 16, <f64>first);
-  store<f64>(INFO + 24, <f64>ringBase);
-  store<f64>(INFO + 32, <f64>(length - first));
-  store<f64>(INFO + 40, load<f64>(e + E_START_PTS_US));
-  store<f64>(INFO + 48, <f64>load<i64>(e + E_DURATION) * 100.0 / 9.0);
-  store<f64>(INFO + 56, load<f64>(e + E_WALL_MS));
-  store<f64>(INFO + 64, <f64>load<u32>(e + E_VIDEO_FRAMES));
-  store<f64>(INFO + 72, <f64>load<u32>(e + E_AUDIO_FRAMES));
-  store<f64>(INFO + 80, <f64>load<u32>(e + E_FLAGS));
-  store<f64>(INFO + 88, <f64>spsProfile);
-  store<f64>(INFO + 96, <f64>spsConstraints);
-  store<f64>(INFO + 104, <f64>spsLevel);
-  store<f64>(INFO + 112, <f64>spsWidth);
-  store<f64>(INFO + 120, <f64>spsHeight);
-  store<f64>(INFO + 128, <f64>audioObjectTypeNow());
-  store<f64>(INFO + 136, <f64>audioSampleRateNow());
-  store<f64>(INFO + 144, <f64>audioChannelsNow());
-  store<f64>(INFO + 152, <f64>load<i64>(e + E_DURATION));
+  let ticks = segDurationTicks(seq);
+  setInfo(INFO_ID, <f64>seq);
+  setInfo(INFO_PART1_OFFSET, <f64>(ringBase + offset));
+  setInfo(INFO_PART1_LENGTH, <f64>first);
+  setInfo(INFO_PART2_OFFSET, <f64>ringBase);
+  setInfo(INFO_PART2_LENGTH, <f64>(length - first));
+  setInfo(INFO_START_PTS_US, segStartPtsUs(seq));
+  setInfo(INFO_DURATION_US, <f64>ticks * 100.0 / 9.0);
+  setInfo(INFO_WALL_START_MS, segWallMs(seq));
+  setInfo(INFO_VIDEO_FRAMES, <f64>segVideoFrames(seq));
+  setInfo(INFO_AUDIO_FRAMES, <f64>segAudioFrames(seq));
+  setInfo(INFO_FLAGS, <f64>segFlags(seq));
+  setInfo(INFO_PROFILE, <f64>spsProfile);
+  setInfo(INFO_CONSTRAINTS, <f64>spsConstraints);
+  setInfo(INFO_LEVEL, <f64>spsLevel);
+  setInfo(INFO_WIDTH, <f64>spsWidth);
+  setInfo(INFO_HEIGHT, <f64>spsHeight);
+  setInfo(INFO_AUDIO_OBJECT_TYPE, <f64>audioObjectTypeNow());
+  setInfo(INFO_AUDIO_SAMPLE_RATE, <f64>audioSampleRateNow());
+  setInfo(INFO_AUDIO_CHANNELS, <f64>audioChannelsNow());
+  setInfo(INFO_DURATION_TICKS, <f64>ticks);
+  setInfo(INFO_KEYFRAME_BYTES, <f64>segKeyframeBytes(seq));
 }
 
 /** The store acknowledged the segment: its ring space can be reused. */
 export function releaseSegment(id: u32): void {
-  let s = segmentState(id);
-  if (s == SEG_READY || s == SEG_TAKEN) {
-    store<u32>(entry(id) + E_STATE, SEG_RELEASED);
-    reclaim();
-  }
+  release(id);
 }
 
 /** 1 while the segment's bytes are valid (ready or taken), 0 once released or dropped. */
@@ -151,18 +156,18 @@ export function takeDropped(): u32 {
 
 /** Refreshes the stats struct and returns its address. */
 export function refreshStats(): usize {
-  store<f64>(STATS, videoFramesIn);
-  store<f64>(STATS + 8, audioFramesIn);
-  store<f64>(STATS + 16, bytesIn);
-  store<f64>(STATS + 24, videoFramesDropped);
-  store<f64>(STATS + 32, audioFramesDropped);
-  store<f64>(STATS + 40, segmentsMade);
-  store<f64>(STATS + 48, segmentsDropped);
-  store<f64>(STATS + 56, <f64>usedBytes());
-  store<f64>(STATS + 64, <f64>highWater);
-  store<f64>(STATS + 72, <f64>ringCapacity);
-  store<f64>(STATS + 80, <f64>packetsWritten);
-  store<f64>(STATS + 88, <f64>(MAX_SEGMENTS - (headSeq - tailSeq)));
+  setStat(STATS_VIDEO_FRAMES_IN, videoFramesIn);
+  setStat(STATS_AUDIO_FRAMES_IN, audioFramesIn);
+  setStat(STATS_BYTES_IN, bytesIn);
+  setStat(STATS_VIDEO_FRAMES_DROPPED, videoFramesDropped);
+  setStat(STATS_AUDIO_FRAMES_DROPPED, audioFramesDropped);
+  setStat(STATS_SEGMENTS_MADE, segmentsMade);
+  setStat(STATS_SEGMENTS_DROPPED, segmentsDropped);
+  setStat(STATS_RING_USED, <f64>usedBytes());
+  setStat(STATS_RING_HIGH_WATER, <f64>highWater);
+  setStat(STATS_RING_CAPACITY, <f64>ringCapacity);
+  setStat(STATS_TS_PACKETS, <f64>packetsWritten);
+  setStat(STATS_SEGMENT_SLOTS_FREE, <f64>(MAX_SEGMENTS - (headSeq - tailSeq)));
   return STATS;
 }
 

@@ -10,6 +10,8 @@
 //   [segment table]
 //   [ring]                    whole 188-byte TS packets
 
+import { RAW_CHUNK_BYTES } from "./abi";
+
 export const TS_PACKET: u32 = 188;
 export const HEADROOM: u32 = 2048;
 export const MAX_SEGMENTS: u32 = 256;
@@ -18,7 +20,6 @@ export const AUDIO_QUEUE_BYTES: u32 = 64 * 1024;
 export const AUDIO_QUEUE_HEADROOM: u32 = 64;
 export const AUDIO_QUEUE_FRAMES: u32 = 512;
 export const AUDIO_TABLE_ENTRY: u32 = 24;
-export const RAW_CHUNK_BYTES: u32 = 64 * 1024;
 export const RAW_AUDIO_BYTES: u32 = 16 * 1024;
 
 export let inputArea: usize = 0; // start of the headroom

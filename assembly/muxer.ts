@@ -3,33 +3,35 @@
 // - Video: every access unit gets an AUD in front; an IDR gets the latest SPS/PPS when it lacks them.
 //   A segment starts with PAT, PMT, then the IDR's PES with PCR and random_access_indicator, and is cut
 //   before an IDR once the target duration is reached.
-// - Audio waits in a small queue and is written in timestamp order between video frames (a bounded wait
-//   for the slower track); each segment carries the audio of its own time span.
+// - Audio waits in a small queue (audio-queue.ts) and is written in timestamp order between video frames (a
+//   bounded wait for the slower track); each segment carries the audio of its own time span.
 // - PAT/PMT repeat at most 100 ms apart, PCRs at most 40 ms apart (PCR-only packets fill longer gaps).
 // - When the ring is full the host's policy decides what is dropped, always whole: see ensureRoom.
-import { inputPtr, inputCapacity, ringCapacity, audioQueueData, audioQueueTable, AUDIO_QUEUE_BYTES, AUDIO_QUEUE_FRAMES, AUDIO_TABLE_ENTRY } from "./layout";
+import { inputPtr, inputCapacity, ringCapacity, audioQueueData } from "./layout";
+import {
+  OK, DROP_WAITING_FOR_KEYFRAME, DROP_FRAME_TOO_LARGE, DROP_MALFORMED, DROP_TIMESTAMP_BACKWARDS, DROP_BUFFER_FULL,
+  DROP_AUDIO_FORMAT_CHANGE, DROP_AUDIO_UNSUPPORTED, POLICY_DROP_OLDEST, POLICY_DROP_NEW, SEGMENT_DISCONTINUITY, SEGMENT_AUDIO,
+  DROPPED_MAX, DROPPED_WORDS, DROPPED_SEQ, DROPPED_WALL_START_MS, DROPPED_DURATION_US,
+} from "./abi";
+import {
+  audioQueueReset, audioQueued, queuedBytes, queuedPts, framesBefore, framesWithin, framesEndingBy, queueHasRoom, enqueue, dequeue,
+} from "./audio-queue";
 import { scanAccessUnit, AU_OK, AU_PARAMS_ONLY, auIsIdr, auHasSps, auHasPps, auCopyFrom, auSliceRefIdc } from "./access-unit";
-import { spsStore, spsLength, ppsStore, ppsLength } from "./h264";
+import { spsStore, spsLength, ppsStore, ppsLength, NAL_AUD } from "./h264";
 import { parseAdtsHeader, adtsSupported, adtsObjectType, adtsSampleRate, adtsChannels, adtsFrameLength, adtsSamples } from "./adts";
 import {
-  freeBytes, tableHasRoom, openSegment, closeSegment, openEntry, oldestFinished, markDropped, discardOpenSegment,
-  segmentIsOpen, noteHighWater, entry, headSeq, E_START_PTS_US, E_WALL_MS, E_VIDEO_FRAMES, E_AUDIO_FRAMES, E_FLAGS,
-  E_DURATION, FLAG_DISCONTINUITY, FLAG_AUDIO, ringReset,
+  freeBytes, tableHasRoom, openSegment, closeSegment, oldestFinished, markDropped, discardOpenSegment, segmentIsOpen, noteHighWater,
+  noteFirstPictureEnd, headSeq, ringReset, segWallMs, segDurationTicks, openHasAudio, openVideoFrames, openAudioFrames, openWallMs,
+  setOpenWallMs, setOpenDuration, countOpenVideoFrame, countOpenAudioFrames, clearOpenAudio,
 } from "./ring";
-import { writePsi, startTrackingPmts, rewriteSegmentPmtsWithoutAudio, writePes, writePcrOnlyPacket, writeTimestamp, pesPacketBound, resetTsWriter, PID_VIDEO, PID_AUDIO } from "./ts-writer";
+import {
+  writePsi, startTrackingPmts, rewriteSegmentPmtsWithoutAudio, writePes, writePesHeader, pesHeaderLength, writePcrOnlyPacket,
+  pesPacketBound, resetTsWriter, PID_VIDEO, PID_AUDIO, STREAM_ID_VIDEO, STREAM_ID_AUDIO,
+} from "./ts-writer";
 
-// ---- Results of a put: indexes into DROP_REASONS in src/core-types.ts (the host maps them to names) ----
-export const OK: i32 = 0;
-export const DROP_WAITING_FOR_KEYFRAME: i32 = 1;
-export const DROP_FRAME_TOO_LARGE: i32 = 2;
-export const DROP_MALFORMED: i32 = 3;
-export const DROP_TIMESTAMP_BACKWARDS: i32 = 4;
-export const DROP_BUFFER_FULL: i32 = 5;
-export const DROP_AUDIO_FORMAT_CHANGE: i32 = 6;
-export const DROP_AUDIO_UNSUPPORTED: i32 = 7;
+// (Results of a put are assembly/abi.ts OK and DROP_*: the host names them.)
 
-export const POLICY_DROP_OLDEST: u32 = 0;
-export const POLICY_DROP_NEW: u32 = 1;
+const START_CODE: u32 = 0x01000000; // 00 00 00 01 in memory order
 
 // PES timestamps start at 1.4 s and PCR runs 0.7 s behind DTS, so PTS ≥ DTS > PCR always (as FFmpeg does).
 const TS_OFFSET: i64 = 126000;
@@ -59,9 +61,8 @@ export let audioFramesDropped: f64 = 0;
 export let segmentsMade: f64 = 0;
 export let segmentsDropped: f64 = 0;
 
-// Segments dropped since the host last asked: seq, wall start, duration (µs).
-export const DROPPED_MAX: u32 = 64;
-export const droppedList: usize = memory.data(64 * 24);
+// Segments dropped since the host last asked (assembly/abi.ts DROPPED_*).
+export const droppedList: usize = memory.data(DROPPED_MAX * DROPPED_WORDS * 8);
 export let droppedCount: u32 = 0;
 export function resetDroppedCount(): void {
   droppedCount = 0;
@@ -94,8 +95,6 @@ let audioObjectType: u32 = 0;
 let audioSampleRate: u32 = 0;
 let audioChannels: u32 = 0;
 let lastAudioPts: i64 = -0x7fffffffffffffff;
-let aqCount: u32 = 0;
-let aqBytes: u32 = 0;
 
 export function expectAudio(expected: bool): void {
   audioExpected = expected;
@@ -115,8 +114,7 @@ export function muxerInit(segmentMs: u32, overflowPolicy: u32): void {
   reanchor = true;
   audioKnown = false;
   lastAudioPts = -0x7fffffffffffffff;
-  aqCount = 0;
-  aqBytes = 0;
+  audioQueueReset();
   lastPcr = -0x3fffffffffffffff; // the first PES's DTS sets it
   ringReset();
   resetTsWriter();
@@ -145,12 +143,11 @@ function wallAt(t: i64): f64 {
 // ---- Dropping whole data ----
 
 function recordDroppedSegment(seq: u32): void {
-  let e = entry(seq);
   if (droppedCount < DROPPED_MAX) {
-    let d = droppedList + <usize>droppedCount * 24;
-    store<f64>(d, <f64>seq);
-    store<f64>(d + 8, load<f64>(e + E_WALL_MS));
-    store<f64>(d + 16, <f64>load<i64>(e + E_DURATION) * 100.0 / 9.0);
+    let d = droppedList + <usize>(droppedCount * DROPPED_WORDS) * 8;
+    store<f64>(d + (<usize>DROPPED_SEQ << 3), <f64>seq);
+    store<f64>(d + (<usize>DROPPED_WALL_START_MS << 3), segWallMs(seq));
+    store<f64>(d + (<usize>DROPPED_DURATION_US << 3), <f64>segDurationTicks(seq) * 100.0 / 9.0);
   }
   droppedCount++;
   segmentsDropped++;
@@ -176,12 +173,11 @@ function ensureRoom(bytes: u32, newSegment: bool): bool {
 
 /** Throws away the open segment (its frames are lost) and waits for the next IDR. */
 function abandonOpenSegment(): void {
-  let e = openEntry();
-  store<i64>(e + E_DURATION, lastWrittenDts + frameInterval - segStartDts);
+  setOpenDuration(lastWrittenDts + frameInterval - segStartDts);
   // Count it as a dropped segment the host hears about, with what it would have covered.
   recordDroppedSegment(headSeq - 1);
-  videoFramesDropped += <f64>load<u32>(e + E_VIDEO_FRAMES);
-  audioFramesDropped += <f64>load<u32>(e + E_AUDIO_FRAMES);
+  videoFramesDropped += <f64>openVideoFrames();
+  audioFramesDropped += <f64>openAudioFrames();
   discardOpenSegment();
   waitingForIdr = true;
   pendingDiscontinuity = true;
@@ -197,7 +193,7 @@ function startSegment(idrPts: i64, dts: i64, wallMs: f64): void {
     if (isNaN(wallMs)) store<u32>(WALL_CLOCK_WANTED, 1);
   }
   let withAudio = audioKnown || audioExpected;
-  let flags: u32 = (pendingDiscontinuity ? FLAG_DISCONTINUITY : 0) | (withAudio ? FLAG_AUDIO : 0);
+  let flags: u32 = (pendingDiscontinuity ? SEGMENT_DISCONTINUITY : 0) | (withAudio ? SEGMENT_AUDIO : 0);
   pendingDiscontinuity = false;
   openSegment(ticksToUs(idrPts), wallAt(idrPts), flags);
   startTrackingPmts();
@@ -215,18 +211,11 @@ export function setWallClock(wallMs: f64): void {
   store<u32>(WALL_CLOCK_WANTED, 0);
   anchorWallMs = wallMs;
   // The segment that anchored opened in that same put, at the anchor.
-  if (segmentIsOpen) {
-    let e = openEntry();
-    if (isNaN(load<f64>(e + E_WALL_MS))) store<f64>(e + E_WALL_MS, wallMs);
-  }
+  if (segmentIsOpen && isNaN(openWallMs())) setOpenWallMs(wallMs);
 }
 
 function finishSegment(endDts: i64): void {
-  let e = openEntry();
-  let flags = load<u32>(e + E_FLAGS);
-  if ((flags & FLAG_AUDIO) != 0 && load<u32>(e + E_AUDIO_FRAMES) == 0 && rewriteSegmentPmtsWithoutAudio()) {
-    store<u32>(e + E_FLAGS, flags & ~FLAG_AUDIO);
-  }
+  if (openHasAudio() && openAudioFrames() == 0 && rewriteSegmentPmtsWithoutAudio()) clearOpenAudio();
   closeSegment(endDts - segStartDts);
 }
 
@@ -284,8 +273,7 @@ export function muxVideo(len: u32, pts: i64, dts: i64, wallMs: f64, scan: i32): 
   // What this frame becomes: [PES header][AUD][SPS][PPS] written into the headroom, then the unit's own bytes.
   let insertSps = isIdr && !auHasSps;
   let insertPps = isIdr && !auHasPps;
-  let hasDts = pts != dts;
-  let pesHeader: u32 = hasDts ? 19 : 14;
+  let pesHeader = pesHeaderLength(pts != dts);
   let prefix: u32 = 6 + (insertSps ? 4 + spsLength : 0) + (insertPps ? 4 + ppsLength : 0);
   let body = <u32>(inputPtr + len - auCopyFrom);
   let pesStart = auCopyFrom - prefix - pesHeader;
@@ -333,26 +321,19 @@ export function muxVideo(len: u32, pts: i64, dts: i64, wallMs: f64, scan: i32): 
     if (dts - lastPsi + frameInterval > PSI_INTERVAL) writePsiNow(dts);
   }
 
-  // Build the PES header and the inserted NAL units in front of the unit's bytes.
-  let p = pesStart;
-  store<u32>(p, 0xe0010000); // 00 00 01 E0
-  store<u16>(p + 4, 0); // PES_packet_length 0: unbounded, allowed for video
-  store<u8>(p + 6, 0x84); // '10', data_alignment_indicator
-  store<u8>(p + 7, hasDts ? 0xc0 : 0x80);
-  store<u8>(p + 8, hasDts ? 10 : 5);
-  writeTimestamp(p + 9, hasDts ? 3 : 2, pts + TS_OFFSET);
-  if (hasDts) writeTimestamp(p + 14, 1, dts + TS_OFFSET);
-  p += pesHeader;
-  store<u32>(p, 0x01000000); // AUD: 00 00 00 01 09 F0 (primary_pic_type 7: any slice type)
-  store<u16>(p + 4, 0xf009);
+  // Build the PES header (unbounded, as video may) and the inserted NAL units in front of the unit's bytes.
+  let p = pesStart + writePesHeader(pesStart, STREAM_ID_VIDEO, 0, pts + TS_OFFSET, dts + TS_OFFSET);
+  store<u32>(p, START_CODE);
+  store<u8>(p + 4, <u8>NAL_AUD); // nal_ref_idc 0
+  store<u8>(p + 5, 0xf0); // primary_pic_type 7 (any slice type), then the stop bit
   p += 6;
   if (insertSps) {
-    store<u32>(p, 0x01000000);
+    store<u32>(p, START_CODE);
     memory.copy(p + 4, spsStore, spsLength);
     p += 4 + spsLength;
   }
   if (insertPps) {
-    store<u32>(p, 0x01000000);
+    store<u32>(p, START_CODE);
     memory.copy(p + 4, ppsStore, ppsLength);
     p += 4 + ppsLength;
   }
@@ -361,9 +342,9 @@ export function muxVideo(len: u32, pts: i64, dts: i64, wallMs: f64, scan: i32): 
   let pcr = dts > lastPcr ? dts : lastPcr;
   writePes(pesStart, pesLength, PID_VIDEO, pcr + TS_OFFSET - PCR_LEAD, isIdr);
   lastPcr = pcr;
+  noteFirstPictureEnd();
 
-  let e = openEntry();
-  store<u32>(e + E_VIDEO_FRAMES, load<u32>(e + E_VIDEO_FRAMES) + 1);
+  countOpenVideoFrame();
   if (videoStarted && !gap && dts > lastWrittenDts && lastWrittenDts == lastDts) frameInterval = dts - lastDts;
   videoStarted = true;
   waitingForIdr = false;
@@ -381,7 +362,7 @@ export function countLostVideoFrame(len: u32): void {
 }
 
 function writePsiNow(t: i64): void {
-  writePsi((load<u32>(openEntry() + E_FLAGS) & FLAG_AUDIO) != 0);
+  writePsi(openHasAudio());
   lastPsi = t;
 }
 
@@ -440,55 +421,22 @@ export function putVideo(len: u32, ptsUs: f64, dtsUs: f64, wallMs: f64): i32 {
 
 // ---- Audio ----
 
-// Audio queue entry: pts (i64 ticks), length, offset in the queue data, duration (ticks).
-const AQ_LENGTH: usize = 8;
-const AQ_OFFSET: usize = 12;
-const AQ_DURATION: usize = 16;
-
-function aqEntry(i: u32): usize {
-  return audioQueueTable + <usize>i * AUDIO_TABLE_ENTRY;
-}
-
 function audioDuration(samples: u32): i64 {
   return <i64>samples * 90000 / <i64>audioSampleRate;
 }
 
-/** Removes the first n frames of the audio queue. */
-function aqShift(n: u32): void {
-  if (n == 0) return;
-  if (n >= aqCount) {
-    aqCount = 0;
-    aqBytes = 0;
-    return;
-  }
-  let from = load<u32>(aqEntry(n) + AQ_OFFSET);
-  memory.copy(audioQueueData, audioQueueData + from, aqBytes - from);
-  memory.copy(aqEntry(0), aqEntry(n), (aqCount - n) * AUDIO_TABLE_ENTRY);
-  aqCount -= n;
-  aqBytes -= from;
-  for (let i: u32 = 0; i < aqCount; i++) store<u32>(aqEntry(i) + AQ_OFFSET, load<u32>(aqEntry(i) + AQ_OFFSET) - from);
-}
-
 /** Drops queued audio that ends at or before t (counted). */
 function dropAudioEndingBy(t: i64): void {
-  let n: u32 = 0;
-  while (n < aqCount && load<i64>(aqEntry(n)) + <i64>load<u32>(aqEntry(n) + AQ_DURATION) <= t) n++;
+  let n = framesEndingBy(t);
   audioFramesDropped += <f64>n;
-  aqShift(n);
+  dequeue(n);
 }
 
 /** Bytes (in TS packets) that flushing queued audio up to t would take. */
 function audioBytesUpTo(t: i64, inclusive: bool): u32 {
-  let bytes: u32 = 0;
-  let frames: u32 = 0;
-  for (let i: u32 = 0; i < aqCount; i++) {
-    let pts = load<i64>(aqEntry(i));
-    if (inclusive ? pts > t : pts >= t) break;
-    bytes += load<u32>(aqEntry(i) + AQ_LENGTH);
-    frames++;
-  }
+  let frames = framesBefore(t, inclusive);
   if (frames == 0) return 0;
-  return (bytes / 184 + frames * 2 + MAX_PCR_FILL) * 188;
+  return (queuedBytes(frames) / 184 + frames * 2 + MAX_PCR_FILL) * 188;
 }
 
 /**
@@ -496,42 +444,25 @@ function audioBytesUpTo(t: i64, inclusive: bool): u32 {
  * stop at clockLimit (the DTS of the video frame that follows), so the clock never passes a frame's DTS.
  */
 function flushAudioBefore(t: i64, inclusive: bool, clockLimit: i64): void {
-  if (!segmentIsOpen || aqCount == 0) return;
-  let e = openEntry();
-  if ((load<u32>(e + E_FLAGS) & FLAG_AUDIO) == 0) return; // this segment's PMT has no audio: the next one will
-  while (aqCount > 0) {
-    let first = load<i64>(aqEntry(0));
-    if (inclusive ? first > t : first >= t) break;
-    // One PES: consecutive frames, bounded in size.
-    let n: u32 = 0;
-    let bytes: u32 = 0;
-    while (n < aqCount) {
-      let pts = load<i64>(aqEntry(n));
-      let len = load<u32>(aqEntry(n) + AQ_LENGTH);
-      if (inclusive ? pts > t : pts >= t) break;
-      if (n > 0 && bytes + len > AUDIO_PES_MAX_BYTES) break;
-      bytes += len;
-      n++;
-    }
-    let pesLength: u32 = 14 + bytes;
-    if (!ensureRoom((pesPacketBound(pesLength) + <u32>MAX_PCR_FILL + 2) * 188, false)) {
+  if (!segmentIsOpen || audioQueued() == 0) return;
+  if (!openHasAudio()) return; // this segment's PMT has no audio: the next one will
+  for (let due = framesBefore(t, inclusive); due > 0; due = framesBefore(t, inclusive)) {
+    // One PES: consecutive frames, bounded in size, in place in the queue behind its headroom.
+    let n = framesWithin(due, AUDIO_PES_MAX_BYTES);
+    let bytes = queuedBytes(n);
+    let first = queuedPts(0);
+    let header = pesHeaderLength(false);
+    if (!ensureRoom((pesPacketBound(header + bytes) + <u32>MAX_PCR_FILL + 2) * 188, false)) {
       audioFramesDropped += <f64>n;
-      aqShift(n);
+      dequeue(n);
       continue;
     }
-    let h = audioQueueData - 14;
-    store<u32>(h, 0xc0010000); // 00 00 01 C0
-    let pesPacketLength = 8 + bytes;
-    store<u8>(h + 4, <u8>(pesPacketLength >>> 8));
-    store<u8>(h + 5, <u8>pesPacketLength);
-    store<u8>(h + 6, 0x84);
-    store<u8>(h + 7, 0x80);
-    store<u8>(h + 8, 5);
-    writeTimestamp(h + 9, 2, first + TS_OFFSET);
+    let h = audioQueueData - header;
+    writePesHeader(h, STREAM_ID_AUDIO, bytes, first + TS_OFFSET, first + TS_OFFSET);
     fillPcrGap(first < clockLimit ? first : clockLimit);
-    writePes(h, pesLength, PID_AUDIO, -1, false);
-    store<u32>(e + E_AUDIO_FRAMES, load<u32>(e + E_AUDIO_FRAMES) + n);
-    aqShift(n);
+    writePes(h, header + bytes, PID_AUDIO, -1, false);
+    countOpenAudioFrames(n);
+    dequeue(n);
   }
   noteHighWater();
 }
@@ -539,24 +470,16 @@ function flushAudioBefore(t: i64, inclusive: bool, clockLimit: i64): void {
 /** Queues one ADTS frame (already validated) with its pts in ticks. */
 function enqueueAudio(src: usize, len: u32, pts: i64, samples: u32): void {
   // The queue is bounded: the oldest frames give way (counted as waiting too long for video).
-  while (aqCount > 0 && (aqCount >= AUDIO_QUEUE_FRAMES || aqBytes + len > AUDIO_QUEUE_BYTES)) {
+  while (audioQueued() > 0 && !queueHasRoom(len)) {
     audioFramesDropped++;
-    aqShift(1);
+    dequeue(1);
   }
-  let e = aqEntry(aqCount);
-  store<i64>(e, pts);
-  store<u32>(e + AQ_LENGTH, len);
-  store<u32>(e + AQ_OFFSET, aqBytes);
-  store<u32>(e + AQ_DURATION, <u32>audioDuration(samples));
-  memory.copy(audioQueueData + aqBytes, src, len);
-  aqBytes += len;
-  aqCount++;
+  enqueue(src, len, pts, <u32>audioDuration(samples));
   // Bounded wait: audio more than 1 s ahead of the video goes out now (or is dropped with no segment to take it).
-  let newest = pts;
-  if (segmentIsOpen && (load<u32>(openEntry() + E_FLAGS) & FLAG_AUDIO) != 0) {
-    flushAudioBefore(newest - AUDIO_MAX_WAIT, true, newest - AUDIO_MAX_WAIT);
+  if (segmentIsOpen && openHasAudio()) {
+    flushAudioBefore(pts - AUDIO_MAX_WAIT, true, pts - AUDIO_MAX_WAIT);
   } else {
-    dropAudioEndingBy(newest - AUDIO_MAX_WAIT);
+    dropAudioEndingBy(pts - AUDIO_MAX_WAIT);
   }
 }
 

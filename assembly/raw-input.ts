@@ -2,36 +2,34 @@
 // Annex B byte stream into access units and an ADTS stream into frames, and time them from the frame rate
 // and the sample rate. Raw H.264 is in decode order: presentation times come from the picture order count.
 // The frame rate is the host's, or else the one the stream's SPS carries in its VUI timing.
-import { inputPtr, inputCapacity, rawChunk, rawAudioBuffer, RAW_CHUNK_BYTES, RAW_AUDIO_BYTES } from "./layout";
+import { inputPtr, inputCapacity, rawChunk, rawAudioBuffer, RAW_AUDIO_BYTES } from "./layout";
+import {
+  RAW_CHUNK_BYTES, RAW_AUDIO_LEAD_TICKS, RATE_TERM_MAX, RS_WORDS, RS_RATE_NUM, RS_RATE_DEN, RS_STREAM_NUM, RS_STREAM_DEN, RS_NEEDS_RATE, RS_AUDIO_FRAMES,
+  RS_AUDIO_UNSUPPORTED, RS_REFUSED_OBJECT_TYPE, RS_REFUSED_SAMPLE_RATE, RS_REFUSED_CHANNELS, OK, DROP_MALFORMED, DROP_AUDIO_UNSUPPORTED,
+} from "./abi";
 import {
   findStartCode, parseSliceHeader, slicePocLsb, spsPocType, spsLog2MaxPocLsb, spsProfile, spsReorderFrames, spsLength, spsTimeScale,
-  spsUnitsInTick, NAL_SLICE, NAL_IDR,
+  spsUnitsInTick, nalType, NAL_SLICE, NAL_IDR, NAL_SEI, NAL_SPS, NAL_PPS, NAL_AUD, NAL_RESERVED_14, NAL_RESERVED_18,
 } from "./h264";
 import { scanAccessUnit, AU_OK, AU_PARAMS_ONLY, auIsIdr, auFirstSlice, auFirstSliceLength, auSliceRefIdc } from "./access-unit";
 import { parseAdtsHeader, adtsFixedHeader, adtsSupported, adtsFrameLength, adtsSampleRate, adtsSamples, adtsObjectType, adtsChannels } from "./adts";
-import { muxVideo, muxAudio, countLostVideoFrame, countLostAudioFrame, OK, DROP_MALFORMED, DROP_AUDIO_UNSUPPORTED } from "./muxer";
+import { muxVideo, muxAudio, countLostVideoFrame, countLostAudioFrame } from "./muxer";
 
 // ---- Frame rate ----
 // fpsNum/fpsDen in lowest terms, each at most RATE_TERM_MAX so that frameTicks stays exact in i64; fpsNum is 0
 // until the rate is known (the host gave none and no SPS was seen yet).
-const RATE_TERM_MAX: u64 = 1000000;
 let fpsNum: i64 = 0;
 let fpsDen: i64 = 1;
 let rateGiven: bool = false;
 let wallStartMs: f64 = 0;
 
-// What the host reads after feeding (u32 words at rawStatusPointer(); read by src/core.ts rawStatus()).
-export const RS_RATE_NUM: usize = 0; // the rate in use, 0 until known
-export const RS_RATE_DEN: usize = 4;
-export const RS_STREAM_NUM: usize = 8; // the rate the SPS's VUI timing gives, 0 when it carries none
-export const RS_STREAM_DEN: usize = 12;
-export const RS_NEEDS_RATE: usize = 16; // 1: no rate given and the SPS has no timing; video is not muxed
-export const RS_AUDIO_FRAMES: usize = 20; // ADTS frames accepted
-export const RS_AUDIO_UNSUPPORTED: usize = 24; // well-formed ADTS frames refused: not AAC-LC, 8-48 kHz, 1-2 channels
-export const RS_REFUSED_OBJECT_TYPE: usize = 28; // the last refused frame's format
-export const RS_REFUSED_SAMPLE_RATE: usize = 32;
-export const RS_REFUSED_CHANNELS: usize = 36;
-const RAW_STATUS: usize = memory.data(40);
+// What the host reads after feeding: RS_WORDS u32 words at rawStatusPointer() (assembly/abi.ts RS_*).
+const RAW_STATUS: usize = memory.data(RS_WORDS * 4);
+
+// @ts-ignore: decorator
+@inline function statusWord(word: u32): usize {
+  return RAW_STATUS + (<usize>word << 2);
+}
 
 export function rawStatusPointer(): usize {
   return RAW_STATUS;
@@ -65,8 +63,8 @@ function reducedRate(num: u64, den: u64): bool {
 function useRate(num: u64, den: u64): void {
   fpsNum = <i64>num;
   fpsDen = <i64>den;
-  store<u32>(RAW_STATUS + RS_RATE_NUM, <u32>num);
-  store<u32>(RAW_STATUS + RS_RATE_DEN, <u32>den);
+  store<u32>(statusWord(RS_RATE_NUM), <u32>num);
+  store<u32>(statusWord(RS_RATE_DEN), <u32>den);
 }
 
 /**
@@ -77,11 +75,11 @@ function useRate(num: u64, den: u64): void {
 function rateFromSps(): bool {
   if (spsLength != 0) {
     let ok = reducedRate(<u64>spsTimeScale, <u64>spsUnitsInTick * 2);
-    store<u32>(RAW_STATUS + RS_STREAM_NUM, ok ? <u32>reducedNum : 0);
-    store<u32>(RAW_STATUS + RS_STREAM_DEN, ok ? <u32>reducedDen : 0);
+    store<u32>(statusWord(RS_STREAM_NUM), ok ? <u32>reducedNum : 0);
+    store<u32>(statusWord(RS_STREAM_DEN), ok ? <u32>reducedDen : 0);
     if (!rateGiven && fpsNum == 0) {
       if (ok) useRate(reducedNum, reducedDen);
-      store<u32>(RAW_STATUS + RS_NEEDS_RATE, ok ? 0 : 1);
+      store<u32>(statusWord(RS_NEEDS_RATE), ok ? 0 : 1);
     }
   }
   return fpsNum != 0;
@@ -110,7 +108,7 @@ let audioRate: i64 = 0;
  * SPS gives. Returns 1 if the given rate is used, 0 if it is to come from the stream.
  */
 export function rawInit(num: u32, den: u32, wallMs: f64): i32 {
-  memory.fill(RAW_STATUS, 0, 40);
+  memory.fill(RAW_STATUS, 0, RS_WORDS * 4);
   fpsNum = 0;
   fpsDen = 1;
   rateGiven = reducedRate(<u64>num, <u64>den);
@@ -161,6 +159,14 @@ function frameTicks(n: i64): i64 {
 /** The stream time, in ticks, of the next video frame. */
 export function rawVideoTime(): f64 {
   return <f64>frameTicks(decodeIndex);
+}
+
+/**
+ * 1 when the audio should be fed next: its stream time is at most RAW_AUDIO_LEAD_TICKS ahead of the video's, so
+ * each audio frame is queued in the core before the video that follows it in time (which then interleaves them).
+ */
+export function rawAudioDue(): i32 {
+  return rawAudioTime() <= rawVideoTime() + <f64>RAW_AUDIO_LEAD_TICKS ? 1 : 0;
 }
 
 /** The stream time, in ticks, of the next audio frame. */
@@ -222,7 +228,7 @@ function emitUnit(len: u32): void {
 
 /** NAL types that begin a new access unit when the current one already has a picture (H.264 7.4.1.2.3). */
 function startsNewUnit(type: u32, header: usize, avail: u32): i32 {
-  if (type == 9 || type == 7 || type == 8 || type == 6 || (type >= 14 && type <= 18)) return 1;
+  if (type == NAL_AUD || type == NAL_SPS || type == NAL_PPS || type == NAL_SEI || (type >= NAL_RESERVED_14 && type <= NAL_RESERVED_18)) return 1;
   if (type == NAL_SLICE || type == NAL_IDR) {
     if (avail < 2) return -1; // need one more byte
     // first_mb_in_slice == 0 ⇔ the first bit of its ue(v) code is 1.
@@ -302,11 +308,11 @@ function scanUnits(atEnd: bool): u32 {
       auLength -= skip;
       synced = true;
       scanFrom = 3;
-      let t = load<u8>(base + 3) & 0x1f;
+      let t = nalType(load<u8>(base + 3));
       auHasPicture = t == NAL_SLICE || t == NAL_IDR;
       continue;
     }
-    let type = <u32>(load<u8>(header) & 0x1f);
+    let type = nalType(load<u8>(header));
     let decision = startsNewUnit(type, header, <u32>(end - header));
     if (decision < 0) {
       if (atEnd) decision = 0;
@@ -422,10 +428,10 @@ function drainAudio(atEnd: bool): i32 {
     }
     if (endSkipRun()) result = DROP_MALFORMED;
     if (!supported) {
-      store<u32>(RAW_STATUS + RS_AUDIO_UNSUPPORTED, load<u32>(RAW_STATUS + RS_AUDIO_UNSUPPORTED) + 1);
-      store<u32>(RAW_STATUS + RS_REFUSED_OBJECT_TYPE, objectType);
-      store<u32>(RAW_STATUS + RS_REFUSED_SAMPLE_RATE, sampleRate);
-      store<u32>(RAW_STATUS + RS_REFUSED_CHANNELS, channels);
+      store<u32>(statusWord(RS_AUDIO_UNSUPPORTED), load<u32>(statusWord(RS_AUDIO_UNSUPPORTED)) + 1);
+      store<u32>(statusWord(RS_REFUSED_OBJECT_TYPE), objectType);
+      store<u32>(statusWord(RS_REFUSED_SAMPLE_RATE), sampleRate);
+      store<u32>(statusWord(RS_REFUSED_CHANNELS), channels);
       countLostAudioFrame();
       result = DROP_AUDIO_UNSUPPORTED;
       p = next;
@@ -435,7 +441,7 @@ function drainAudio(atEnd: bool): i32 {
     let pts = (audioSamples * 90000) / audioRate;
     let r = muxAudio(at, frameLength, pts);
     if (r != OK) result = r;
-    store<u32>(RAW_STATUS + RS_AUDIO_FRAMES, load<u32>(RAW_STATUS + RS_AUDIO_FRAMES) + 1);
+    store<u32>(statusWord(RS_AUDIO_FRAMES), load<u32>(statusWord(RS_AUDIO_FRAMES)) + 1);
     audioSamples += <i64>samples;
     p = next;
   }

@@ -9,6 +9,8 @@ export const PID_PAT: u32 = 0x0000;
 export const PID_PMT: u32 = 0x1000;
 export const PID_VIDEO: u32 = 0x0100;
 export const PID_AUDIO: u32 = 0x0101;
+export const STREAM_ID_VIDEO: u32 = 0xe0;
+export const STREAM_ID_AUDIO: u32 = 0xc0;
 const STREAM_TYPE_H264: u8 = 0x1b;
 const STREAM_TYPE_AAC_ADTS: u8 = 0x0f;
 
@@ -181,13 +183,39 @@ export function writePcrOnlyPacket(pcrBase: i64): void {
 }
 
 /** Writes a 5-byte PTS or DTS field. */
-export function writeTimestamp(p: usize, prefix: u32, ts: i64): void {
+function writeTimestamp(p: usize, prefix: u32, ts: i64): void {
   let t = <u64>ts & 0x1ffffffff;
   store<u8>(p, <u8>((prefix << 4) | (<u32>(t >>> 29) & 0x0e) | 1));
   store<u8>(p + 1, <u8>(t >>> 22));
   store<u8>(p + 2, <u8>(((t >>> 14) & 0xfe) | 1));
   store<u8>(p + 3, <u8>(t >>> 7));
   store<u8>(p + 4, <u8>(((t << 1) & 0xfe) | 1));
+}
+
+/** Bytes of a PES header with a PTS, and a DTS too when it differs. */
+// @ts-ignore: decorator
+@inline export function pesHeaderLength(hasDts: bool): u32 {
+  return hasDts ? 19 : 14;
+}
+
+/**
+ * Writes a PES header at p: start code, stream_id, PES_packet_length (for payloadBytes; 0 writes 0, unbounded,
+ * which only video may use), data_alignment_indicator, the PTS, and the DTS when it differs from the PTS.
+ * pts and dts are the 33-bit values to write. Returns the header's length (pesHeaderLength).
+ */
+export function writePesHeader(p: usize, streamId: u32, payloadBytes: u32, pts: i64, dts: i64): u32 {
+  let hasDts = pts != dts;
+  let length = pesHeaderLength(hasDts);
+  let packetLength = payloadBytes == 0 ? 0 : length - 6 + payloadBytes;
+  store<u32>(p, 0x00010000 | (streamId << 24)); // 00 00 01 stream_id
+  store<u8>(p + 4, <u8>(packetLength >>> 8));
+  store<u8>(p + 5, <u8>packetLength);
+  store<u8>(p + 6, 0x84); // '10', data_alignment_indicator
+  store<u8>(p + 7, hasDts ? 0xc0 : 0x80); // PTS_DTS_flags
+  store<u8>(p + 8, <u8>(length - 9)); // PES_header_data_length
+  writeTimestamp(p + 9, hasDts ? 3 : 2, pts);
+  if (hasDts) writeTimestamp(p + 14, 1, dts);
+  return length;
 }
 
 /** Upper bound of the packets a PES of `len` bytes (header included) takes, with a PCR. */

@@ -12,10 +12,15 @@ import {
 } from "./index";
 import {
   rawInit, rawChunkPtr, rawVideoPushFrom, rawVideoEnd, rawAudioChunkPtr, rawAudioPushFrom, rawAudioEnd, rawVideoTime, rawAudioTime,
-  rawStatusPointer, RS_RATE_NUM, RS_RATE_DEN, RS_STREAM_NUM, RS_STREAM_DEN, RS_NEEDS_RATE, RS_AUDIO_FRAMES, RS_AUDIO_UNSUPPORTED,
-  RS_REFUSED_OBJECT_TYPE, RS_REFUSED_SAMPLE_RATE, RS_REFUSED_CHANNELS,
+  rawAudioDue, rawStatusPointer,
 } from "./raw-input";
-import { RAW_CHUNK_BYTES } from "./layout";
+import {
+  RAW_CHUNK_BYTES, RAW_VIDEO_PIECE_BYTES, RAW_TIMING_MISMATCH, RAW_AUDIO_PIECE_BYTES, RS_RATE_NUM, RS_RATE_DEN, RS_STREAM_NUM, RS_STREAM_DEN, RS_NEEDS_RATE, RS_AUDIO_FRAMES, RS_AUDIO_UNSUPPORTED,
+  RS_REFUSED_OBJECT_TYPE, RS_REFUSED_SAMPLE_RATE, RS_REFUSED_CHANNELS, INFO_PART1_OFFSET, INFO_PART1_LENGTH, INFO_PART2_OFFSET,
+  INFO_PART2_LENGTH, INFO_FLAGS, INFO_PROFILE, INFO_CONSTRAINTS, INFO_LEVEL, INFO_AUDIO_OBJECT_TYPE, INFO_DURATION_TICKS,
+  SEGMENT_DISCONTINUITY, SEGMENT_AUDIO, STATS_VIDEO_FRAMES_IN, STATS_AUDIO_FRAMES_IN, STATS_VIDEO_FRAMES_DROPPED,
+  STATS_AUDIO_FRAMES_DROPPED, POLICY_DROP_NEW, INIT_OK,
+} from "./abi";
 import {
   STDIN, STDOUT, STDERR, ERRNO_NOENT, ERRNO_ISDIR, ERRNO_NOTDIR, ERRNO_ACCES, ERRNO_PERM, ERRNO_NOTCAPABLE, ERRNO_NOSPC,
   openForReading, openDirectory, createFile,
@@ -33,10 +38,6 @@ import { textTo, textEnd, text, bytes, decimal, fixed, hex2 } from "./wasi-text"
 const HEAP_RESERVE: u32 = 16 * 1024;
 /** The ring buffer the memory is sized for (as `ipc-hls mux`'s default --buffer-size). */
 const DEFAULT_BUFFER_BYTES: u32 = 8 * 1024 * 1024;
-// As src/mux-files.ts: video in small chunks, audio half a second ahead of it.
-const VIDEO_CHUNK: u32 = 4096;
-const AUDIO_CHUNK: u32 = 2048;
-const AUDIO_LEAD_TICKS: f64 = 45000;
 
 const EXIT_ERROR: u32 = 1;
 const EXIT_USAGE: u32 = 2;
@@ -180,8 +181,12 @@ let firstLevel: u32 = 0;
 let firstAudioObjectType: u32 = 0;
 let firstHasAudio = false;
 
-function info(index: i32): f64 {
-  return load<f64>(infoPointer() + <usize>index * 8);
+function info(word: u32): f64 {
+  return load<f64>(infoPointer() + (<usize>word << 3));
+}
+
+function stat(word: u32): u64 {
+  return <u64>load<f64>(refreshStats() + (<usize>word << 3));
 }
 
 /** Writes every finished segment to its file and the playlist; false after a write error (writeError set). */
@@ -194,21 +199,22 @@ function drain(): bool {
       return false;
     }
     // A segment that wraps around the end of the ring comes in two parts.
-    let err = writeAll(<u32>fd, <usize>info(1), <u32>info(2));
-    if (err == 0 && info(4) > 0) err = writeAll(<u32>fd, <usize>info(3), <u32>info(4));
+    let err = writeAll(<u32>fd, <usize>info(INFO_PART1_OFFSET), <u32>info(INFO_PART1_LENGTH));
+    if (err == 0 && info(INFO_PART2_LENGTH) > 0) err = writeAll(<u32>fd, <usize>info(INFO_PART2_OFFSET), <u32>info(INFO_PART2_LENGTH));
     close(<u32>fd);
     if (err != 0) {
       writeError = err;
       return false;
     }
-    let ticks = <i64>info(19);
-    let discontinuity = (<u32>info(10) & 1) != 0 && segmentsWritten > 0;
+    let ticks = <i64>info(INFO_DURATION_TICKS);
+    let flags = <u32>info(INFO_FLAGS);
+    let discontinuity = (flags & SEGMENT_DISCONTINUITY) != 0 && segmentsWritten > 0;
     if (segmentsWritten == 0) {
-      firstProfile = <u32>info(11);
-      firstConstraints = <u32>info(12);
-      firstLevel = <u32>info(13);
-      firstHasAudio = (<u32>info(10) & 2) != 0;
-      firstAudioObjectType = <u32>info(16);
+      firstProfile = <u32>info(INFO_PROFILE);
+      firstConstraints = <u32>info(INFO_CONSTRAINTS);
+      firstLevel = <u32>info(INFO_LEVEL);
+      firstHasAudio = (flags & SEGMENT_AUDIO) != 0;
+      firstAudioObjectType = <u32>info(INFO_AUDIO_OBJECT_TYPE);
     }
     releaseSegment(<u32>id);
     segmentsWritten++;
@@ -253,8 +259,8 @@ function nextPiece(reader: usize, size: u32): i32 {
   return <i32>n;
 }
 
-function rawStatus(field: usize): u32 {
-  return load<u32>(rawStatusPointer() + field);
+function rawStatus(word: u32): u32 {
+  return load<u32>(rawStatusPointer() + (<usize>word << 2));
 }
 
 /** Why the audio input gave no frame, in src/raw-feed.ts noAudioMessage's words. */
@@ -289,7 +295,7 @@ function noAudio(): u32 {
 
 /**
  * Feeds the core as `ipc-hls mux` does (src/raw-feed.ts feedRawStreams, src/mux-files.ts): video in chunks,
- * audio whenever its stream time is at most AUDIO_LEAD_TICKS ahead of the video's, finished segments written
+ * audio whenever the core says it is due (rawAudioDue), finished segments written
  * out after each video chunk. Returns 0, or an exit code after printing why.
  */
 function feed(videoFd: u32, audioFd: i32): u32 {
@@ -300,8 +306,8 @@ function feed(videoFd: u32, audioFd: i32): u32 {
   openReader(VIDEO_READER, videoFd, rawChunkPtr());
   openReader(AUDIO_READER, <u32>audioFd, rawAudioChunkPtr());
   for (;;) {
-    if (!audioFinished && (videoFinished || rawAudioTime() <= rawVideoTime() + AUDIO_LEAD_TICKS)) {
-      let n = nextPiece(AUDIO_READER, AUDIO_CHUNK);
+    if (!audioFinished && (videoFinished || rawAudioDue() != 0)) {
+      let n = nextPiece(AUDIO_READER, RAW_AUDIO_PIECE_BYTES);
       if (n < 0) return failArg(EXIT_ERROR, "cannot read audio input", ARG_AUDIO, -n);
       if (n > 0) {
         rawAudioPushFrom(piece, <u32>n);
@@ -314,7 +320,7 @@ function feed(videoFd: u32, audioFd: i32): u32 {
       continue;
     }
     if (videoFinished) break;
-    let n = nextPiece(VIDEO_READER, VIDEO_CHUNK);
+    let n = nextPiece(VIDEO_READER, RAW_VIDEO_PIECE_BYTES);
     if (n < 0) return failArg(EXIT_ERROR, "cannot read input", ARG_INPUT, -n);
     if (n > 0) rawVideoPushFrom(piece, <u32>n);
     else {
@@ -385,8 +391,8 @@ function run(): u32 {
   // The same parameters as MuxerCore.create() for `ipc-hls mux`: drop-new, frames up to 1/8 of the ring (and
   // no setAudioExpected: audio starts at stream time 0, before the first picture, so the PMT lists it anyway).
   let maxFrame = min(max(bufferBytes / 8, 64 * 1024), 1024 * 1024);
-  let status = init(bufferBytes, maxFrame, <u32>Math.round(segmentSeconds * 1000), 1 /* drop-new */, HEAP_RESERVE);
-  if (status != 0) return fail(EXIT_ERROR, "the core could not lay out its memory (this build's memory is too small)");
+  let status = init(bufferBytes, maxFrame, <u32>Math.round(segmentSeconds * 1000), POLICY_DROP_NEW, HEAP_RESERVE);
+  if (status != INIT_OK) return fail(EXIT_ERROR, "the core could not lay out its memory (this build's memory is too small)");
   // (The core's rule decides: a rate it cannot take, e.g. 4294967295/4294967294, is a usage mistake.)
   if (rawInit(rateGiven ? fpsNum : 0, rateGiven ? fpsDen : 0, 0) == 0 && rateGiven) return badFrameRate();
 
@@ -415,7 +421,7 @@ function badFrameRate(): u32 {
 
 /** Why nothing came out, in `ipc-hls mux`'s words. */
 function noSegment(): u32 {
-  let videoIn = <u64>load<f64>(refreshStats());
+  let videoIn = stat(STATS_VIDEO_FRAMES_IN);
   textTo(STDERR);
   if (videoIn == 0) {
     text("ipc-hls: no H.264 access unit found in ");
@@ -430,50 +436,16 @@ function noSegment(): u32 {
   return EXIT_ERROR;
 }
 
-// ---- Seconds as JavaScript's toFixed(3) writes them ----
-
-let productError: f64 = 0;
-
-/** a * b rounded, leaving the rounding error in productError (Dekker's exact product; wasm has no fma). */
-function exactProduct(a: f64, b: f64): f64 {
-  const SPLIT: f64 = 134217729; // 2^27 + 1: halves of 26 bits multiply exactly
-  let p = a * b;
-  let ca = SPLIT * a;
-  let ah = ca - (ca - a);
-  let al = a - ah;
-  let cb = SPLIT * b;
-  let bh = cb - (cb - b);
-  let bl = b - bh;
-  productError = ((ah * bh - p) + ah * bl + al * bh) + al * bl;
-  return p;
-}
-
-/**
- * Milliseconds in (ticks / 90000).toFixed(3): to the nearest, and at an exact half the way the double
- * ticks / 90000 fell when it was rounded (a hair above: up; below: down), since toFixed reads that double.
- */
-function millisecondsLikeToFixed(ticks: i64): u64 {
-  let whole = ticks / 90;
-  let rest = ticks % 90;
-  if (rest != 45) return <u64>(rest > 45 ? whole + 1 : whole);
-  let seconds = <f64>ticks / 90000;
-  let p = exactProduct(seconds, 90000);
-  // seconds * 90000 - ticks, exactly: (p - ticks) is exact (the two are within a factor of two), plus the error.
-  let above = (p - <f64>ticks) + productError >= 0;
-  return <u64>(above ? whole + 1 : whole);
-}
-
 /** The one-line summary `ipc-hls mux` prints, and its warning about dropped frames. */
 function summary(): void {
-  let stats = refreshStats();
-  let videoIn = <u64>load<f64>(stats);
-  let audioIn = <u64>load<f64>(stats + 8);
-  let videoDropped = <u64>load<f64>(stats + 24);
-  let audioDropped = <u64>load<f64>(stats + 32);
+  let videoIn = stat(STATS_VIDEO_FRAMES_IN);
+  let audioIn = stat(STATS_AUDIO_FRAMES_IN);
+  let videoDropped = stat(STATS_VIDEO_FRAMES_DROPPED);
+  let audioDropped = stat(STATS_AUDIO_FRAMES_DROPPED);
   textTo(STDOUT);
   decimal(<u64>segmentsWritten);
   text(" segments, ");
-  fixed(millisecondsLikeToFixed(totalTicks), 3);
+  fixed(<u64>((totalTicks + 45) / 90), 3); // milliseconds, rounded half up (as src/cli/mux.ts)
   text(" s, ");
   decimal(videoIn - videoDropped);
   text(" video frames");
@@ -529,7 +501,7 @@ function timingWarnings(): void {
   let den = <f64>rawStatus(RS_RATE_DEN);
   let streamNum = <f64>rawStatus(RS_STREAM_NUM);
   let streamDen = <f64>rawStatus(RS_STREAM_DEN);
-  if (given(ARG_FPS) && num > 0 && streamNum > 0 && Math.abs(num * streamDen - streamNum * den) * 50 > streamNum * den) {
+  if (given(ARG_FPS) && num > 0 && streamNum > 0 && Math.abs(num * streamDen - streamNum * den) * <f64>RAW_TIMING_MISMATCH > streamNum * den) {
     text("warning: --fps ");
     rateText(<u32>num, <u32>den);
     text(" disagrees with the stream's own frame rate ");
@@ -538,7 +510,7 @@ function timingWarnings(): void {
   }
   let video = rawVideoTime();
   let audio = rawAudioTime();
-  if (rawStatus(RS_AUDIO_FRAMES) > 0 && video > 0 && Math.abs(audio - video) * 50 > video) {
+  if (rawStatus(RS_AUDIO_FRAMES) > 0 && video > 0 && Math.abs(audio - video) * <f64>RAW_TIMING_MISMATCH > video) {
     text("warning: the audio lasts ");
     secondsText(audio);
     text(" s and the video ");

@@ -1,3 +1,4 @@
+// @ts-check
 // Compiles bench/copy-floor.ts (the copy-limit rows) with the same AssemblyScript and flags as the core.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, statSync } from "node:fs";

@@ -1,3 +1,4 @@
+// @ts-check
 // Child process: N real-time 5 Mbps cameras through the SDK (HlsRecorder) uploading to S3 (the bench's MinIO).
 // Each camera gets its frames at 25 fps wall-clock pace (cameras staggered inside the 40 ms frame interval);
 // the process reports its CPU use, RSS, how late frames were handed over and how far uploads lagged.

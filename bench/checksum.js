@@ -1,3 +1,4 @@
+// @ts-check
 // How much CPU does each upload integrity mode cost per 5 Mbps camera?
 // Hashes 2-second segments (5 Mbps → 1.25 MB) with each implementation and reports MB/s and the share of one
 // core needed to keep up with one camera. Usage: node bench/checksum.js [seconds per method, default 2]

@@ -1,3 +1,4 @@
+// @ts-check
 // The bench input: a 60 s 1080p25 5 Mbps H.264 stream (like an IP camera: High profile, no B-frames, an IDR
 // every 2 s) and a 48 kHz stereo AAC track, made once with Debian's ffmpeg/libx264 into bench/.cache/, then
 // cut into access units by our own Annex B splitter so every row sees exactly the same frames.
@@ -19,6 +20,7 @@ function ffmpeg(args) {
 }
 
 /** Makes the cached elementary streams if they are not there yet (about a minute on 2 cores). */
+/** @param {(message: string) => void} [log] */
 export function ensureInput(log = () => {}) {
   mkdirSync(CACHE, { recursive: true });
   if (!existsSync(VIDEO_FILE)) {

@@ -1,3 +1,4 @@
+// @ts-check
 // The bench's own MinIO: a free 127.0.0.1 port, a temporary data directory, removed afterwards.
 import { spawn, execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
@@ -9,7 +10,7 @@ function freePort() {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
+      const { port } = /** @type {import("node:net").AddressInfo} */ (srv.address());
       srv.close(() => resolve(port));
     });
     srv.on("error", reject);

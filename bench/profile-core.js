@@ -1,3 +1,4 @@
+// @ts-check
 // Where the core's time goes, against the bare copy floor.
 //
 //   node bench/profile-core.js fit [passes]        per-frame cost = fixed + per-byte, fitted for the core, the floor and the Node API

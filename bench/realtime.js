@@ -1,3 +1,4 @@
+// @ts-check
 // Real-time rows: the SDK's CPU and RSS for one camera uploading to MinIO, and how many cameras one process
 // keeps up with. Each measurement is a separate child process (bench/cameras.js) so RSS and CPU are its own.
 import { execFile } from "node:child_process";

@@ -1,3 +1,4 @@
+// @ts-check
 // npm run bench [-- --json] [-- --quick] [-- --rounds N] [-- --no-realtime] [-- --only REGEX] [-- --save FILE.json]
 //
 // Measures, in one run and on the same frames: muxing throughput (ours, mediabunny, ffmpeg, the copy limit),
@@ -43,6 +44,7 @@ const avBytes = input.videoBytes + input.audioBytes;
 log(`throughput: ${rounds} rounds of every row on ${input.video.length} frames (${(input.videoBytes / 1e6).toFixed(1)} MB video, ${(input.audioBytes / 1e6).toFixed(2)} MB AAC)`);
 const tp = await measureThroughput(input, { rounds, minSampleMs: quick ? 50 : 100, log, only });
 
+/** @type {Record<string, any>[]} */
 const results = tp.rows.map((row) => {
   const mbPerS = summary(row.samples.map((ms) => row.bytes / ms / 1e3));
   const ms = summary(row.samples);

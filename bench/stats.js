@@ -1,3 +1,4 @@
+// @ts-check
 // Medians and spread over repeated samples.
 export function median(values) {
   const v = [...values].sort((a, b) => a - b);

@@ -1,3 +1,4 @@
+// @ts-check
 // Muxing throughput on the same frames: our core (alone, and through the Node API), mediabunny's MPEG-TS
 // muxer, ffmpeg -c copy, and the copy limit of this machine. Every row is a function that muxes the whole
 // 60 s stream once ("one pass") and returns the time it took; rounds run every row once in turn, so the
@@ -6,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { MuxerCore } from "../dist/core.js";
+import { INIT_OK, POLICY_DROP_OLDEST, STATS_WORDS, STATS_TS_PACKETS, STATS_VIDEO_FRAMES_DROPPED, STATS_AUDIO_FRAMES_DROPPED, STATS_RING_CAPACITY } from "../dist/core-abi.js";
 import { Output, MpegTsOutputFormat, BufferTarget, EncodedPacket, EncodedVideoPacketSource, EncodedAudioPacketSource } from "mediabunny";
 import { VIDEO_FILE, AUDIO_FILE, FPS } from "./input.js";
 import { buildFloor } from "./build-floor.js";
@@ -39,8 +41,8 @@ function interleave(input) {
  */
 export async function coreAloneRow(input, withAudio, wasmFile = CORE_WASM) {
   const instance = await WebAssembly.instantiate(new WebAssembly.Module(readFileSync(wasmFile)), {});
-  const x = instance.exports;
-  if (x.init(RING_BYTES, 512 * 1024, SEGMENT_MS, 0, 64 * 1024) !== 0) throw new Error("core init failed");
+  const x = /** @type {import("../dist/core.js").CoreExports} */ (/** @type {unknown} */ (instance.exports));
+  if (x.init(RING_BYTES, 512 * 1024, SEGMENT_MS, POLICY_DROP_OLDEST, 64 * 1024) !== INIT_OK) throw new Error("core init failed");
   if (withAudio) x.setAudioExpected(1);
   const events = withAudio ? interleave(input) : input.video.map((frame) => ({ audio: false, frame }));
   // Lay the frames end to end after the core's memory, then their lengths as u32s (for the copy floor).
@@ -68,7 +70,7 @@ export async function coreAloneRow(input, withAudio, wasmFile = CORE_WASM) {
   const input0 = x.inputPointer();
   const passUs = input.seconds * 1e6;
   let pass = 0;
-  const statsAt = x.statsPointer() / 8; // the stats struct: f64s, see assembly/index.ts refreshStats()
+  const stats = () => new Float64Array(x.memory.buffer, x.refreshStats(), STATS_WORDS); // (memory grown above)
   // As the host does: ask for segments only when the core's closed-segment counter moved.
   const closedCount = new Uint32Array(x.memory.buffer, x.closedCounterPointer(), 1); // (memory grown above)
   let closedSeen = 0;
@@ -113,12 +115,10 @@ export async function coreAloneRow(input, withAudio, wasmFile = CORE_WASM) {
   }
 
   const before = () => {
-    x.refreshStats();
-    const s = new Float64Array(x.memory.buffer, 0, statsAt + 16);
-    return { packets: s[statsAt + 10], dropped: s[statsAt + 3] + s[statsAt + 4] };
+    const s = stats();
+    return { packets: s[STATS_TS_PACKETS], dropped: s[STATS_VIDEO_FRAMES_DROPPED] + s[STATS_AUDIO_FRAMES_DROPPED] };
   };
-  x.refreshStats();
-  const ringBytes = new Float64Array(x.memory.buffer, 0, statsAt + 16)[statsAt + 9];
+  const ringBytes = stats()[STATS_RING_CAPACITY];
   // Where the copy floor works when it shares this memory: the same input area and ring, the same frames.
   const place = { memory: x.memory, input: input0, ring: x.memoryBytes() - ringBytes, ringBytes, streamBase, offsets, sizesBase, frames: events.length };
   return { runWhole, runInPlace, perFrameInPlace, before, bytes: total, place };
@@ -164,10 +164,11 @@ export async function nodeApiRow(input, withAudio) {
     return performance.now() - t0;
   }
   /** The cold row's unavoidable part alone: every frame's Buffer copied into the input area, nothing muxed. */
-  const mem = new Uint8Array(core.core.memory.buffer);
+  const mem = new Uint8Array(core.memory.buffer);
+  const inputAt = core.frameBuffer.byteOffset;
   function runCopyInOnly() {
     const t0 = performance.now();
-    for (const e of events) mem.set(e.frame.data, core.input);
+    for (const e of events) mem.set(e.frame.data, inputAt);
     return performance.now() - t0;
   }
   /**
@@ -215,7 +216,7 @@ export async function nodeApiRow(input, withAudio) {
     return { packets: s.tsPackets, dropped: s.videoFramesDropped + s.audioFramesDropped };
   };
   // Where the copy floor works when it shares this core's memory (its input area and ring), and the frames.
-  const place = { memory: core.core.memory, input: core.input, ring: core.memoryBytes - core.bufferCapacity, ringBytes: core.bufferCapacity, buffers: events.map((e) => e.frame.data) };
+  const place = { memory: core.memory, input: inputAt, ring: core.memoryBytes - core.bufferCapacity, ringBytes: core.bufferCapacity, buffers: events.map((e) => e.frame.data) };
   return { run, runHot, runInPlace, runCopyInOnly, perFrameHot, before, bytes: total, memoryBytes: core.memoryBytes, place };
 }
 
@@ -294,8 +295,20 @@ function ffmpegRow(input, withAudio) {
  * same core differed by up to 10 % here; in its own memory the floor measured up to 10 % slower than in the
  * core's, which flattered the ratio.) The ring's bytes are garbage afterwards; the bench never reads them.
  */
+/**
+ * bench/copy-floor.ts's exports.
+ * @typedef {{
+ *   reset(): void;
+ *   bareFloorFrame(input: number, ring: number, ringBytes: number, len: number): void;
+ *   bareFloor(input: number, ring: number, ringBytes: number, sizes: number, frames: number): void;
+ *   copyChunksAtStride(input: number, ring: number, ringBytes: number, sizes: number, frames: number, stride: number): void;
+ *   copyChunks(from: number, ring: number, ringBytes: number, chunk: number, total: number): void;
+ * }} FloorExports
+ */
+
 export async function floorRows(place) {
-  const { exports: x } = await WebAssembly.instantiate(new WebAssembly.Module(readFileSync(buildFloor())), { env: { memory: place.memory } });
+  const instance = await WebAssembly.instantiate(new WebAssembly.Module(readFileSync(buildFloor())), { env: { memory: place.memory } });
+  const x = /** @type {FloorExports} */ (/** @type {unknown} */ (instance.exports));
   const mem = new Uint8Array(place.memory.buffer);
   const { input: inputAt, ring, ringBytes } = place;
   const n = place.buffers ? place.buffers.length : place.frames;
@@ -338,6 +351,10 @@ export async function floorRows(place) {
 /**
  * Runs every row `rounds` times, in turn. A sample of a fast row is several passes (at least `minSampleMs`),
  * so timer and scheduler noise stay small against it.
+ */
+/**
+ * @param {any} input
+ * @param {{ rounds: number, minSampleMs: number, log: (message: string) => unknown, only?: RegExp, verbose?: boolean }} options
  */
 export async function measureThroughput(input, { rounds, minSampleMs, log, only, verbose }) {
   const rows = [];

@@ -1,3 +1,4 @@
+// @ts-check
 // Sustained upload rate of one process through the SDK's S3 path (S3Store → PutObject, signed, with the
 // integrity checksum), e.g. to a MinIO on loopback. Uses the built package (npm run build).
 //
@@ -33,7 +34,7 @@ for (const checksum of values.checksum.split(",")) {
     const store = new S3Store({
       location: { region: values.region, bucket: values.bucket, endpoint: values.endpoint, forcePathStyle: true },
       credentials: async () => credentials,
-      checksum,
+      checksum: /** @type {import("../dist/index.js").ChecksumMode} */ (checksum),
       maxSockets: concurrency,
     });
     let uploads = 0;

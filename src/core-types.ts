@@ -1,9 +1,11 @@
 // The host's view of the WASM muxing core (implemented in src/core.ts over assembly/index.ts).
 
+import { DROP_REASONS, MAX_RING_BYTES, MIN_RING_BYTES } from "./core-abi.js";
+
 /** The smallest ring the core accepts: 64 TS packets. */
-export const MIN_BUFFER_SIZE = 188 * 64;
-/** The largest ring the core accepts (assembly/index.ts init: the layout stays far from the 4 GiB address space). */
-export const MAX_BUFFER_SIZE = 1 << 30;
+export const MIN_BUFFER_SIZE = MIN_RING_BYTES;
+/** The largest ring the core accepts (the layout stays far from the 4 GiB address space). */
+export const MAX_BUFFER_SIZE = MAX_RING_BYTES;
 /** Target segment durations the core accepts, in seconds. */
 export const SEGMENT_DURATION_MIN = 0.1;
 export const SEGMENT_DURATION_MAX = 60;
@@ -31,20 +33,8 @@ export interface CoreOptions {
   clock?: () => number;
 }
 
-/**
- * Why a frame was not muxed (counted in the stats either way). The core returns the index into this list
- * (assembly/muxer.ts DROP_* constants; 0 = taken): the one list of reasons, in the core's order.
- */
-export const DROP_REASONS = [
-  undefined,
-  "waiting-for-keyframe", // no SPS/PPS + IDR seen yet, or dropping until the next IDR after a loss
-  "frame-too-large", // larger than the input area or the whole ring
-  "malformed", // no NAL unit, garbage, truncated, or bytes that are not whole ADTS frames
-  "timestamp-backwards", // decode timestamp not after the previous frame's
-  "buffer-full", // ring full under the drop-new policy
-  "audio-format-change", // sample rate or channels changed mid-stream
-  "audio-unsupported", // well-formed ADTS but not AAC-LC, 8-48 kHz, mono or stereo
-] as const;
+/** Why a frame was not muxed (counted in the stats either way), indexed by the core's code (assembly/abi.ts DROP_*). */
+export { DROP_REASONS };
 
 export type DropReason = Exclude<(typeof DROP_REASONS)[number], undefined>;
 // (Audio that waits too long for video is dropped later, not at its put: it shows in stats().audioFramesDropped.)
@@ -75,6 +65,11 @@ export interface Segment {
   audio?: { sampleRate: number; channels: number };
   /** Duration in 90 kHz ticks (exact; durationUs is derived from it). */
   durationTicks: number;
+  /**
+   * Bytes from the segment's start to the end of the TS packet that ends its first picture (PAT, PMT, the IDR):
+   * a ranged GET of this many bytes holds a decodable picture (thumbnails, I-frame playlists).
+   */
+  keyframeBytes: number;
 }
 
 export interface CoreStats {

@@ -5,18 +5,22 @@ import { readFile } from "node:fs/promises";
 import { instantiate } from "@assemblyscript/loader";
 import { DROP_REASONS, type CoreOptions, type CoreStats, type DropReason, type OverflowPolicy, type Segment } from "./core-types.js";
 import { MAX_BUFFER_SIZE, MIN_BUFFER_SIZE, SEGMENT_DURATION_MAX, SEGMENT_DURATION_MIN } from "./core-types.js";
+import * as abi from "./core-abi.js";
 import { finiteNumber, InvalidOptionError, oneOf, wholeNumber } from "./options.js";
+import { RawStreams, type RawExports } from "./raw-streams.js";
 import { jsCrc32 } from "./s3/checksum.js";
 
 export type { CoreOptions, CoreStats, DropReason, Segment, OverflowPolicy } from "./core-types.js";
+export { checkFrameRate, FRAME_RATE_TERM_MAX, RAW_CHUNK_BYTES, type RawStreamStatus, type RawStreams } from "./raw-streams.js";
 
-/** The core's exports (see assembly/index.ts). */
-interface CoreExports {
+/** The core's exports (see assembly/index.ts): the recorder's, and the raw readers' (src/raw-streams.ts). */
+export interface CoreExports extends RawExports {
   memory: WebAssembly.Memory;
   init(ringBytes: number, maxFrameBytes: number, segmentMs: number, policy: number, heapReserve: number): number;
   inputPointer(): number;
   inputCapacity(): number;
   infoPointer(): number;
+  statsPointer(): number;
   droppedPointer(): number;
   memoryBytes(): number;
   closedCounterPointer(): number;
@@ -32,21 +36,7 @@ interface CoreExports {
   takeDropped(): number;
   refreshStats(): number;
   crc32(crc: number, ptr: number, len: number): number;
-  rawInit(fpsNum: number, fpsDen: number, wallMs: number): number;
-  rawRewind(): number;
-  rawChunkPtr(): number;
-  rawVideoPush(len: number): number;
-  rawVideoEnd(): number;
-  rawAudioChunkPtr(): number;
-  rawAudioPush(len: number): number;
-  rawAudioEnd(): number;
-  rawStatusPointer(): number;
-  rawVideoTime(): number;
-  rawAudioTime(): number;
 }
-
-/** The raw stream readers' chunk size (assembly/layout.ts RAW_CHUNK_BYTES). */
-export const RAW_CHUNK_BYTES = 64 * 1024;
 
 /** The core could not be set up (its memory could not be had). Bad options are InvalidOptionError. */
 export class CoreInitError extends Error {
@@ -55,7 +45,6 @@ export class CoreInitError extends Error {
 
 // ---- The core's options, checked once here (HlsRecorder checks them at construction through this too) ----
 
-const MAX_FRAME_BYTES = 1 << 28;
 const OVERFLOW_POLICIES: readonly OverflowPolicy[] = ["drop-oldest", "drop-new"];
 
 export interface CheckedCoreOptions {
@@ -71,42 +60,10 @@ export function checkCoreOptions(options: Omit<CoreOptions, "clock" | "audio">, 
   const maxFrameSize =
     options.maxFrameSize === undefined
       ? Math.floor(Math.min(Math.max(bufferSize / 8, 64 * 1024), 1024 * 1024, bufferSize))
-      : wholeNumber(names.maxFrameSize ?? "maxFrameSize", options.maxFrameSize, 1024, Math.min(bufferSize, MAX_FRAME_BYTES), "bytes");
+      : wholeNumber(names.maxFrameSize ?? "maxFrameSize", options.maxFrameSize, abi.MIN_FRAME_BYTES, Math.min(bufferSize, abi.MAX_FRAME_BYTES), "bytes");
   const segmentDuration = options.segmentDuration === undefined ? 2 : finiteNumber(names.segmentDuration ?? "segmentDuration", options.segmentDuration, SEGMENT_DURATION_MIN, SEGMENT_DURATION_MAX, "seconds");
   const overflowPolicy = options.overflowPolicy === undefined ? "drop-oldest" : oneOf(names.overflowPolicy ?? "overflowPolicy", options.overflowPolicy, OVERFLOW_POLICIES);
   return { bufferSize, maxFrameSize, segmentDuration, overflowPolicy };
-}
-
-/** Largest numerator or denominator of a frame rate in lowest terms (assembly/raw-input.ts RATE_TERM_MAX). */
-export const FRAME_RATE_TERM_MAX = 1_000_000;
-
-/** A frame rate num/den: whole terms, in lowest terms at most FRAME_RATE_TERM_MAX, 0.1 to 1000 frames per second. */
-export function checkFrameRate(num: unknown, den: unknown, option = "frame rate"): [number, number] {
-  const n = wholeNumber(option, num, 1, Number.MAX_SAFE_INTEGER);
-  const d = wholeNumber(`${option} denominator`, den, 1, Number.MAX_SAFE_INTEGER);
-  const rate = n / d;
-  if (!(rate >= 0.1 && rate <= 1000)) throw new InvalidOptionError(option, `must be between 0.1 and 1000 frames per second, got ${n}/${d}`);
-  let [a, b] = [n, d];
-  while (b !== 0) [a, b] = [b, a % b];
-  if (n / a > FRAME_RATE_TERM_MAX || d / a > FRAME_RATE_TERM_MAX) {
-    throw new InvalidOptionError(option, `${n}/${d}: numerator and denominator must be at most ${FRAME_RATE_TERM_MAX} in lowest terms`);
-  }
-  return [n / a, d / a];
-}
-
-/** What the raw stream readers found (assembly/raw-input.ts RS_*: u32 words at rawStatusPointer()). */
-export interface RawStreamStatus {
-  /** The frame rate in use, once known. */
-  rate?: [number, number];
-  /** The frame rate the stream's SPS carries (VUI timing), if it does. */
-  streamRate?: [number, number];
-  /** No rate was given and the stream's SPS carries none: video is not muxed; give the rate. */
-  needsRate: boolean;
-  /** ADTS frames accepted, and well-formed ones refused as a format we do not carry. */
-  audioFrames: number;
-  audioUnsupported: number;
-  /** The last refused frame's format (AAC object type, Hz, channel configuration). */
-  refusedAudio?: { objectType: number; sampleRate: number; channels: number };
 }
 
 export interface DroppedSegment {
@@ -114,6 +71,9 @@ export interface DroppedSegment {
   wallStartMs: number;
   durationUs: number;
 }
+
+/** Bytes the core keeps free below its regions for the AssemblyScript runtime (the recorder allocates none). */
+const HEAP_RESERVE = 64 * 1024;
 
 let modulePromise: Promise<WebAssembly.Module> | undefined;
 
@@ -146,7 +106,8 @@ export class MuxerCore {
   /** 1 after a put that anchored the segments' wall time without one (see putVideo). */
   private readonly wallClockWanted: Uint32Array;
   private readonly clock: () => number;
-  private readonly rawWords: Uint32Array;
+  /** The raw elementary-stream readers of this core (`ipc-hls mux`, `push`). */
+  readonly raw: RawStreams;
 
   private constructor(core: CoreExports, clock: () => number) {
     this.core = core;
@@ -154,16 +115,16 @@ export class MuxerCore {
     // Memory never grows after init, so these views stay valid for the core's life.
     const buffer = core.memory.buffer;
     this.bytes = new Uint8Array(buffer);
-    this.info = new Float64Array(buffer, core.infoPointer(), 32);
-    this.stat = new Float64Array(buffer, core.refreshStats(), 16);
-    this.dropped = new Float64Array(buffer, core.droppedPointer(), 64 * 3);
+    this.info = new Float64Array(buffer, core.infoPointer(), abi.INFO_WORDS);
+    this.stat = new Float64Array(buffer, core.refreshStats(), abi.STATS_WORDS);
+    this.dropped = new Float64Array(buffer, core.droppedPointer(), abi.DROPPED_MAX * abi.DROPPED_WORDS);
     this.input = core.inputPointer();
     this.closed = new Uint32Array(buffer, core.closedCounterPointer(), 1);
     this.wallClockWanted = new Uint32Array(buffer, core.wallClockWantedPointer(), 1);
     this.maxFrameSize = core.inputCapacity();
     this.frameBuffer = this.bytes.subarray(this.input, this.input + this.maxFrameSize);
-    this.bufferCapacity = this.stat[9];
-    this.rawWords = new Uint32Array(buffer, core.rawStatusPointer(), 10);
+    this.bufferCapacity = this.stat[abi.STATS_RING_CAPACITY];
+    this.raw = new RawStreams(core);
   }
 
   static async create(options: CoreOptions): Promise<MuxerCore> {
@@ -174,10 +135,16 @@ export class MuxerCore {
     // rest-arguments shim for optional parameters, which ours do not have: call the instance's own exports.
     const { instance } = await instantiate<Record<string, unknown>>(await coreModule(), {});
     const core = instance.exports as unknown as CoreExports;
-    const status = core.init(bufferSize, maxFrameSize, Math.round(segmentDuration * 1000), policy === "drop-oldest" ? 0 : 1, 64 * 1024);
-    if (status !== 0) throw new CoreInitError(`the core could not allocate ${bufferSize} bytes of buffer (status ${status})`);
+    const policyCode = policy === "drop-oldest" ? abi.POLICY_DROP_OLDEST : abi.POLICY_DROP_NEW;
+    const status = core.init(bufferSize, maxFrameSize, Math.round(segmentDuration * 1000), policyCode, HEAP_RESERVE);
+    if (status !== abi.INIT_OK) throw new CoreInitError(`the core could not allocate ${bufferSize} bytes of buffer (status ${status})`);
     if (options.audio) core.setAudioExpected(1);
     return new MuxerCore(core, options.clock ?? Date.now);
+  }
+
+  /** The core's linear memory (it never grows after create: views into it stay valid). */
+  get memory(): WebAssembly.Memory {
+    return this.core.memory;
   }
 
   /** Bytes of linear memory the core uses (ring, input area, tables, code data). */
@@ -251,27 +218,29 @@ export class MuxerCore {
       return undefined;
     }
     const i = this.info;
-    const parts = [this.bytes.subarray(i[1], i[1] + i[2])];
-    if (i[4] > 0) parts.push(this.bytes.subarray(i[3], i[3] + i[4]));
-    const flags = i[10];
-    const hasAudio = (flags & 2) !== 0;
-    const video = `avc1.${hex2(i[11])}${hex2(i[12])}${hex2(i[13])}`;
+    const [offset1, length1, offset2, length2] = [i[abi.INFO_PART1_OFFSET], i[abi.INFO_PART1_LENGTH], i[abi.INFO_PART2_OFFSET], i[abi.INFO_PART2_LENGTH]];
+    const parts = [this.bytes.subarray(offset1, offset1 + length1)];
+    if (length2 > 0) parts.push(this.bytes.subarray(offset2, offset2 + length2));
+    const flags = i[abi.INFO_FLAGS];
+    const hasAudio = (flags & abi.SEGMENT_AUDIO) !== 0;
+    const video = `avc1.${hex2(i[abi.INFO_PROFILE])}${hex2(i[abi.INFO_CONSTRAINTS])}${hex2(i[abi.INFO_LEVEL])}`;
     return {
       id,
       seq: id,
       parts,
-      byteLength: i[2] + i[4],
-      startPtsUs: i[5],
-      durationUs: i[6],
-      wallStartMs: i[7],
-      videoFrames: i[8],
-      audioFrames: i[9],
-      discontinuity: (flags & 1) !== 0,
-      codecs: hasAudio ? `${video},mp4a.40.${i[16]}` : video,
-      width: i[14],
-      height: i[15],
-      audio: hasAudio ? { sampleRate: i[17], channels: i[18] } : undefined,
-      durationTicks: i[19],
+      byteLength: length1 + length2,
+      startPtsUs: i[abi.INFO_START_PTS_US],
+      durationUs: i[abi.INFO_DURATION_US],
+      wallStartMs: i[abi.INFO_WALL_START_MS],
+      videoFrames: i[abi.INFO_VIDEO_FRAMES],
+      audioFrames: i[abi.INFO_AUDIO_FRAMES],
+      discontinuity: (flags & abi.SEGMENT_DISCONTINUITY) !== 0,
+      codecs: hasAudio ? `${video},mp4a.40.${i[abi.INFO_AUDIO_OBJECT_TYPE]}` : video,
+      width: i[abi.INFO_WIDTH],
+      height: i[abi.INFO_HEIGHT],
+      audio: hasAudio ? { sampleRate: i[abi.INFO_AUDIO_SAMPLE_RATE], channels: i[abi.INFO_AUDIO_CHANNELS] } : undefined,
+      durationTicks: i[abi.INFO_DURATION_TICKS],
+      keyframeBytes: i[abi.INFO_KEYFRAME_BYTES],
     };
   }
 
@@ -289,10 +258,11 @@ export class MuxerCore {
   takeDroppedSegments(): DroppedSegment[] {
     const n = this.core.takeDropped();
     const out: DroppedSegment[] = [];
-    for (let k = 0; k < Math.min(n, 64); k++) {
-      out.push({ seq: this.dropped[k * 3], wallStartMs: this.dropped[k * 3 + 1], durationUs: this.dropped[k * 3 + 2] });
+    for (let k = 0; k < Math.min(n, abi.DROPPED_MAX); k++) {
+      const d = k * abi.DROPPED_WORDS;
+      out.push({ seq: this.dropped[d + abi.DROPPED_SEQ], wallStartMs: this.dropped[d + abi.DROPPED_WALL_START_MS], durationUs: this.dropped[d + abi.DROPPED_DURATION_US] });
     }
-    // More than 64 between two calls: the rest are counted in stats().segmentsDropped without details.
+    // More than DROPPED_MAX between two calls: the rest are counted in stats().segmentsDropped without details.
     return out;
   }
 
@@ -300,18 +270,18 @@ export class MuxerCore {
     this.core.refreshStats();
     const s = this.stat;
     return {
-      videoFramesIn: s[0],
-      audioFramesIn: s[1],
-      bytesIn: s[2],
-      videoFramesDropped: s[3],
-      audioFramesDropped: s[4],
-      segmentsMade: s[5],
-      segmentsDropped: s[6],
-      bufferUsed: s[7],
-      bufferHighWater: s[8],
-      bufferCapacity: s[9],
-      tsPackets: s[10],
-      segmentSlotsFree: s[11],
+      videoFramesIn: s[abi.STATS_VIDEO_FRAMES_IN],
+      audioFramesIn: s[abi.STATS_AUDIO_FRAMES_IN],
+      bytesIn: s[abi.STATS_BYTES_IN],
+      videoFramesDropped: s[abi.STATS_VIDEO_FRAMES_DROPPED],
+      audioFramesDropped: s[abi.STATS_AUDIO_FRAMES_DROPPED],
+      segmentsMade: s[abi.STATS_SEGMENTS_MADE],
+      segmentsDropped: s[abi.STATS_SEGMENTS_DROPPED],
+      bufferUsed: s[abi.STATS_RING_USED],
+      bufferHighWater: s[abi.STATS_RING_HIGH_WATER],
+      bufferCapacity: s[abi.STATS_RING_CAPACITY],
+      tsPackets: s[abi.STATS_TS_PACKETS],
+      segmentSlotsFree: s[abi.STATS_SEGMENT_SLOTS_FREE],
     };
   }
 
@@ -325,63 +295,5 @@ export class MuxerCore {
       crc = part.buffer === this.core.memory.buffer ? this.core.crc32(crc, part.byteOffset, part.byteLength) : jsCrc32(crc, part);
     }
     return crc >>> 0;
-  }
-
-  // ---- Raw elementary streams (files, pipes): used by `ipc-hls mux` ----
-
-  /**
-   * Starts reading raw streams timed at fpsNum/fpsDen frames per second, or, without a rate, at the one the
-   * stream's SPS carries (see rawStatus: needsRate when it carries none).
-   */
-  rawStart(fpsNum?: number, fpsDen = 1, wallStartMs = 0): void {
-    const [num, den] = fpsNum === undefined ? [0, 0] : checkFrameRate(fpsNum, fpsDen);
-    this.core.rawInit(num, den, wallStartMs);
-  }
-
-  /** What the raw readers found: the frame rate in use and the stream's own, audio accepted and refused. */
-  rawStatus(): RawStreamStatus {
-    const w = this.rawWords;
-    return {
-      rate: w[0] ? [w[0], w[1]!] : undefined,
-      streamRate: w[2] ? [w[2], w[3]!] : undefined,
-      needsRate: w[4] === 1,
-      audioFrames: w[5]!,
-      audioUnsupported: w[6]!,
-      refusedAudio: w[6] ? { objectType: w[7]!, sampleRate: w[8]!, channels: w[9]! } : undefined,
-    };
-  }
-
-  /**
-   * Plays the raw inputs again from their start (a clip in a loop); stream time goes on. Ends the video stream
-   * first (as endRawVideo, which may come before it or not); returns the access units that muxed.
-   */
-  rawRewind(): number {
-    return this.core.rawRewind();
-  }
-
-  /** Feeds up to RAW_CHUNK_BYTES of an Annex B stream; returns access units muxed. */
-  putRawVideo(chunk: Uint8Array): number {
-    this.bytes.set(chunk, this.core.rawChunkPtr());
-    return this.core.rawVideoPush(chunk.byteLength);
-  }
-
-  endRawVideo(): number {
-    return this.core.rawVideoEnd();
-  }
-
-  /** Feeds up to RAW_CHUNK_BYTES of an ADTS stream. */
-  putRawAudio(chunk: Uint8Array): DropReason | undefined {
-    this.bytes.set(chunk, this.core.rawAudioChunkPtr());
-    return DROP_REASONS[this.core.rawAudioPush(chunk.byteLength)];
-  }
-
-  /** The ADTS stream ended: its last frame is complete (and what is left that is not a frame is counted). */
-  endRawAudio(): DropReason | undefined {
-    return DROP_REASONS[this.core.rawAudioEnd()];
-  }
-
-  /** Stream time (90 kHz ticks) of the next video frame and of the next audio frame. */
-  rawStreamTimes(): { video: number; audio: number } {
-    return { video: this.core.rawVideoTime(), audio: this.core.rawAudioTime() };
   }
 }

@@ -1,12 +1,14 @@
 // The object key layout shared by the uploader, the local store and the playlist builder.
 //
-//   <prefix>/YYYY/MM/DD/HH/MM-SS.mmm_<durationMs>ms_<session>-<seq>.ts
+//   <prefix>/YYYY/MM/DD/HH/MM-SS.mmm_<durationMs>ms[_i<keyframeBytes>]_<session>-<seq>.ts
 //
 // - UTC wall-clock start of the segment, to the millisecond; keys sort in time order within an hour folder,
 //   and the folders sort too, so a playlist for any range lists only the hour prefixes it touches.
 // - The duration in the key lets a playlist be built from a listing alone (no GET, no HEAD).
 // - <session> is 8 hex digits drawn at start and <seq> the segment's sequence number in that session, so two
 //   segments never share a key, even after a reboot with a clock that went backwards.
+// - i<keyframeBytes>: how many bytes from the segment's start hold its first picture (PAT, PMT, IDR), so a
+//   thumbnail or an I-frame playlist needs a ranged GET, not a HEAD or a whole segment. Keys without it still parse.
 // - A change of session means the timestamps restarted: the playlist marks a discontinuity there.
 
 import { InvalidOptionError, printable } from "./options.js";
@@ -17,9 +19,11 @@ export interface SegmentKeyFields {
   durationMs: number;
   session: string;
   seq: number;
+  /** Bytes of the segment's start that hold its first picture; absent in keys made before it was recorded. */
+  keyframeBytes?: number;
 }
 
-const KEY_RE = /^(?:(.*)\/)?(\d{4})\/(\d{2})\/(\d{2})\/(\d{2})\/(\d{2})-(\d{2})\.(\d{3})_(\d+)ms_([0-9a-f]{8})-(\d{6,})\.ts$/;
+const KEY_RE = /^(?:(.*)\/)?(\d{4})\/(\d{2})\/(\d{2})\/(\d{2})\/(\d{2})-(\d{2})\.(\d{3})_(\d+)ms(?:_i(\d+))?_([0-9a-f]{8})-(\d{6,})\.ts$/;
 
 const pad = (n: number, width: number) => String(n).padStart(width, "0");
 
@@ -57,7 +61,9 @@ export function segmentKey(f: SegmentKeyFields): string {
   const d = new Date(Math.floor(f.startMs));
   const name =
     `${pad(d.getUTCMinutes(), 2)}-${pad(d.getUTCSeconds(), 2)}.${pad(d.getUTCMilliseconds(), 3)}` +
-    `_${Math.max(0, Math.round(f.durationMs))}ms_${f.session}-${pad(f.seq, 6)}.ts`;
+    `_${Math.max(0, Math.round(f.durationMs))}ms` +
+    (f.keyframeBytes ? `_i${Math.round(f.keyframeBytes)}` : "") +
+    `_${f.session}-${pad(f.seq, 6)}.ts`;
   return hourPrefix(f.prefix, f.startMs) + name;
 }
 
@@ -67,7 +73,9 @@ export function parseSegmentKey(key: string): SegmentKeyFields | undefined {
   if (!m) return undefined;
   const startMs = Date.UTC(+m[2], +m[3] - 1, +m[4], +m[5], +m[6], +m[7], +m[8]);
   if (Number.isNaN(startMs)) return undefined;
-  return { prefix: m[1] ?? "", startMs, durationMs: +m[9], session: m[10], seq: +m[11] };
+  const fields: SegmentKeyFields = { prefix: m[1] ?? "", startMs, durationMs: +m[9], session: m[11], seq: +m[12] };
+  if (m[10] !== undefined) fields.keyframeBytes = +m[10];
+  return fields;
 }
 
 /** A fresh random session id (8 hex digits). */

@@ -75,16 +75,16 @@ export async function muxFiles(options: MuxFilesOptions): Promise<MuxFilesResult
     }
   };
 
-  core.rawStart(options.fpsNum, options.fpsDen);
+  core.raw.rawStart(options.fpsNum, options.fpsDen);
   const { signal } = options;
   const video = fileChunks(options.video, VIDEO_CHUNK, signal);
   const audio = options.audio ? fileChunks(options.audio, AUDIO_CHUNK, signal) : undefined;
   // Segments are written out as they are finished (after every video chunk), so the ring only ever holds the open
   // one and the one just finished: an input of any length fits a ring that holds two segments.
-  await feedRawStreams(core, video, audio, { pace: drain, signal, audioName: options.audio });
+  await feedRawStreams(core.raw, video, audio, { pace: drain, signal, audioName: options.audio });
   core.flush();
   await drain();
   const text = formatVodPlaylist(playlist);
   await writeFile(join(options.outDir, "index.m3u8"), text);
-  return { segments: written, playlist: text, stats: core.stats(), warnings: timingWarnings(core, options.fpsNum !== undefined) };
+  return { segments: written, playlist: text, stats: core.stats(), warnings: timingWarnings(core.raw, options.fpsNum !== undefined) };
 }

@@ -2,6 +2,7 @@
 // a recorder, interleaved by stream time. Used by `ipc-hls mux`, `push` and `demo`, so all make the same bytes.
 
 import type { RawStreamStatus } from "./core.js";
+import { RAW_AUDIO_PIECE_BYTES, RAW_TIMING_MISMATCH, RAW_VIDEO_PIECE_BYTES } from "./core-abi.js";
 
 /** What takes raw streams: MuxerCore and HlsRecorder both do. */
 export interface RawStreamSink {
@@ -11,6 +12,8 @@ export interface RawStreamSink {
   endRawAudio(): unknown;
   /** Stream time (90 kHz ticks) of the next video frame and of the next audio frame. */
   rawStreamTimes(): { video: number; audio: number };
+  /** The audio should be fed next (the core's rule: it is at most half a second ahead of the video). */
+  rawAudioDue(): boolean;
   /**
    * Resolves when the next chunk can go in without the overflow policy dropping anything (a recorder waits for
    * its uploads here). A sink that drains synchronously (`mux` writes each segment as it is finished) has none.
@@ -58,21 +61,20 @@ export function timingWarnings(sink: RawStreamSink, rateGiven: boolean): string[
   const times = sink.rawStreamTimes();
   const lines: string[] = [];
   const [given, stream] = [status.rate, status.streamRate];
-  if (rateGiven && given && stream && Math.abs(given[0] * stream[1] - stream[0] * given[1]) * 50 > stream[0] * given[1]) {
+  if (rateGiven && given && stream && Math.abs(given[0] * stream[1] - stream[0] * given[1]) * RAW_TIMING_MISMATCH > stream[0] * given[1]) {
     lines.push(`warning: --fps ${rateText(given)} disagrees with the stream's own frame rate ${rateText(stream)} (its SPS): timed at --fps`);
   }
-  if (status.audioFrames > 0 && times.video > 0 && Math.abs(times.audio - times.video) * 50 > times.video) {
+  if (status.audioFrames > 0 && times.video > 0 && Math.abs(times.audio - times.video) * RAW_TIMING_MISMATCH > times.video) {
     lines.push(`warning: the audio lasts ${secondsText(times.audio)} s and the video ${secondsText(times.video)} s, more than 2 % apart: is the frame rate right?`);
   }
   return lines;
 }
 
-// Video goes in small chunks and audio at most half a second ahead of it, so that each audio frame is queued in
-// the core before the video that follows it in time (the core then interleaves in timestamp order). Both streams
-// start at stream time 0, the first picture's presentation time.
-export const VIDEO_CHUNK = 4096;
-export const AUDIO_CHUNK = 2048;
-const AUDIO_LEAD_TICKS = 45000;
+// Video goes in small chunks and audio when the core says it is due, so that each audio frame is queued in the
+// core before the video that follows it in time (the core then interleaves in timestamp order). Both streams
+// start at stream time 0, the first picture's presentation time. (The WASI command feeds the same pieces.)
+export const VIDEO_CHUNK = RAW_VIDEO_PIECE_BYTES;
+export const AUDIO_CHUNK = RAW_AUDIO_PIECE_BYTES;
 
 export interface FeedOptions {
   /** Called after each video chunk with the stream time reached (ticks); may wait (real-time pacing). */
@@ -103,8 +105,7 @@ export async function feedRawStreams(
   let audioDone = audioChunks === undefined;
   try {
     while (!signal?.aborted) {
-      const times = sink.rawStreamTimes();
-      const isAudio = !audioDone && (videoDone || times.audio <= times.video + AUDIO_LEAD_TICKS);
+      const isAudio = !audioDone && (videoDone || sink.rawAudioDue());
       if (!isAudio && videoDone) break;
       const next = await read(isAudio ? audioChunks! : videoChunks, signal);
       if (!next) break; // stopped while reading

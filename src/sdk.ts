@@ -422,15 +422,15 @@ export class HlsRecorder extends EventEmitter {
    * and ADTS audio.
    */
   startRawStreams(fpsNum?: number, fpsDen = 1): void {
-    this.running().rawStart(fpsNum, fpsDen, this.clock());
+    this.running().raw.rawStart(fpsNum, fpsDen, this.clock());
   }
 
   /** Feeds the next bytes of the raw H.264 stream (any length; access units may span calls). Returns access units muxed. */
   putRawVideo(bytes: Uint8Array): number {
-    const core = this.running();
+    const raw = this.running().raw;
     let units = 0;
     for (let at = 0; at < bytes.byteLength; at += RAW_CHUNK_BYTES) {
-      units += core.putRawVideo(bytes.subarray(at, at + RAW_CHUNK_BYTES));
+      units += raw.putRawVideo(bytes.subarray(at, at + RAW_CHUNK_BYTES));
       this.afterCoreCall();
     }
     return units;
@@ -438,28 +438,28 @@ export class HlsRecorder extends EventEmitter {
 
   /** The raw H.264 stream ended: its last access unit is complete. Calling it again does nothing. */
   endRawVideo(): void {
-    this.running().endRawVideo();
+    this.running().raw.endRawVideo();
     this.afterCoreCall();
   }
 
   /** Feeds the next bytes of the raw ADTS stream (frames are taken where the next one's header follows them). */
   putRawAudio(bytes: Uint8Array): void {
-    const core = this.running();
+    const raw = this.running().raw;
     for (let at = 0; at < bytes.byteLength; at += RAW_CHUNK_BYTES) {
-      core.putRawAudio(bytes.subarray(at, at + RAW_CHUNK_BYTES));
+      raw.putRawAudio(bytes.subarray(at, at + RAW_CHUNK_BYTES));
       this.afterCoreCall();
     }
   }
 
   /** The raw ADTS stream ended: its last frame is complete. */
   endRawAudio(): void {
-    this.running().endRawAudio();
+    this.running().raw.endRawAudio();
     this.afterCoreCall();
   }
 
   /** What the raw readers found: the frame rate in use and the stream's own, audio frames accepted and refused. */
   rawStatus(): RawStreamStatus {
-    return this.running().rawStatus();
+    return this.running().raw.rawStatus();
   }
 
   /**
@@ -467,13 +467,18 @@ export class HlsRecorder extends EventEmitter {
    * ended first (its last access unit is muxed), whether endRawVideo was called or not.
    */
   rewindRawStreams(): void {
-    this.running().rawRewind();
+    this.running().raw.rawRewind();
     this.afterCoreCall();
+  }
+
+  /** The raw audio should be fed next: it is at most half a second ahead of the raw video (stream time). */
+  rawAudioDue(): boolean {
+    return this.running().raw.rawAudioDue();
   }
 
   /** Stream time (90 kHz ticks) of the next raw video frame and of the next raw audio frame. */
   rawStreamTimes(): { video: number; audio: number } {
-    return this.running().rawStreamTimes();
+    return this.running().raw.rawStreamTimes();
   }
 
   /**
@@ -559,7 +564,14 @@ export class HlsRecorder extends EventEmitter {
 
   private describe(segment: Segment) {
     const durationMs = Math.round(segment.durationUs / 1000);
-    const key = segmentKey({ prefix: this.prefix, startMs: segment.wallStartMs, durationMs, session: this.session, seq: segment.seq });
+    const key = segmentKey({
+      prefix: this.prefix,
+      startMs: segment.wallStartMs,
+      durationMs,
+      keyframeBytes: segment.keyframeBytes,
+      session: this.session,
+      seq: segment.seq,
+    });
     const metadata: Record<string, string> = {
       "duration-ms": String(durationMs),
       codecs: segment.codecs,

@@ -1,4 +1,5 @@
 // A VOD media playlist for a finished list of segments (RFC 8216): what `ipc-hls mux` writes next to them.
+import { formatMediaPlaylist } from "./media-playlist.js";
 
 export interface PlaylistSegment {
   uri: string;
@@ -13,20 +14,6 @@ export function extinf(ticks: number): string {
 }
 
 export function formatVodPlaylist(segments: readonly PlaylistSegment[]): string {
-  // EXT-X-TARGETDURATION: an integer that no EXTINF, rounded to the nearest integer, exceeds.
-  const target = Math.max(1, ...segments.map((s) => Math.round(s.durationTicks / 90000)));
-  const lines = [
-    "#EXTM3U",
-    "#EXT-X-VERSION:3",
-    `#EXT-X-TARGETDURATION:${target}`,
-    "#EXT-X-MEDIA-SEQUENCE:0",
-    "#EXT-X-PLAYLIST-TYPE:VOD",
-    "#EXT-X-INDEPENDENT-SEGMENTS",
-  ];
-  for (const s of segments) {
-    if (s.discontinuity) lines.push("#EXT-X-DISCONTINUITY");
-    lines.push(`#EXTINF:${extinf(s.durationTicks)},`, s.uri);
-  }
-  lines.push("#EXT-X-ENDLIST", "");
-  return lines.join("\n");
+  const entries = segments.map((s) => ({ uri: s.uri, duration: extinf(s.durationTicks), discontinuity: s.discontinuity }));
+  return formatMediaPlaylist(entries, { type: "VOD" });
 }

@@ -130,8 +130,8 @@ describe("garbage spliced anywhere (fast-check)", () => {
     async function* chunks(bytes: Uint8Array, size: number) {
       for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size);
     }
-    core.rawStart();
-    await feedRawStreams(core, chunks(video, 4096), chunks(audio, 2048), { pace: drain });
+    core.raw.rawStart();
+    await feedRawStreams(core.raw, chunks(video, 4096), chunks(audio, 2048), { pace: drain });
     core.flush();
     await drain();
     return checkSegments(segments).flatMap((r) => r.audioPes.flatMap((p) => adtsFrames(p.payload)));

@@ -11,6 +11,16 @@ describe("segment keys", () => {
     expect(parseSegmentKey(key)).toEqual({ prefix: "front-door", startMs, durationMs: 2000, session: "f286e9c2", seq: 7 });
   });
 
+  test("the first picture's length rides in the key; keys without it (the earlier layout) still parse", () => {
+    const key = segmentKey({ prefix: "front-door", startMs, durationMs: 2000, keyframeBytes: 48128, session: "f286e9c2", seq: 7 });
+    expect(key).toBe("front-door/2026/11/25/19/36-42.711_2000ms_i48128_f286e9c2-000007.ts");
+    expect(parseSegmentKey(key)).toEqual({ prefix: "front-door", startMs, durationMs: 2000, keyframeBytes: 48128, session: "f286e9c2", seq: 7 });
+    expect(parseSegmentKey("front-door/2026/11/25/19/36-42.711_2000ms_f286e9c2-000007.ts")?.keyframeBytes).toBeUndefined();
+    for (const bad of ["c/2026/11/25/19/36-42.711_2000ms_i_abcdef01-000001.ts", "c/2026/11/25/19/36-42.711_2000ms_ix1_abcdef01-000001.ts"]) {
+      expect(parseSegmentKey(bad), bad).toBeUndefined();
+    }
+  });
+
   test("prefixes are normalised; an empty prefix puts the date folders at the root", () => {
     expect(normalizePrefix("/cams/front/")).toBe("cams/front");
     expect(segmentKey({ prefix: "", startMs, durationMs: 1999.6, session: "00000000", seq: 0 })).toBe("2026/11/25/19/36-42.711_2000ms_00000000-000000.ts");

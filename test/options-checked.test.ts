@@ -140,6 +140,7 @@ describe("the WASM core never traps on what its exports can be given", () => {
         core.rawVideoPush!(chunk.length);
         core.rawVideoTime!();
         core.rawAudioTime!();
+        core.rawAudioDue!();
       }
       core.rawVideoEnd!();
       core.putVideo!(100, Number.NaN, Number.NaN, Number.NaN);

@@ -67,7 +67,7 @@ describe("playlist for a time range", () => {
     expect(m.playlistType).toBe("VOD");
     expect(m.endList).toBe(true);
     expect(m.independentSegments).toBe(true);
-    expect(m.targetDuration).toBe(3); // ceil(2.04)
+    expect(m.targetDuration).toBe(2); // 2.04 rounds to 2 (RFC 8216 §4.3.3.1: src/media-playlist.ts)
     const total = m.segments.reduce((sum, s) => sum + s.duration, 0);
     expect(total).toBeCloseTo((5 * 2000 + 3 * 2040) / 1000, 9);
     expect(m.discontinuityStarts).toEqual([5]);

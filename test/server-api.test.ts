@@ -209,6 +209,7 @@ describe("replay server API", () => {
 describe("Lambda proxy handler", () => {
   const requests = [
     playlistPath("cam1", T - 60_000, T + HOUR / 2),
+    playlistPath("cam1", T - 60_000, T + HOUR / 2).replace("playlist.m3u8", "iframes.m3u8"),
     `/cameras/cam1/spans?day=${day}`,
     "/cameras",
     playlistPath("cam9", T, T + 60_000),

@@ -23,6 +23,8 @@ interface Case {
   outSubdir?: boolean;
   /** ffprobe's frame count of the input, when not in fixtures/frame-counts.json. */
   frames?: number;
+  /** The duration the summary line must print (milliseconds rounded half up). */
+  summarySeconds?: string;
 }
 
 const CASES: Case[] = [
@@ -31,8 +33,8 @@ const CASES: Case[] = [
   { name: "29.97 fps, 1 s segments, --out inside the preopen", video: "video/ntsc-320x240-29.97fps.h264", fps: "29.97", extra: ["--segment-duration", "1"], outSubdir: true },
   { name: "video + 48 kHz mono AAC", video: "video/av-1280x720-25fps.h264", audio: "audio/aac-lc-48000-mono.aac", fps: "25" },
   { name: "video from stdin + 44.1 kHz stereo AAC, 1.5 s", video: "video/av-1280x720-25fps.h264", audio: "audio/aac-lc-44100-stereo.aac", fps: "25", extra: ["--segment-duration=1.5"], stdin: true },
-  // 15 frames at 29.97 fps last 0.5005 s: the summary's toFixed(3) must round that half as JavaScript does.
-  { name: "15 frames at 29.97 fps", video: "made/ntsc-15.h264", fps: "30000/1001", frames: 15 },
+  // 15 frames at 29.97 fps last 45045 ticks, 500.5 ms: both summaries round that half up.
+  { name: "15 frames at 29.97 fps", video: "made/ntsc-15.h264", fps: "30000/1001", frames: 15, summarySeconds: "0.501" },
   // Every picture an IDR and a 64 KiB ring: 50 segments, many of them wrapping around the ring's end.
   { name: "50 segments through a 64 KiB ring", video: "made/all-idr.h264", fps: "25", extra: ["--segment-duration", "0.1", "--buffer-size", "65536"], frames: 150 },
 ];
@@ -94,6 +96,10 @@ describe.each(CASES)("ipc-hls.wasm: $name", (c) => {
     // The summary names the --out argument; the rest is the CLI's line.
     const outArg = c.outSubdir ? "out/run" : "out";
     expect(run.stdout.replace(`→ ${outArg}/index.m3u8`, "→ OUT")).toBe(cli.stdout.replace(`→ ${join(base, "cli")}/index.m3u8`, "→ OUT"));
+  });
+
+  test.runIf(c.summarySeconds !== undefined)("the summary's duration: whole milliseconds, rounded half up", () => {
+    expect(cli.stdout).toContain(` segments, ${c.summarySeconds} s, `);
   });
 
   test.each(["wasmtime", "node:wasi"])("under %s: the same files as ipc-hls mux, byte for byte", (runtime) => {

@@ -1,45 +1,80 @@
-// The replay page: pick a camera and a day, see what was recorded, click the timeline to play from there.
-// Talks to the playback API next to it (relative URLs, so the page also works behind a path prefix).
-"use strict";
+// The replay page: pick a camera (or a grid of them) and a day, see what was recorded, click the timeline to play
+// from there, follow a camera live, take a clip away. Talks to the playback API next to it (relative URLs, so the
+// page also works behind a path prefix). Timeline, videos and thumbnails are modules of their own.
+import { Timeline, allSpans, recordedTimeNear, SNAP_PX, localDay, timeOfDay } from "./timeline.js";
+import { Grid } from "./grid.js";
+import { WINDOW_BEFORE_MS, WINDOW_AFTER_MS } from "./player.js";
+import { Thumbnails } from "./thumbnails.js";
 
 const $ = (id) => document.getElementById(id);
 const cameraSelect = $("camera");
 const dayInput = $("day");
-const video = $("video");
+
+/** How often the spans are fetched again while the day includes now (a camera may be recording). */
+const POLL_MS = 4000;
+/** A camera whose last segment ended less than this ago counts as recording now. */
+const RECORDING_NOW_MS = 60_000;
+/** Seek steps of the arrow keys. */
+const SEEK_MS = 5000;
+const SEEK_LONG_MS = 60_000;
 
 /** Everything the page knows, on window.replay for debugging and for the end-to-end test. */
 const state = {
   h264: typeof MediaSource !== "undefined" && MediaSource.isTypeSupported('video/mp4; codecs="avc1.42E01E"'),
-  camera: "",
+  allCameras: [],
+  /** The cameras shown: the chosen one, or the grid's. */
+  cameras: [],
+  gridMode: false,
   dayStartMs: 0,
   dayEndMs: 0,
-  /** The part of the day the timeline shows (zoom). */
   viewStartMs: 0,
   viewEndMs: 0,
+  /** True while the view keeps the present at its right edge (opened on a camera recording now). */
+  followNow: false,
+  recordingNow: false,
+  spansByCamera: {},
+  /** The chosen camera's spans. */
+  spans: [],
   /** Wall-clock time being played, or undefined. */
   playingMs: undefined,
-  /** The range of the playlist in hls.js: {startMs, endMs}. */
-  loaded: undefined,
-  spans: [],
-  hls: null,
-  /** The playlist's fragments once loaded: {start (s), duration (s), programDateTime (ms)}. */
-  fragments: [],
-  /** Fragments hls.js has loaded, and every error it reported ({type, details, fatal}). */
+  live: false,
+  latencyMs: undefined,
+  /** A range dragged on the timeline: {startMs, endMs}, for a clip. */
+  selection: undefined,
+  /** Frame interval measured from the decoded frames (s); 25 fps until measured. */
+  frameInterval: 1 / 25,
+  frameMeasured: false,
   fragmentsLoaded: 0,
   errors: [],
   fatalErrors: [],
-  /** Plays from a wall-clock time (ms since the epoch), like a click on the timeline. */
+  clipUrl: undefined,
   playFrom: (wallMs) => playFrom(wallMs),
 };
 window.replay = state;
 
 const setStatus = (text) => ($("status").textContent = text);
-const pad = (n) => String(n).padStart(2, "0");
-const localDay = (d) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-const timeOfDay = (ms) => new Date(ms).toLocaleTimeString([], { hour12: false });
+
+const timeline = new Timeline(state, {
+  onPick: (wallMs, msPerPixel) => pick(wallMs, msPerPixel),
+  onSelect: (selection) => selectClip(selection),
+  onHover: (wallMs, x) => thumbnails.hover(wallMs, x),
+  onView: () => {
+    clearTimeout(state.viewSettled);
+    state.viewSettled = setTimeout(() => thumbnails.refresh(), 200);
+  },
+});
+const grid = new Grid($("videos"), state, (wallMs) => showTime(wallMs));
+state.grid = grid;
+const thumbnails = new Thumbnails(state, timeline);
+state.thumbnails = thumbnails;
 
 async function getJson(url) {
   const res = await fetch(url);
+  // A server with authentication answers 401 until the user logs in: its login form comes back here after.
+  if (res.status === 401) {
+    location.href = "login.html";
+    throw new Error("log in first");
+  }
   const body = await res.json().catch(() => ({}));
   if (!res.ok) throw new Error(body.error ? body.error.message : `HTTP ${res.status}`);
   return body;
@@ -47,207 +82,299 @@ async function getJson(url) {
 
 async function loadCameras() {
   const { cameras } = await getJson("cameras");
+  state.allCameras = cameras;
   cameraSelect.replaceChildren(...cameras.map((name) => new Option(name, name)));
-  const wanted = new URLSearchParams(location.search).get("camera");
+  const params = new URLSearchParams(location.search);
+  const wanted = params.get("camera");
   if (wanted && cameras.includes(wanted)) cameraSelect.value = wanted;
+  const gridParam = params.get("grid");
+  if (gridParam !== null) state.gridMode = true;
+  state.gridChoice = gridParam ? gridParam.split(",").filter((c) => cameras.includes(c)) : [];
   if (cameras.length === 0) setStatus("No cameras have recorded yet.");
 }
 
-/** Loads the recorded spans of the chosen local day and draws the timeline. */
+/** The cameras to show: in a grid the chosen ones (?grid=a,b) or all; else the selected one. */
+function shownCameras() {
+  if (!state.gridMode) return cameraSelect.value ? [cameraSelect.value] : [];
+  return state.gridChoice.length ? state.gridChoice : state.allCameras;
+}
+
+/** In a grid, a checkbox per camera chooses which are shown (all when none is chosen). */
+function drawGridPicker() {
+  $("grid-pick").hidden = !state.gridMode;
+  $("grid-cameras").replaceChildren(
+    ...state.allCameras.map((camera) => {
+      const label = document.createElement("label");
+      const box = document.createElement("input");
+      box.type = "checkbox";
+      box.value = camera;
+      box.checked = state.cameras.includes(camera);
+      box.addEventListener("change", () => {
+        const chosen = [...$("grid-cameras").querySelectorAll("input")].filter((b) => b.checked).map((b) => b.value);
+        state.gridChoice = chosen.length === state.allCameras.length ? [] : chosen;
+        loadDay();
+      });
+      label.append(box, camera);
+      return label;
+    }),
+  );
+}
+
+/** Fetches the spans of the shown cameras for the chosen day. */
+async function fetchSpans() {
+  const { cameras, dayStartMs } = state;
+  const range = `start=${new Date(state.dayStartMs).toISOString()}&end=${new Date(state.dayEndMs).toISOString()}`;
+  const results = await Promise.all(cameras.map((c) => getJson(`cameras/${encodeURIComponent(c)}/spans?${range}`)));
+  // A poll that was under way when the camera or the day changed has nothing to say about the new ones.
+  if (cameras !== state.cameras || dayStartMs !== state.dayStartMs) return;
+  state.spansByCamera = Object.fromEntries(results.map((r, i) => [cameras[i], r.spans]));
+  state.spans = state.spansByCamera[cameraSelect.value] ?? allSpans(state);
+  const now = Date.now();
+  state.recordingNow = allSpans(state).some((s) => s.endMs > now - RECORDING_NOW_MS);
+  const recordedMs = results.reduce((sum, r) => sum + r.recordedMs, 0);
+  const spans = allSpans(state);
+  $("summary").textContent = spans.length
+    ? `${(recordedMs / 60000).toFixed(1)} min recorded in ${spans.length} span(s), first at ${timeOfDay(spans[0].startMs)}${state.recordingNow ? ", recording now" : ""}.`
+    : "Nothing recorded on this day.";
+}
+
+/** Loads the recorded spans of the chosen local day, zooms the timeline to them and sets up the videos. */
 async function loadDay() {
-  stopPlayback();
-  state.camera = cameraSelect.value;
+  state.live = false;
+  state.playingMs = undefined;
+  state.selection = undefined;
+  $("clock").textContent = "";
+  $("latency").textContent = "";
+  $("live").setAttribute("aria-pressed", "false");
+  updateClip();
+  state.cameras = shownCameras();
+  if (!dayInput.value) dayInput.value = localDay(new Date()); // a cleared date field means today
   const [y, m, d] = dayInput.value.split("-").map(Number);
   state.dayStartMs = new Date(y, m - 1, d).getTime();
   state.dayEndMs = new Date(y, m - 1, d + 1).getTime();
-  state.viewStartMs = state.dayStartMs;
-  state.viewEndMs = state.dayEndMs;
-  setZoomButton(state.dayEndMs - state.dayStartMs);
+  state.spansByCamera = {};
   state.spans = [];
-  drawTimeline();
-  if (!state.camera) return;
-  history.replaceState(null, "", `?camera=${encodeURIComponent(state.camera)}&day=${dayInput.value}`);
+  grid.show(state.cameras);
+  $("grid-toggle").setAttribute("aria-pressed", String(state.gridMode));
+  drawGridPicker();
+  if (state.cameras.length === 0) return timeline.fit();
+  const query = new URLSearchParams({ camera: cameraSelect.value, day: dayInput.value });
+  if (state.gridMode) query.set("grid", state.gridChoice.join(","));
+  history.replaceState(null, "", `?${query.toString().replace(/%2C/g, ",")}`);
   setStatus("Loading…");
   try {
-    const range = `start=${new Date(state.dayStartMs).toISOString()}&end=${new Date(state.dayEndMs).toISOString()}`;
-    const result = await getJson(`cameras/${encodeURIComponent(state.camera)}/spans?${range}`);
-    state.spans = result.spans;
-    const minutes = (result.recordedMs / 60000).toFixed(1);
-    $("summary").textContent = state.spans.length
-      ? `${minutes} min recorded in ${state.spans.length} span(s), first at ${timeOfDay(state.spans[0].startMs)}.`
-      : "Nothing recorded on this day.";
-    setStatus(state.spans.length ? "Click the timeline to play." : "");
+    await fetchSpans();
+    setStatus(allSpans(state).length ? "Click the timeline to play." : "");
   } catch (err) {
     setStatus(`Could not load the recordings: ${err.message}`);
   }
-  drawTimeline();
+  timeline.fit();
 }
 
-/** Where a time falls on the timeline: 0 at its left edge, 1 at its right edge. */
-const fraction = (ms) => (ms - state.viewStartMs) / (state.viewEndMs - state.viewStartMs);
-const hhmm = (ms) => new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hour12: false });
-
-/** A tick step that gives at most 12 labels for the visible length. */
-function tickStep(lengthMs) {
-  const steps = [10e3, 30e3, 60e3, 5 * 60e3, 10 * 60e3, 30 * 60e3, 3600e3, 3 * 3600e3];
-  return steps.find((step) => lengthMs / step <= 12) ?? steps[steps.length - 1];
-}
-
-function drawTimeline() {
-  const length = state.viewEndMs - state.viewStartMs;
-  const step = tickStep(length);
-  const ticks = [];
-  // Ticks on round local times (the day starts at local midnight, so whole steps from it are round).
-  for (let t = state.dayStartMs + Math.ceil((state.viewStartMs - state.dayStartMs) / step) * step; t < state.viewEndMs; t += step) {
-    const tick = document.createElement("span");
-    tick.style.left = `${fraction(t) * 100}%`;
-    tick.textContent = step < 60e3 ? timeOfDay(t) : hhmm(t);
-    ticks.push(tick);
+/** While the day includes now: new spans, the moving "now" edge, and a view that follows it. */
+async function poll() {
+  if (!state.cameras.length || state.dayEndMs < Date.now() - RECORDING_NOW_MS) return;
+  try {
+    await fetchSpans();
+  } catch {
+    return; // the next poll tries again; the status keeps what the user did last
   }
-  $("hours").replaceChildren(...ticks);
-  const visible = state.spans.filter((span) => span.endMs > state.viewStartMs && span.startMs < state.viewEndMs);
-  $("spans").replaceChildren(
-    ...visible.map((span) => {
-      const el = document.createElement("div");
-      el.className = "span";
-      const left = Math.max(0, fraction(span.startMs));
-      el.style.left = `${left * 100}%`;
-      el.style.width = `${(Math.min(1, fraction(span.endMs)) - left) * 100}%`;
-      el.title = `${timeOfDay(span.startMs)} – ${timeOfDay(span.endMs)}`;
-      return el;
-    }),
-  );
-  $("view-range").textContent = length < 86400e3 ? `${timeOfDay(state.viewStartMs)} – ${timeOfDay(state.viewEndMs)}` : "";
-  drawPlayhead();
-}
-
-function drawPlayhead() {
-  const playhead = $("playhead");
-  const at = state.playingMs === undefined ? -1 : fraction(state.playingMs);
-  playhead.hidden = !(at >= 0 && at <= 1);
-  playhead.style.left = `${at * 100}%`;
-}
-
-/** Shows `lengthMs` of the day around what is playing (or the first recording), within the day. */
-function zoom(lengthMs) {
-  const centre = state.playingMs ?? (state.spans[0] ? state.spans[0].startMs : state.dayStartMs + lengthMs / 2);
-  const start = Math.min(Math.max(state.dayStartMs, centre - lengthMs / 2), state.dayEndMs - lengthMs);
-  state.viewStartMs = Math.max(state.dayStartMs, start);
-  state.viewEndMs = Math.min(state.dayEndMs, state.viewStartMs + lengthMs);
-  setZoomButton(lengthMs);
-  drawTimeline();
-}
-
-function setZoomButton(lengthMs) {
-  for (const button of document.querySelectorAll("#zoom button")) {
-    button.setAttribute("aria-pressed", String(Number(button.dataset.span) === lengthMs));
+  if (state.followNow) {
+    const length = state.viewEndMs - state.viewStartMs;
+    const end = Date.now() + 60e3;
+    timeline.setView(end - length, end);
+  } else {
+    timeline.draw();
+    thumbnails.refresh();
   }
 }
 
-/** Plays from a wall-clock time: in the span that holds it, or from the start of the next span. */
+/** A click on the timeline: play from the recorded time nearest to it (within a few pixels), or the next span. */
+function pick(wallMs, msPerPixel) {
+  const at = recordedTimeNear(allSpans(state), wallMs, SNAP_PX * msPerPixel);
+  if (at === undefined) return setStatus("Nothing recorded after that time.");
+  playFrom(at);
+}
+
 function playFrom(wallMs) {
-  const span = state.spans.find((s) => s.endMs > wallMs);
-  if (!span) return setStatus("Nothing recorded after that time.");
-  const target = Math.max(wallMs, span.startMs);
-  const loaded = state.loaded;
-  if (state.hls && state.fragments.length && loaded && target >= loaded.startMs && target < loaded.endMs) return seekToWallClock(target);
-  stopPlayback();
-  startPlayback(target);
+  state.live = false;
+  $("live").setAttribute("aria-pressed", "false");
+  $("latency").textContent = "";
+  state.playingMs = wallMs;
+  // A camera without a recording in the window a player would load is not asked (its playlist would be a 404).
+  const recordedNear = (camera) =>
+    (state.spansByCamera[camera] ?? []).some((s) => s.endMs > wallMs - WINDOW_BEFORE_MS && s.startMs < wallMs + WINDOW_AFTER_MS);
+  grid.playFrom(wallMs, recordedNear);
+  setStatus(`Playing from ${timeOfDay(wallMs)}.`);
+  timeline.drawPlayhead();
 }
 
-/** How much a playlist covers around the chosen time: a 24/7 camera makes 1800 segments an hour. */
-const WINDOW_BEFORE_MS = 30 * 60e3;
-const WINDOW_AFTER_MS = 150 * 60e3;
+function goLive() {
+  // Live is today: a past day's page moves to today first.
+  if (state.dayEndMs < Date.now()) {
+    dayInput.value = localDay(new Date());
+    return void loadDay().then(goLive);
+  }
+  state.live = true;
+  $("live").setAttribute("aria-pressed", "true");
+  grid.playLive();
+  setStatus("Live.");
+}
 
-/** Loads a playlist for a three-hour window of the day's recordings around `wallMs` and starts there. */
-function startPlayback(wallMs) {
-  if (!window.Hls || !Hls.isSupported()) return setStatus("This browser cannot play HLS through Media Source Extensions.");
-  const startMs = Math.max(state.spans[0].startMs, wallMs - WINDOW_BEFORE_MS);
-  const endMs = Math.min(state.spans[state.spans.length - 1].endMs + 1, wallMs + WINDOW_AFTER_MS);
-  state.loaded = { startMs, endMs };
-  const url = `cameras/${encodeURIComponent(state.camera)}/playlist.m3u8?start=${new Date(startMs).toISOString()}&end=${new Date(endMs).toISOString()}`;
-  const hls = new Hls({ autoStartLoad: false });
-  state.hls = hls;
-  hls.on(Hls.Events.ERROR, (_event, data) => {
-    const entry = { type: data.type, details: data.details, fatal: data.fatal, reason: data.reason || (data.error && data.error.message) };
-    state.errors.push(entry);
-    if (data.fatal) {
-      state.fatalErrors.push(entry);
-      setStatus(`Playback failed: ${data.details}`);
+function showTime(wallMs) {
+  if (wallMs === undefined) return;
+  state.playingMs = wallMs;
+  $("clock").textContent = new Date(wallMs).toLocaleString([], { hour12: false });
+  $("clock").dateTime = new Date(wallMs).toISOString();
+  // Keep the playhead in view (a view following now stops following when what plays leaves it).
+  if (wallMs < state.viewStartMs || wallMs > state.viewEndMs) {
+    state.followNow = false;
+    const length = state.viewEndMs - state.viewStartMs;
+    timeline.setView(wallMs - length / 4, wallMs + (length * 3) / 4);
+  }
+  timeline.drawPlayhead();
+}
+
+/** Once a second: the live latency, the play button, the now edge. */
+function tick() {
+  const leader = grid.leader();
+  if (state.live && leader) {
+    state.latencyMs = leader.latencyMs();
+    $("latency").textContent = state.latencyMs === undefined ? "waiting for the live edge…" : `${(state.latencyMs / 1000).toFixed(1)} s behind real time`;
+  }
+  $("play-pause").textContent = leader && !leader.video.paused ? "❚❚" : "▶";
+  timeline.draw();
+}
+
+function togglePlay() {
+  const leader = grid.leader();
+  if (!leader || !leader.hls) {
+    const first = allSpans(state)[0];
+    if (first) playFrom(first.startMs);
+    return;
+  }
+  if (leader.video.paused) grid.each((p) => p.play());
+  else grid.each((p) => p.video.pause());
+}
+
+/** Seeks by `ms`; a seek into a gap goes on to the next recording (forward) or the end of the previous one (back). */
+function seekBy(ms) {
+  if (state.playingMs === undefined) return;
+  const spans = allSpans(state);
+  const target = state.playingMs + ms;
+  const inside = spans.some((s) => s.startMs <= target && target < s.endMs);
+  const previous = [...spans].reverse().find((s) => s.endMs <= target);
+  const at = inside ? target : ms > 0 ? spans.find((s) => s.startMs > target)?.startMs : previous && Math.max(previous.startMs, previous.endMs - 2000);
+  if (at === undefined) return setStatus(ms > 0 ? "No later recording on this day." : "No earlier recording on this day.");
+  playFrom(at);
+}
+
+/** Pauses and moves one frame (at the stream's measured frame rate) forward or back. */
+function frameStep(direction) {
+  grid.each((p) => {
+    p.video.pause();
+    if (p.hls) p.video.currentTime = Math.max(0, p.video.currentTime + direction * state.frameInterval);
+  });
+}
+
+/** Plays from the start of the next recording, or of this one (or the previous one when at its start). */
+function jumpRecording(direction) {
+  const spans = allSpans(state);
+  const now = state.playingMs ?? state.viewStartMs;
+  const target =
+    direction > 0
+      ? spans.find((s) => s.startMs > now + 500)
+      : [...spans].reverse().find((s) => s.startMs < now - 2000);
+  if (!target) return setStatus(direction > 0 ? "No later recording on this day." : "No earlier recording on this day.");
+  playFrom(target.startMs);
+}
+
+function selectClip(selection) {
+  state.selection = selection;
+  updateClip();
+}
+
+/** The clip link for the selection: the server remuxes the range to MP4 (GET /cameras/<cam>/clip.mp4). */
+function updateClip() {
+  const link = $("clip");
+  const sel = state.selection;
+  const camera = state.gridMode ? grid.leader()?.camera ?? state.cameras[0] : cameraSelect.value;
+  if (!sel || !camera) {
+    link.removeAttribute("href");
+    link.setAttribute("aria-disabled", "true");
+    $("selection-text").textContent = "Drag on the timeline to select a clip.";
+    state.clipUrl = undefined;
+    return;
+  }
+  const start = new Date(sel.startMs).toISOString();
+  const end = new Date(sel.endMs).toISOString();
+  state.clipUrl = `cameras/${encodeURIComponent(camera)}/clip.mp4?start=${start}&end=${end}`;
+  link.href = state.clipUrl;
+  link.download = `${camera}_${start.replace(/[:.]/g, "-")}.mp4`;
+  link.setAttribute("aria-disabled", "false");
+  $("selection-text").textContent = `${camera}: ${timeOfDay(sel.startMs)} – ${timeOfDay(sel.endMs)} (${Math.round((sel.endMs - sel.startMs) / 1000)} s)`;
+}
+
+/** Measures the frame interval from consecutive decoded frames (requestVideoFrameCallback's media times). */
+function measureFrameRate(video) {
+  if (!video.requestVideoFrameCallback) return;
+  let last;
+  const onFrame = (_now, meta) => {
+    const step = last === undefined ? 0 : meta.mediaTime - last;
+    // The smallest step between shown frames is one frame (a busy machine skips frames, never halves them);
+    // the first plausible one replaces the 25 fps guess.
+    if (step > 1 / 121 && step < 1 / 4 && (!state.frameMeasured || step < state.frameInterval)) {
+      state.frameInterval = step;
+      state.frameMeasured = true;
     }
-  });
-  hls.on(Hls.Events.FRAG_LOADED, () => state.fragmentsLoaded++);
-  hls.once(Hls.Events.LEVEL_LOADED, (_event, data) => {
-    state.fragments = data.details.fragments.map((f) => ({ start: f.start, duration: f.duration, programDateTime: f.programDateTime }));
-    const position = mediaTimeOf(wallMs);
-    hls.startLoad(position);
-    video.currentTime = position;
-    play();
-  });
-  hls.loadSource(url);
-  hls.attachMedia(video);
-  setStatus("Playing.");
+    last = meta.mediaTime;
+    video.requestVideoFrameCallback(onFrame);
+  };
+  video.requestVideoFrameCallback(onFrame);
 }
 
-/** Media time (s) in the playlist for a wall-clock time (ms), through each fragment's program date-time. */
-function mediaTimeOf(wallMs) {
-  const frag =
-    state.fragments.find((f) => f.programDateTime <= wallMs && wallMs < f.programDateTime + f.duration * 1000) ??
-    state.fragments.find((f) => f.programDateTime > wallMs) ??
-    state.fragments[0];
-  return frag.start + Math.max(0, (wallMs - frag.programDateTime) / 1000);
-}
-
-/** Wall-clock time (ms) of a media time (s), or undefined outside the playlist. */
-function wallClockOf(mediaTime) {
-  const frag = state.fragments.find((f) => f.start <= mediaTime && mediaTime < f.start + f.duration);
-  return frag && frag.programDateTime + (mediaTime - frag.start) * 1000;
-}
-
-function seekToWallClock(wallMs) {
-  video.currentTime = mediaTimeOf(wallMs);
-  play();
-}
-
-function play() {
-  video.play().catch((err) => {
-    // Without a user gesture the browser may refuse sound: play muted rather than not at all.
-    if (err.name === "NotAllowedError" && !video.muted) {
-      video.muted = true;
-      play();
-    }
-  });
-}
-
-function stopPlayback() {
-  if (state.hls) state.hls.destroy();
-  state.hls = null;
-  state.fragments = [];
-  state.playingMs = undefined;
-  state.loaded = undefined;
-  drawPlayhead();
-  $("clock").textContent = "–";
-}
-
-video.addEventListener("timeupdate", () => {
-  const wall = wallClockOf(video.currentTime);
-  if (wall === undefined) return;
-  $("clock").textContent = new Date(wall).toLocaleString([], { hour12: false });
-  $("clock").dateTime = new Date(wall).toISOString();
-  state.playingMs = wall;
-  drawPlayhead();
+document.addEventListener("keydown", (event) => {
+  if (event.target.closest("input, select, textarea") || event.ctrlKey || event.metaKey || event.altKey) return;
+  const actions = {
+    " ": togglePlay,
+    ArrowLeft: () => seekBy(-(event.shiftKey ? SEEK_LONG_MS : SEEK_MS)),
+    ArrowRight: () => seekBy(event.shiftKey ? SEEK_LONG_MS : SEEK_MS),
+    ",": () => frameStep(-1),
+    ".": () => frameStep(1),
+    "[": () => jumpRecording(-1),
+    "]": () => jumpRecording(1),
+    l: goLive,
+  };
+  const action = actions[event.key];
+  if (!action) return;
+  event.preventDefault();
+  action();
 });
 
-$("timeline").addEventListener("click", (event) => {
-  const box = event.currentTarget.getBoundingClientRect();
-  const at = (event.clientX - box.left) / box.width;
-  playFrom(state.viewStartMs + at * (state.viewEndMs - state.viewStartMs));
-});
-for (const button of document.querySelectorAll("#zoom button")) {
-  button.addEventListener("click", () => zoom(Number(button.dataset.span)));
+for (const button of document.querySelectorAll("#zoom button[data-span]")) {
+  button.addEventListener("click", () => timeline.zoom(Number(button.dataset.span)));
 }
+$("fit").addEventListener("click", () => timeline.fit());
+$("play-pause").addEventListener("click", togglePlay);
+$("frame-back").addEventListener("click", () => frameStep(-1));
+$("frame-fwd").addEventListener("click", () => frameStep(1));
+$("prev-rec").addEventListener("click", () => jumpRecording(-1));
+$("next-rec").addEventListener("click", () => jumpRecording(1));
+$("live").addEventListener("click", goLive);
+$("speed").addEventListener("change", () => grid.each((p) => p.setRate(Number($("speed").value))));
+$("grid-toggle").addEventListener("click", () => {
+  state.gridMode = !state.gridMode;
+  loadDay();
+});
+$("clip").addEventListener("click", (event) => {
+  if (!state.clipUrl) event.preventDefault();
+});
 cameraSelect.addEventListener("change", loadDay);
 dayInput.addEventListener("change", loadDay);
+new ResizeObserver(() => {
+  timeline.draw();
+  timeline.handlers.onView(); // as many thumbnails as the new width has room for
+}).observe($("timeline"));
 
 (async () => {
   $("codec-warning").hidden = state.h264;
@@ -258,4 +385,8 @@ dayInput.addEventListener("change", loadDay);
   } catch (err) {
     setStatus(`Could not reach the server: ${err.message}`);
   }
+  setInterval(poll, POLL_MS);
+  setInterval(tick, 1000);
+  new MutationObserver(() => grid.each((p) => measureFrameRate(p.video))).observe($("videos"), { childList: true });
+  grid.each((p) => measureFrameRate(p.video));
 })();

@@ -67,10 +67,12 @@ export const command: Command = {
           : `no segment: none of the ${s.videoFramesIn} access units could start one (no SPS/PPS and IDR found)`,
       );
     }
-    const total = result.segments.reduce((sum, x) => sum + x.durationTicks, 0) / 90000;
+    // Milliseconds rounded half up, as the WASI command writes them (assembly/wasi.ts summary).
+    const ms = Math.round(result.segments.reduce((sum, x) => sum + x.durationTicks, 0) / 90);
+    const seconds = `${Math.floor(ms / 1000)}.${String(ms % 1000).padStart(3, "0")}`;
     const codecs = result.segments[0]?.codecs ?? "none";
     process.stdout.write(
-      `${result.segments.length} segments, ${total.toFixed(3)} s, ${s.videoFramesIn - s.videoFramesDropped} video frames` +
+      `${result.segments.length} segments, ${seconds} s, ${s.videoFramesIn - s.videoFramesDropped} video frames` +
         (s.audioFramesIn ? `, ${s.audioFramesIn - s.audioFramesDropped} audio frames` : "") +
         `, codecs ${codecs} → ${outDir}/index.m3u8\n`,
     );

@@ -2,12 +2,15 @@
 // so the same request gets the same answer from either.
 //
 //   GET /cameras                                          → {"cameras": ["cam1", ...]}
+//   GET /cameras/<camera>/iframes.m3u8?start=<t>&end=<t>  → I-frame playlist of the range (each segment's first picture)
 //   GET /cameras/<camera>/playlist.m3u8?start=<t>&end=<t> → HLS playlist (the C SDK demo site's API)
 //   GET /cameras/<camera>/spans?day=YYYY-MM-DD            → recorded spans of that UTC day (or ?start=&end=)
 //   GET /cameras/<camera>/clip.mp4?start=<t>&end=<t>      → the range as one MP4 (see clip.ts)
 //
 // A camera's recordings live under <store prefix>/<camera>/ (the camera name is the SDK's key prefix).
 import { CAMERA_RE, normalizePrefix } from "../keys.js";
+import { buildIframePlaylist } from "./iframe-playlist.js";
+import type { PlaylistEntry, PlaylistOptions } from "./playlist.js";
 import { checkExpiry, type PresignedUrl } from "../s3/presign.js";
 import type { ListedObject } from "../store/types.js";
 import { ClipSourceError, ClipTooLargeError, DEFAULT_CLIP_LIMITS, NothingRecordedError, planClip, remuxToMp4, segmentReaderFor, type ClipLimits, type SegmentReader } from "./clip.js";
@@ -112,7 +115,8 @@ export function createPlaybackApi(options: PlaybackApiOptions) {
       return json(200, { cameras });
     },
 
-    async playlist(camera: string, query: URLSearchParams): Promise<ApiResponse> {
+    /** A media playlist, or another kind (`build`, e.g. an I-frame playlist) of the same segments. */
+    async playlist(camera: string, query: URLSearchParams, build?: (entries: readonly PlaylistEntry[], options: PlaylistOptions) => string): Promise<ApiResponse> {
       const range = rangeFromQuery(query, maxRangeMs);
       const result = await rangePlaylist({
         store,
@@ -120,6 +124,7 @@ export function createPlaybackApi(options: PlaybackApiOptions) {
         range,
         now: now(),
         segmentUri: (segment) => segmentUri(camera, segment),
+        build,
       });
       if (result.segments.length === 0) {
         await requireCamera(camera);
@@ -197,6 +202,10 @@ export function createPlaybackApi(options: PlaybackApiOptions) {
         spans,
       });
     },
+
+    iframes(camera: string, query: URLSearchParams): Promise<ApiResponse> {
+      return routes.playlist(camera, query, buildIframePlaylist);
+    },
   };
 
   const withCors = (res: ApiResponse): ApiResponse => {
@@ -229,7 +238,7 @@ export function createPlaybackApi(options: PlaybackApiOptions) {
   };
 }
 
-type Route = { name: "cameras" } | { name: "playlist" | "spans" | "clip"; camera: string };
+type Route = { name: "cameras" } | { name: "playlist" | "iframes" | "spans" | "clip"; camera: string };
 
 function matchRoute(parts: string[]): Route | undefined {
   if (parts.length === 1 || (parts.length === 2 && parts[1] === "")) return { name: "cameras" };
@@ -240,6 +249,7 @@ function matchRoute(parts: string[]): Route | undefined {
   } catch {
     camera = "\0"; // undecodable: rejected as a bad camera name
   }
+  if (parts[2] === "iframes.m3u8") return { name: "iframes", camera };
   if (parts[2] === "playlist.m3u8") return { name: "playlist", camera };
   if (parts[2] === "spans") return { name: "spans", camera };
   if (parts[2] === "clip.mp4") return { name: "clip", camera };

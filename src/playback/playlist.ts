@@ -1,5 +1,6 @@
 // Writes an HLS media playlist (RFC 8216) for recorded segments.
 import type { RecordedSegment } from "./recordings.js";
+import { formatMediaPlaylist } from "../media-playlist.js";
 
 export interface PlaylistEntry {
   segment: RecordedSegment;
@@ -22,26 +23,14 @@ const DEFAULT_TARGET_DURATION_S = 2;
 export const programDateTime = (ms: number) => new Date(ms).toISOString();
 
 /** EXTINF in seconds with millisecond precision, the precision of the key. */
-const seconds = (ms: number) => (ms / 1000).toFixed(3);
+export const seconds = (ms: number) => (ms / 1000).toFixed(3);
 
 export function buildPlaylist(entries: readonly PlaylistEntry[], options: PlaylistOptions): string {
-  const longest = Math.max(0, ...entries.map((e) => e.segment.durationMs));
-  // Each EXTINF rounded must be <= the target duration (RFC 8216 §4.3.3.1): the ceiling always is.
-  const targetDuration = entries.length === 0 ? DEFAULT_TARGET_DURATION_S : Math.max(1, Math.ceil(longest / 1000));
-  const lines = [
-    "#EXTM3U",
-    "#EXT-X-VERSION:3",
-    `#EXT-X-TARGETDURATION:${targetDuration}`,
-    "#EXT-X-MEDIA-SEQUENCE:0",
-    `#EXT-X-PLAYLIST-TYPE:${options.live ? "EVENT" : "VOD"}`,
-    // Every segment starts with SPS, PPS and an IDR (the core cuts only there).
-    "#EXT-X-INDEPENDENT-SEGMENTS",
-  ];
-  entries.forEach(({ segment, uri }, i) => {
-    if (i > 0 && segment.discontinuity) lines.push("#EXT-X-DISCONTINUITY");
-    if (i === 0 || segment.discontinuity) lines.push(`#EXT-X-PROGRAM-DATE-TIME:${programDateTime(segment.startMs)}`);
-    lines.push(`#EXTINF:${seconds(segment.durationMs)},`, uri);
-  });
-  if (!options.live) lines.push("#EXT-X-ENDLIST");
-  return lines.join("\n") + "\n";
+  const lines = entries.map(({ segment, uri }, i) => ({
+    uri,
+    duration: seconds(segment.durationMs),
+    discontinuity: i > 0 && segment.discontinuity,
+    programDateTime: i === 0 || segment.discontinuity ? programDateTime(segment.startMs) : undefined,
+  }));
+  return formatMediaPlaylist(lines, { type: options.live ? "EVENT" : "VOD", emptyTargetDuration: DEFAULT_TARGET_DURATION_S });
 }

@@ -1,5 +1,5 @@
 // The playback library function: a time range of one camera → an HLS playlist.
-import { buildPlaylist } from "./playlist.js";
+import { buildPlaylist, type PlaylistEntry, type PlaylistOptions } from "./playlist.js";
 import { findSegments, type Lister, type RecordedSegment } from "./recordings.js";
 import type { TimeRange } from "./time-range.js";
 
@@ -13,6 +13,8 @@ export interface RangePlaylistOptions {
   /** The present, ms since the epoch; a range ending after it gives a live (EVENT) playlist. */
   now?: number;
   signal?: AbortSignal;
+  /** Writes the playlist: a media playlist (default) or another kind, e.g. buildIframePlaylist. */
+  build?: (entries: readonly PlaylistEntry[], options: PlaylistOptions) => string;
 }
 
 export interface RangePlaylist {
@@ -25,6 +27,6 @@ export async function rangePlaylist(options: RangePlaylistOptions): Promise<Rang
   const segments = await findSegments(options.store, options.prefix, options.range, options.signal);
   const live = options.range.endMs > (options.now ?? Date.now());
   const uris = await Promise.all(segments.map((s) => options.segmentUri(s)));
-  const playlist = buildPlaylist(segments.map((segment, i) => ({ segment, uri: uris[i] })), { live });
+  const playlist = (options.build ?? buildPlaylist)(segments.map((segment, i) => ({ segment, uri: uris[i] })), { live });
   return { playlist, segments, live };
 }

@@ -15,6 +15,8 @@ export interface RecordedSegment {
   durationMs: number;
   session: string;
   seq: number;
+  /** Leading bytes that hold the segment's first picture (from the key; absent in keys of the earlier layout). */
+  keyframeBytes?: number;
   /** True when the timeline does not continue from the previous segment: a new session or a gap/overlap. */
   discontinuity: boolean;
 }

@@ -10,12 +10,13 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { normalizePrefix, parseSegmentKey } from "../keys.js";
 import type { OpenedObject } from "../store/local-store.js";
+import { parseByteRange, type ByteRange } from "./byte-range.js";
 import { CAMERA_RE, createPlaybackApi, errorResponse, json, type ApiResponse, type PlaybackApiOptions, type PlaybackStore } from "./api.js";
 import type { Authenticator } from "./auth.js";
 import { createUrlSigner, type UrlSigner } from "./url-signing.js";
 
 export interface ReplayServerOptions extends PlaybackApiOptions {
-  store: PlaybackStore & { open?(key: string): Promise<OpenedObject | undefined> };
+  store: PlaybackStore & { open?(key: string, rangeOf?: (size: number) => ByteRange | undefined): Promise<OpenedObject | undefined> };
   /** Where the page's files are. Default: the package's web/ folder. */
   webRoot?: string;
   /** Requires a login or the bearer token for everything but the page's files. Default: no authentication. */
@@ -29,14 +30,17 @@ const MAX_LOGIN_BODY = 4096;
 
 const packageRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
+/** The page's script modules (web/). */
+const PAGE_MODULES = ["replay.js", "timeline.js", "player.js", "grid.js", "thumbnails.js", "ts-picture.js"];
+
 /** The page's files: the only static files the server hands out (no directory is served as a whole). */
 function staticFiles(webRoot: string): Record<string, { path: string; type: string }> {
   const files: Record<string, { path: string; type: string }> = {
     "/": { path: join(webRoot, "index.html"), type: "text/html; charset=utf-8" },
     "/index.html": { path: join(webRoot, "index.html"), type: "text/html; charset=utf-8" },
-    "/replay.js": { path: join(webRoot, "replay.js"), type: "text/javascript; charset=utf-8" },
     "/replay.css": { path: join(webRoot, "replay.css"), type: "text/css; charset=utf-8" },
   };
+  for (const module of PAGE_MODULES) files[`/${module}`] = { path: join(webRoot, module), type: "text/javascript; charset=utf-8" };
   // hls.js is served from the installed package; without it the page says it cannot play.
   try {
     files["/vendor/hls.min.js"] = { path: createRequire(import.meta.url).resolve("hls.js/dist/hls.min.js"), type: "text/javascript; charset=utf-8" };
@@ -147,16 +151,31 @@ export function createReplayListener(options: ReplayServerOptions): RequestListe
         }
       }
     }
-    const opened = await options.store.open(key);
+    // Thumbnails and I-frame playlists ask for a segment's first picture with a Range.
+    let range: ByteRange | "unsatisfiable" | undefined;
+    const opened = await options.store.open(key, (size) => {
+      range = parseByteRange(req.headers.range, size);
+      return typeof range === "object" ? range : undefined;
+    });
     if (!opened) {
       send(req, res, json(404, { error: { code: "no-such-segment", message: "no such segment" } }));
       return true;
     }
     // A segment never changes once written (its key is unique), so players and proxies may keep it.
     // (Behind a login, shared caches must not keep them.)
-    const headers: Record<string, string | number> = { "content-type": "video/mp2t", "content-length": opened.size, "cache-control": `${auth ? "private" : "public"}, max-age=31536000, immutable` };
+    const headers: Record<string, string | number> = { "content-type": "video/mp2t", "content-length": opened.size, "cache-control": `${auth ? "private" : "public"}, max-age=31536000, immutable`, "accept-ranges": "bytes" };
     if (options.corsOrigin) headers["access-control-allow-origin"] = options.corsOrigin;
-    res.writeHead(200, headers);
+    if (range === "unsatisfiable") {
+      opened.stream.destroy();
+      res.writeHead(416, { ...headers, "content-range": `bytes */${opened.size}`, "content-length": 0 });
+      res.end();
+      return true;
+    }
+    if (range) {
+      headers["content-range"] = `bytes ${range.start}-${range.end}/${opened.size}`;
+      headers["content-length"] = range.end - range.start + 1;
+    }
+    res.writeHead(range ? 206 : 200, headers);
     if (req.method === "HEAD") {
       opened.stream.destroy();
       res.end();

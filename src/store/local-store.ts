@@ -119,8 +119,11 @@ export class LocalStore implements ObjectStore {
     return start !== undefined && search(start);
   }
 
-  /** Opens an object for reading; undefined when there is no such object (or it is a link out of the root). */
-  async open(key: string): Promise<OpenedObject | undefined> {
+  /**
+   * Opens an object for reading; undefined when there is no such object (or it is a link out of the root).
+   * `rangeOf(size)` may pick the bytes to read (first and last, inclusive); `size` is always the whole object's.
+   */
+  async open(key: string, rangeOf?: (size: number) => { start: number; end: number } | undefined): Promise<OpenedObject | undefined> {
     const path = await this.realPathWithin(this.pathOf(key));
     if (path === undefined) return undefined;
     let handle;
@@ -141,7 +144,8 @@ export class LocalStore implements ObjectStore {
       await handle.close();
       return undefined;
     }
-    return { size: info.size, stream: handle.createReadStream() };
+    const range = rangeOf?.(info.size);
+    return { size: info.size, stream: handle.createReadStream(range && { start: range.start, end: Math.min(range.end, info.size - 1) }) };
   }
 
   /** The path with every symbolic link resolved, if it exists and stays inside the (resolved) root. */

@@ -1,0 +1,97 @@
+// The core's contract with its hosts: every number both sides must agree on, defined here once.
+// The Node host reads them from src/core-abi.ts, which `npm run build` generates from this file
+// (scripts/core-abi.mjs: each `export const NAME: type = value; // comment` line becomes a TS constant, and the
+// DROP_* codes become the DROP_REASONS list). test/core-abi.test.ts fails when the two differ.
+// Only plain numbers here: no code, no imports.
+
+// ---- init(ringBytes, maxFrameBytes, segmentMs, policy, heapReserve): bounds and results ----
+export const MIN_RING_BYTES: u32 = 188 * 64; // 64 TS packets
+export const MAX_RING_BYTES: u32 = 1 << 30; // the layout stays far from the 4 GiB address space
+export const MIN_FRAME_BYTES: u32 = 1024;
+export const MAX_FRAME_BYTES: u32 = 1 << 28;
+export const MAX_HEAP_RESERVE: u32 = 1 << 24;
+export const INIT_OK: i32 = 0;
+export const INIT_NO_MEMORY: i32 = -1; // memory could not be grown to the layout
+export const INIT_BAD_ARGUMENTS: i32 = -2; // a bound above is broken
+export const POLICY_DROP_OLDEST: u32 = 0;
+export const POLICY_DROP_NEW: u32 = 1;
+
+// ---- Results of a put: 0, or why the frame was not muxed (src/core-abi.ts DROP_REASONS names them) ----
+export const OK: i32 = 0;
+export const DROP_WAITING_FOR_KEYFRAME: i32 = 1; // no SPS/PPS + IDR seen yet, or dropping until the next IDR after a loss
+export const DROP_FRAME_TOO_LARGE: i32 = 2; // larger than the input area or the whole ring
+export const DROP_MALFORMED: i32 = 3; // no NAL unit, garbage, truncated, or bytes that are not whole ADTS frames
+export const DROP_TIMESTAMP_BACKWARDS: i32 = 4; // decode timestamp not after the previous frame's
+export const DROP_BUFFER_FULL: i32 = 5; // ring full under the drop-new policy
+export const DROP_AUDIO_FORMAT_CHANGE: i32 = 6; // sample rate or channels changed mid-stream
+export const DROP_AUDIO_UNSUPPORTED: i32 = 7; // well-formed ADTS but not AAC-LC, 8-48 kHz, mono or stereo
+
+// ---- The segment info struct: f64 words at infoPointer(), filled by takeSegment() ----
+export const INFO_ID: u32 = 0; // sequence number
+export const INFO_PART1_OFFSET: u32 = 1; // first view: offset in linear memory, length
+export const INFO_PART1_LENGTH: u32 = 2;
+export const INFO_PART2_OFFSET: u32 = 3; // second view (the segment wraps the ring end): length 0 when none
+export const INFO_PART2_LENGTH: u32 = 4;
+export const INFO_START_PTS_US: u32 = 5; // first picture's presentation time, input clock
+export const INFO_DURATION_US: u32 = 6;
+export const INFO_WALL_START_MS: u32 = 7;
+export const INFO_VIDEO_FRAMES: u32 = 8;
+export const INFO_AUDIO_FRAMES: u32 = 9;
+export const INFO_FLAGS: u32 = 10; // SEGMENT_* bits
+export const INFO_PROFILE: u32 = 11; // profile_idc, constraint flags, level_idc of the SPS (RFC 6381 avc1.PPCCLL)
+export const INFO_CONSTRAINTS: u32 = 12;
+export const INFO_LEVEL: u32 = 13;
+export const INFO_WIDTH: u32 = 14;
+export const INFO_HEIGHT: u32 = 15;
+export const INFO_AUDIO_OBJECT_TYPE: u32 = 16;
+export const INFO_AUDIO_SAMPLE_RATE: u32 = 17;
+export const INFO_AUDIO_CHANNELS: u32 = 18;
+export const INFO_DURATION_TICKS: u32 = 19; // exact, 90 kHz
+export const INFO_KEYFRAME_BYTES: u32 = 20; // bytes from the start to the end of the first picture (PAT, PMT, IDR)
+export const INFO_WORDS: u32 = 21;
+
+export const SEGMENT_DISCONTINUITY: u32 = 1; // the timeline has a gap before this segment
+export const SEGMENT_AUDIO: u32 = 2; // the segment carries an audio track
+
+// ---- The stats struct: f64 words at the address refreshStats() returns ----
+export const STATS_VIDEO_FRAMES_IN: u32 = 0;
+export const STATS_AUDIO_FRAMES_IN: u32 = 1;
+export const STATS_BYTES_IN: u32 = 2;
+export const STATS_VIDEO_FRAMES_DROPPED: u32 = 3;
+export const STATS_AUDIO_FRAMES_DROPPED: u32 = 4;
+export const STATS_SEGMENTS_MADE: u32 = 5;
+export const STATS_SEGMENTS_DROPPED: u32 = 6;
+export const STATS_RING_USED: u32 = 7;
+export const STATS_RING_HIGH_WATER: u32 = 8;
+export const STATS_RING_CAPACITY: u32 = 9;
+export const STATS_TS_PACKETS: u32 = 10;
+export const STATS_SEGMENT_SLOTS_FREE: u32 = 11;
+export const STATS_WORDS: u32 = 12;
+
+// ---- Segments dropped since takeDropped() last ran: entries of f64 words at droppedPointer() ----
+export const DROPPED_MAX: u32 = 64; // more are counted in the stats, not described
+export const DROPPED_SEQ: u32 = 0;
+export const DROPPED_WALL_START_MS: u32 = 1;
+export const DROPPED_DURATION_US: u32 = 2;
+export const DROPPED_WORDS: u32 = 3;
+
+// ---- Raw stream readers (files, pipes): u32 words at rawStatusPointer() ----
+export const RAW_CHUNK_BYTES: u32 = 64 * 1024; // the most one rawVideoPush / rawAudioPush takes
+export const RATE_TERM_MAX: u32 = 1000000; // a frame rate's terms, in lowest terms, are at most this
+export const RS_RATE_NUM: u32 = 0; // the rate in use, 0 until known
+export const RS_RATE_DEN: u32 = 1;
+export const RS_STREAM_NUM: u32 = 2; // the rate the SPS's VUI timing gives, 0 when it carries none
+export const RS_STREAM_DEN: u32 = 3;
+export const RS_NEEDS_RATE: u32 = 4; // 1: no rate given and the SPS has no timing; video is not muxed
+export const RS_AUDIO_FRAMES: u32 = 5; // ADTS frames accepted
+export const RS_AUDIO_UNSUPPORTED: u32 = 6; // well-formed ADTS frames refused: not AAC-LC, 8-48 kHz, 1-2 channels
+export const RS_REFUSED_OBJECT_TYPE: u32 = 7; // the last refused frame's format
+export const RS_REFUSED_SAMPLE_RATE: u32 = 8;
+export const RS_REFUSED_CHANNELS: u32 = 9;
+export const RS_WORDS: u32 = 10;
+
+// ---- Feeding raw streams, as `ipc-hls mux` and the WASI command both do (the same pieces give the same bytes) ----
+export const RAW_VIDEO_PIECE_BYTES: u32 = 4096; // video goes in pieces this size
+export const RAW_AUDIO_PIECE_BYTES: u32 = 2048;
+export const RAW_AUDIO_LEAD_TICKS: u32 = 45000; // audio is fed while it is at most this far ahead (rawAudioDue)
+export const RAW_TIMING_MISMATCH: u32 = 50; // rates or lengths more than 1/50 (2 %) apart get a warning
