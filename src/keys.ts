@@ -27,6 +27,9 @@ const KEY_RE = /^(?:(.*)\/)?(\d{4})\/(\d{2})\/(\d{2})\/(\d{2})\/(\d{2})-(\d{2})\
 
 const pad = (n: number, width: number) => String(n).padStart(width, "0");
 
+/** Camera names (the last part of a camera's prefix) are one path segment of safe characters: no "/", no "..", no hidden names. */
+export const CAMERA_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
 /** The longest prefix: S3 keys hold 1024 bytes, and the rest of a segment's key needs about 60. */
 const MAX_PREFIX_BYTES = 900;
 

@@ -1,6 +1,7 @@
 // Hides the password of a URL ("rtsp://admin:secret@cam/live" → "rtsp://admin:***@cam/live") before it reaches a
 // log line or an error. Works on text that is not a valid URL too (a typo in a config file is exactly when it is
-// printed), so it masks conservatively: everything between "scheme:" and the last "@".
+// printed), so it masks conservatively: everything between "scheme:" and the last "@". The RTSP client and the
+// recording config both print URLs through it.
 
 const SCHEME = /^([a-z][a-z0-9+.-]+:\/*)/i;
 

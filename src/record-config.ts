@@ -11,10 +11,9 @@
 import { resolve } from "node:path";
 import { parseFrameRate } from "./cli/command.js";
 import { MIN_BUFFER_SIZE, SEGMENT_DURATION_MAX, SEGMENT_DURATION_MIN } from "./core-types.js";
-import { CAMERA_RE } from "./playback/api.js";
 import { resolveEndpoint } from "./s3/endpoint.js";
 import { encodeTags } from "./s3/tagging.js";
-import { normalizePrefix } from "./keys.js";
+import { CAMERA_RE, normalizePrefix } from "./keys.js";
 import { maskUserinfo } from "./mask-url.js";
 import { isStorePrefix } from "./store-prefix.js";
 import { closestName } from "./did-you-mean.js";

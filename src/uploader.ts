@@ -6,13 +6,15 @@
 //    partial segment is never uploaded.
 // An upload cut off (by a core drop or the close deadline) once its request went out may have landed, so the
 // store is asked (a HEAD) before it is counted: uploaded, lost, or "uncertain" when the store cannot say.
-// With a spill directory (src/spill.ts) the ring's oldest waiting segment moves to local storage when too many
-// wait, and is uploaded from there later ("backlog" jobs); the ring space is released once the copy is on disk.
+// With a spill directory the ring's oldest waiting segment moves to local storage when too many wait (src/spill-queue.ts),
+// and is uploaded from there later, after the live ones; the ring space is released once the copy is on disk.
 import type { Segment } from "./core-types.js";
 import type { ObjectStore, PutOptions } from "./store/types.js";
 import type { CredentialSource } from "./credentials.js";
 import { backoffDelay, classifyError, decide, sleep, DEFAULT_BACKOFF, type BackoffOptions } from "./retry.js";
 import type { SpillDirectory, SpilledSegment } from "./spill.js";
+import { SpillQueue } from "./spill-queue.js";
+import type { RingJob, SpilledJob, UploadJob as Job } from "./upload-job.js";
 import { S3UnexpectedAnswerError } from "./s3/errors.js";
 import type { UploadSlots } from "./upload-slots.js";
 
@@ -100,29 +102,6 @@ export interface UploaderOptions {
   ringReleased?: () => void;
 }
 
-interface Job {
-  /** A segment in the ring, or one waiting in the spill directory. */
-  segment?: Segment;
-  spilled?: SpilledSegment;
-  key: string;
-  seq: number;
-  bytes: number;
-  durationMs: number;
-  options: PutOptions;
-  queuedAt: number;
-  abort: AbortController;
-  /** Settles when run() is done with the job. */
-  done?: Promise<void>;
-  /** Why it was aborted: the core dropped it (the SDK reports that drop), close() ran out of time, or it moved to disk. */
-  abortedFor?: "core-drop" | "close-deadline" | "spilled" | "spill-full";
-  /** Its segment's ring space is still held (until uploaded, spilled, given up, or dropped by the core). */
-  holdsRing?: boolean;
-  /** An attempt went out without getting an answer: the store may have the object. */
-  mayHaveLanded?: boolean;
-  /** Cut off while uploading: run() reports the outcome itself (uploaded, lost for this reason, or uncertain). */
-  reportAs?: "buffer-overflow" | "close-deadline";
-}
-
 export interface UploaderStats {
   segmentsUploaded: number;
   /** Segments moved from the ring to the spill directory, and those of them (or of an earlier run) uploaded since. */
@@ -139,27 +118,20 @@ export interface UploaderStats {
 }
 
 const LATENCY_WINDOW = 1000;
-/** After a spill write failed (disk full, card removed), wait this long before spilling again, doubling up to the cap. */
-const SPILL_PAUSE_MS = 10_000;
 /** How long the store may take to say whether a cut-off upload landed (all HEAD attempts together). */
 const CONFIRM_TIMEOUT_MS = 10_000;
 const CONFIRM_ATTEMPTS = 3;
 const CONFIRM_DELAY_MS = 1000;
-const SPILL_PAUSE_MAX_MS = 80_000;
 
 export class Uploader {
-  private readonly queue: Job[] = [];
-  /** Spilled segments waiting for upload, oldest first. */
-  private readonly backlog: Job[] = [];
+  private readonly queue: RingJob[] = [];
+  /** Store and forward, when a spill directory is given. */
+  private readonly spill?: SpillQueue;
   private readonly inFlight = new Set<Job>();
   /** Cut-off uploads whose store is being asked (HEAD) whether it has them. */
   private readonly confirming = new Set<Promise<void>>();
   /** Bytes of ring segments queued or uploading (the ring space the uploader holds). */
   private ringBytesWaiting = 0;
-  private spillRunning?: Promise<void>;
-  /** After a failed spill write, no new spill before this time (performance.now ms); failures in a row. */
-  private spillPausedUntil = 0;
-  private spillFailures = 0;
   /** close() ran out of time: no new uploads or spills start. */
   private closing = false;
   private readonly concurrency: number;
@@ -180,13 +152,23 @@ export class Uploader {
   constructor(private readonly opts: UploaderOptions) {
     this.concurrency = Math.max(1, opts.concurrency ?? 2);
     this.now = opts.now ?? (() => performance.now());
-    for (const entry of opts.spill?.recovered ?? []) this.backlog.push(this.spilledJob(entry));
+    if (opts.spill) {
+      this.spill = new SpillQueue(opts.spill.directory, opts.spill.ringCapacity, opts.spill.recovered, {
+        ringJobs: () => [...this.inFlight, ...this.queue].filter((job): job is RingJob => job.kind === "ring"),
+        inRing: (job) => job.holdsRing && opts.ring.isLive(job.segment.id),
+        moved: (job) => this.moved(job),
+        evicted: (entry) => this.evicted(entry),
+        ready: () => this.pump(),
+        error: (err) => this.emitError(err),
+        now: this.now,
+      });
+    }
     this.pump(); // what a previous run spilled starts uploading now
   }
 
   /** Segments queued or uploading, spilled ones included. */
   get pending(): number {
-    return this.queue.length + this.inFlight.size + this.backlog.length + this.confirming.size;
+    return this.queue.length + this.inFlight.size + (this.spill?.waiting.length ?? 0) + this.confirming.size;
   }
 
   /** Bytes of ring space held by segments waiting for upload or spill: what the uploads can still free. */
@@ -197,30 +179,25 @@ export class Uploader {
   /** Oldest pending segment's age (ms): how far uploads lag behind the camera. */
   get lagMs(): number {
     let oldest = Infinity;
-    for (const job of [...this.inFlight, ...this.queue, ...this.backlog]) oldest = Math.min(oldest, job.queuedAt);
+    for (const job of [...this.inFlight, ...this.queue, ...(this.spill?.waiting ?? [])]) oldest = Math.min(oldest, job.queuedAt);
     return oldest === Infinity ? 0 : this.now() - oldest;
   }
 
   enqueue(segment: Segment): void {
     const { key, options } = this.opts.describe(segment);
     const durationMs = segment.durationUs / 1000;
-    this.queue.push({ segment, key, seq: segment.seq, bytes: segment.byteLength, durationMs, options, queuedAt: this.now(), abort: new AbortController(), holdsRing: true });
+    this.queue.push({ kind: "ring", segment, key, seq: segment.seq, bytes: segment.byteLength, durationMs, options, queuedAt: this.now(), abort: new AbortController(), holdsRing: true });
     this.ringBytesWaiting += segment.byteLength;
     this.pump();
     this.maybeSpill();
   }
 
-  private spilledJob(entry: SpilledSegment): Job {
-    const { key, seq, bytes, durationMs, options } = entry;
-    return { spilled: entry, key, seq, bytes, durationMs, options: { ...options }, queuedAt: this.now(), abort: new AbortController() };
-  }
-
   /** The ring space a job holds is given back (uploaded, spilled, given up or dropped). */
-  private releaseRing(job: Job, release: boolean): void {
+  private releaseRing(job: RingJob, release: boolean): void {
     if (!job.holdsRing) return;
     job.holdsRing = false;
     this.ringBytesWaiting -= job.bytes;
-    if (release) this.opts.ring.release(job.segment!.id);
+    if (release) this.opts.ring.release(job.segment.id);
     this.opts.ringReleased?.();
   }
 
@@ -232,7 +209,7 @@ export class Uploader {
    */
   abortDropped(): Set<number> {
     const reportedHere = new Set<number>();
-    const dropped = (job: Job) => job.holdsRing === true && !this.opts.ring.isLive(job.segment!.id);
+    const dropped = (job: Job): job is RingJob => job.kind === "ring" && job.holdsRing && !this.opts.ring.isLive(job.segment.id);
     for (let i = this.queue.length - 1; i >= 0; i--) {
       const job = this.queue[i]!;
       if (dropped(job)) {
@@ -267,15 +244,14 @@ export class Uploader {
     clearTimeout(timer);
     if (outcome !== "timeout") return 0;
     this.closing = true;
-    if (this.opts.spill) {
-      await this.spillRunning;
+    const holdingRing = () => [...this.inFlight, ...this.queue].filter((j): j is RingJob => j.kind === "ring" && j.holdsRing);
+    if (this.spill) {
+      await this.spill.running;
       // Oldest first, one at a time: each is on disk before its upload is aborted and its ring space released.
-      for (const job of [...this.inFlight, ...this.queue].filter((j) => j.holdsRing).sort((a, b) => a.seq - b.seq)) {
-        await this.spillJob(job);
-      }
+      for (const job of holdingRing().sort((a, b) => a.seq - b.seq)) await this.spill.spill(job);
     }
-    const left = [...this.inFlight, ...this.queue].filter((j) => j.holdsRing);
-    const spilledLeft = [...this.inFlight].filter((j) => j.spilled);
+    const left = holdingRing();
+    const spilledLeft = [...this.inFlight].filter((j) => j.kind === "spilled");
     this.queue.length = 0;
     for (const job of spilledLeft) {
       job.abortedFor = "close-deadline"; // (stays in the spill directory for the next run)
@@ -299,8 +275,9 @@ export class Uploader {
     if (this.closing) return;
     while (this.inFlight.size < this.concurrency && this.queue.length > 0) this.start(this.queue.shift()!);
     // Spilled segments go after the live ones, one at a time, so the ring keeps draining first.
-    if (this.inFlight.size < this.concurrency && this.queue.length === 0 && this.backlog.length > 0 && ![...this.inFlight].some((j) => j.spilled)) {
-      this.start(this.backlog.shift()!);
+    if (this.inFlight.size < this.concurrency && this.queue.length === 0 && ![...this.inFlight].some((j) => j.kind === "spilled")) {
+      const next = this.spill?.next();
+      if (next) this.start(next);
     }
   }
 
@@ -320,76 +297,40 @@ export class Uploader {
     for (const w of waiters) w();
   }
 
-  // ---- Store and forward ----
+  // ---- Store and forward (src/spill-queue.ts) ----
 
   /**
-   * Moves the oldest ring segment waiting for upload to the spill directory when those waiting hold more than the
-   * allowed share of the ring (the oldest, even if it is uploading: the ring frees space in order only). Called
-   * after each segment is queued and after each spill; `roomWanted`: a feeder waits for room the uploads have not
-   * freed for a while, so the oldest moves whatever its share.
+   * Asks the spill queue to move the oldest ring segment to disk if those waiting hold too much of the ring; after
+   * each segment is queued and after each spill. `roomWanted`: a feeder waits for room, so the oldest moves anyway.
    */
   maybeSpill(roomWanted = false): void {
-    const spill = this.opts.spill;
-    if (!spill || this.spillRunning || this.closing || this.now() < this.spillPausedUntil) return;
-    if (!roomWanted && this.ringBytesWaiting <= spill.ringCapacity * spill.directory.ringFraction) return;
-    let chosen: Job | undefined;
-    for (const job of [...this.inFlight, ...this.queue]) if (job.holdsRing && (!chosen || job.seq < chosen.seq)) chosen = job;
-    if (!chosen) return;
-    this.spillRunning = this.spillJob(chosen).finally(() => {
-      this.spillRunning = undefined;
-      this.maybeSpill();
-    });
+    if (!this.spill || this.closing) return;
+    void this.spill.maybeSpill(this.ringBytesWaiting, roomWanted)?.then(() => this.maybeSpill());
   }
 
-  /** Writes a ring job's segment to the spill directory; once it is there, the job leaves the ring for the backlog. */
-  private async spillJob(job: Job): Promise<void> {
-    const spill = this.opts.spill!;
-    const segment = job.segment!;
-    try {
-      const info = { key: job.key, seq: job.seq, wallStartMs: segment.wallStartMs, durationMs: job.durationMs, options: { contentType: job.options.contentType, metadata: job.options.metadata, tags: job.options.tags } };
-      const entry = await spill.directory.write(info, segment.parts, () => job.holdsRing === true && this.opts.ring.isLive(segment.id));
-      if (!entry) return; // uploaded meanwhile, or dropped by the core (the SDK reports that)
-      if (!job.holdsRing) {
-        // Uploaded (or dropped) while the entry was being committed: the disk copy is not needed.
-        await spill.directory.remove(entry);
-        return;
-      }
-      // On disk: stop the upload from the ring and give the space back (nothing below awaits).
-      const queued = this.queue.indexOf(job);
-      if (queued >= 0) this.queue.splice(queued, 1);
-      if (this.inFlight.has(job)) {
-        job.abortedFor = "spilled";
+  /** A ring job's segment is on disk: its upload from the ring stops and the ring space goes back. */
+  private moved(job: RingJob): void {
+    const queued = this.queue.indexOf(job);
+    if (queued >= 0) this.queue.splice(queued, 1);
+    if (this.inFlight.has(job)) {
+      job.abortedFor = "spilled";
+      job.abort.abort();
+    }
+    this.releaseRing(job, true);
+    this.stats.segmentsSpilled++;
+    this.opts.events.spilled?.({ key: job.key, seq: job.seq, bytes: job.bytes });
+  }
+
+  /** A spilled segment pushed out of the full directory: lost. */
+  private evicted(entry: SpilledSegment): void {
+    for (const job of this.inFlight) {
+      if (job.kind === "spilled" && job.spilled === entry) {
+        job.abortedFor = "spill-full";
         job.abort.abort();
       }
-      this.releaseRing(job, true);
-      this.spillFailures = 0;
-      this.stats.segmentsSpilled++;
-      this.opts.events.spilled?.({ key: job.key, seq: job.seq, bytes: job.bytes });
-      const backlogJob = this.spilledJob(entry);
-      backlogJob.queuedAt = job.queuedAt;
-      this.backlog.push(backlogJob);
-      this.backlog.sort((a, b) => (a.spilled!.name < b.spilled!.name ? -1 : 1));
-      // Over the size limit: the oldest spilled segments go (an upload of one is stopped), reported as dropped.
-      const evicted = spill.directory.overLimit(entry);
-      for (const old of evicted) {
-        const i = this.backlog.findIndex((j) => j.spilled === old);
-        if (i >= 0) this.backlog.splice(i, 1);
-        for (const j of this.inFlight) {
-          if (j.spilled === old) {
-            j.abortedFor = "spill-full";
-            j.abort.abort();
-          }
-        }
-        this.stats.segmentsFailed++;
-        this.opts.events.dropped({ seq: old.seq, key: old.key, reason: "spill-full", bytes: old.bytes });
-      }
-      this.pump();
-      await Promise.all(evicted.map((old) => spill.directory.remove(old)));
-    } catch (err) {
-      // The disk failed (full, read-only, removed): keep the segment in the ring and try again in a while.
-      this.spillPausedUntil = this.now() + Math.min(SPILL_PAUSE_MAX_MS, SPILL_PAUSE_MS * 2 ** this.spillFailures++);
-      this.emitError(err instanceof Error ? err : new Error(String(err)));
     }
+    this.stats.segmentsFailed++;
+    this.opts.events.dropped({ seq: entry.seq, key: entry.key, reason: "spill-full", bytes: entry.bytes });
   }
 
   /** Uploads one segment until a 2xx, a drop, or a failure retrying cannot fix. */
@@ -397,26 +338,26 @@ export class Uploader {
     const signal = job.abort.signal;
     const credentials = this.opts.credentials;
     let body: readonly Uint8Array[];
-    if (job.spilled) {
+    if (job.kind === "spilled") {
       try {
-        body = [await this.opts.spill!.directory.read(job.spilled)];
+        body = [await job.directory.read(job.spilled)];
       } catch (err) {
         if (signal.aborted) return; // (pushed out of a full spill directory: reported there)
         // The file is gone or unreadable: nothing left to upload.
-        await this.opts.spill!.directory.remove(job.spilled);
+        await job.directory.remove(job.spilled);
         this.emitError(err instanceof Error ? err : new Error(String(err)));
         this.reportLost(job, "upload-failed", err instanceof Error ? err : undefined);
         return;
       }
-    } else body = job.segment!.parts;
+    } else body = job.segment.parts;
     let attempt = 0;
     let skewRetried = false;
     let integrityFailures = 0;
     for (;;) {
       if (signal.aborted) return this.settleAborted(job, attempt);
       // Dropped by the core while we waited (the SDK reports it), or moved to the spill directory.
-      if (!job.spilled && !job.holdsRing) return;
-      if (job.holdsRing && !this.opts.ring.isLive(job.segment!.id)) {
+      if (job.kind === "ring" && !job.holdsRing) return;
+      if (job.kind === "ring" && !this.opts.ring.isLive(job.segment.id)) {
         this.releaseRing(job, false);
         return;
       }
@@ -470,8 +411,8 @@ export class Uploader {
       }
       // 2xx: the store has the whole segment. (Aborted anyway: it was spilled meanwhile and goes again from there.)
       if (signal.aborted && !job.reportAs) return;
-      if (!job.spilled) this.releaseRing(job, true); // (a no-op when the core dropped it meanwhile)
-      else await this.opts.spill!.directory.remove(job.spilled);
+      if (job.kind === "ring") this.releaseRing(job, true); // (a no-op when the core dropped it meanwhile)
+      else await job.directory.remove(job.spilled);
       this.recordUploaded(job, attempt);
       return;
     }
@@ -479,7 +420,7 @@ export class Uploader {
 
   private recordUploaded(job: Job, attempts: number): void {
     const latencyMs = this.now() - job.queuedAt;
-    if (job.spilled) this.stats.segmentsUploadedFromSpill++;
+    if (job.kind === "spilled") this.stats.segmentsUploadedFromSpill++;
     this.stats.segmentsUploaded++;
     this.stats.bytesUploaded += job.bytes;
     this.stats.recentLatenciesMs.push(latencyMs);
@@ -492,7 +433,7 @@ export class Uploader {
       durationMs: job.durationMs,
       latencyMs,
       attempts,
-      ...(job.spilled ? { fromSpill: true } : {}),
+      ...(job.kind === "spilled" ? { fromSpill: true } : {}),
     });
   }
 
@@ -552,7 +493,7 @@ export class Uploader {
 
   /** A failure retrying cannot fix: the segment is lost (its ring space or its spill file is freed). */
   private async giveUp(job: Job, error: Error): Promise<void> {
-    if (job.spilled) await this.opts.spill!.directory.remove(job.spilled);
+    if (job.kind === "spilled") await job.directory.remove(job.spilled);
     else this.releaseRing(job, true);
     this.reportLost(job, "upload-failed", error);
   }

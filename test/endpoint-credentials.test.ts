@@ -5,7 +5,7 @@ import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { HlsRecorder } from "../src/sdk.js";
-import { S3ListStore } from "../src/store/s3-list-store.js";
+import { S3Store } from "../src/store/s3-store.js";
 import { InvalidEndpointError, resolveEndpoint } from "../src/s3/endpoint.js";
 import { fixturePath, repoRoot } from "./support/media-tools.js";
 
@@ -29,7 +29,7 @@ describe("credentials in an endpoint URL", () => {
     for (const make of [
       () => resolveEndpoint({ region: "us-east-1", bucket: "rec", endpoint }),
       () => new HlsRecorder({ bufferSize: 1 << 20, region: "us-east-1", bucket: "rec", endpoint }),
-      () => new S3ListStore({ location: { region: "us-east-1", bucket: "rec", endpoint }, credentials: async () => ({ accessKeyId: "a", secretAccessKey: "b" }) }),
+      () => new S3Store({ location: { region: "us-east-1", bucket: "rec", endpoint }, credentials: async () => ({ accessKeyId: "a", secretAccessKey: "b" }) }),
     ]) {
       let thrown: unknown;
       try {

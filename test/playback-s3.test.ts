@@ -6,7 +6,7 @@ import { freshBucket, minio, referenceClient } from "./support/minio.js";
 import { S3Connection } from "../src/s3/request.js";
 import { listAllObjects, listObjectsPage, parseListObjectsV2, ListParseError } from "../src/s3/list.js";
 import { presignGetUrl, InvalidExpiryError, MAX_PRESIGN_EXPIRY_S } from "../src/s3/presign.js";
-import { S3ListStore } from "../src/store/s3-list-store.js";
+import { S3Store } from "../src/store/s3-store.js";
 
 function connection(bucket: string) {
   const m = minio();
@@ -50,7 +50,7 @@ describe("ListObjectsV2", () => {
   });
 
   it("lists folders with a delimiter, and knows whether a prefix holds anything", async () => {
-    const store = new S3ListStore(connection(bucket));
+    const store = new S3Store(connection(bucket));
     expect(await store.listFolders("")).toEqual(["cam", "other"]);
     expect(await store.listFolders("cam/2026/11")).toEqual(["25"]);
     expect(await store.hasAny("cam/")).toBe(true);

@@ -12,11 +12,11 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { freshBucket, minio, referenceClient } from "./support/minio.js";
 import { recordWithFfmpeg, type StoredSegment } from "./support/recordings.js";
 import { tempDir } from "./support/media-tools.js";
-import { S3ListStore } from "../src/store/s3-list-store.js";
+import { S3Store } from "../src/store/s3-store.js";
 import { createReplayServer } from "../src/playback/server.js";
 import { createLambdaHandler, handler as lambdaEntryPoint } from "../src/playback/lambda.js";
 import { command as playlistCommand } from "../src/cli/playlist.js";
-import { startServe } from "../src/cli/serve.js";
+import { startServeFromArgs } from "../src/cli/serve.js";
 import { UsageError } from "../src/cli/command.js";
 import type { ObjectStore } from "../src/store/types.js";
 
@@ -56,7 +56,7 @@ let segments: StoredSegment[];
 let dir: ReturnType<typeof tempDir>;
 const m = () => minio();
 const s3Store = () =>
-  new S3ListStore({
+  new S3Store({
     location: { bucket, region: m().region, endpoint: m().endpoint, forcePathStyle: true },
     credentials: async () => ({ accessKeyId: m().accessKeyId, secretAccessKey: m().secretAccessKey }),
   });
@@ -141,7 +141,7 @@ describe("playback over S3", () => {
 
   it("answers 502 with a JSON error, without secrets, when the store cannot be reached", async () => {
     const errors: unknown[] = [];
-    const unreachable = new S3ListStore({
+    const unreachable = new S3Store({
       location: { bucket, region: m().region, endpoint: "http://127.0.0.1:1", forcePathStyle: true },
       credentials: async () => ({ accessKeyId: "AKIDUNREACHABLE", secretAccessKey: "very-secret-key" }),
       timeoutMs: 5000,
@@ -217,7 +217,7 @@ describe("ipc-hls playlist and ipc-hls serve", () => {
   });
 
   it("serve starts on a directory or a bucket and answers the API", async () => {
-    const local = await startServe(["--port", "0", "--store", dir.path]);
+    const local = await startServeFromArgs(["--port", "0", "--store", dir.path]);
     try {
       expect(await (await fetch(`${local.url}cameras`)).json()).toEqual({ cameras: [] });
       expect((await fetch(local.url)).status).toBe(200);
@@ -226,7 +226,7 @@ describe("ipc-hls playlist and ipc-hls serve", () => {
     }
     for (const [k, v] of Object.entries(env())) vi.stubEnv(k, v);
     try {
-      const remote = await startServe(["--port", "0", "--store", `s3://${bucket}/site`, ...s3Flags(), "--cors", "*"]);
+      const remote = await startServeFromArgs(["--port", "0", "--store", `s3://${bucket}/site`, ...s3Flags(), "--cors", "*"]);
       try {
         const res = await fetch(`${remote.url}${playlistPath.slice(1)}`);
         expect(res.status).toBe(200);
@@ -235,8 +235,8 @@ describe("ipc-hls playlist and ipc-hls serve", () => {
       } finally {
         await remote.close();
       }
-      await expect(startServe(["--store", "ftp://x/y"])).rejects.toThrow(UsageError);
-      await expect(startServe(["--port", "70000"])).rejects.toThrow(UsageError);
+      await expect(startServeFromArgs(["--store", "ftp://x/y"])).rejects.toThrow(UsageError);
+      await expect(startServeFromArgs(["--port", "70000"])).rejects.toThrow(UsageError);
     } finally {
       vi.unstubAllEnvs();
     }

@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import { UsageError, parseCommandArgs, type Command } from "./command.js";
 import { S3_FLAGS, S3_FLAGS_HELP, environmentCredentials, s3Location } from "./s3-flags.js";
 import { S3Connection } from "../s3/request.js";
+import { describeLocation } from "../s3/endpoint.js";
 import { S3AuthError, S3NetworkError, S3ResponseError } from "../s3/errors.js";
 import { ensureBucket } from "../s3/create-bucket.js";
 import { setExpirationRule, type ConfigChange } from "../s3/lifecycle.js";
@@ -65,7 +66,7 @@ export const command: Command = {
     const origins = (values.cors ?? []).map(parseOrigin);
     const location = s3Location(bucket, values);
     const conn = new S3Connection({ location, credentials: environmentCredentials(), timeoutMs: 10_000 });
-    const where = `s3://${bucket}${location.endpoint ? ` at ${location.endpoint}` : ` in ${location.region}`}`;
+    const where = describeLocation(location);
     const out = (line: string) => process.stdout.write(line + "\n");
     let complete = true;
     try {

@@ -8,9 +8,10 @@ import { feedRawStreams, VIDEO_CHUNK, AUDIO_CHUNK } from "../raw-feed.js";
 import { fileChunks } from "../mux-files.js";
 import { parseCommandArgs, UsageError, type Command } from "./command.js";
 import { checkBucket, environmentCredentials, s3Location, S3_FLAGS, S3_FLAGS_HELP } from "./s3-flags.js";
-import { startServe } from "./serve.js";
+import { parsePort, startServe, type ServeOptions } from "./serve.js";
 import { trackRecordedRange } from "./replay-command.js";
 import { catchInterrupts } from "./interrupt.js";
+import { feedPace } from "../feed-pace.js";
 
 const SAMPLE_VIDEO = fileURLToPath(new URL("../../fixtures/sample/sample-640x360-25fps.h264", import.meta.url));
 const SAMPLE_AUDIO = fileURLToPath(new URL("../../fixtures/sample/sample-48000-mono.aac", import.meta.url));
@@ -45,8 +46,6 @@ const FLAGS = {
   ...S3_FLAGS,
 } as const;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 export const command: Command = {
   name: "demo",
   summary: "record a bundled clip through the SDK and serve the replay page",
@@ -71,16 +70,18 @@ export const command: Command = {
     });
     recorder.on("error", (err: Error) => process.stderr.write(`demo: ${err.message}\n`));
     recorder.on("segment-dropped", (d: { seq: number; reason: string }) => process.stderr.write(`demo: segment ${d.seq} lost (${d.reason})\n`));
-    const serveArgs = ["--store", bucket ? `s3://${bucket}` : dir];
-    for (const flag of ["endpoint", "region"] as const) if (values[flag]) serveArgs.push(`--${flag}`, values[flag]!);
-    if (values["path-style"]) serveArgs.push("--path-style");
+    const serve: ServeOptions = {
+      port: parsePort(values.port),
+      host: "127.0.0.1",
+      store: bucket ? { s3: s3Location(bucket, values), prefix: "" } : { directory: dir, mayFollow: true },
+    };
     let server: Awaited<ReturnType<typeof startServe>>;
     try {
-      server = await startServe(["--port", values.port ?? "8080", ...serveArgs], { directoryMayFollow: true });
+      server = await startServe(serve);
     } catch (err) {
       // The default port is taken: any free port will do (an explicit --port is not second-guessed).
       if ((err as NodeJS.ErrnoException).code !== "EADDRINUSE" || values.port !== undefined) throw err;
-      server = await startServe(["--port", "0", ...serveArgs], { directoryMayFollow: true });
+      server = await startServe({ ...serve, port: 0 });
     }
 
     const interrupt = catchInterrupts("demo", "closing the recording and the server");
@@ -107,16 +108,7 @@ export const command: Command = {
 
     await recorder.start();
     recorder.startRawStreams(); // (at the frame rate the clip's SPS carries)
-    const t0 = performance.now();
-    // Real time: never feed ahead of the wall clock, as an encoder cannot.
-    const pace = async (videoTicks: number) => {
-      if (values.fast) {
-        await sleep(0);
-        return;
-      }
-      const aheadMs = videoTicks / 90 - (performance.now() - t0);
-      if (aheadMs > 0) await sleep(aheadMs);
-    };
+    const pace = feedPace(!values.fast, signal);
     // Progress: a counter redrawn on a terminal, one plain line per segment otherwise (logs, CI).
     let uploaded = 0;
     recorder.on("segment-uploaded", (u: { key: string; bytes: number }) => {

@@ -8,7 +8,7 @@ import type { Lister } from "../playback/recordings.js";
 import { checkRange, InvalidTimeError, parseTime } from "../playback/time-range.js";
 import { writeFlushed } from "../store/durable-file.js";
 import { LocalStore } from "../store/local-store.js";
-import { S3ListStore } from "../store/s3-list-store.js";
+import { S3Store } from "../store/s3-store.js";
 
 const help = `Usage: ipc-hls export --prefix <camera prefix> --from <time> --to <time> (--store <dir> | --bucket <name>) <out.mp4>
 
@@ -86,7 +86,7 @@ export const command: Command = {
       read = segmentReaderFor(local);
       where = `${local.root}/${prefix}`;
     } else {
-      const s3 = new S3ListStore({ location: s3Location(values.bucket!, values), credentials: environmentCredentials() });
+      const s3 = new S3Store({ location: s3Location(values.bucket!, values), credentials: environmentCredentials() });
       store = s3;
       read = segmentReaderFor(s3);
       close = () => s3.close();

@@ -4,7 +4,7 @@ import { environmentCredentials, parseExpires, s3Location, S3_FLAGS, S3_FLAGS_HE
 import { normalizePrefix } from "../keys.js";
 import { rangePlaylist } from "../playback/range-playlist.js";
 import { checkRange, InvalidTimeError, parseTime } from "../playback/time-range.js";
-import { S3ListStore } from "../store/s3-list-store.js";
+import { S3Store } from "../store/s3-store.js";
 
 /** Presigned URLs live at most 7 days, so a longer playlist could not be watched to its end. */
 const MAX_RANGE_MS = 7 * 86_400_000;
@@ -57,7 +57,7 @@ export const command: Command = {
       throw err;
     }
     const credentials = environmentCredentials();
-    const store = new S3ListStore({ location: s3Location(values.bucket!, values), credentials });
+    const store = new S3Store({ location: s3Location(values.bucket!, values), credentials });
     try {
       const prefix = normalizePrefix(values.prefix!);
       const result = await rangePlaylist({ store, prefix, range, segmentUri: async (s) => (await store.presign(s.key, expiresIn)).url });

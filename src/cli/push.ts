@@ -5,7 +5,7 @@
 import { FPS_REQUIRED, UsageError, parseBytes, parseCommandArgs, parseFrameRate, parseSeconds, requireInputFile, type Command } from "./command.js";
 import { feedRawStreams, RawInputError, timingWarnings, VIDEO_CHUNK, AUDIO_CHUNK } from "../raw-feed.js";
 import { fileChunks } from "../mux-files.js";
-import { checkBucket, environmentCredentials, s3Location } from "./s3-flags.js";
+import { checkBucket, environmentCredentials, s3Location, S3_FLAGS } from "./s3-flags.js";
 import { HlsRecorder, type RecorderStats } from "../sdk.js";
 import { checkCoreOptions } from "../core.js";
 import { normalizePrefix } from "../keys.js";
@@ -13,6 +13,7 @@ import { encodeTags } from "../s3/tagging.js";
 import { catchInterrupts } from "./interrupt.js";
 import type { ChecksumMode } from "../s3/checksum.js";
 import { replayLines, trackRecordedRange } from "./replay-command.js";
+import { feedPace } from "../feed-pace.js";
 
 const help = `Usage: ipc-hls push <video.h264> --bucket <bucket> [--fps <rate>] [options]
 
@@ -57,9 +58,7 @@ export const command: Command = {
       bucket: { type: "string" },
       audio: { type: "string" },
       prefix: { type: "string" },
-      region: { type: "string" },
-      endpoint: { type: "string" },
-      "path-style": { type: "boolean" },
+      ...S3_FLAGS,
       realtime: { type: "boolean" },
       "segment-duration": { type: "string" },
       "buffer-size": { type: "string" },
@@ -124,16 +123,7 @@ export const command: Command = {
       roomWaitSignal: roomWait.signal,
       live: values.realtime,
       audioName: values.audio,
-      pace: async (videoTicks) => {
-        if (values.realtime) {
-          // Camera pace: never ahead of the wall clock.
-          const aheadMs = videoTicks / 90 - (performance.now() - started);
-          if (aheadMs > 0) await new Promise((r) => setTimeout(r, aheadMs));
-        } else {
-          // Let the uploads run between chunks, as they would between a camera's frames.
-          await new Promise((r) => setImmediate(r));
-        }
-      },
+      pace: feedPace(values.realtime === true, signal),
     });
     try {
       await feeding;

@@ -3,7 +3,6 @@
 import { readFile } from "node:fs/promises";
 import { parseCommandArgs, parseFrameRate, parseSeconds, requireInputFile, UsageError, type Command } from "./command.js";
 import { environmentCredentials, s3Location, S3_FLAGS, S3_FLAGS_HELP } from "./s3-flags.js";
-import { CAMERA_RE } from "../playback/api.js";
 import { LocalStore } from "../store/local-store.js";
 import { Camera, type CameraOptions } from "../record/camera.js";
 import { StatusBoard } from "../record/status.js";
@@ -13,8 +12,8 @@ import { LivePipeSource } from "../record/sources/live-pipe.js";
 import { FileSource } from "../record/sources/file.js";
 import type { Source } from "../record/source.js";
 import { UploadSlots } from "../upload-slots.js";
-import { normalizePrefix } from "../keys.js";
-import { maskUrl } from "../rtsp/index.js";
+import { CAMERA_RE, normalizePrefix } from "../keys.js";
+import { maskUserinfo } from "../mask-url.js";
 import { parseRecordConfigText, RecordConfigError, type CameraConfig, type CameraDestination, type CameraSource } from "../record-config.js";
 import { startMetricsServer, type MetricsServer } from "../metrics.js";
 import type { ChecksumMode } from "../s3/checksum.js";
@@ -222,7 +221,7 @@ async function configFromFlags(where: string, values: Values): Promise<CameraCon
   return {
     name,
     source,
-    sourceLabel: source.kind === "rtsp" ? maskUrl(source.url) : source.kind === "stdin" ? "-" : source.path,
+    sourceLabel: source.kind === "rtsp" ? maskUserinfo(source.url) : source.kind === "stdin" ? "-" : source.path,
     transport: source.kind === "rtsp" ? ((values.transport ?? "tcp") as "tcp" | "udp") : undefined,
     fps,
     destination,

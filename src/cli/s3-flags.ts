@@ -2,10 +2,9 @@
 import { UsageError } from "./command.js";
 import type { Credentials } from "../s3/signer.js";
 import { checkCredentials } from "../credentials.js";
-import { S3Connection } from "../s3/request.js";
-import { listObjectsPage } from "../s3/list.js";
-import { S3AuthError, S3NetworkError, S3ResponseError } from "../s3/errors.js";
+import { S3AuthError, S3NetworkError } from "../s3/errors.js";
 import { InvalidEndpointError, parseEndpoint, type S3Location } from "../s3/endpoint.js";
+import { S3Store } from "../store/s3-store.js";
 
 export const S3_FLAGS = {
   endpoint: { type: "string" },
@@ -72,17 +71,17 @@ export function parseExpires(text: string | undefined): number {
  * (A camera does not do this: it must record while the network is down.)
  */
 export async function checkBucket(location: S3Location, credentials: () => Promise<Credentials>, prefix: string): Promise<void> {
-  const connection = new S3Connection({ location, credentials, timeoutMs: 10_000 });
-  const where = `s3://${location.bucket}${location.endpoint ? ` at ${location.endpoint}` : ` in ${location.region}`}`;
+  const store = new S3Store({ location, credentials, timeoutMs: 10_000 });
+  const where = store.description;
+  let exists: boolean;
   try {
-    await listObjectsPage(connection, prefix, { maxKeys: 1 });
+    exists = await store.probe(prefix);
   } catch (err) {
     if (err instanceof S3AuthError) throw new Error(`${where}: credentials refused (${err.code}): check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN`);
-    if (err instanceof S3ResponseError && err.code === "NoSuchBucket") throw new Error(`${where}: the bucket does not exist`);
-    if (err instanceof S3ResponseError && err.code === "AccessDenied") return;
     if (err instanceof S3NetworkError) throw new Error(`${where}: cannot reach the store (${err.code || err.message})`);
     throw err;
   } finally {
-    connection.close();
+    store.close();
   }
+  if (!exists) throw new Error(`${where}: the bucket does not exist`);
 }

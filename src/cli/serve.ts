@@ -5,12 +5,13 @@ import type { Server } from "node:http";
 import type { Server as HttpsServer } from "node:https";
 import { parseCommandArgs, UsageError, type Command } from "./command.js";
 import { environmentCredentials, parseExpires, s3Location, S3_FLAGS, S3_FLAGS_HELP } from "./s3-flags.js";
+import type { S3Location } from "../s3/endpoint.js";
 import { createReplayServer, createSecureReplayServer, type ReplayServerOptions } from "../playback/server.js";
 import { Authenticator } from "../playback/auth.js";
 import { parseUsersFile, passwordLine, UsersFileError } from "../playback/passwords.js";
 import { LocalStore } from "../store/local-store.js";
 import { printable } from "../options.js";
-import { S3ListStore } from "../store/s3-list-store.js";
+import { S3Store } from "../store/s3-store.js";
 import { catchInterrupts } from "./interrupt.js";
 
 const help = `Usage: ipc-hls serve [--port <n>] [--host <address>] [--store <s3://bucket/prefix | directory>] [options]
@@ -62,44 +63,70 @@ const FLAGS = {
   ...S3_FLAGS,
 } as const;
 
-/** Starts the server described by the command line; resolves once it listens. A directory store must exist
- * unless `directoryMayFollow` (the demo serves the directory it is about to record into). */
-export async function startServe(
-  argv: string[],
-  { directoryMayFollow = false } = {},
-): Promise<{ server: Server | HttpsServer; url: string; close(): Promise<void> }> {
+/** What `serve` runs: the command line's flags, checked, or what the demo sets. */
+export interface ServeOptions {
+  port: number;
+  host: string;
+  /** A directory (it must exist unless `mayFollow`: the demo serves the directory it is about to record into), or a bucket. */
+  store: { directory: string; mayFollow?: boolean } | { s3: S3Location; prefix: string; presignExpiresIn?: number };
+  corsOrigin?: string;
+  /** Who may use the routes. Without it only a loopback `host` is allowed. */
+  auth?: Authenticator;
+  /** HTTPS with this PEM certificate (chain) and private key. */
+  tls?: { cert: Buffer; key: Buffer };
+}
+
+/** `--port`: a TCP port, 0 for any free one. */
+export function parsePort(text: string | undefined): number {
+  const port = text === undefined ? 8080 : Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`bad --port ${JSON.stringify(text)}`);
+  return port;
+}
+
+async function serveOptions(argv: string[]): Promise<ServeOptions> {
   const values = parseCommandArgs(argv, FLAGS, false).values;
   const host = values.host ?? "127.0.0.1";
-  const auth = await authFromFlags(values);
-  if (!auth.authenticator && !isLoopback(host)) {
-    throw new UsageError(`refusing to serve recordings on ${host} without authentication: give --auth-token-file <file>, IPC_HLS_AUTH_TOKEN or --users <file> (or listen on 127.0.0.1)`);
-  }
+  const auth = (await authFromFlags(values)).authenticator;
   const tls = await tlsFromFlags(values);
-  if (auth.authenticator && !tls && !isLoopback(host)) {
-    process.stderr.write("ipc-hls serve: note: without --tls-cert/--tls-key, passwords, the token and the session cookie cross the network unencrypted (or put a TLS proxy in front)\n");
-  }
-  const port = values.port === undefined ? 8080 : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`bad --port ${JSON.stringify(values.port)}`);
+  const port = parsePort(values.port);
   // (It goes into a response header: a newline in it would break every response.)
   const corsOrigin = values.cors === undefined ? undefined : printable("--cors", values.cors);
+  const common = { port, host, corsOrigin, auth, tls };
   const where = values.store ?? "recordings";
-  let options: ReplayServerOptions;
-  let closeStore = () => {};
   const s3 = /^s3:\/\/([^/]+)\/?(.*)$/.exec(where);
   if (s3?.[1].includes("@")) {
     throw new UsageError("the --store URL must not carry credentials (s3://user:password@...): give s3://bucket/prefix and the keys in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
   }
-  if (s3) {
-    const store = new S3ListStore({ location: s3Location(s3[1], values), credentials: environmentCredentials() });
+  if (s3) return { ...common, store: { s3: s3Location(s3[1], values), prefix: s3[2], presignExpiresIn: parseExpires(values.expires) } };
+  if (where.includes("://")) throw new UsageError(`bad --store ${JSON.stringify(where)}: give a directory or s3://bucket/prefix`);
+  return { ...common, store: { directory: where } };
+}
+
+/** Starts the server the command line describes; resolves once it listens. */
+export async function startServeFromArgs(argv: string[]): ReturnType<typeof startServe> {
+  return startServe(await serveOptions(argv));
+}
+
+/** Starts the server; resolves once it listens. */
+export async function startServe({ port, host, store: where, corsOrigin, auth, tls }: ServeOptions): Promise<{ server: Server | HttpsServer; url: string; close(): Promise<void> }> {
+  if (!auth && !isLoopback(host)) {
+    throw new UsageError(`refusing to serve recordings on ${host} without authentication: give --auth-token-file <file>, IPC_HLS_AUTH_TOKEN or --users <file> (or listen on 127.0.0.1)`);
+  }
+  if (auth && !tls && !isLoopback(host)) {
+    process.stderr.write("ipc-hls serve: note: without --tls-cert/--tls-key, passwords, the token and the session cookie cross the network unencrypted (or put a TLS proxy in front)\n");
+  }
+  let options: ReplayServerOptions;
+  let closeStore = () => {};
+  if ("s3" in where) {
+    const store = new S3Store({ location: where.s3, credentials: environmentCredentials() });
     closeStore = () => store.close();
-    options = { store, prefix: s3[2], presignExpiresIn: parseExpires(values.expires) };
+    options = { store, prefix: where.prefix, presignExpiresIn: where.presignExpiresIn };
   } else {
-    if (where.includes("://")) throw new UsageError(`bad --store ${JSON.stringify(where)}: give a directory or s3://bucket/prefix`);
-    if (!directoryMayFollow) await requireDirectory(where);
-    options = { store: new LocalStore(where) };
+    if (!where.mayFollow) await requireDirectory(where.directory);
+    options = { store: new LocalStore(where.directory) };
   }
   const onError = (err: unknown) => process.stderr.write(`ipc-hls serve: ${(err as Error).name}: ${(err as Error).message}\n`);
-  const serverOptions: ReplayServerOptions = { ...options, corsOrigin, onError, auth: auth.authenticator };
+  const serverOptions: ReplayServerOptions = { ...options, corsOrigin, onError, auth };
   const server = tls ? createSecureReplayServer(serverOptions, tls) : createReplayServer(serverOptions);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -238,7 +265,7 @@ export const command: Command = {
   async run(argv) {
     const hashFor = parseCommandArgs(argv, FLAGS, false).values["hash-password"];
     if (hashFor !== undefined) return hashPassword(hashFor);
-    const running = await startServe(argv);
+    const running = await startServeFromArgs(argv);
     const interrupt = catchInterrupts("serve", "closing the server");
     process.stdout.write(`ipc-hls serve: replay page at ${running.url} (Ctrl-C stops)\n`);
     await new Promise((resolve) => interrupt.signal.addEventListener("abort", resolve));

@@ -8,7 +8,7 @@
 //   GET /cameras/<camera>/clip.mp4?start=<t>&end=<t>      → the range as one MP4 (see clip.ts)
 //
 // A camera's recordings live under <store prefix>/<camera>/ (the camera name is the SDK's key prefix).
-import { normalizePrefix } from "../keys.js";
+import { CAMERA_RE, normalizePrefix } from "../keys.js";
 import { buildIframePlaylist } from "./iframe-playlist.js";
 import type { PlaylistEntry, PlaylistOptions } from "./playlist.js";
 import { checkExpiry, type PresignedUrl } from "../s3/presign.js";
@@ -18,7 +18,7 @@ import { rangePlaylist } from "./range-playlist.js";
 import { findSegments, spansOf, type RecordedSegment } from "./recordings.js";
 import { checkRange, InvalidTimeError, parseTime, type TimeRange } from "./time-range.js";
 
-/** What the API needs from a store. LocalStore and S3ListStore both fit. */
+/** What the API needs from a store. LocalStore and S3Store both fit. */
 export interface PlaybackStore {
   readonly description: string;
   list(prefix: string, signal?: AbortSignal): Promise<ListedObject[]>;
@@ -64,8 +64,7 @@ export interface ApiResponse {
   body: string | Uint8Array;
 }
 
-/** Camera names are one path segment of safe characters: no "/", no "..", no hidden names. */
-export const CAMERA_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+export { CAMERA_RE };
 const DAY_MS = 86_400_000;
 /** Clips made at the same time by one server (each may hold up to the clip limit in memory). */
 const MAX_CLIPS_AT_ONCE = 2;

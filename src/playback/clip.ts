@@ -14,7 +14,7 @@ import {
   Output,
   type EncodedPacket,
 } from "mediabunny";
-import type { S3ListStore } from "../store/s3-list-store.js";
+import type { S3Store } from "../store/s3-store.js";
 import type { OpenedObject } from "../store/local-store.js";
 import { findSegments, type Lister, type RecordedSegment } from "./recordings.js";
 import type { TimeRange } from "./time-range.js";
@@ -51,7 +51,7 @@ export type SegmentReader = (key: string) => Promise<Uint8Array>;
 const SEGMENT_MAX_BYTES = 64 * 1024 * 1024;
 
 /** Where segment bytes come from: a local directory (open) or an S3 bucket (a GET on the store's connection). */
-export function segmentReaderFor(store: { open?(key: string): Promise<OpenedObject | undefined> } | Pick<S3ListStore, "connection">): SegmentReader {
+export function segmentReaderFor(store: { open?(key: string): Promise<OpenedObject | undefined> } | Pick<S3Store, "connection">): SegmentReader {
   if ("open" in store && store.open) {
     const open = store.open.bind(store);
     return async (key) => {

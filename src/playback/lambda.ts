@@ -4,7 +4,7 @@
 //
 // Who may call it is API Gateway's business (an IAM, JWT/Cognito or Lambda authorizer on the route): the function
 // checks that one ran, and refuses every request when none did, unless it is told the API is public on purpose.
-import { S3ListStore } from "../store/s3-list-store.js";
+import { S3Store } from "../store/s3-store.js";
 import { createPlaybackApi, json, type PlaybackApiOptions } from "./api.js";
 import type { ClipLimits } from "./clip.js";
 
@@ -112,7 +112,7 @@ export async function handler(event: ProxyEvent): Promise<ProxyResult> {
     if (!bucket) return configError("IPC_HLS_BUCKET is not set");
     try {
       // (A bad IPC_HLS_ENDPOINT, e.g. one with credentials in it, is a configuration error too; never echoed.)
-      const store = new S3ListStore({
+      const store = new S3Store({
         location: { bucket, region: env.AWS_REGION ?? "us-east-1", endpoint: env.IPC_HLS_ENDPOINT || undefined, forcePathStyle: env.IPC_HLS_PATH_STYLE === "1" || undefined },
         credentials: async () => ({
           accessKeyId: env.AWS_ACCESS_KEY_ID ?? "",

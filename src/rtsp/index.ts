@@ -9,7 +9,6 @@
 //        ▼
 //   sink.video(length, ptsUs) / sink.audio(adts, ptsUs) / sink.videoLost(reason)
 export { openRtspSession } from "./session.js";
-export { maskUrl } from "./url.js";
 export {
   RtspError,
   RtspAuthError,

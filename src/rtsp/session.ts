@@ -19,7 +19,8 @@ import { parseSdp } from "./sdp.js";
 import { SessionTimeline, type StreamTiming } from "./timing.js";
 import { chooseTracks, type ChosenTracks } from "./tracks.js";
 import { bindUdpPair, type UdpPair } from "./udp.js";
-import { maskUrl, parseRtspUrl, type RtspUrl } from "./url.js";
+import { maskUserinfo } from "../mask-url.js";
+import { parseRtspUrl, type RtspUrl } from "./url.js";
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 const MAX_REDIRECTS = 5;
@@ -33,7 +34,7 @@ const TEARDOWN_WAIT_MS = 2000;
 export async function openRtspSession(url: string, sink: FrameSink, options: RtspOptions = {}): Promise<RtspSession> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   let target = parseRtspUrl(url);
-  let label = maskUrl(url);
+  let label = maskUserinfo(url);
   for (let redirects = 0; ; redirects++) {
     if (options.signal?.aborted) throw abortError(options.signal);
     const connection = await RtspConnection.open(target, { timeoutMs, ca: options.ca, signal: options.signal, label });
@@ -48,7 +49,7 @@ export async function openRtspSession(url: string, sink: FrameSink, options: Rts
         options.signal?.removeEventListener("abort", aborted);
         connection.close();
         target = redirectTarget(target, header(described, "location")!);
-        label = maskUrl(target.href);
+        label = maskUserinfo(target.href);
         continue;
       }
       if (described.status < 200 || described.status >= 300) throw statusError(label, "DESCRIBE", described);
@@ -79,7 +80,7 @@ function redirectTarget(from: RtspUrl, location: string): RtspUrl {
   try {
     absolute = new URL(location, from.href).href;
   } catch {
-    throw new RtspProtocolError(`${maskUrl(from.href)}: redirected to an invalid URL ${maskUrl(location)}`);
+    throw new RtspProtocolError(`${maskUserinfo(from.href)}: redirected to an invalid URL ${maskUserinfo(location)}`);
   }
   const next = parseRtspUrl(absolute);
   if (next.username === undefined && next.host === from.host) {

@@ -1,5 +1,6 @@
 // RTSP URLs: rtsp://[user[:password]@]host[:port]/path and rtsps:// (TLS). The userinfo is percent-decoded for
-// authentication and never sent in a request line or printed: maskUrl() is what logs and errors show.
+// authentication and never sent in a request line or printed: maskUserinfo() is what logs and errors show.
+import { maskUserinfo } from "../mask-url.js";
 import { RtspError } from "./errors.js";
 
 export interface RtspUrl {
@@ -20,11 +21,12 @@ export function parseRtspUrl(url: string): RtspUrl {
   try {
     parsed = new URL(url);
   } catch {
-    throw new RtspError(`not a URL: ${maskUrl(url)}`);
+    // (Text that is no URL at all is not masked by scheme: with an "@" in it, it may be a password.)
+    throw new RtspError(`not a URL${url.includes("@") ? "" : `: ${url}`}`);
   }
   const tls = parsed.protocol === "rtsps:";
-  if (!tls && parsed.protocol !== "rtsp:") throw new RtspError(`not an rtsp:// or rtsps:// URL: ${maskUrl(url)}`);
-  if (!parsed.hostname) throw new RtspError(`no host in ${maskUrl(url)}`);
+  if (!tls && parsed.protocol !== "rtsp:") throw new RtspError(`not an rtsp:// or rtsps:// URL: ${maskUserinfo(url)}`);
+  if (!parsed.hostname) throw new RtspError(`no host in ${maskUserinfo(url)}`);
   const username = parsed.username ? decodeURIComponent(parsed.username) : undefined;
   const password = parsed.password ? decodeURIComponent(parsed.password) : undefined;
   const port = parsed.port ? Number(parsed.port) : tls ? RTSPS_PORT : RTSP_PORT;
@@ -35,18 +37,6 @@ export function parseRtspUrl(url: string): RtspUrl {
   return { tls, host, port, href: parsed.href, username, password };
 }
 
-/** The URL as it may be printed: rtsp://user:***@host/path (no password, even an unparsable one). */
-export function maskUrl(url: string): string {
-  const scheme = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)(.*)$/is.exec(url);
-  if (!scheme) return url.includes("@") ? "***" : url;
-  const [, prefix, authority, rest] = scheme;
-  const at = authority.lastIndexOf("@");
-  if (at < 0) return url;
-  const userinfo = authority.slice(0, at);
-  const colon = userinfo.indexOf(":");
-  const user = colon < 0 ? userinfo : userinfo.slice(0, colon);
-  return `${prefix}${user}:***@${authority.slice(at + 1)}${rest}`;
-}
 
 /** A media's control attribute resolved against the base URL (absolute, "*", or relative). */
 export function resolveControl(base: string, control: string | undefined): string {

@@ -1,6 +1,7 @@
 // Where an S3 request goes: AWS regions (virtual-hosted style, .amazonaws.com.cn in China),
 // or a custom endpoint such as MinIO, in virtual-hosted or path style.
 import { isIP } from "node:net";
+import { escapeUriPath } from "@smithy/core/protocols";
 
 export interface S3Location {
   region: string;
@@ -12,6 +13,11 @@ export interface S3Location {
    * there), virtual-hosted otherwise. An IP address is always path style; false keeps localhost virtual-hosted
    * (a store set up for <bucket>.localhost). */
   forcePathStyle?: boolean;
+}
+
+/** How logs and messages name a store: "s3://bucket at http://host:9000" or "s3://bucket in eu-west-1". */
+export function describeLocation(loc: S3Location): string {
+  return `s3://${loc.bucket}${loc.endpoint ? ` at ${loc.endpoint}` : ` in ${loc.region}`}`;
 }
 
 export interface ResolvedEndpoint {
@@ -84,11 +90,4 @@ export function resolveEndpoint(loc: S3Location): ResolvedEndpoint {
 }
 
 /** Percent-encodes an object key for a request path (RFC 3986 unreserved kept, "/" kept). */
-export function encodeKeyPath(key: string): string {
-  return key
-    .split("/")
-    .map((part) =>
-      encodeURIComponent(part).replace(/[!'()*]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase()),
-    )
-    .join("/");
-}
+export const encodeKeyPath: (key: string) => string = escapeUriPath;

@@ -1,5 +1,6 @@
 // Typed errors for S3 requests. Messages carry the HTTP status, the S3 error code and the object key, never
 // credentials, signatures or request headers, so any of them can be logged as is.
+import { decodeXmlText } from "./xml.js";
 
 /** Why a request failed, as the retry logic sees it (see src/retry.ts). */
 export type S3ErrorKind =
@@ -133,19 +134,9 @@ export function classifyResponse(status: number, code: string): S3ErrorKind {
 export function parseErrorBody(body: string): { code: string; message: string } {
   const field = (name: string) => {
     const m = new RegExp(`<${name}>([^<]{0,500})</${name}>`).exec(body);
-    return m ? unescapeXml(m[1]) : "";
+    return m ? decodeXmlText(m[1]) : "";
   };
   return { code: field("Code"), message: field("Message") };
-}
-
-function unescapeXml(text: string): string {
-  return text
-    .replace(/&lt;/g, "<")
-    .replace(/&gt;/g, ">")
-    .replace(/&quot;/g, '"')
-    .replace(/&apos;/g, "'")
-    .replace(/&#(\d{1,6});/g, (_, n: string) => String.fromCodePoint(Math.min(Number(n), 0x10ffff)))
-    .replace(/&amp;/g, "&");
 }
 
 /** Builds the typed error for a non-2xx answer. `what` names the request, e.g. "PUT key". */

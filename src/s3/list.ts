@@ -1,7 +1,13 @@
 // ListObjectsV2 with paging, on top of S3Connection. The XML answer is flat and regular, so a small extractor
 // of our own reads the few fields we need (no XML library).
-import type { ListedObject } from "../store/types.js";
 import type { S3Connection } from "./request.js";
+import { decodeXmlText } from "./xml.js";
+
+/** One object of a listing (src/store/types.ts hands it on to every store). */
+export interface ListedObject {
+  key: string;
+  size: number;
+}
 
 export interface ListPage {
   objects: ListedObject[];
@@ -91,15 +97,4 @@ function field(xml: string, name: string): string | undefined {
   const m = new RegExp(`<${name}>([^<]*)</${name}>|<${name}\\s*/>`).exec(xml);
   if (!m) return undefined;
   return decodeXmlText(m[1] ?? "");
-}
-
-/** Decodes the five predefined entities and numeric character references. */
-export function decodeXmlText(text: string): string {
-  return text.replace(/&(?:#(\d{1,7})|#x([0-9a-fA-F]{1,6})|(lt|gt|amp|quot|apos));/g, (_, dec, hex, named) => {
-    if (dec !== undefined || hex !== undefined) {
-      const code = dec !== undefined ? Number(dec) : parseInt(hex, 16);
-      return code <= 0x10ffff ? String.fromCodePoint(code) : "\uFFFD";
-    }
-    return { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" }[named as "lt"];
-  });
 }

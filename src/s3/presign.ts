@@ -3,6 +3,7 @@
 // (an STS or IoT session token) stops working when that token expires, whatever the URL says.
 import type { HttpRequest } from "@smithy/types";
 import type { SignatureV4 } from "@smithy/signature-v4";
+import { escapeUri } from "@smithy/core/protocols";
 import { encodeKeyPath, resolveEndpoint, type S3Location } from "./endpoint.js";
 import { createS3Signer, type Credentials } from "./signer.js";
 
@@ -57,12 +58,10 @@ export async function presignGetUrl(options: PresignGetOptions): Promise<Presign
   const signer = options.signer ?? createS3Signer(options.location.region, options.credentials);
   const signed = await signer.presign(request, { expiresIn, signingDate });
   const query = Object.entries(signed.query ?? {})
-    .flatMap(([name, value]) => (Array.isArray(value) ? value : [value]).map((v) => `${rfc3986(name)}=${rfc3986(v ?? "")}`))
+    .flatMap(([name, value]) => (Array.isArray(value) ? value : [value]).map((v) => `${escapeUri(name)}=${escapeUri(v ?? "")}`))
     .join("&");
   let expiresAt = new Date(signingDate.getTime() + expiresIn * 1000);
   const tokenEnd = options.credentials.expiration;
   if (tokenEnd && tokenEnd < expiresAt) expiresAt = tokenEnd;
   return { url: `${endpoint.protocol}//${host}${signed.path}?${query}`, expiresAt };
 }
-
-const rfc3986 = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase());

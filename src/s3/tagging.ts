@@ -2,6 +2,8 @@
 // other header. S3 allows at most 10 tags per object, keys of 1-128 and values of 0-256 Unicode characters,
 // made of letters, digits, spaces and + - = . _ : / @. We check all that up front, so a bad tag is a clear error
 // at setTags() instead of an InvalidTag answer on every upload.
+// Keys and values are percent-encoded as RFC 3986 says (what S3 decodes): spaces as %20, not "+".
+import { escapeUri } from "@smithy/core/protocols";
 
 export const MAX_TAGS = 10;
 
@@ -25,10 +27,5 @@ export function encodeTags(tags: Record<string, string>): string {
       throw new InvalidTagError(`tag ${JSON.stringify(key)}: only letters, digits, spaces and + - = . _ : / @ are allowed`);
     }
   }
-  return entries.map(([k, v]) => `${encodeTagPart(k)}=${encodeTagPart(v)}`).join("&");
-}
-
-/** RFC 3986 percent-encoding (what S3 decodes): spaces as %20, not "+". */
-function encodeTagPart(text: string): string {
-  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase());
+  return entries.map(([k, v]) => `${escapeUri(k)}=${escapeUri(v)}`).join("&");
 }

@@ -1,6 +1,7 @@
 // The storage abstraction: where finished segments go and where playback finds them.
 // Two implementations share the key layout of src/keys.ts: S3 (any S3-compatible endpoint) and a local
 // directory (the embedded default: an NVR disk or SD card, no cloud needed).
+import type { ListedObject } from "../s3/list.js";
 
 export interface PutOptions {
   /** User metadata (x-amz-meta-*), e.g. duration, codecs. Keys lower-case ASCII. */
@@ -11,10 +12,8 @@ export interface PutOptions {
   signal?: AbortSignal;
 }
 
-export interface ListedObject {
-  key: string;
-  size: number;
-}
+/** (Defined by the listing that produces it: store/ builds on s3/, never the reverse.) */
+export type { ListedObject };
 
 export interface ObjectStore {
   /** A short description for logs, e.g. "s3://bucket/prefix" or "/var/rec"; never contains secrets. */

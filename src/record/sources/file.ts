@@ -4,6 +4,7 @@
 import type { HlsRecorder } from "../../sdk.js";
 import { feedRawStreams, VIDEO_CHUNK, AUDIO_CHUNK } from "../../raw-feed.js";
 import { fileChunks } from "../../mux-files.js";
+import { feedPace } from "../../feed-pace.js";
 import type { FrameSink, Source, SourceSession } from "../source.js";
 
 export interface FileSourceOptions {
@@ -12,8 +13,6 @@ export interface FileSourceOptions {
   fpsNum: number;
   fpsDen: number;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class FileSource implements Source {
   readonly reopens = false;
@@ -28,17 +27,10 @@ export class FileSource implements Source {
   async open(_sink: FrameSink, recorder: HlsRecorder, signal: AbortSignal): Promise<SourceSession> {
     const { video, audio, fpsNum, fpsDen } = this.options;
     recorder.startRawStreams(fpsNum, fpsDen);
-    const started = performance.now();
     const ended = feedRawStreams(recorder, fileChunks(video, VIDEO_CHUNK, signal), audio ? fileChunks(audio, AUDIO_CHUNK, signal) : undefined, {
       signal,
       live: true, // a camera does not wait for the uploads: the overflow policy (and the spill directory) apply
-      // Camera pace: never ahead of the wall clock.
-      pace: async (videoTicks) => {
-        // (in short sleeps, so a stop is seen soon)
-        for (let ahead = videoTicks / 90 - (performance.now() - started); ahead > 0 && !signal.aborted; ahead = videoTicks / 90 - (performance.now() - started)) {
-          await sleep(Math.min(ahead, 200));
-        }
-      },
+      pace: feedPace(true, signal), // (a stop ends the wait at once)
     }).then(
       () => undefined,
       (err: unknown) => (err instanceof Error ? err : new Error(String(err))),

@@ -2,7 +2,8 @@
 // recorder's frame buffer and hands AAC over as ADTS. Audio in another codec is skipped with a notice. A session
 // ends when the camera drops, reboots or stops sending; the camera then opens it again after a backoff.
 import type { HlsRecorder } from "../../sdk.js";
-import { openRtspSession, maskUrl, type RtspOptions, type RtspSession } from "../../rtsp/index.js";
+import { maskUserinfo } from "../../mask-url.js";
+import { openRtspSession, type RtspOptions, type RtspSession } from "../../rtsp/index.js";
 import type { FrameSink, Source, SourceSession } from "../source.js";
 
 export type RtspSourceOptions = Omit<RtspOptions, "signal">;
@@ -16,7 +17,7 @@ export class RtspSource implements Source {
     private readonly url: string,
     private readonly options: RtspSourceOptions = {},
   ) {
-    this.label = maskUrl(url);
+    this.label = maskUserinfo(url);
   }
 
   async open(sink: FrameSink, _recorder: HlsRecorder, signal: AbortSignal): Promise<SourceSession> {
