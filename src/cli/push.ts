@@ -5,7 +5,7 @@
 import { FPS_REQUIRED, UsageError, parseBytes, parseCommandArgs, parseFrameRate, parseSeconds, requireInputFile, type Command } from "./command.js";
 import { feedRawStreams, RawInputError, timingWarnings, VIDEO_CHUNK, AUDIO_CHUNK } from "../raw-feed.js";
 import { fileChunks } from "../mux-files.js";
-import { checkBucket, environmentCredentials, s3Location, S3_FLAGS } from "./s3-flags.js";
+import { checkBucket, environmentCredentials, s3Location, RECORDER_FLAGS } from "./s3-flags.js";
 import { HlsRecorder, type RecorderStats } from "../sdk.js";
 import { checkCoreOptions } from "../core.js";
 import { normalizePrefix } from "../keys.js";
@@ -55,18 +55,9 @@ export const command: Command = {
   async run(argv) {
     const { values, positionals } = parseCommandArgs(argv, {
       fps: { type: "string" },
-      bucket: { type: "string" },
       audio: { type: "string" },
-      prefix: { type: "string" },
-      ...S3_FLAGS,
       realtime: { type: "boolean" },
-      "segment-duration": { type: "string" },
-      "buffer-size": { type: "string" },
-      checksum: { type: "string" },
-      tag: { type: "string", multiple: true },
-      deadline: { type: "string" },
-      spill: { type: "string" },
-      "spill-max": { type: "string" },
+      ...RECORDER_FLAGS,
     });
     if (positionals.length !== 1) throw new UsageError("give exactly one input file: ipc-hls push <video.h264> --bucket <bucket>");
     await requireInputFile(positionals[0]!, "input");

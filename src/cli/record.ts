@@ -2,7 +2,7 @@
 // until SIGINT/SIGTERM, reconnecting forever; then prints a summary per camera. See src/record/.
 import { readFile } from "node:fs/promises";
 import { parseCommandArgs, parseFrameRate, parseSeconds, requireInputFile, UsageError, type Command } from "./command.js";
-import { environmentCredentials, s3Location, S3_FLAGS, S3_FLAGS_HELP } from "./s3-flags.js";
+import { environmentCredentials, s3Location, RECORDER_FLAGS, S3_FLAGS_HELP } from "./s3-flags.js";
 import { LocalStore } from "../store/local-store.js";
 import { Camera, type CameraOptions } from "../record/camera.js";
 import { StatusBoard } from "../record/status.js";
@@ -68,21 +68,12 @@ const FLAGS = {
   config: { type: "string" },
   metrics: { type: "string" },
   store: { type: "string" },
-  bucket: { type: "string" },
-  prefix: { type: "string" },
-  ...S3_FLAGS,
-  checksum: { type: "string" },
-  tag: { type: "string", multiple: true },
-  spill: { type: "string" },
-  "spill-max": { type: "string" },
-  "buffer-size": { type: "string" },
-  "segment-duration": { type: "string" },
+  ...RECORDER_FLAGS,
   transport: { type: "string" },
   fps: { type: "string" },
   "stall-timeout": { type: "string" },
   realtime: { type: "boolean" },
   audio: { type: "string" },
-  deadline: { type: "string" },
   "status-interval": { type: "string" },
   concurrency: { type: "string" },
 } as const;

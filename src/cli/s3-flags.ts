@@ -12,6 +12,20 @@ export const S3_FLAGS = {
   region: { type: "string" },
 } as const;
 
+/** What a recorder into a bucket takes besides the location: `push` and `record` share them. */
+export const RECORDER_FLAGS = {
+  bucket: { type: "string" },
+  prefix: { type: "string" },
+  ...S3_FLAGS,
+  checksum: { type: "string" },
+  tag: { type: "string", multiple: true },
+  spill: { type: "string" },
+  "spill-max": { type: "string" },
+  "buffer-size": { type: "string" },
+  "segment-duration": { type: "string" },
+  deadline: { type: "string" },
+} as const;
+
 export const S3_FLAGS_HELP = `  --endpoint <url>    S3-compatible endpoint, e.g. http://127.0.0.1:9000 (default: AWS)
   --path-style        put the bucket in the path (MinIO and most S3-compatible stores; automatic for an
                       endpoint that is an IP address or localhost)
