@@ -295,6 +295,37 @@ describe("replay page in chromium", () => {
     expect(new URL(page.url()).searchParams.get("grid")).toBe("frontdoor");
   });
 
+  it("hls.js plays the I-frame playlist of a range across the gap (EXT-X-I-FRAMES-ONLY, byte ranges)", async () => {
+    const from = new Date(T).toISOString();
+    const to = new Date(endOf(second)).toISOString();
+    const url = `${base}/cameras/frontdoor/iframes.m3u8?start=${from}&end=${to}`;
+    const seen = await page.evaluate(async (src) => {
+      const Hls = (window as unknown as { Hls: any }).Hls;
+      const video = document.createElement("video");
+      video.muted = true;
+      document.body.append(video);
+      const hls = new Hls();
+      const fatal: string[] = [];
+      let buffered = 0;
+      let iframesOnly = false;
+      hls.on(Hls.Events.ERROR, (_e: unknown, data: { fatal: boolean; details: string }) => data.fatal && fatal.push(data.details));
+      hls.on(Hls.Events.LEVEL_LOADED, (_e: unknown, data: { details: { iframesOnly: boolean } }) => (iframesOnly = data.details.iframesOnly));
+      hls.on(Hls.Events.FRAG_BUFFERED, () => buffered++);
+      hls.loadSource(src);
+      hls.attachMedia(video);
+      const deadline = performance.now() + 20_000;
+      while (buffered < 3 && fatal.length === 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      const result = { fatal, buffered, iframesOnly, ranges: video.buffered.length };
+      hls.destroy();
+      video.remove();
+      return result;
+    }, url);
+    expect(seen.fatal).toEqual([]);
+    expect(seen.iframesOnly).toBe(true);
+    expect(seen.buffered).toBeGreaterThanOrEqual(3);
+    expect(seen.ranges).toBeGreaterThan(0);
+  });
+
   it("fits a phone's width without console errors", async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${base}/?camera=frontdoor&day=${day}`);
