@@ -7,4 +7,4 @@ import base from "./vitest.config.js";
 if (!process.env.OLD_NODE) throw new Error("set OLD_NODE to the node binary the test workers should run on");
 process.execPath = process.env.OLD_NODE;
 
-export default mergeConfig(base, defineConfig({ test: { pool: "forks" } }));
+export default mergeConfig(base, defineConfig({ test: { pool: "forks", setupFiles: ["test/support/worker-node-check.ts"] } }));

