@@ -6,7 +6,7 @@
 //   scale       N cameras in one process (`record --config`) on a server whose mount is shared (one encoder for all
 //               clients), N doubling until a run falls behind; CPU of our process, MinIO and the RTSP server
 //   profile     optionally a --cpu-prof of our process at one count, summarised by function (self time)
-// Standalone: node bench/record-rtsp.js [--seconds S] [--rounds R] [--scale-seconds S] [--max N] [--profile N]
+// Standalone: node bench/record-rtsp.js [--seconds S] [--rounds R] [--scale-seconds S] [--max N] [--profile N [--keep-profile FILE]]
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -128,7 +128,7 @@ async function measure(proc, seconds, others = {}, during = async () => {}) {
   return { seconds: wall, cpuPercentOfOneCore: (cpu / wall) * 100, peakRssBytes: peak, rssMedianBytes: summary(rss).median, others: othersPct, stderr };
 }
 
-export async function measureRecordRtsp({ seconds, rounds, scaleSeconds, startCameras = 16, maxCameras, profileAt, log }) {
+export async function measureRecordRtsp({ seconds, rounds, scaleSeconds, startCameras = 16, maxCameras, profileAt, keepProfile, log }) {
   const binary = findMinio();
   if (!binary) return { skipped: "no MinIO binary" };
   const minio = await startMinio(binary);
@@ -172,7 +172,7 @@ export async function measureRecordRtsp({ seconds, rounds, scaleSeconds, startCa
     }
     await perSession.stop();
     servers.pop();
-    const one = {
+    const one = !rounds ? undefined : {
       ours: summarize(ours),
       ffmpeg: summarize(ffmpeg),
       cpuRatio: summaryOf(ours.map((o, i) => o.cpuPercentOfOneCore / ffmpeg[i].cpuPercentOfOneCore)),
@@ -227,6 +227,7 @@ export async function measureRecordRtsp({ seconds, rounds, scaleSeconds, startCa
       log(`record ${profileAt} RTSP cameras with --cpu-prof, ${scaleSeconds} s...`);
       const r = await runCameras(profileAt, dir);
       const file = readdirSync(dir).find((n) => n.endsWith(".cpuprofile"));
+      if (file && keepProfile) writeFileSync(keepProfile, readFileSync(join(dir, file)));
       profile = { cameras: profileAt, keptUp: r.keptUp, cpuPercentOfOneCore: r.cpuPercentOfOneCore, top: file ? summarizeProfile(JSON.parse(readFileSync(join(dir, file), "utf8"))) : [] };
     }
     return { one, scale: { maxCamerasKeptUp: good, firstBehind: bad || undefined, steps: steps.map(trimStep) }, profile };
@@ -310,6 +311,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     startCameras: v("--start", 16),
     maxCameras: v("--max", 256),
     profileAt: v("--profile", 0),
+    keepProfile: a.includes("--keep-profile") ? a[a.indexOf("--keep-profile") + 1] : undefined,
     log: (m) => console.error(m),
   });
   console.log(JSON.stringify(r, null, 1));
