@@ -181,9 +181,18 @@ export async function measureRecordRtsp({ seconds, rounds, scaleSeconds, startCa
     };
 
     // ---- scale: N cameras on one shared mount ----
-    const shared = await startRtspServer({ shared: true });
-    servers.push(shared);
+    // A fresh server per step: one that failed under a count must not fail the next step too.
     const runCameras = async (n, profileDir) => {
+      const shared = await startRtspServer({ shared: true });
+      servers.push(shared);
+      try {
+        return await recordFrom(shared, n, profileDir);
+      } finally {
+        await shared.stop();
+        servers.splice(servers.indexOf(shared), 1);
+      }
+    };
+    const recordFrom = async (shared, n, profileDir) => {
       const metricsPort = await freePort();
       const config = {
         defaults: { bucket: await bucket(), region: minio.region, endpoint: minio.endpoint, pathStyle: true },
