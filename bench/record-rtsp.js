@@ -106,6 +106,7 @@ async function scrape(port) {
  * Runs a child for warm-up + `seconds`, measuring CPU over the window (and of `others`: pids beside it) and its
  * peak RSS; `during(t)` is called at the window's start and end (t = "start" | "end").
  */
+/** @param {(t: "start" | "end") => Promise<void>} [during] */
 async function measure(proc, seconds, others = {}, during = async () => {}) {
   let stderr = "";
   proc.stderr?.on("data", (d) => (stderr = (stderr + d).slice(-4000)));
@@ -128,6 +129,7 @@ async function measure(proc, seconds, others = {}, during = async () => {}) {
   return { seconds: wall, cpuPercentOfOneCore: (cpu / wall) * 100, peakRssBytes: peak, rssMedianBytes: summary(rss).median, others: othersPct, stderr };
 }
 
+/** @param {{ seconds: number, rounds: number, scaleSeconds: number, startCameras?: number, maxCameras: number, profileAt?: number, keepProfile?: string, log: (m: string) => void }} o */
 export async function measureRecordRtsp({ seconds, rounds, scaleSeconds, startCameras = 16, maxCameras, profileAt, keepProfile, log }) {
   const binary = findMinio();
   if (!binary) return { skipped: "no MinIO binary" };
@@ -155,6 +157,7 @@ export async function measureRecordRtsp({ seconds, rounds, scaleSeconds, startCa
       const metricsPort = await freePort();
       const args = [CLI, "record", perSession.url("/av"), "--name", "cam", "--bucket", await bucket(), "--endpoint", minio.endpoint, "--path-style", "--region", minio.region, "--metrics", String(metricsPort), "--status-interval", "0"];
       const proc = spawn(process.execPath, args, { env, stdio: ["ignore", "ignore", "pipe"] });
+      /** @type {Record<string, number> | undefined} */
       let metrics;
       const m = await measure(proc, seconds, { minio: minio.pid, rtspServer: perSession.pid }, async (t) => {
         if (t === "end") metrics = (await scrape(metricsPort)).cam;
@@ -203,6 +206,7 @@ export async function measureRecordRtsp({ seconds, rounds, scaleSeconds, startCa
       writeFileSync(file, JSON.stringify(config));
       const nodeFlags = profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : [];
       const proc = spawn(process.execPath, [...nodeFlags, CLI, "record", "--config", file, "--status-interval", "0"], { env, stdio: ["ignore", "ignore", "pipe"] });
+      /** @type {{ start?: any, end?: any }} */
       const snapshots = {};
       const m = await measure(proc, scaleSeconds, { minio: minio.pid, rtspServer: shared.pid }, async (t) => {
         snapshots[t] = await scrape(metricsPort);
@@ -252,7 +256,7 @@ export async function measureRecordRtsp({ seconds, rounds, scaleSeconds, startCa
  * 25 fps: a process that cannot keep up reads its sockets late and the frames back up), and uploads at most
  * 3 segments behind at the end (last stored ≤ 3 segment durations ago).
  */
-function judge(n, { start, end }, seconds) {
+function judge(n, /** @type {{ start?: any, end?: any }} */ { start, end }, seconds) {
   let framesMin = Infinity;
   let dropped = 0;
   let uploaded = 0;
