@@ -3,7 +3,8 @@
 //
 // Measures, in one run and on the same frames: muxing throughput (ours, mediabunny, ffmpeg, the copy limit),
 // the ratios between them, memory (WASM, Node RSS, the WASI module under wasmtime), the SDK's CPU for one
-// real-time camera uploading to MinIO, and how many such cameras one process keeps up with.
+// real-time camera uploading to MinIO, and how many such cameras one process keeps up with; then `ipc-hls record`
+// of RTSP cameras (GStreamer's server) beside ffmpeg's RTSP client, and how many RTSP cameras one process records.
 // Prints a table, or with --json one JSON document ({ results: [{ name, mbPerS, realtimeFactor, ... }], ... }).
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { execFileSync, spawnSync } from "node:child_process";
@@ -155,6 +156,16 @@ else {
   live = await measureRealtime({ cpuSeconds: quick ? 10 : 30, scaleSeconds: quick ? 6 : 15, startCameras: 4, maxCameras: quick ? 16 : 1024, log });
 }
 
+// ---- `ipc-hls record` of RTSP cameras (GStreamer's server) into MinIO, beside ffmpeg's RTSP client ----
+let recordRtsp;
+if (!realtime || only) recordRtsp = { skipped: only ? "--only given" : "--no-realtime" };
+else if (spawnSync("/usr/bin/python3", ["-c", "import gi; gi.require_version('GstRtspServer', '1.0'); from gi.repository import GstRtspServer"], { stdio: "ignore" }).status !== 0) {
+  recordRtsp = { skipped: "GStreamer's RTSP server (python3-gi, gir1.2-gst-rtsp-server-1.0) not installed" };
+} else {
+  const { measureRecordRtsp } = await import("./record-rtsp.js");
+  recordRtsp = await measureRecordRtsp({ seconds: quick ? 8 : 30, rounds: quick ? 1 : 3, scaleSeconds: quick ? 8 : 20, startCameras: 16, maxCameras: quick ? 16 : 256, profileAt: quick ? 0 : 64, log });
+}
+
 const machine = {
   cpu: cpus()[0]?.model,
   cores: cpus().length,
@@ -197,6 +208,7 @@ const report = {
         },
       }
     : live,
+  recordRtsp,
   scale: live.steps ? { maxCamerasKeptUp: live.maxCamerasKeptUp, firstBehind: live.firstBehind, steps: live.steps.map(trimStep) } : live,
 };
 
@@ -263,6 +275,29 @@ function printTable(r) {
     }
   }
   out.push("");
+  printRecordRtsp(r.recordRtsp, out, mb);
+  out.push("");
   out.push(`load average at the end: ${r.machine.loadAverageAtEnd.join(" ")} (the machine is shared)`);
   console.log(out.join("\n"));
+}
+
+function printRecordRtsp(rec, out, mb) {
+  if (!rec || rec.skipped) return out.push(`ipc-hls record of RTSP cameras: skipped (${rec?.skipped})`);
+  const range = (x, f) => `${f(x.median)} [${f(x.min)}–${f(x.max)}]`;
+  const pct = (v) => `${v.toFixed(2)} %`;
+  const mib = (v) => `${(v / 2 ** 20).toFixed(1)} MiB`;
+  const { ours, ffmpeg, cpuRatio, rssRatio, rounds } = rec.one;
+  out.push(`ipc-hls record, one RTSP camera (GStreamer, 1280×720 5 Mbps + AAC, TCP) into MinIO, ${rounds.length} interleaved rounds of ${Math.round(rounds[0].ours.seconds)} s, medians [min–max]:`);
+  out.push(`  ipc-hls record → MinIO:             CPU ${range(ours.cpuPercentOfOneCore, pct)} of one core, peak RSS ${range(ours.peakRssBytes, mib)}`);
+  out.push(`  ffmpeg -rtsp_transport tcp -c copy -f hls (no upload): CPU ${range(ffmpeg.cpuPercentOfOneCore, pct)}, peak RSS ${range(ffmpeg.peakRssBytes, mib)}`);
+  out.push(`  ratio ours / ffmpeg (within a round): CPU ${range(cpuRatio, (v) => v.toFixed(2))}, RSS ${range(rssRatio, (v) => v.toFixed(2))}`);
+  const s = rec.scale;
+  out.push(`ipc-hls record --config, N cameras from one shared RTSP mount: ${s.maxCamerasKeptUp} kept up${s.firstBehind ? `; ${s.firstBehind} fell behind` : " (the highest count tried)"} (kept up = every camera up, ≥ 95 % of its frames taken, no segment dropped, last upload ≤ 3 segments ago)`);
+  for (const x of s.steps) {
+    out.push(`  ${String(x.n).padStart(4)} cameras: ${x.keptUp ? "kept up" : "BEHIND "} ours ${x.cpuPercentOfOneCore} % of one core, MinIO ${x.others.minio} %, RTSP server ${x.others.rtspServer} %, frames taken ≥ ${(x.framesRateMin * 100).toFixed(1)} %, ${x.segmentsUploaded} segments uploaded, ${x.segmentsDropped} dropped, ${x.camerasDown} down, peak RSS ${mb(x.peakRssBytes)}`);
+  }
+  if (rec.profile) {
+    out.push(`  --cpu-prof of ${rec.profile.cameras} cameras (${rec.profile.cpuPercentOfOneCore.toFixed(1)} % of one core), self time of the busiest functions:`);
+    for (const f of rec.profile.top) out.push(`    ${f.selfPct.toFixed(1).padStart(5)} %  ${f.fn}`);
+  }
 }

@@ -2,7 +2,7 @@
 // into the core's input area, and hands out finished segments as views into its linear memory.
 // The boundary is narrow on purpose: one copy in per frame, numbers across, views out.
 import { readFile } from "node:fs/promises";
-import { instantiate } from "@assemblyscript/loader";
+import { instantiateSync } from "@assemblyscript/loader";
 import { DROP_REASONS, type CoreOptions, type CoreStats, type DropReason, type OverflowPolicy, type Segment } from "./core-types.js";
 import { MAX_BUFFER_SIZE, MIN_BUFFER_SIZE, SEGMENT_DURATION_MAX, SEGMENT_DURATION_MIN } from "./core-types.js";
 import * as abi from "./core-abi.js";
@@ -143,7 +143,9 @@ export class MuxerCore {
 
     // The loader supplies the core's imports (abort messages); its demangled exports wrap every function in a
     // rest-arguments shim for optional parameters, which ours do not have: call the instance's own exports.
-    const { instance } = await instantiate<Record<string, unknown>>(await coreModule(), {});
+    // instantiateSync: the loader's async instantiate asks whether its argument is a fetch Response, and the first
+    // look at the global Response loads Node's fetch implementation (undici): 12 MB of RSS for nothing here.
+    const { instance } = instantiateSync<Record<string, unknown>>(await coreModule(), {});
     const core = instance.exports as unknown as CoreExports;
     const policyCode = policy === "drop-oldest" ? abi.POLICY_DROP_OLDEST : abi.POLICY_DROP_NEW;
     const status = core.init(bufferSize, maxFrameSize, Math.round(segmentDuration * 1000), policyCode, HEAP_RESERVE);

@@ -1,7 +1,7 @@
 // One RTSP connection (TCP or TLS): requests and their responses, one at a time, each with a deadline, and the
 // interleaved RTP/RTCP frames ("$", channel, 16-bit length) that share the connection with them (RFC 2326 10.12).
 // Interleaved frames are handed over as views into the received chunk; only a frame split across two chunks is
-// copied (into one preallocated 64 KiB buffer).
+// copied (into one preallocated 64 KiB buffer), and bytes of a message that did not end in a chunk are copied.
 import { connect as netConnect, isIP, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import { RtspConnectionLostError, RtspError, RtspProtocolError, RtspTimeoutError } from "./errors.js";
@@ -29,10 +29,17 @@ const MAX_HEADER_BYTES = 64 * 1024;
 const MAX_BODY_BYTES = 1024 * 1024;
 const INTERLEAVED_MAX = 4 + 0xffff;
 const DOLLAR = 0x24;
+/** The reused read buffer of a plain TCP connection (what Node reads at most per call anyway). */
+const READ_BYTES = 64 * 1024;
 const USER_AGENT = "ipc-hls";
 
 /** Called with the response as soon as it is parsed, before any frame that follows it in the same chunk. */
 export type ResponseHook = (response: RtspResponse) => void;
+
+/** Where the socket's chunks go; each chunk is only valid during the call (plain TCP reuses one buffer). */
+interface Reader {
+  deliver(chunk: Buffer): void;
+}
 
 interface Pending {
   hook?: ResponseHook;
@@ -61,24 +68,33 @@ export class RtspConnection {
   private constructor(
     private readonly socket: Socket,
     private readonly options: ConnectionOptions,
+    read: Reader,
   ) {
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     socket.setNoDelay(true);
-    socket.on("data", (chunk: Buffer) => {
+    read.deliver = (chunk) => {
       try {
         this.receive(chunk);
       } catch (err) {
         this.fail(err instanceof RtspError ? err : new RtspProtocolError(`${options.label}: ${(err as Error).message}`));
       }
-    });
+    };
     socket.on("error", (err) => this.fail(new RtspConnectionLostError(`${options.label}: ${err.message}`)));
     socket.on("close", () => this.fail(new RtspConnectionLostError(`${options.label}: connection closed by the server`)));
   }
 
   static async open(url: RtspUrl, options: ConnectionOptions): Promise<RtspConnection> {
-    const socket = url.tls
-      ? tlsConnect({ host: url.host, port: url.port, servername: isIP(url.host) ? undefined : url.host, ca: options.ca, rejectUnauthorized: true })
-      : netConnect({ host: url.host, port: url.port });
+    const read: Reader = { deliver: () => {} };
+    let socket: Socket;
+    if (url.tls) {
+      socket = tlsConnect({ host: url.host, port: url.port, servername: isIP(url.host) ? undefined : url.host, ca: options.ca, rejectUnauthorized: true });
+      socket.on("data", (chunk: Buffer) => read.deliver(chunk));
+    } else {
+      // Every read lands in one reused buffer: a camera's RTP packets mostly arrive one per read, and a new
+      // Buffer plus a pass through the stream machinery per read was most of the client's CPU.
+      const buffer = Buffer.allocUnsafe(READ_BYTES);
+      socket = netConnect({ host: url.host, port: url.port, onread: { buffer, callback: (bytes: number) => (read.deliver(buffer.subarray(0, bytes)), true) } });
+    }
     await new Promise<void>((resolve, reject) => {
       const done = (err?: Error) => {
         clearTimeout(timer);
@@ -96,7 +112,7 @@ export class RtspConnection {
       if (options.signal?.aborted) aborted();
       else options.signal?.addEventListener("abort", aborted, { once: true });
     });
-    return new RtspConnection(socket, options);
+    return new RtspConnection(socket, options, read);
   }
 
   /** The local address of the connection (UDP sockets for RTP are bound to it). */

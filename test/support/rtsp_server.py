@@ -6,10 +6,13 @@ Serves live test media on 127.0.0.1 over TCP and UDP:
   /video   H.264 only
   /pcma    H.264 + G.711 A-law
   /lossy   as /av, with --loss (default 1 %) of the RTP packets of both tracks dropped after the payloaders
-Each client gets its own pipeline, so every session starts at frame 0 with an IDR.
+Each client gets its own pipeline, so every session starts at frame 0 with an IDR. With --shared every mount
+has one pipeline for all its clients (one encoder, so 100 clients cost the server about what one does; a client
+that joins waits for the next IDR): what the bench uses to record many cameras at once.
 
 usage: /usr/bin/python3 rtsp_server.py [--port N (0: any free one)] [--user U --password P (Digest)]
          [--loss PERCENT] [--fps N] [--size WxH] [--bitrate KBITS (ABR; default a constant quantizer)]
+         [--shared]
 Prints "ready <port>" once listening; runs until killed.
 (Debian's python3: the gi bindings are installed for it, not for other pythons on PATH.)
 """
@@ -40,6 +43,7 @@ def main():
     parser.add_argument("--fps", type=int, default=25)
     parser.add_argument("--size", default="640x360")
     parser.add_argument("--bitrate", type=int, help="H.264 kbit/s (ABR); default: constant quantizer 24")
+    parser.add_argument("--shared", action="store_true", help="one pipeline per mount for all its clients")
     args = parser.parse_args()
     Gst.init(None)
 
@@ -82,6 +86,7 @@ def main():
         factory = GstRtspServer.RTSPMediaFactory()
         factory.set_launch(launch)
         factory.set_protocols(GstRtsp.RTSPLowerTrans.TCP | GstRtsp.RTSPLowerTrans.UDP)
+        factory.set_shared(args.shared)
         if args.user:
             permissions = GstRtspServer.RTSPPermissions()
             permissions.add_role_from_structure(

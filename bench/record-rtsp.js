@@ -1,0 +1,331 @@
+// @ts-check
+// `ipc-hls record` of real RTSP cameras (GStreamer's test server, test/support/rtsp_server.py: 1280×720 H.264 at
+// 5 Mbps + AAC, over TCP) into the bench's MinIO, each run a separate process measured from /proc:
+//   one camera  our process beside a peer in the same run: ffmpeg's own RTSP client doing the same job without the
+//               upload (-rtsp_transport tcp -c copy -f hls -hls_time 2 into a directory); rounds interleaved
+//   scale       N cameras in one process (`record --config`) on a server whose mount is shared (one encoder for all
+//               clients), N doubling until a run falls behind; CPU of our process, MinIO and the RTSP server
+//   profile     optionally a --cpu-prof of our process at one count, summarised by function (self time)
+// Standalone: node bench/record-rtsp.js [--seconds S] [--rounds R] [--scale-seconds S] [--max N] [--profile N [--keep-profile FILE]]
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { S3Connection } from "../dist/index.js";
+import { findMinio, startMinio } from "./minio.js";
+import { summary } from "./stats.js";
+
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+const SERVER = join(ROOT, "test/support/rtsp_server.py");
+const CLI = join(ROOT, "bin/ipc-hls");
+const FPS = 25;
+const SEGMENT_S = 2;
+const WARMUP_MS = 4000; // connect, first IDR, first segment: not in the measured window
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** CPU seconds (user + system) the process has used so far, from /proc (Linux). */
+function cpuSecondsOf(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/** VmHWM (peak RSS) and VmRSS in bytes. */
+function memoryOf(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const kib = (key) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1]) * 1024;
+    return { peak: kib("VmHWM"), now: kib("VmRSS") };
+  } catch {
+    return { peak: NaN, now: NaN };
+  }
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = /** @type {import("node:net").AddressInfo} */ (srv.address());
+      srv.close(() => resolve(port));
+    });
+    srv.on("error", reject);
+  });
+}
+
+/** GStreamer's RTSP server at 1280×720 5 Mbps; resolves to { url(path), pid, stop() }. */
+async function startRtspServer({ shared }) {
+  const proc = spawn("/usr/bin/python3", [SERVER, "--size", "1280x720", "--bitrate", "5000", ...(shared ? ["--shared"] : [])], { stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  proc.stderr.on("data", (d) => (stderr += d));
+  const port = await new Promise((resolve, reject) => {
+    let out = "";
+    proc.stdout.on("data", (d) => {
+      out += d;
+      const m = /ready (\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    proc.once("exit", (code) => reject(new Error(`rtsp_server.py exited (${code}): ${stderr}`)));
+  });
+  return {
+    url: (path) => `rtsp://127.0.0.1:${port}${path}`,
+    pid: proc.pid,
+    stop: () => stopProcess(proc),
+  };
+}
+
+/** SIGINT, then SIGKILL after 20 s; resolves when it has exited. */
+async function stopProcess(proc, signal = "SIGINT") {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise((resolve) => proc.once("exit", resolve));
+  proc.kill(signal);
+  const timer = setTimeout(() => proc.kill("SIGKILL"), 20_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Prometheus text → { [camera]: { metric: value } } for the ipc_hls_* families. */
+async function scrape(port) {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const cameras = {};
+  for (const line of text.split("\n")) {
+    const m = /^ipc_hls_(\w+)\{camera="([^"]+)"(?:,track="(\w+)")?\} (\S+)$/.exec(line);
+    if (!m) continue;
+    const [, name, camera, track, value] = m;
+    (cameras[camera] ??= {})[track ? `${name}_${track}` : name] = Number(value);
+  }
+  return cameras;
+}
+
+/**
+ * Runs a child for warm-up + `seconds`, measuring CPU over the window (and of `others`: pids beside it) and its
+ * peak RSS; `during(t)` is called at the window's start and end (t = "start" | "end").
+ */
+/** @param {(t: "start" | "end") => Promise<void>} [during] */
+async function measure(proc, seconds, others = {}, during = async () => {}) {
+  let stderr = "";
+  proc.stderr?.on("data", (d) => (stderr = (stderr + d).slice(-4000)));
+  await sleep(WARMUP_MS);
+  if (proc.exitCode !== null) throw new Error(`${proc.spawnfile} exited early (${proc.exitCode}): ${stderr}`);
+  await during("start");
+  const c0 = cpuSecondsOf(proc.pid);
+  const o0 = Object.fromEntries(Object.entries(others).map(([k, pid]) => [k, cpuSecondsOf(pid)]));
+  const t0 = performance.now();
+  const rss = [];
+  while (performance.now() - t0 < seconds * 1000) {
+    await sleep(500);
+    rss.push(memoryOf(proc.pid).now);
+  }
+  const wall = (performance.now() - t0) / 1000;
+  const cpu = cpuSecondsOf(proc.pid) - c0;
+  const othersPct = Object.fromEntries(Object.entries(others).map(([k, pid]) => [k, ((cpuSecondsOf(pid) - o0[k]) / wall) * 100]));
+  await during("end");
+  const { peak } = memoryOf(proc.pid);
+  return { seconds: wall, cpuPercentOfOneCore: (cpu / wall) * 100, peakRssBytes: peak, rssMedianBytes: summary(rss).median, others: othersPct, stderr };
+}
+
+/** @param {{ seconds: number, rounds: number, scaleSeconds: number, startCameras?: number, maxCameras: number, profileAt?: number, keepProfile?: string, log: (m: string) => void }} o */
+export async function measureRecordRtsp({ seconds, rounds, scaleSeconds, startCameras = 16, maxCameras, profileAt, keepProfile, log }) {
+  const binary = findMinio();
+  if (!binary) return { skipped: "no MinIO binary" };
+  const minio = await startMinio(binary);
+  const work = mkdtempSync(join(tmpdir(), "ipc-hls-bench-record-"));
+  const env = { ...process.env, AWS_ACCESS_KEY_ID: minio.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: minio.credentials.secretAccessKey };
+  let buckets = 0;
+  const bucket = async () => {
+    const name = `rec-${process.pid}-${buckets++}`;
+    const location = { region: minio.region, bucket: name, endpoint: minio.endpoint, forcePathStyle: true };
+    const connection = new S3Connection({ location, credentials: async () => minio.credentials });
+    await connection.send({ method: "PUT" });
+    connection.close();
+    return name;
+  };
+  const servers = [];
+  try {
+    // ---- one camera: ours and ffmpeg's, interleaved ----
+    const perSession = await startRtspServer({ shared: false });
+    servers.push(perSession);
+    const ours = [];
+    const ffmpeg = [];
+    for (let r = 0; r < rounds; r++) {
+      log(`record one RTSP camera, round ${r + 1}/${rounds}: ipc-hls record → MinIO, ${seconds} s...`);
+      const metricsPort = await freePort();
+      const args = [CLI, "record", perSession.url("/av"), "--name", "cam", "--bucket", await bucket(), "--endpoint", minio.endpoint, "--path-style", "--region", minio.region, "--metrics", String(metricsPort), "--status-interval", "0"];
+      const proc = spawn(process.execPath, args, { env, stdio: ["ignore", "ignore", "pipe"] });
+      /** @type {Record<string, number> | undefined} */
+      let metrics;
+      const m = await measure(proc, seconds, { minio: minio.pid, rtspServer: perSession.pid }, async (t) => {
+        if (t === "end") metrics = (await scrape(metricsPort)).cam;
+      });
+      await stopProcess(proc);
+      ours.push({ ...m, segmentsUploaded: metrics?.segments_uploaded_total, segmentsDropped: metrics?.segments_dropped_total, exitCode: proc.exitCode });
+
+      log(`record one RTSP camera, round ${r + 1}/${rounds}: ffmpeg -rtsp_transport tcp -c copy -f hls, ${seconds} s...`);
+      const out = mkdtempSync(join(work, "ffmpeg-"));
+      const ff = spawn("ffmpeg", ["-nostdin", "-v", "error", "-rtsp_transport", "tcp", "-i", perSession.url("/av"), "-c", "copy", "-f", "hls", "-hls_time", String(SEGMENT_S), join(out, "x.m3u8")], { stdio: ["ignore", "ignore", "pipe"] });
+      const f = await measure(ff, seconds, { rtspServer: perSession.pid });
+      await stopProcess(ff);
+      ffmpeg.push({ ...f, segments: readdirSync(out).filter((n) => n.endsWith(".ts")).length });
+      rmSync(out, { recursive: true, force: true });
+    }
+    await perSession.stop();
+    servers.pop();
+    const one = !rounds ? undefined : {
+      ours: summarize(ours),
+      ffmpeg: summarize(ffmpeg),
+      cpuRatio: summaryOf(ours.map((o, i) => o.cpuPercentOfOneCore / ffmpeg[i].cpuPercentOfOneCore)),
+      rssRatio: summaryOf(ours.map((o, i) => o.peakRssBytes / ffmpeg[i].peakRssBytes)),
+      rounds: ours.map((o, i) => ({ ours: trim(o), ffmpeg: trim(ffmpeg[i]) })),
+    };
+
+    // ---- scale: N cameras on one shared mount ----
+    // A fresh server per step: one that failed under a count must not fail the next step too.
+    const runCameras = async (n, profileDir) => {
+      const shared = await startRtspServer({ shared: true });
+      servers.push(shared);
+      try {
+        return await recordFrom(shared, n, profileDir);
+      } finally {
+        await shared.stop();
+        servers.splice(servers.indexOf(shared), 1);
+      }
+    };
+    const recordFrom = async (shared, n, profileDir) => {
+      const metricsPort = await freePort();
+      const config = {
+        defaults: { bucket: await bucket(), region: minio.region, endpoint: minio.endpoint, pathStyle: true },
+        metrics: metricsPort,
+        cameras: Array.from({ length: n }, (_, c) => ({ name: `cam${c}`, source: shared.url("/av") })),
+      };
+      const file = join(work, `cameras-${n}.json`);
+      writeFileSync(file, JSON.stringify(config));
+      const nodeFlags = profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : [];
+      const proc = spawn(process.execPath, [...nodeFlags, CLI, "record", "--config", file, "--status-interval", "0"], { env, stdio: ["ignore", "ignore", "pipe"] });
+      /** @type {{ start?: any, end?: any }} */
+      const snapshots = {};
+      const m = await measure(proc, scaleSeconds, { minio: minio.pid, rtspServer: shared.pid }, async (t) => {
+        snapshots[t] = await scrape(metricsPort);
+      });
+      await stopProcess(proc);
+      return { n, ...m, ...judge(n, snapshots, m.seconds) };
+    };
+    const steps = [];
+    let good = 0;
+    let bad = 0;
+    for (let n = startCameras; n <= maxCameras; n *= 2) {
+      log(`record N RTSP cameras from one shared mount: ${n} cameras, ${scaleSeconds} s...`);
+      const r = await runCameras(n);
+      steps.push(r);
+      if (!r.keptUp) {
+        bad = n;
+        break;
+      }
+      good = n;
+    }
+    if (bad && good && bad - good > 1) {
+      const n = Math.round((good + bad) / 2);
+      log(`record N RTSP cameras from one shared mount: ${n} cameras, ${scaleSeconds} s...`);
+      const r = await runCameras(n);
+      steps.push(r);
+      if (r.keptUp) good = n;
+    }
+    let profile;
+    if (profileAt) {
+      const dir = mkdtempSync(join(work, "prof-"));
+      log(`record ${profileAt} RTSP cameras with --cpu-prof, ${scaleSeconds} s...`);
+      const r = await runCameras(profileAt, dir);
+      const file = readdirSync(dir).find((n) => n.endsWith(".cpuprofile"));
+      if (file && keepProfile) writeFileSync(keepProfile, readFileSync(join(dir, file)));
+      profile = { cameras: profileAt, keptUp: r.keptUp, cpuPercentOfOneCore: r.cpuPercentOfOneCore, top: file ? summarizeProfile(JSON.parse(readFileSync(join(dir, file), "utf8"))) : [] };
+    }
+    return { one, scale: { maxCamerasKeptUp: good, firstBehind: bad || undefined, steps: steps.map(trimStep) }, profile };
+  } finally {
+    for (const s of servers) await s.stop();
+    await minio.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Kept up over the window: every camera up, no segment dropped, frames taken at the camera's rate (≥ 95 % of
+ * 25 fps: a process that cannot keep up reads its sockets late and the frames back up), and uploads at most
+ * 3 segments behind at the end (last stored ≤ 3 segment durations ago).
+ */
+function judge(n, /** @type {{ start?: any, end?: any }} */ { start, end }, seconds) {
+  let framesMin = Infinity;
+  let dropped = 0;
+  let uploaded = 0;
+  let down = 0;
+  let lagMax = 0;
+  for (let c = 0; c < n; c++) {
+    const a = start?.[`cam${c}`] ?? {};
+    const b = end?.[`cam${c}`] ?? {};
+    framesMin = Math.min(framesMin, ((b.frames_in_total_video ?? 0) - (a.frames_in_total_video ?? 0)) / (FPS * seconds));
+    dropped += b.segments_dropped_total ?? 0;
+    uploaded += (b.segments_uploaded_total ?? 0) - (a.segments_uploaded_total ?? 0);
+    if (!b.up) down++;
+    lagMax = Math.max(lagMax, b.seconds_since_last_upload ?? Infinity);
+  }
+  const keptUp = down === 0 && dropped === 0 && framesMin >= 0.95 && lagMax <= 3 * SEGMENT_S;
+  return { keptUp, framesRateMin: framesMin, segmentsDropped: dropped, segmentsUploaded: uploaded, camerasDown: down, secondsSinceUploadMax: lagMax };
+}
+
+/** Self time by function (name + file:line), the top 15, as % of the busy samples (idle left out). */
+function summarizeProfile(profile) {
+  const self = new Map();
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const counts = new Map();
+  for (const id of profile.samples) counts.set(id, (counts.get(id) ?? 0) + 1);
+  let total = 0;
+  for (const [id, count] of counts) {
+    const f = byId.get(id).callFrame;
+    if (f.functionName === "(idle)") continue;
+    total += count;
+    const file = f.url ? f.url.replace(/^.*\/(dist|node_modules)\//, "$1/").replace(/^node:/, "node:") : "";
+    const key = `${f.functionName || "(anonymous)"} ${file}${file ? `:${f.lineNumber + 1}` : ""}`;
+    self.set(key, (self.get(key) ?? 0) + count);
+  }
+  return [...self].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([fn, count]) => ({ fn, selfPct: round((count / total) * 100, 1) }));
+}
+
+function summaryOf(values) {
+  const s = summary(values);
+  return { median: round(s.median, 3), min: round(s.min, 3), max: round(s.max, 3) };
+}
+function summarize(runs) {
+  return { cpuPercentOfOneCore: summaryOf(runs.map((r) => r.cpuPercentOfOneCore)), peakRssBytes: summaryOf(runs.map((r) => r.peakRssBytes)) };
+}
+function trim(r) {
+  const { stderr, ...rest } = r;
+  return { ...rest, cpuPercentOfOneCore: round(r.cpuPercentOfOneCore, 2), others: Object.fromEntries(Object.entries(r.others).map(([k, v]) => [k, round(v, 1)])) };
+}
+function trimStep(s) {
+  const { stderr, ...rest } = trim(s);
+  return { ...rest, framesRateMin: round(s.framesRateMin, 3) };
+}
+function round(x, digits) {
+  if (!Number.isFinite(x)) return x;
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const a = process.argv.slice(2);
+  const v = (name, fallback) => (a.includes(name) ? Number(a[a.indexOf(name) + 1]) : fallback);
+  const r = await measureRecordRtsp({
+    seconds: v("--seconds", 30),
+    rounds: v("--rounds", 3),
+    scaleSeconds: v("--scale-seconds", 20),
+    startCameras: v("--start", 16),
+    maxCameras: v("--max", 256),
+    profileAt: v("--profile", 0),
+    keepProfile: a.includes("--keep-profile") ? a[a.indexOf("--keep-profile") + 1] : undefined,
+    log: (m) => console.error(m),
+  });
+  console.log(JSON.stringify(r, null, 1));
+}
