@@ -83,6 +83,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
+  server?.closeAllConnections();
   await new Promise((resolve) => server?.close(resolve));
   dir?.cleanup();
 });
@@ -341,6 +342,7 @@ describe("login in chromium (a server with authentication)", () => {
   let locked: Server;
   let lockedBase: string;
   let login: Page;
+  let loginContext: BrowserContext;
 
   beforeAll(async () => {
     const lockedStore = new LocalStore(join(dir.path, "locked"));
@@ -349,10 +351,14 @@ describe("login in chromium (a server with authentication)", () => {
     locked = createReplayServer({ store: lockedStore, auth });
     await new Promise<void>((resolve) => locked.listen(0, "127.0.0.1", resolve));
     lockedBase = `http://127.0.0.1:${(locked.address() as AddressInfo).port}`;
-    login = await (await browser.newContext()).newPage();
+    loginContext = await browser.newContext();
+    login = await loginContext.newPage();
   });
 
   afterAll(async () => {
+    // (The browser keeps its connections alive: close them, or close() waits for them.)
+    await loginContext?.close();
+    locked?.closeAllConnections();
     await new Promise((resolve) => locked?.close(resolve));
   });
 
