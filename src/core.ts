@@ -9,6 +9,7 @@ import * as abi from "./core-abi.js";
 import { finiteNumber, InvalidOptionError, oneOf, wholeNumber } from "./options.js";
 import { RawStreams, type RawExports } from "./raw-streams.js";
 import { jsCrc32 } from "./s3/checksum.js";
+import { videoCodecString } from "./video-codec-string.js";
 
 export type { CoreOptions, CoreStats, DropReason, Segment, OverflowPolicy } from "./core-types.js";
 export { checkFrameRate, FRAME_RATE_TERM_MAX, RAW_CHUNK_BYTES, type RawStreamStatus, type RawStreams } from "./raw-streams.js";
@@ -93,7 +94,6 @@ export function coreModule(): Promise<WebAssembly.Module> {
   return modulePromise;
 }
 
-const hex2 = (n: number) => n.toString(16).padStart(2, "0");
 
 export class MuxerCore {
   readonly bufferCapacity: number;
@@ -233,7 +233,7 @@ export class MuxerCore {
     if (length2 > 0) parts.push(this.bytes.subarray(offset2, offset2 + length2));
     const flags = i[abi.INFO_FLAGS];
     const hasAudio = (flags & abi.SEGMENT_AUDIO) !== 0;
-    const video = `avc1.${hex2(i[abi.INFO_PROFILE])}${hex2(i[abi.INFO_CONSTRAINTS])}${hex2(i[abi.INFO_LEVEL])}`;
+    const video = videoCodecString(i);
     return {
       id,
       seq: id,
