@@ -1,7 +1,7 @@
 // H.265 (HEVC) Annex B parsing: the two-byte NAL header, VPS/SPS/PPS (codec string, size, frame rate, POC
 // rules) and the first fields of a slice segment header (for picture order counts of raw streams).
 // Start codes are the same as H.264's (h264.ts findStartCode / nalEnd).
-import { bitsLoad, bitsOverrun, readBit, readBits, readUE, skipBits } from "./bits";
+import { bitsLoad, bitsOverrun, readBit, readBits, readUE, readSE, skipBits } from "./bits";
 
 // nal_unit_type (H.265 Table 7-1).
 export const HEVC_TRAIL_N: u32 = 0; // 0-9: non-IRAP pictures; even types up to 14 are sub-layer non-reference
@@ -76,6 +76,9 @@ let hevcSeparateColourPlane: bool = false;
 /** The VPS's timing (frames: time_scale / num_units_in_tick), 0 when it carries none. */
 export let hevcTimeScale: u32 = 0;
 export let hevcUnitsInTick: u32 = 0;
+/** The SPS's VUI timing, the same way; 0 when it carries none (or when what comes before it did not parse). */
+export let hevcSpsTimeScale: u32 = 0;
+export let hevcSpsUnitsInTick: u32 = 0;
 // PPS fields the slice header's layout depends on.
 let ppsDependentSlices: bool = false;
 let ppsOutputFlagPresent: bool = false;
@@ -136,7 +139,99 @@ export function parseVps(ptr: usize, len: u32): bool {
   return true;
 }
 
-/** Parses an SPS NAL up to the sub-layer ordering info (all we need); stores it. False if malformed. */
+function skipScalingListData(): void {
+  for (let sizeId: u32 = 0; sizeId < 4; sizeId++) {
+    for (let matrixId: u32 = 0; matrixId < 6 && !bitsOverrun; matrixId += sizeId == 3 ? 3 : 1) {
+      if (!readBit()) {
+        readUE(); // scaling_list_pred_matrix_id_delta
+      } else {
+        let coefficients: u32 = 1 << (4 + (sizeId << 1));
+        if (coefficients > 64) coefficients = 64;
+        if (sizeId > 1) readSE();
+        for (let i: u32 = 0; i < coefficients && !bitsOverrun; i++) readSE();
+      }
+    }
+  }
+}
+
+/** Skips the SPS's st_ref_pic_set list (7.3.7); NumDeltaPocs of each set is needed to read the next. */
+function skipShortTermRefPicSets(count: u32): void {
+  let previousDeltaPocs: u32 = 0;
+  for (let i: u32 = 0; i < count && !bitsOverrun; i++) {
+    let deltaPocs: u32 = 0;
+    if (i != 0 && readBit()) {
+      // Predicted from set i - 1: one flag (and maybe a second) per entry of that set, plus one.
+      skipBits(1); // delta_rps_sign
+      readUE(); // abs_delta_rps_minus1
+      for (let j: u32 = 0; j <= previousDeltaPocs && !bitsOverrun; j++) {
+        let used = readBit() == 1;
+        let useDelta = used || readBit() == 1;
+        if (useDelta) deltaPocs++;
+      }
+    } else {
+      let negative = readUE();
+      let positive = readUE();
+      if (negative > 16 || positive > 16) {
+        skipBits(1 << 20); // impossible: mark the overrun
+        return;
+      }
+      for (let j: u32 = 0; j < negative + positive && !bitsOverrun; j++) {
+        readUE();
+        skipBits(1);
+      }
+      deltaPocs = negative + positive;
+    }
+    previousDeltaPocs = deltaPocs;
+  }
+}
+
+/** Reads from log2_min_luma_coding_block_size_minus3 to the VUI's timing; sets spsTiming* (0, 0 when absent). */
+let spsTimingScale: u32 = 0;
+let spsTimingUnits: u32 = 0;
+function readSpsTiming(log2MaxPocLsb: u32): void {
+  spsTimingScale = spsTimingUnits = 0;
+  for (let i = 0; i < 6; i++) readUE(); // coding and transform block sizes, transform hierarchy depths
+  if (readBit() && readBit()) skipScalingListData();
+  skipBits(2); // amp_enabled_flag, sample_adaptive_offset_enabled_flag
+  if (readBit()) {
+    skipBits(8); // pcm bit depths
+    readUE();
+    readUE();
+    skipBits(1);
+  }
+  let sets = readUE();
+  if (sets > 64) return;
+  skipShortTermRefPicSets(sets);
+  if (readBit()) {
+    let longTerm = readUE();
+    if (longTerm > 32) return;
+    for (let i: u32 = 0; i < longTerm && !bitsOverrun; i++) skipBits(log2MaxPocLsb + 1);
+  }
+  skipBits(2); // sps_temporal_mvp_enabled_flag, strong_intra_smoothing_enabled_flag
+  if (!readBit()) return; // no VUI
+  if (readBit() && readBits(8) == 255) skipBits(32); // aspect ratio (sar_width, sar_height)
+  if (readBit()) skipBits(1); // overscan
+  if (readBit()) {
+    skipBits(4); // video_format, video_full_range_flag
+    if (readBit()) skipBits(24); // colour description
+  }
+  if (readBit()) {
+    readUE();
+    readUE();
+  }
+  skipBits(3); // neutral_chroma_indication_flag, field_seq_flag, frame_field_info_present_flag
+  if (readBit()) {
+    for (let i = 0; i < 4; i++) readUE(); // default display window
+  }
+  if (!readBit()) return;
+  let units = readBits(32);
+  let scale = readBits(32);
+  if (bitsOverrun) return;
+  spsTimingUnits = units;
+  spsTimingScale = scale;
+}
+
+/** Parses an SPS NAL up to the VUI's timing; stores it. False if malformed before the sub-layer ordering info. */
 export function parseHevcSps(ptr: usize, len: u32): bool {
   if (len < 16 || len > HEVC_MAX_PARAM_SET) return false;
   bitsLoad(ptr + 2, len - 2);
@@ -170,6 +265,8 @@ export function parseHevcSps(ptr: usize, len: u32): bool {
   if (bitsOverrun || maxSub > 6 || chroma > 3 || log2MaxPocLsb > 16 || width == 0 || height == 0 || width > 16888 || height > 16888 || reorder > 16) {
     return false;
   }
+  // The frame rate is a bonus: an SPS whose later fields do not parse is still used, without it.
+  readSpsTiming(log2MaxPocLsb);
   // Conformance window offsets are in chroma units (Table 6-1: SubWidthC, SubHeightC).
   let unitX: u32 = chroma == 1 || chroma == 2 ? 2 : 1;
   let unitY: u32 = chroma == 1 ? 2 : 1;
@@ -191,6 +288,8 @@ export function parseHevcSps(ptr: usize, len: u32): bool {
   hevcLog2MaxPocLsb = log2MaxPocLsb;
   hevcReorderPics = <i32>reorder;
   hevcSeparateColourPlane = separate;
+  hevcSpsTimeScale = spsTimingScale;
+  hevcSpsUnitsInTick = spsTimingUnits;
   return true;
 }
 

@@ -3,7 +3,7 @@
 // the picture order count (8.3.1) for presentation times, and the frame rate the VPS's timing gives.
 import {
   hevcNalType, hevcIsVcl, hevcStartsUnit, hevcLayerId, parseHevcSliceHeader, hevcSlicePocLsb, hevcLog2MaxPocLsb, hevcTimeScale,
-  hevcUnitsInTick, hevcReorderPics, vpsLength, HEVC_IDR_W_RADL, HEVC_IDR_N_LP, HEVC_BLA_W_LP, HEVC_CRA, HEVC_RADL_N, HEVC_RASL_R,
+  hevcUnitsInTick, hevcSpsTimeScale, hevcSpsUnitsInTick, hevcReorderPics, vpsLength, HEVC_IDR_W_RADL, HEVC_IDR_N_LP, HEVC_BLA_W_LP, HEVC_CRA, HEVC_RADL_N, HEVC_RASL_R,
   HEVC_RSV_VCL_N14,
 } from "./h265";
 
@@ -63,12 +63,12 @@ export function hevcPictureOrder(ptr: usize, len: u32, fallback: i32): i32 {
   return (msb + lsb) * 2;
 }
 
-/** time_scale and num_units_in_tick of the VPS (a frame lasts one tick), 0 when unknown. */
+/** time_scale and num_units_in_tick of the SPS's VUI, else of the VPS (a frame lasts one tick), 0 when unknown. */
 export function hevcRateNum(): u32 {
-  return vpsLength != 0 ? hevcTimeScale : 0;
+  return hevcSpsUnitsInTick != 0 ? hevcSpsTimeScale : vpsLength != 0 ? hevcTimeScale : 0;
 }
 export function hevcRateDen(): u32 {
-  return vpsLength != 0 ? hevcUnitsInTick : 0;
+  return hevcSpsUnitsInTick != 0 ? hevcSpsUnitsInTick : vpsLength != 0 ? hevcUnitsInTick : 0;
 }
 
 /** How many pictures presentation can lag decoding. */

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { decodeErrors, ffmpegSync, frameHashes, probePackets, probeStreams, tempDir } from "./support/media-tools.js";
-import { ipcHlsMux, type MuxResult } from "./support/mux-run.js";
+import { collectOutput, ipcHlsMux, runCli, type MuxResult } from "./support/mux-run.js";
 
 const tmp = tempDir("hevc-mux-");
 afterAll(() => tmp.cleanup());
@@ -118,4 +118,23 @@ test("parameter sets sent once are put back before every IRAP: each segment deco
   expect(got).toEqual(await frameHashes(inputs["no-b"]!));
   // Our AUD (type 35: 0x46 0x01, pic_type byte 0x50) and then the VPS (0x40 0x01) open the second segment's picture.
   expect(Buffer.from(r.segments[1]!.bytes).toString("hex")).toMatch(/00000001460150000000014001/);
+});
+
+test("without --fps, the frame rate comes from the SPS's VUI timing (25 fps here)", async () => {
+  const input = join(tmp.path, "25fps.hevc");
+  ffmpegSync([
+    "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=2",
+    "-c:v", "libx265", "-pix_fmt", "yuv420p", "-b:v", "200k",
+    "-x265-params", "log-level=error:pools=1:frame-threads=1:keyint=25:min-keyint=25:scenecut=0:open-gop=0:bframes=2",
+    "-f", "hevc", input,
+  ]);
+  const outDir = join(tmp.path, "out-25fps");
+  const { exitCode, stderr } = await runCli(["mux", input, "--out", outDir]);
+  expect(stderr).toBe("");
+  expect(exitCode).toBe(0);
+  const r = collectOutput(outDir);
+  expect(r.playlist.segments.reduce((sum, s) => sum + s.duration, 0)).toBeCloseTo(2.0, 3);
+  const pts = (await probePackets(r.concatenatedPath, "v:0")).map((p) => p.ptsTicks!).sort((a, b) => a - b);
+  expect(pts.length).toBe(50);
+  for (let i = 1; i < pts.length; i++) expect(pts[i]! - pts[i - 1]!).toBe(3600);
 });
