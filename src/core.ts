@@ -3,8 +3,8 @@
 // The boundary is narrow on purpose: one copy in per frame, numbers across, views out.
 import { readFile } from "node:fs/promises";
 import { instantiate } from "@assemblyscript/loader";
-import { DROP_REASONS, type CoreOptions, type CoreStats, type DropReason, type OverflowPolicy, type Segment } from "./core-types.js";
-import { MAX_BUFFER_SIZE, MIN_BUFFER_SIZE, SEGMENT_DURATION_MAX, SEGMENT_DURATION_MIN } from "./core-types.js";
+import { DROP_REASONS, type VideoCodec, type CoreOptions, type CoreStats, type DropReason, type OverflowPolicy, type Segment } from "./core-types.js";
+import { MAX_BUFFER_SIZE, MIN_BUFFER_SIZE, SEGMENT_DURATION_MAX, SEGMENT_DURATION_MIN, VIDEO_CODECS } from "./core-types.js";
 import * as abi from "./core-abi.js";
 import { finiteNumber, InvalidOptionError, oneOf, wholeNumber } from "./options.js";
 import { RawStreams, type RawExports } from "./raw-streams.js";
@@ -31,6 +31,7 @@ export interface CoreExports extends RawExports {
   wallClockWantedPointer(): number;
   flush(): void;
   setAudioExpected(expected: number): void;
+  setCodec(codec: number): number;
   takeSegment(): number;
   releaseSegment(id: number): void;
   segmentLive(id: number): number;
@@ -53,6 +54,7 @@ export interface CheckedCoreOptions {
   maxFrameSize: number;
   segmentDuration: number;
   overflowPolicy: OverflowPolicy;
+  videoCodec: VideoCodec;
 }
 
 /** Checks the core's options and fills in the defaults; throws InvalidOptionError naming the option. */
@@ -64,7 +66,8 @@ export function checkCoreOptions(options: Omit<CoreOptions, "clock" | "audio">, 
       : wholeNumber(names.maxFrameSize ?? "maxFrameSize", options.maxFrameSize, abi.MIN_FRAME_BYTES, Math.min(bufferSize, abi.MAX_FRAME_BYTES), "bytes");
   const segmentDuration = options.segmentDuration === undefined ? 2 : finiteNumber(names.segmentDuration ?? "segmentDuration", options.segmentDuration, SEGMENT_DURATION_MIN, SEGMENT_DURATION_MAX, "seconds");
   const overflowPolicy = options.overflowPolicy === undefined ? "drop-oldest" : oneOf(names.overflowPolicy ?? "overflowPolicy", options.overflowPolicy, OVERFLOW_POLICIES);
-  return { bufferSize, maxFrameSize, segmentDuration, overflowPolicy };
+  const videoCodec = options.videoCodec === undefined ? "auto" : oneOf(names.videoCodec ?? "videoCodec", options.videoCodec, VIDEO_CODECS);
+  return { bufferSize, maxFrameSize, segmentDuration, overflowPolicy, videoCodec };
 }
 
 export interface DroppedSegment {
@@ -138,7 +141,7 @@ export class MuxerCore {
   }
 
   static async create(options: CoreOptions): Promise<MuxerCore> {
-    const { bufferSize, maxFrameSize, segmentDuration, overflowPolicy: policy } = checkCoreOptions(options);
+    const { bufferSize, maxFrameSize, segmentDuration, overflowPolicy: policy, videoCodec: codec } = checkCoreOptions(options);
     if (options.clock !== undefined && typeof options.clock !== "function") throw new InvalidOptionError("clock", "must be a function returning ms since the epoch");
 
     // The loader supplies the core's imports (abort messages); its demangled exports wrap every function in a
@@ -149,6 +152,7 @@ export class MuxerCore {
     const status = core.init(bufferSize, maxFrameSize, Math.round(segmentDuration * 1000), policyCode, HEAP_RESERVE);
     if (status !== abi.INIT_OK) throw new CoreInitError(`the core could not allocate ${bufferSize} bytes of buffer (status ${status})`);
     if (options.audio) core.setAudioExpected(1);
+    core.setCodec(codec === "h264" ? abi.CODEC_H264 : codec === "h265" ? abi.CODEC_H265 : abi.CODEC_AUTO);
     return new MuxerCore(core, options.clock ?? Date.now);
   }
 

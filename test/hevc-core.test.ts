@@ -96,6 +96,18 @@ test("HEVC frames through putVideo: IRAP-cut segments that decode to the raw fil
   expect(got).toEqual(await frameHashes(rawFile));
 });
 
+test("videoCodec: \"h264\" muxes nothing of an HEVC stream; \"h265\" takes it; a bad value is a named option error", async () => {
+  const core = await MuxerCore.create({ segmentDuration: 1, bufferSize: 1 << 20, videoCodec: "h264" });
+  const reasons = new Set(units.slice(0, 20).map((u, i) => core.putVideo([u], i * FRAME_US)));
+  expect(reasons.has("malformed")).toBe(true);
+  core.flush();
+  expect(core.takeSegment()).toBeUndefined();
+  const forced = await MuxerCore.create({ segmentDuration: 1, bufferSize: 1 << 20, videoCodec: "h265" });
+  expect(forced.putVideo([units[0]!], 0)).toBeUndefined();
+  // @ts-expect-error: not a codec
+  await expect(MuxerCore.create({ bufferSize: 1 << 20, videoCodec: "vp9" })).rejects.toThrow(/videoCodec must be "auto" or "h264" or "h265", got "vp9"/);
+});
+
 /** Deterministic pseudo-random bytes (xorshift32). */
 function pseudoRandomBytes(length: number, seed: number): Uint8Array {
   const out = new Uint8Array(length);
