@@ -35,6 +35,12 @@ export function hevcPocReset(): void {
   pocStarted = false;
 }
 
+/** The picture at ptr (first slice) restarts the picture order count: IDR, BLA, or a CRA that starts the stream. */
+export function hevcPocRestarts(ptr: usize): bool {
+  let type = hevcNalType(load<u8>(ptr));
+  return (type >= HEVC_BLA_W_LP && type <= HEVC_IDR_N_LP) || (type == HEVC_CRA && !pocStarted);
+}
+
 /** Twice the picture order count of the picture whose first slice is at ptr (the H.264 path counts fields). */
 export function hevcPictureOrder(ptr: usize, len: u32, fallback: i32): i32 {
   if (!parseHevcSliceHeader(ptr, len)) return fallback;
@@ -44,7 +50,7 @@ export function hevcPictureOrder(ptr: usize, len: u32, fallback: i32): i32 {
   let maxLsb: i32 = 1 << hevcLog2MaxPocLsb;
   let msb: i32;
   // IDR and BLA pictures, and a CRA that starts the stream, restart the count (NoRaslOutputFlag = 1).
-  if (type == HEVC_IDR_W_RADL || type == HEVC_IDR_N_LP || (type >= HEVC_BLA_W_LP && type < HEVC_IDR_W_RADL) || (type == HEVC_CRA && !pocStarted)) {
+  if (hevcPocRestarts(ptr)) {
     msb = 0;
   } else if (lsb < prevTid0Lsb && prevTid0Lsb - lsb >= maxLsb / 2) {
     msb = prevTid0Msb + maxLsb;

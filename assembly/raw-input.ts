@@ -15,7 +15,7 @@ import { scanAccessUnit, AU_OK, AU_PARAMS_ONLY, auIsIdr, auFirstSlice, auFirstSl
 import { parseAdtsHeader, adtsFixedHeader, adtsSupported, adtsFrameLength, adtsSampleRate, adtsSamples, adtsObjectType, adtsChannels } from "./adts";
 import { muxVideo, muxAudio, countLostVideoFrame, countLostAudioFrame } from "./muxer";
 import { codecIsHevc, codecSeeNal } from "./codec";
-import { hevcStartsNewUnit, hevcIsPicture, hevcPocReset, hevcPictureOrder, hevcRateNum, hevcRateDen, hevcReorder } from "./hevc-raw";
+import { hevcStartsNewUnit, hevcIsPicture, hevcPocReset, hevcPictureOrder, hevcPocRestarts, hevcRateNum, hevcRateDen, hevcReorder } from "./hevc-raw";
 import { hevcSpsLength } from "./h265";
 
 // ---- Frame rate ----
@@ -219,9 +219,11 @@ function emitUnit(len: u32): void {
       // The stream says how far presentation can lag decoding; baseline has no B-frames.
       reorderDelay = codecIsHevc ? hevcReorder() : spsReorderFrames >= 0 ? <i64>spsReorderFrames : spsProfile == 66 ? 0 : 2;
     }
-    if (auIsIdr) gopStart = dIndex;
+    // (H.265: the count restarts only at IDR and BLA pictures; a CRA's leading pictures come before it.)
+    let restart = codecIsHevc ? hevcPocRestarts(auFirstSlice) : auIsIdr;
+    if (restart) gopStart = dIndex;
     let poc = pictureOrder();
-    if (auIsIdr) gopPocBase = poc;
+    if (restart) gopPocBase = poc;
     pIndex = gopStart + <i64>((poc - gopPocBase) >> 1);
   }
   let delay = reorderDelay < 0 ? 0 : reorderDelay;

@@ -138,3 +138,24 @@ test("without --fps, the frame rate comes from the SPS's VUI timing (25 fps here
   expect(pts.length).toBe(50);
   for (let i = 1; i < pts.length; i++) expect(pts[i]! - pts[i - 1]!).toBe(3600);
 });
+
+test("open GOPs (x265's default: CRA pictures with RASL leading pictures) keep presentation order across the cut", async () => {
+  const input = join(tmp.path, "open-gop.hevc");
+  ffmpegSync([
+    "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=4",
+    "-c:v", "libx265", "-pix_fmt", "yuv420p", "-b:v", "200k",
+    "-x265-params", "log-level=error:pools=1:frame-threads=1:keyint=25:min-keyint=25:scenecut=0:open-gop=1:bframes=3",
+    "-f", "hevc", input,
+  ]);
+  const r = await ipcHlsMux(input, "25", join(tmp.path, "out-open-gop"));
+  expect(r.exitCode).toBe(0);
+  expect(r.segments.length).toBeGreaterThanOrEqual(2);
+  // A segment that starts at a CRA decodes without error; its first RASL pictures need the previous segment
+  // (a decoder starting there skips them), so the pictures are compared over the joined segments.
+  for (const s of r.segments) expect(await decodeErrors(s.path), s.uri).toBe("");
+  expect(await frameHashes(r.concatenatedPath)).toEqual(await frameHashes(input));
+  const packets = await probePackets(r.concatenatedPath, "v:0");
+  expect(packets.every((p) => p.ptsTicks! >= p.dtsTicks!)).toBe(true);
+  const pts = packets.map((p) => p.ptsTicks!).sort((a, b) => a - b);
+  for (let i = 1; i < pts.length; i++) expect(pts[i]! - pts[i - 1]!).toBe(3600);
+});
