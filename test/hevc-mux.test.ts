@@ -3,10 +3,11 @@
 // every segment without an error, give the same pictures (per-frame MD5) as its decode of the raw file, and ffprobe
 // must see an HEVC stream (stream_type 0x24) whose profile and level match the codec string we report.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { decodeErrors, ffmpegSync, frameHashes, probePackets, probeStreams, tempDir } from "./support/media-tools.js";
 import { collectOutput, ipcHlsMux, runCli, type MuxResult } from "./support/mux-run.js";
+import { runUnderNodeWasi } from "./support/wasi-run.js";
 
 const tmp = tempDir("hevc-mux-");
 afterAll(() => tmp.cleanup());
@@ -158,4 +159,16 @@ test("open GOPs (x265's default: CRA pictures with RASL leading pictures) keep p
   expect(packets.every((p) => p.ptsTicks! >= p.dtsTicks!)).toBe(true);
   const pts = packets.map((p) => p.ptsTicks!).sort((a, b) => a - b);
   for (let i = 1; i < pts.length; i++) expect(pts[i]! - pts[i - 1]!).toBe(3600);
+});
+
+test("the WASI command muxes the same HEVC file to the same bytes and names the same codec string", async () => {
+  const outDir = join(tmp.path, "wasi-out");
+  mkdirSync(outDir, { recursive: true });
+  const { run } = await runUnderNodeWasi(["in/bframes.hevc", "--fps", "30000/1001", "--out", "out"], { dirs: { in: tmp.path, out: outDir } });
+  expect(run.stderr).toBe("");
+  expect(run.exitCode).toBe(0);
+  const cli = results.bframes!;
+  expect(run.stdout.split(" → ")[0]).toBe(cli.stdout.split(" → ")[0]);
+  const wasi = collectOutput(outDir);
+  expect(wasi.segments.map((s) => Buffer.from(s.bytes).toString("hex"))).toEqual(cli.segments.map((s) => Buffer.from(s.bytes).toString("hex")));
 });
