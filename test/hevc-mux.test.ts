@@ -31,6 +31,24 @@ function makeFixture(name: string, params: string): string {
   return file;
 }
 
+/** The E.3 codec string from the hvcC box of an MP4 that ffmpeg makes from the raw stream (-c copy). */
+function codecStringFromHvcc(rawFile: string): string {
+  const mp4 = `${rawFile}.mp4`;
+  ffmpegSync(["-i", rawFile, "-c", "copy", "-tag:v", "hvc1", mp4]);
+  const bytes = readFileSync(mp4);
+  const at = bytes.indexOf("hvcC") + 4; // then configurationVersion, profile byte, 4 compat, 6 constraint, level
+  const profileByte = bytes[at + 1]!;
+  const compat = bytes.readUInt32BE(at + 2);
+  let reversed = 0;
+  for (let i = 0; i < 32; i++) if (compat & (1 << i)) reversed |= 1 << (31 - i);
+  const constraints = [...bytes.subarray(at + 6, at + 12)];
+  while (constraints.length && constraints[constraints.length - 1] === 0) constraints.pop();
+  const space = ["", "A", "B", "C"][profileByte >> 6];
+  const tier = profileByte & 0x20 ? "H" : "L";
+  const tail = constraints.map((c) => `.${c.toString(16).toUpperCase()}`).join("");
+  return `hvc1.${space}${profileByte & 0x1f}.${(reversed >>> 0).toString(16).toUpperCase()}.${tier}${bytes[at + 12]}${tail}`;
+}
+
 const inputs: Record<string, string> = {};
 const results: Record<string, MuxResult> = {};
 
@@ -72,6 +90,8 @@ describe.each(Object.keys(FIXTURES))("raw HEVC (%s) → MPEG-TS", (name) => {
     // level_idc is 30 × the level (60: level 2); x265 marks progressive, frame-only pictures (constraint byte 0x90).
     expect(raw?.profile).toBe("Main");
     expect(r.stdout).toContain(`codecs hvc1.1.6.L${raw?.level}.90 `);
+    // And field by field from the hvcC record ffmpeg writes when it puts the same stream in MP4 (its own parser).
+    expect(r.stdout).toContain(`codecs ${codecStringFromHvcc(inputs[name]!)} `);
   });
 });
 
@@ -171,4 +191,20 @@ test("the WASI command muxes the same HEVC file to the same bytes and names the 
   expect(run.stdout.split(" → ")[0]).toBe(cli.stdout.split(" → ")[0]);
   const wasi = collectOutput(outDir);
   expect(wasi.segments.map((s) => Buffer.from(s.bytes).toString("hex"))).toEqual(cli.segments.map((s) => Buffer.from(s.bytes).toString("hex")));
+});
+
+test("Main 10 at 640x360: the codec string follows the stream (hvc1.2.4.L63…, as ffmpeg's hvcC says) and it decodes", async () => {
+  const input = join(tmp.path, "main10.hevc");
+  ffmpegSync([
+    "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25:duration=1",
+    "-c:v", "libx265", "-pix_fmt", "yuv420p10le", "-x265-params", "log-level=error:pools=1:frame-threads=1:keyint=25",
+    "-f", "hevc", input,
+  ]);
+  const r = await ipcHlsMux(input, "25", join(tmp.path, "out-main10"));
+  expect(r.exitCode).toBe(0);
+  const expected = codecStringFromHvcc(input);
+  expect(expected).toMatch(/^hvc1\.2\.4\.L63\./);
+  expect(r.stdout).toContain(`codecs ${expected} `);
+  expect(await decodeErrors(r.segments[0]!.path)).toBe("");
+  expect(await frameHashes(r.concatenatedPath)).toEqual(await frameHashes(input));
 });
