@@ -3,12 +3,13 @@
 // or a raw stream) never make the core throw or trap, and everything it emits is well-formed TS.
 import { afterAll, beforeAll, expect, test } from "vitest";
 import fc from "fast-check";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { MuxerCore } from "../src/core.js";
 import { DROP_REASONS } from "../src/core-types.js";
 import { checkPackets } from "./support/ts-inspect.js";
-import { decodeErrors, ffmpegSync, frameHashes, tempDir } from "./support/media-tools.js";
+import { decodeErrors, ffmpegSync, fixturePath, frameHashes, tempDir } from "./support/media-tools.js";
+import { accessUnits } from "./support/annexb.js";
 
 const tmp = tempDir("hevc-core-");
 afterAll(() => tmp.cleanup());
@@ -106,6 +107,26 @@ test("videoCodec: \"h264\" muxes nothing of an HEVC stream; \"h265\" takes it; a
   expect(forced.putVideo([units[0]!], 0)).toBeUndefined();
   // @ts-expect-error: not a codec
   await expect(MuxerCore.create({ bufferSize: 1 << 20, videoCodec: "vp9" })).rejects.toThrow(/videoCodec must be "auto" or "h264" or "h265", got "vp9"/);
+});
+
+test("auto-detection never takes an H.264 fixture for H.265: the same bytes as with videoCodec \"h264\"", async () => {
+  for (const file of readdirSync(fixturePath("video")).filter((f) => f.endsWith(".h264"))) {
+    const aus = accessUnits(new Uint8Array(readFileSync(fixturePath(`video/${file}`))));
+    const run = async (videoCodec: "auto" | "h264") => {
+      const core = await MuxerCore.create({ segmentDuration: 1, bufferSize: 4 << 20, videoCodec });
+      const out: Uint8Array[] = [];
+      aus.forEach((u, i) => {
+        core.putVideo([u], i * 40_000);
+        drain(core, out);
+      });
+      core.flush();
+      drain(core, out);
+      return Buffer.concat(out).toString("base64");
+    };
+    const auto = await run("auto");
+    expect(auto.length, file).toBeGreaterThan(0);
+    expect(auto === (await run("h264")), file).toBe(true);
+  }
 });
 
 /** Deterministic pseudo-random bytes (xorshift32). */
