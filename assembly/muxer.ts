@@ -1,6 +1,7 @@
 // The muxer: access units and ADTS frames in, whole HLS segments out.
 //
-// - Video: every access unit gets an AUD in front; an IDR gets the latest SPS/PPS when it lacks them.
+// - Video: every access unit gets an AUD in front; an IDR gets the latest SPS/PPS when it lacks them
+//   (video-prefix.ts; for H.265 "IDR" here means any IRAP picture, and the VPS is re-inserted too).
 //   A segment starts with PAT, PMT, then the IDR's PES with PCR and random_access_indicator, and is cut
 //   before an IDR once the target duration is reached.
 // - Audio waits in a small queue (audio-queue.ts) and is written in timestamp order between video frames (a
