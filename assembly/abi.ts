@@ -15,6 +15,10 @@ export const INIT_NO_MEMORY: i32 = -1; // memory could not be grown to the layou
 export const INIT_BAD_ARGUMENTS: i32 = -2; // a bound above is broken
 export const POLICY_DROP_OLDEST: u32 = 0;
 export const POLICY_DROP_NEW: u32 = 1;
+// setCodec(codec): the video codec, or auto (the first NAL unit decides; see assembly/codec.ts)
+export const CODEC_AUTO: u32 = 0;
+export const CODEC_H264: u32 = 1;
+export const CODEC_H265: u32 = 2;
 
 // ---- Results of a put: 0, or why the frame was not muxed (src/core-abi.ts DROP_REASONS names them) ----
 export const OK: i32 = 0;
@@ -48,7 +52,14 @@ export const INFO_AUDIO_SAMPLE_RATE: u32 = 17;
 export const INFO_AUDIO_CHANNELS: u32 = 18;
 export const INFO_DURATION_TICKS: u32 = 19; // exact, 90 kHz
 export const INFO_KEYFRAME_BYTES: u32 = 20; // bytes from the start to the end of the first picture (PAT, PMT, IDR)
-export const INFO_WORDS: u32 = 21;
+// H.265 only (INFO_PROFILE and INFO_LEVEL then hold general_profile_idc and general_level_idc): ISO/IEC 14496-15 E.3
+export const INFO_CODEC: u32 = 21; // CODEC_H264 or CODEC_H265
+export const INFO_HEVC_PROFILE_SPACE: u32 = 22;
+export const INFO_HEVC_TIER: u32 = 23;
+export const INFO_HEVC_COMPAT: u32 = 24; // general_profile_compatibility_flag[0..31], flag 0 in the top bit
+export const INFO_HEVC_CONSTRAINT_HIGH: u32 = 25; // the 48 constraint-indicator bits: first 32
+export const INFO_HEVC_CONSTRAINT_LOW: u32 = 26; // and last 16
+export const INFO_WORDS: u32 = 27;
 
 export const SEGMENT_DISCONTINUITY: u32 = 1; // the timeline has a gap before this segment
 export const SEGMENT_AUDIO: u32 = 2; // the segment carries an audio track

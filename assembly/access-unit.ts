@@ -2,6 +2,8 @@
 // AUD, SPS, PPS, and whether the picture is an IDR. Slice data is never scanned, so the cost does not grow
 // with the frame size. SPS and PPS found here are stored for re-insertion before later IDRs.
 import { findStartCode, nalEnd, parseSps, spsLength, spsStore, storePps, NAL_AUD, NAL_SPS, NAL_PPS, NAL_IDR, NAL_SLICE, NAL_UNSPECIFIED_24, nalType } from "./h264";
+import { codecIsHevc, codecSeeNal } from "./codec";
+import { scanHevcAccessUnit, hevcAuIrap, hevcAuHasVps, hevcAuHasSps, hevcAuHasPps, hevcAuCopyFrom, hevcAuFirstSlice, hevcAuFirstSliceLength } from "./hevc-access-unit";
 
 export const AU_OK: i32 = 0;
 export const AU_PARAMS_ONLY: i32 = 1; // parameter sets or SEI but no picture
@@ -10,6 +12,7 @@ export const AU_MALFORMED: i32 = 2;
 export let auIsIdr: bool = false;
 export let auHasSps: bool = false;
 export let auHasPps: bool = false;
+export let auHasVps: bool = false; // (H.265 only)
 /** Where the bytes to copy begin: the first NAL's start code, or just after a leading AUD. */
 export let auCopyFrom: usize = 0;
 /** Header byte of the first slice NAL, and the bytes from there to the end of the unit. */
@@ -18,6 +21,22 @@ export let auFirstSliceLength: u32 = 0;
 export let auSliceRefIdc: u32 = 0;
 
 export function scanAccessUnit(ptr: usize, len: u32): i32 {
+  // ---- H.265: the same facts from hevc-access-unit.ts (auIsIdr means an IRAP picture) ----
+  let lead = findStartCode(ptr, ptr + len);
+  codecSeeNal(lead + 3, ptr + len > lead + 3 ? <u32>(ptr + len - lead - 3) : 0);
+  if (codecIsHevc) {
+    let result = scanHevcAccessUnit(ptr, len);
+    auIsIdr = hevcAuIrap;
+    auHasVps = hevcAuHasVps;
+    auHasSps = hevcAuHasSps;
+    auHasPps = hevcAuHasPps;
+    auCopyFrom = hevcAuCopyFrom;
+    auFirstSlice = hevcAuFirstSlice;
+    auFirstSliceLength = hevcAuFirstSliceLength;
+    auSliceRefIdc = 1; // every HEVC picture counts as referenced when lost (conservative)
+    return result;
+  }
+  // ---- H.264 ----
   let end = ptr + len;
   // Leading zero bytes are allowed (a 4-byte start code, or zero_byte padding); anything else is garbage.
   let p = ptr;

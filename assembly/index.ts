@@ -9,8 +9,13 @@ import {
   INFO_HEIGHT, INFO_AUDIO_OBJECT_TYPE, INFO_AUDIO_SAMPLE_RATE, INFO_AUDIO_CHANNELS, INFO_DURATION_TICKS, INFO_KEYFRAME_BYTES, INFO_WORDS,
   STATS_VIDEO_FRAMES_IN, STATS_AUDIO_FRAMES_IN, STATS_BYTES_IN, STATS_VIDEO_FRAMES_DROPPED, STATS_AUDIO_FRAMES_DROPPED,
   STATS_SEGMENTS_MADE, STATS_SEGMENTS_DROPPED, STATS_RING_USED, STATS_RING_HIGH_WATER, STATS_RING_CAPACITY, STATS_TS_PACKETS,
-  STATS_SEGMENT_SLOTS_FREE, STATS_WORDS,
+  STATS_SEGMENT_SLOTS_FREE, STATS_WORDS, INFO_CODEC, INFO_HEVC_PROFILE_SPACE, INFO_HEVC_TIER, INFO_HEVC_COMPAT, INFO_HEVC_CONSTRAINT_HIGH,
+  INFO_HEVC_CONSTRAINT_LOW, CODEC_AUTO, CODEC_H264, CODEC_H265,
 } from "./abi";
+import { codecReset, codecIsHevc } from "./codec";
+import {
+  hevcProfileSpace, hevcTier, hevcProfileIdc, hevcCompatFlags, hevcConstraintHigh, hevcConstraintLow, hevcLevelIdc, hevcWidth, hevcHeight,
+} from "./h265";
 import { buildCrcTables, crc32Ieee } from "./crc";
 import {
   muxerInit, expectAudio, putVideo as muxPutVideo, setWallClock as muxSetWallClock, WALL_CLOCK_WANTED, putAudio as muxPutAudio, flush as muxFlush,
@@ -53,8 +58,16 @@ export function init(ringBytes: u32, maxFrameBytes: u32, segmentMs: u32, policy:
   }
   if (!layOut(ringBytes, maxFrameBytes, heapReserve)) return INIT_NO_MEMORY;
   buildCrcTables();
+  codecReset(CODEC_AUTO);
   muxerInit(segmentMs, policy);
   return INIT_OK;
+}
+
+/** The video codec (assembly/abi.ts CODEC_*), right after init and before any frame; 0 if it is not one. */
+export function setCodec(codec: u32): i32 {
+  if (codec > CODEC_H265) return -1;
+  codecReset(codec);
+  return 0;
 }
 
 export function inputPointer(): usize { return inputPtr; }
@@ -124,11 +137,18 @@ function describe(seq: u32): void {
   setInfo(INFO_VIDEO_FRAMES, <f64>segVideoFrames(seq));
   setInfo(INFO_AUDIO_FRAMES, <f64>segAudioFrames(seq));
   setInfo(INFO_FLAGS, <f64>segFlags(seq));
-  setInfo(INFO_PROFILE, <f64>spsProfile);
-  setInfo(INFO_CONSTRAINTS, <f64>spsConstraints);
-  setInfo(INFO_LEVEL, <f64>spsLevel);
-  setInfo(INFO_WIDTH, <f64>spsWidth);
-  setInfo(INFO_HEIGHT, <f64>spsHeight);
+  let hevc = codecIsHevc;
+  setInfo(INFO_CODEC, <f64>(hevc ? CODEC_H265 : CODEC_H264));
+  setInfo(INFO_PROFILE, <f64>(hevc ? hevcProfileIdc : spsProfile));
+  setInfo(INFO_CONSTRAINTS, <f64>(hevc ? 0 : spsConstraints));
+  setInfo(INFO_LEVEL, <f64>(hevc ? hevcLevelIdc : spsLevel));
+  setInfo(INFO_WIDTH, <f64>(hevc ? hevcWidth : spsWidth));
+  setInfo(INFO_HEIGHT, <f64>(hevc ? hevcHeight : spsHeight));
+  setInfo(INFO_HEVC_PROFILE_SPACE, <f64>hevcProfileSpace);
+  setInfo(INFO_HEVC_TIER, <f64>hevcTier);
+  setInfo(INFO_HEVC_COMPAT, <f64>hevcCompatFlags);
+  setInfo(INFO_HEVC_CONSTRAINT_HIGH, <f64>hevcConstraintHigh);
+  setInfo(INFO_HEVC_CONSTRAINT_LOW, <f64>hevcConstraintLow);
   setInfo(INFO_AUDIO_OBJECT_TYPE, <f64>audioObjectTypeNow());
   setInfo(INFO_AUDIO_SAMPLE_RATE, <f64>audioSampleRateNow());
   setInfo(INFO_AUDIO_CHANNELS, <f64>audioChannelsNow());

@@ -1,6 +1,7 @@
 // The muxer: access units and ADTS frames in, whole HLS segments out.
 //
-// - Video: every access unit gets an AUD in front; an IDR gets the latest SPS/PPS when it lacks them.
+// - Video: every access unit gets an AUD in front; an IDR gets the latest SPS/PPS when it lacks them
+//   (video-prefix.ts; for H.265 "IDR" here means any IRAP picture, and the VPS is re-inserted too).
 //   A segment starts with PAT, PMT, then the IDR's PES with PCR and random_access_indicator, and is cut
 //   before an IDR once the target duration is reached.
 // - Audio waits in a small queue (audio-queue.ts) and is written in timestamp order between video frames (a
@@ -16,8 +17,8 @@ import {
 import {
   audioQueueReset, audioQueued, queuedBytes, queuedPts, framesBefore, framesWithin, framesEndingBy, queueHasRoom, enqueue, dequeue,
 } from "./audio-queue";
-import { scanAccessUnit, AU_OK, AU_PARAMS_ONLY, auIsIdr, auHasSps, auHasPps, auCopyFrom, auSliceRefIdc } from "./access-unit";
-import { spsStore, spsLength, ppsStore, ppsLength, NAL_AUD } from "./h264";
+import { scanAccessUnit, AU_OK, AU_PARAMS_ONLY, auIsIdr, auCopyFrom, auSliceRefIdc } from "./access-unit";
+import { parameterSetsKnown, videoPrefixLength, writeVideoPrefix } from "./video-prefix";
 import { parseAdtsHeader, adtsSupported, adtsObjectType, adtsSampleRate, adtsChannels, adtsFrameLength, adtsSamples } from "./adts";
 import {
   freeBytes, tableHasRoom, openSegment, closeSegment, oldestFinished, markDropped, discardOpenSegment, segmentIsOpen, noteHighWater,
@@ -30,8 +31,6 @@ import {
 } from "./ts-writer";
 
 // (Results of a put are assembly/abi.ts OK and DROP_*: the host names them.)
-
-const START_CODE: u32 = 0x01000000; // 00 00 00 01 in memory order
 
 // PES timestamps start at 1.4 s and PCR runs 0.7 s behind DTS, so PTS ≥ DTS > PCR always (as FFmpeg does).
 const TS_OFFSET: i64 = 126000;
@@ -265,16 +264,14 @@ export function muxVideo(len: u32, pts: i64, dts: i64, wallMs: f64, scan: i32): 
     let pause = dts - lastDts;
     gap = pause > TIMELINE_GAP || (isIdr && pause > SHORT_GAP && pause > 4 * frameInterval);
   }
-  if (spsLength == 0 || ppsLength == 0 || ((waitingForIdr || gap) && !isIdr)) {
+  if (!parameterSetsKnown() || ((waitingForIdr || gap) && !isIdr)) {
     loseVideoFrame(dts, true);
     return DROP_WAITING_FOR_KEYFRAME;
   }
 
   // What this frame becomes: [PES header][AUD][SPS][PPS] written into the headroom, then the unit's own bytes.
-  let insertSps = isIdr && !auHasSps;
-  let insertPps = isIdr && !auHasPps;
   let pesHeader = pesHeaderLength(pts != dts);
-  let prefix: u32 = 6 + (insertSps ? 4 + spsLength : 0) + (insertPps ? 4 + ppsLength : 0);
+  let prefix = videoPrefixLength();
   let body = <u32>(inputPtr + len - auCopyFrom);
   let pesStart = auCopyFrom - prefix - pesHeader;
   let pesLength = pesHeader + prefix + body;
@@ -322,21 +319,7 @@ export function muxVideo(len: u32, pts: i64, dts: i64, wallMs: f64, scan: i32): 
   }
 
   // Build the PES header (unbounded, as video may) and the inserted NAL units in front of the unit's bytes.
-  let p = pesStart + writePesHeader(pesStart, STREAM_ID_VIDEO, 0, pts + TS_OFFSET, dts + TS_OFFSET);
-  store<u32>(p, START_CODE);
-  store<u8>(p + 4, <u8>NAL_AUD); // nal_ref_idc 0
-  store<u8>(p + 5, 0xf0); // primary_pic_type 7 (any slice type), then the stop bit
-  p += 6;
-  if (insertSps) {
-    store<u32>(p, START_CODE);
-    memory.copy(p + 4, spsStore, spsLength);
-    p += 4 + spsLength;
-  }
-  if (insertPps) {
-    store<u32>(p, START_CODE);
-    memory.copy(p + 4, ppsStore, ppsLength);
-    p += 4 + ppsLength;
-  }
+  writeVideoPrefix(pesStart + writePesHeader(pesStart, STREAM_ID_VIDEO, 0, pts + TS_OFFSET, dts + TS_OFFSET));
 
   // PCR never goes backwards, even after audio that runs a little ahead of this frame's DTS.
   let pcr = dts > lastPcr ? dts : lastPcr;

@@ -14,6 +14,9 @@ import {
 import { scanAccessUnit, AU_OK, AU_PARAMS_ONLY, auIsIdr, auFirstSlice, auFirstSliceLength, auSliceRefIdc } from "./access-unit";
 import { parseAdtsHeader, adtsFixedHeader, adtsSupported, adtsFrameLength, adtsSampleRate, adtsSamples, adtsObjectType, adtsChannels } from "./adts";
 import { muxVideo, muxAudio, countLostVideoFrame, countLostAudioFrame } from "./muxer";
+import { codecIsHevc, codecSeeNal } from "./codec";
+import { hevcStartsNewUnit, hevcIsPicture, hevcPocReset, hevcPictureOrder, hevcPocRestarts, hevcRateNum, hevcRateDen, hevcReorder } from "./hevc-raw";
+import { hevcSpsLength } from "./h265";
 
 // ---- Frame rate ----
 // fpsNum/fpsDen in lowest terms, each at most RATE_TERM_MAX so that frameTicks stays exact in i64; fpsNum is 0
@@ -73,8 +76,8 @@ function useRate(num: u64, den: u64): void {
  * gave no rate. Returns false while the rate is unknown.
  */
 function rateFromSps(): bool {
-  if (spsLength != 0) {
-    let ok = reducedRate(<u64>spsTimeScale, <u64>spsUnitsInTick * 2);
+  if (codecIsHevc ? hevcSpsLength != 0 : spsLength != 0) {
+    let ok = codecIsHevc ? reducedRate(<u64>hevcRateNum(), <u64>hevcRateDen()) : reducedRate(<u64>spsTimeScale, <u64>spsUnitsInTick * 2);
     store<u32>(statusWord(RS_STREAM_NUM), ok ? <u32>reducedNum : 0);
     store<u32>(statusWord(RS_STREAM_DEN), ok ? <u32>reducedDen : 0);
     if (!rateGiven && fpsNum == 0) {
@@ -120,6 +123,7 @@ export function rawInit(num: u32, den: u32, wallMs: f64): i32 {
   gopPocBase = 0;
   reorderDelay = -1;
   prevPocMsb = prevPocLsb = 0;
+  hevcPocReset();
   audioLength = 0;
   audioSamples = 0;
   audioRate = 0;
@@ -177,6 +181,7 @@ export function rawAudioTime(): f64 {
 
 /** Picture order count of the unit's first slice (type 0 and 2; type 1 is treated as decode order). */
 function pictureOrder(): i32 {
+  if (codecIsHevc) return hevcPictureOrder(auFirstSlice, auFirstSliceLength, <i32>(decodeIndex - gopStart) * 2);
   if (!parseSliceHeader(auFirstSlice, auFirstSliceLength)) return <i32>(decodeIndex - gopStart) * 2;
   if (spsPocType != 0) return <i32>(decodeIndex - gopStart) * 2;
   let lsb = <i32>slicePocLsb;
@@ -212,11 +217,13 @@ function emitUnit(len: u32): void {
   if (scan == AU_OK) {
     if (reorderDelay < 0) {
       // The stream says how far presentation can lag decoding; baseline has no B-frames.
-      reorderDelay = spsReorderFrames >= 0 ? <i64>spsReorderFrames : spsProfile == 66 ? 0 : 2;
+      reorderDelay = codecIsHevc ? hevcReorder() : spsReorderFrames >= 0 ? <i64>spsReorderFrames : spsProfile == 66 ? 0 : 2;
     }
-    if (auIsIdr) gopStart = dIndex;
+    // (H.265: the count restarts only at IDR and BLA pictures; a CRA's leading pictures come before it.)
+    let restart = codecIsHevc ? hevcPocRestarts(auFirstSlice) : auIsIdr;
+    if (restart) gopStart = dIndex;
     let poc = pictureOrder();
-    if (auIsIdr) gopPocBase = poc;
+    if (restart) gopPocBase = poc;
     pIndex = gopStart + <i64>((poc - gopPocBase) >> 1);
   }
   let delay = reorderDelay < 0 ? 0 : reorderDelay;
@@ -228,6 +235,7 @@ function emitUnit(len: u32): void {
 
 /** NAL types that begin a new access unit when the current one already has a picture (H.264 7.4.1.2.3). */
 function startsNewUnit(type: u32, header: usize, avail: u32): i32 {
+  if (codecIsHevc) return hevcStartsNewUnit(header, avail);
   if (type == NAL_AUD || type == NAL_SPS || type == NAL_PPS || type == NAL_SEI || (type >= NAL_RESERVED_14 && type <= NAL_RESERVED_18)) return 1;
   if (type == NAL_SLICE || type == NAL_IDR) {
     if (avail < 2) return -1; // need one more byte
@@ -302,14 +310,19 @@ function scanUnits(atEnd: bool): u32 {
       return muxed;
     }
     if (!synced) {
+      if (header + 1 >= end && !atEnd) {
+        scanFrom = <u32>(sc - base); // the codec is decided from the first two header bytes
+        return muxed;
+      }
       // Drop whatever came before the first start code.
       let skip = <u32>(sc - base);
       memory.copy(base, sc, auLength - skip);
       auLength -= skip;
       synced = true;
       scanFrom = 3;
+      codecSeeNal(base + 3, auLength > 3 ? auLength - 3 : 0);
       let t = nalType(load<u8>(base + 3));
-      auHasPicture = t == NAL_SLICE || t == NAL_IDR;
+      auHasPicture = codecIsHevc ? hevcIsPicture(base + 3) : t == NAL_SLICE || t == NAL_IDR;
       continue;
     }
     let type = nalType(load<u8>(header));
@@ -321,7 +334,7 @@ function scanUnits(atEnd: bool): u32 {
         return muxed;
       }
     }
-    let isPicture = type == NAL_SLICE || type == NAL_IDR;
+    let isPicture = codecIsHevc ? hevcIsPicture(header) : type == NAL_SLICE || type == NAL_IDR;
     if (decision == 1 && auHasPicture) {
       // The unit ends here (less the zero bytes of a 4-byte start code, which go with the next one).
       let cut = sc;

@@ -1,6 +1,7 @@
 // MPEG-TS packetization (ISO/IEC 13818-1) straight into the ring: PAT, PMT, PES packets with PCR and
 // random_access_indicator, PCR-only packets, per-PID continuity counters.
 import { crc32Mpeg } from "./crc";
+import { codecIsHevc } from "./codec";
 import { TS_PACKET } from "./layout";
 import { writePointer, contiguousPackets, advancePackets } from "./ring";
 import { copyPayload184, copyShort, stuffShort } from "./copy";
@@ -12,6 +13,7 @@ export const PID_AUDIO: u32 = 0x0101;
 export const STREAM_ID_VIDEO: u32 = 0xe0;
 export const STREAM_ID_AUDIO: u32 = 0xc0;
 const STREAM_TYPE_H264: u8 = 0x1b;
+const STREAM_TYPE_H265: u8 = 0x24;
 const STREAM_TYPE_AAC_ADTS: u8 = 0x0f;
 
 let ccPat: u32 = 0;
@@ -93,7 +95,7 @@ function buildPmt(withAudio: bool): void {
   store<u8>(s + 10, 0xf0); // program_info_length 0
   store<u8>(s + 11, 0x00);
   let q = s + 12;
-  store<u8>(q, STREAM_TYPE_H264);
+  store<u8>(q, codecIsHevc ? STREAM_TYPE_H265 : STREAM_TYPE_H264);
   store<u8>(q + 1, 0xe0 | (PID_VIDEO >>> 8));
   store<u8>(q + 2, PID_VIDEO & 0xff);
   store<u8>(q + 3, 0xf0);

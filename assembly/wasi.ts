@@ -7,6 +7,7 @@
 // Memory is declared once (asconfig.json "wasi" target: initial = maximum) and never grows. The entry makes no
 // managed allocations: arguments and preopened directory names go into the heap reserve that init() keeps free
 // below the core's regions, everything else is static data.
+import { writeVideoCodec } from "./wasi-codec-string";
 import {
   init, flush, takeSegment, releaseSegment, infoPointer, refreshStats,
 } from "./index";
@@ -32,7 +33,7 @@ import {
 } from "./wasi-args";
 import { findPreopens, resolve, resolvedDir, resolvedPath, resolvedLength } from "./wasi-preopens";
 import { playlistStart, playlistAdd, playlistFinish, playlistAbandon } from "./wasi-playlist";
-import { textTo, textEnd, text, bytes, decimal, fixed, hex2 } from "./wasi-text";
+import { textTo, textEnd, text, bytes, decimal, fixed } from "./wasi-text";
 
 /** Room for the arguments and the preopened directories' names, kept free by init() below its regions. */
 const HEAP_RESERVE: u32 = 16 * 1024;
@@ -457,10 +458,7 @@ function summary(): void {
   text(", codecs ");
   if (segmentsWritten == 0) text("none");
   else {
-    text("avc1.");
-    hex2(firstProfile);
-    hex2(firstConstraints);
-    hex2(firstLevel);
+    writeVideoCodec(firstProfile, firstConstraints, firstLevel);
     if (firstHasAudio) {
       text(",mp4a.40.");
       decimal(<u64>firstAudioObjectType);

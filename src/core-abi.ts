@@ -16,6 +16,9 @@ export const INIT_NO_MEMORY = -1;
 export const INIT_BAD_ARGUMENTS = -2;
 export const POLICY_DROP_OLDEST = 0;
 export const POLICY_DROP_NEW = 1;
+export const CODEC_AUTO = 0;
+export const CODEC_H264 = 1;
+export const CODEC_H265 = 2;
 
 // ---- Results of a put: 0, or why the frame was not muxed (src/core-abi.ts DROP_REASONS names them) ----
 export const OK = 0;
@@ -64,7 +67,17 @@ export const INFO_AUDIO_CHANNELS = 18;
 export const INFO_DURATION_TICKS = 19;
 /** bytes from the start to the end of the first picture (PAT, PMT, IDR) */
 export const INFO_KEYFRAME_BYTES = 20;
-export const INFO_WORDS = 21;
+/** CODEC_H264 or CODEC_H265 */
+export const INFO_CODEC = 21;
+export const INFO_HEVC_PROFILE_SPACE = 22;
+export const INFO_HEVC_TIER = 23;
+/** general_profile_compatibility_flag[0..31], flag 0 in the top bit */
+export const INFO_HEVC_COMPAT = 24;
+/** the 48 constraint-indicator bits: first 32 */
+export const INFO_HEVC_CONSTRAINT_HIGH = 25;
+/** and last 16 */
+export const INFO_HEVC_CONSTRAINT_LOW = 26;
+export const INFO_WORDS = 27;
 /** the timeline has a gap before this segment */
 export const SEGMENT_DISCONTINUITY = 1;
 /** the segment carries an audio track */

@@ -12,6 +12,8 @@ export const SEGMENT_DURATION_MAX = 60;
 
 /** What the core does when the ring buffer cannot take the next frame. */
 export type OverflowPolicy = "drop-oldest" | "drop-new";
+export const VIDEO_CODECS = ["auto", "h264", "h265"] as const;
+export type VideoCodec = (typeof VIDEO_CODECS)[number];
 
 export interface CoreOptions {
   /** Ring buffer size in bytes (rounded down to whole 188-byte TS packets). The C SDK uses 4 MiB for 5 Mbps. */
@@ -21,6 +23,11 @@ export interface CoreOptions {
   /** Target segment duration in seconds; a segment is cut before the first IDR at or after it. Default 2. */
   segmentDuration?: number;
   overflowPolicy?: OverflowPolicy;
+  /**
+   * The video codec of the frames: "auto" (default) takes it from the stream (an H.265 VPS, SPS, PPS or AUD as the
+   * first NAL unit means H.265, anything else H.264), "h264" or "h265" fix it.
+   */
+  videoCodec?: VideoCodec;
   /**
    * Audio will be put beside the video: the PMT lists the audio stream from the first segment on. Without it
    * audio is listed from the first segment that starts after audio was first seen.

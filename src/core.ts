@@ -3,12 +3,13 @@
 // The boundary is narrow on purpose: one copy in per frame, numbers across, views out.
 import { readFile } from "node:fs/promises";
 import { instantiateSync } from "@assemblyscript/loader";
-import { DROP_REASONS, type CoreOptions, type CoreStats, type DropReason, type OverflowPolicy, type Segment } from "./core-types.js";
-import { MAX_BUFFER_SIZE, MIN_BUFFER_SIZE, SEGMENT_DURATION_MAX, SEGMENT_DURATION_MIN } from "./core-types.js";
+import { DROP_REASONS, type VideoCodec, type CoreOptions, type CoreStats, type DropReason, type OverflowPolicy, type Segment } from "./core-types.js";
+import { MAX_BUFFER_SIZE, MIN_BUFFER_SIZE, SEGMENT_DURATION_MAX, SEGMENT_DURATION_MIN, VIDEO_CODECS } from "./core-types.js";
 import * as abi from "./core-abi.js";
 import { finiteNumber, InvalidOptionError, oneOf, wholeNumber } from "./options.js";
 import { RawStreams, type RawExports } from "./raw-streams.js";
 import { jsCrc32 } from "./s3/checksum.js";
+import { videoCodecString } from "./video-codec-string.js";
 
 export type { CoreOptions, CoreStats, DropReason, Segment, OverflowPolicy } from "./core-types.js";
 export { checkFrameRate, FRAME_RATE_TERM_MAX, RAW_CHUNK_BYTES, type RawStreamStatus, type RawStreams } from "./raw-streams.js";
@@ -30,6 +31,7 @@ export interface CoreExports extends RawExports {
   wallClockWantedPointer(): number;
   flush(): void;
   setAudioExpected(expected: number): void;
+  setCodec(codec: number): number;
   takeSegment(): number;
   releaseSegment(id: number): void;
   segmentLive(id: number): number;
@@ -52,6 +54,7 @@ export interface CheckedCoreOptions {
   maxFrameSize: number;
   segmentDuration: number;
   overflowPolicy: OverflowPolicy;
+  videoCodec: VideoCodec;
 }
 
 /** Checks the core's options and fills in the defaults; throws InvalidOptionError naming the option. */
@@ -63,7 +66,8 @@ export function checkCoreOptions(options: Omit<CoreOptions, "clock" | "audio">, 
       : wholeNumber(names.maxFrameSize ?? "maxFrameSize", options.maxFrameSize, abi.MIN_FRAME_BYTES, Math.min(bufferSize, abi.MAX_FRAME_BYTES), "bytes");
   const segmentDuration = options.segmentDuration === undefined ? 2 : finiteNumber(names.segmentDuration ?? "segmentDuration", options.segmentDuration, SEGMENT_DURATION_MIN, SEGMENT_DURATION_MAX, "seconds");
   const overflowPolicy = options.overflowPolicy === undefined ? "drop-oldest" : oneOf(names.overflowPolicy ?? "overflowPolicy", options.overflowPolicy, OVERFLOW_POLICIES);
-  return { bufferSize, maxFrameSize, segmentDuration, overflowPolicy };
+  const videoCodec = options.videoCodec === undefined ? "auto" : oneOf(names.videoCodec ?? "videoCodec", options.videoCodec, VIDEO_CODECS);
+  return { bufferSize, maxFrameSize, segmentDuration, overflowPolicy, videoCodec };
 }
 
 export interface DroppedSegment {
@@ -93,7 +97,6 @@ export function coreModule(): Promise<WebAssembly.Module> {
   return modulePromise;
 }
 
-const hex2 = (n: number) => n.toString(16).padStart(2, "0");
 
 export class MuxerCore {
   readonly bufferCapacity: number;
@@ -138,7 +141,7 @@ export class MuxerCore {
   }
 
   static async create(options: CoreOptions): Promise<MuxerCore> {
-    const { bufferSize, maxFrameSize, segmentDuration, overflowPolicy: policy } = checkCoreOptions(options);
+    const { bufferSize, maxFrameSize, segmentDuration, overflowPolicy: policy, videoCodec: codec } = checkCoreOptions(options);
     if (options.clock !== undefined && typeof options.clock !== "function") throw new InvalidOptionError("clock", "must be a function returning ms since the epoch");
 
     // The loader supplies the core's imports (abort messages); its demangled exports wrap every function in a
@@ -151,6 +154,7 @@ export class MuxerCore {
     const status = core.init(bufferSize, maxFrameSize, Math.round(segmentDuration * 1000), policyCode, HEAP_RESERVE);
     if (status !== abi.INIT_OK) throw new CoreInitError(`the core could not allocate ${bufferSize} bytes of buffer (status ${status})`);
     if (options.audio) core.setAudioExpected(1);
+    core.setCodec(codec === "h264" ? abi.CODEC_H264 : codec === "h265" ? abi.CODEC_H265 : abi.CODEC_AUTO);
     return new MuxerCore(core, options.clock ?? Date.now);
   }
 
@@ -235,7 +239,7 @@ export class MuxerCore {
     if (length2 > 0) parts.push(this.bytes.subarray(offset2, offset2 + length2));
     const flags = i[abi.INFO_FLAGS];
     const hasAudio = (flags & abi.SEGMENT_AUDIO) !== 0;
-    const video = `avc1.${hex2(i[abi.INFO_PROFILE])}${hex2(i[abi.INFO_CONSTRAINTS])}${hex2(i[abi.INFO_LEVEL])}`;
+    const video = videoCodecString(i);
     return {
       id,
       seq: id,

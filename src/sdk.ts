@@ -14,7 +14,7 @@
 import { EventEmitter } from "node:events";
 import { checkCoreOptions, MuxerCore, RAW_CHUNK_BYTES, type RawStreamStatus } from "./core.js";
 import { InvalidOptionError, oneOf, TIMER_MAX_MS, wholeNumber } from "./options.js";
-import type { DropReason, OverflowPolicy, Segment } from "./core-types.js";
+import type { DropReason, OverflowPolicy, Segment, VideoCodec } from "./core-types.js";
 import { CredentialSource, type Credentials, type CredentialProvider } from "./credentials.js";
 import { S3Store } from "./store/s3-store.js";
 import type { ObjectStore } from "./store/types.js";
@@ -44,6 +44,8 @@ export interface HlsRecorderOptions {
   overflowPolicy?: OverflowPolicy;
   /** Audio will be put beside the video: every segment lists the audio track from the first one on. */
   audio?: boolean;
+  /** "auto" (default: seen in the stream), "h264" or "h265". */
+  videoCodec?: VideoCodec;
   /** Largest access unit accepted (bytes). Default: the core's (bufferSize / 8, between 64 KiB and 1 MiB). */
   maxFrameSize?: number;
   /** Static credentials, or a provider called again before they expire. Can also be set later. */
@@ -286,6 +288,7 @@ export class HlsRecorder extends EventEmitter {
         segmentDuration: o.segmentDuration,
         overflowPolicy: o.overflowPolicy ?? "drop-oldest",
         audio: o.audio,
+        videoCodec: o.videoCodec,
         clock: () => this.clock(), // (the store may correct it: read it through this.clock each time)
       });
     } catch (err) {

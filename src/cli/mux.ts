@@ -1,14 +1,14 @@
-// `ipc-hls mux`: raw H.264 (and AAC) files → HLS segments and a VOD playlist in a directory.
+// `ipc-hls mux`: raw H.264 or H.265 (and AAC) files → HLS segments and a VOD playlist in a directory.
 import { muxFiles } from "../mux-files.js";
 import { FPS_REQUIRED, parseBytes, parseCommandArgs, parseFrameRate, parseSeconds, requireInputFile, UsageError, type Command } from "./command.js";
 import { checkCoreOptions } from "../core.js";
 import { RawInputError } from "../raw-feed.js";
 import { catchInterrupts } from "./interrupt.js";
 
-const help = `Usage: ipc-hls mux <input.h264|-> --out <dir> [--fps <rate>] [options]
+const help = `Usage: ipc-hls mux <input.h264|input.hevc|-> --out <dir> [--fps <rate>] [options]
 
-Packages a raw Annex B H.264 stream (a file, or - for standard input) into HLS MPEG-TS segments cut at IDR
-frames, and writes <dir>/segment-NNNNNN.ts plus <dir>/index.m3u8 (a VOD playlist).
+Packages a raw Annex B H.264 or H.265 stream (a file, or - for standard input; the codec is seen in the stream)
+into HLS MPEG-TS segments cut at IDR (H.265: IRAP) frames, and writes <dir>/segment-NNNNNN.ts plus <dir>/index.m3u8 (a VOD playlist).
 
 Options:
   --fps <rate>               frame rate of the raw stream: 25, 29.97 or 30000/1001 (default: the one its SPS
