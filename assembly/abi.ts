@@ -16,6 +16,12 @@ export const INIT_BAD_ARGUMENTS: i32 = -2; // a bound above is broken
 export const POLICY_DROP_OLDEST: u32 = 0;
 export const POLICY_DROP_NEW: u32 = 1;
 
+// ---- setContainer(kind), called before init: the segments' format ----
+export const CONTAINER_TS: u32 = 0; // MPEG-TS (the default)
+export const CONTAINER_FMP4: u32 = 1; // fMP4: an init segment, then moof + mdat per segment
+export const FMP4_MAX_SAMPLES: u32 = 8192; // video + audio samples one fMP4 segment can hold (more: the frame is dropped)
+export const FMP4_INIT_MAX: u32 = 4096; // bytes of the init segment area
+
 // ---- Results of a put: 0, or why the frame was not muxed (src/core-abi.ts DROP_REASONS names them) ----
 export const OK: i32 = 0;
 export const DROP_WAITING_FOR_KEYFRAME: i32 = 1; // no SPS/PPS + IDR seen yet, or dropping until the next IDR after a loss
@@ -48,7 +54,14 @@ export const INFO_AUDIO_SAMPLE_RATE: u32 = 17;
 export const INFO_AUDIO_CHANNELS: u32 = 18;
 export const INFO_DURATION_TICKS: u32 = 19; // exact, 90 kHz
 export const INFO_KEYFRAME_BYTES: u32 = 20; // bytes from the start to the end of the first picture (PAT, PMT, IDR)
-export const INFO_WORDS: u32 = 21;
+// fMP4 (assembly/fmp4-writer.ts): PART1/PART2 view the head (moof + mdat header), PART3/PART4 the samples.
+export const INFO_PART3_OFFSET: u32 = 21; // length 0 for TS
+export const INFO_PART3_LENGTH: u32 = 22;
+export const INFO_PART4_OFFSET: u32 = 23;
+export const INFO_PART4_LENGTH: u32 = 24;
+export const INFO_INIT_VERSION: u32 = 25; // fMP4: 1, 2... the init segment (initPointer()) this segment needs; 0 for TS
+export const INFO_INIT_LENGTH: u32 = 26;
+export const INFO_WORDS: u32 = 27;
 
 export const SEGMENT_DISCONTINUITY: u32 = 1; // the timeline has a gap before this segment
 export const SEGMENT_AUDIO: u32 = 2; // the segment carries an audio track

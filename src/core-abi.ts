@@ -17,6 +17,16 @@ export const INIT_BAD_ARGUMENTS = -2;
 export const POLICY_DROP_OLDEST = 0;
 export const POLICY_DROP_NEW = 1;
 
+// ---- setContainer(kind), called before init: the segments' format ----
+/** MPEG-TS (the default) */
+export const CONTAINER_TS = 0;
+/** fMP4: an init segment, then moof + mdat per segment */
+export const CONTAINER_FMP4 = 1;
+/** video + audio samples one fMP4 segment can hold (more: the frame is dropped) */
+export const FMP4_MAX_SAMPLES = 8192;
+/** bytes of the init segment area */
+export const FMP4_INIT_MAX = 4096;
+
 // ---- Results of a put: 0, or why the frame was not muxed (src/core-abi.ts DROP_REASONS names them) ----
 export const OK = 0;
 /** no SPS/PPS + IDR seen yet, or dropping until the next IDR after a loss */
@@ -64,7 +74,15 @@ export const INFO_AUDIO_CHANNELS = 18;
 export const INFO_DURATION_TICKS = 19;
 /** bytes from the start to the end of the first picture (PAT, PMT, IDR) */
 export const INFO_KEYFRAME_BYTES = 20;
-export const INFO_WORDS = 21;
+/** length 0 for TS */
+export const INFO_PART3_OFFSET = 21;
+export const INFO_PART3_LENGTH = 22;
+export const INFO_PART4_OFFSET = 23;
+export const INFO_PART4_LENGTH = 24;
+/** fMP4: 1, 2... the init segment (initPointer()) this segment needs; 0 for TS */
+export const INFO_INIT_VERSION = 25;
+export const INFO_INIT_LENGTH = 26;
+export const INFO_WORDS = 27;
 /** the timeline has a gap before this segment */
 export const SEGMENT_DISCONTINUITY = 1;
 /** the segment carries an audio track */

@@ -1,0 +1,265 @@
+// `ipc-hls mux --container fmp4` on the video fixtures and the A/V fixture, judged by ffmpeg (each segment joined
+// to the init segment decodes under -xerror; the pictures and audio frames hash as ffmpeg's decode of the raw input;
+// the playlist alone decodes whole), m3u8-parser (EXT-X-MAP, version) and a box parser written here, independent
+// of assembly/mp4-boxes.ts: sizes, mfhd sequence numbers, tfdt continuity, sync flags, trun offsets inside the mdat.
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { decodeErrors, fixtureFacts, fixturePath, frameHashes, probeStreams, tempDir } from "./support/media-tools.js";
+import { parsePlaylist, runCli } from "./support/mux-run.js";
+
+interface Case {
+  video: string;
+  fps: string;
+  audio?: string;
+}
+
+const CASES: Case[] = [
+  { video: "video/baseline-320x240-25fps.h264", fps: "25" },
+  { video: "video/high-bframes-320x240-25fps.h264", fps: "25" },
+  { video: "video/multislice-320x240-25fps.h264", fps: "25" },
+  { video: "video/ntsc-320x240-29.97fps.h264", fps: "30000/1001" },
+  { video: "video/with-aud-320x240-25fps.h264", fps: "25" },
+  { video: "video/headers-once-320x240-25fps.h264", fps: "25" },
+  { video: "video/av-1280x720-25fps.h264", fps: "25", audio: "audio/aac-lc-44100-stereo.aac" },
+  { video: "video/av-1280x720-25fps.h264", fps: "25", audio: "audio/aac-lc-48000-mono.aac" },
+];
+
+// ---- A minimal ISO BMFF reader (ISO/IEC 14496-12), for the checks only ----
+
+interface Box {
+  type: string;
+  start: number;
+  size: number;
+  /** Where the payload starts (after size and type). */
+  body: number;
+}
+
+function boxes(bytes: Uint8Array, start: number, end: number): Box[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: Box[] = [];
+  for (let at = start; at < end; ) {
+    expect(end - at, "room for a box header").toBeGreaterThanOrEqual(8);
+    const size = view.getUint32(at);
+    expect(size, "box size").toBeGreaterThanOrEqual(8);
+    expect(at + size, "box inside its parent").toBeLessThanOrEqual(end);
+    out.push({ type: String.fromCharCode(...bytes.subarray(at + 4, at + 8)), start: at, size, body: at + 8 });
+    at += size;
+  }
+  return out;
+}
+
+const child = (bytes: Uint8Array, parent: Box, type: string, headerExtra = 0): Box[] =>
+  boxes(bytes, parent.body + headerExtra, parent.start + parent.size).filter((b) => b.type === type);
+
+interface Run {
+  dataOffset: number;
+  samples: { duration: number; size: number; flags?: number; cto?: number }[];
+}
+
+interface Traf {
+  track: number;
+  tfdt: bigint;
+  runs: Run[];
+}
+
+interface Fragment {
+  sequence: number;
+  moofStart: number;
+  mdatStart: number;
+  mdatEnd: number;
+  trafs: Traf[];
+}
+
+function readFragment(bytes: Uint8Array): Fragment {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const top = boxes(bytes, 0, bytes.byteLength);
+  expect(top.map((b) => b.type)).toEqual(["moof", "mdat"]);
+  const [moof, mdat] = top as [Box, Box];
+  const mfhd = child(bytes, moof, "mfhd")[0]!;
+  const trafs = child(bytes, moof, "traf").map((traf) => {
+    const tfhd = child(bytes, traf, "tfhd")[0]!;
+    const tfhdFlags = view.getUint32(tfhd.body) & 0xffffff;
+    expect(tfhdFlags & 0x020000, "default-base-is-moof").not.toBe(0);
+    const tfdt = child(bytes, traf, "tfdt")[0]!;
+    const version = bytes[tfdt.body]!;
+    const runs = child(bytes, traf, "trun").map((trun) => {
+      const flags = view.getUint32(trun.body) & 0xffffff;
+      const count = view.getUint32(trun.body + 4);
+      let at = trun.body + 8;
+      expect(flags & 1, "data offset present").toBe(1);
+      const dataOffset = view.getInt32(at);
+      at += 4;
+      if (flags & 4) at += 4;
+      const samples = [];
+      for (let i = 0; i < count; i++) {
+        const s: Run["samples"][number] = { duration: 0, size: 0 };
+        if (flags & 0x100) (s.duration = view.getUint32(at)), (at += 4);
+        if (flags & 0x200) (s.size = view.getUint32(at)), (at += 4);
+        if (flags & 0x400) (s.flags = view.getUint32(at)), (at += 4);
+        if (flags & 0x800) (s.cto = view.getUint32(at)), (at += 4);
+        samples.push(s);
+      }
+      expect(at, "trun entries fill the box").toBe(trun.start + trun.size);
+      return { dataOffset, samples };
+    });
+    return {
+      track: view.getUint32(tfhd.body + 4),
+      tfdt: version === 1 ? view.getBigUint64(tfdt.body + 4) : BigInt(view.getUint32(tfdt.body + 4)),
+      runs,
+    };
+  });
+  return { sequence: view.getUint32(mfhd.body + 4), moofStart: moof.start, mdatStart: mdat.body, mdatEnd: mdat.start + mdat.size, trafs };
+}
+
+/** The track IDs and timescales the init segment declares: moov/trak/(tkhd, mdia/mdhd), and one trex per track. */
+function readInit(bytes: Uint8Array): Map<number, { timescale: number; handler: string }> {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const top = boxes(bytes, 0, bytes.byteLength);
+  expect(top.map((b) => b.type)).toEqual(["ftyp", "moov"]);
+  const moov = top[1]!;
+  const tracks = new Map<number, { timescale: number; handler: string }>();
+  for (const trak of child(bytes, moov, "trak")) {
+    const tkhd = child(bytes, trak, "tkhd")[0]!;
+    const mdia = child(bytes, trak, "mdia")[0]!;
+    const mdhd = child(bytes, mdia, "mdhd")[0]!;
+    const hdlr = child(bytes, mdia, "hdlr")[0]!;
+    tracks.set(view.getUint32(tkhd.body + 12), {
+      timescale: view.getUint32(mdhd.body + 12),
+      handler: String.fromCharCode(...bytes.subarray(hdlr.body + 8, hdlr.body + 12)),
+    });
+  }
+  const trex = child(bytes, child(bytes, moov, "mvex")[0]!, "trex").map((t) => view.getUint32(t.body + 4));
+  expect(trex.sort()).toEqual([...tracks.keys()].sort());
+  return tracks;
+}
+
+/** nal_unit_type of each NAL unit in a sample of 4-byte-length-prefixed NAL units; the lengths must fill it. */
+function nalTypes(sample: Uint8Array): number[] {
+  const view = new DataView(sample.buffer, sample.byteOffset, sample.byteLength);
+  const types = [];
+  let at = 0;
+  while (at < sample.byteLength) {
+    const length = view.getUint32(at);
+    expect(length).toBeGreaterThan(0);
+    types.push(sample[at + 4]! & 0x1f);
+    at += 4 + length;
+  }
+  expect(at, "NAL lengths fill the sample").toBe(sample.byteLength);
+  return types;
+}
+
+const facts = fixtureFacts();
+const tmp = tempDir("fmp4-conformance-");
+afterAll(() => tmp.cleanup());
+
+describe.each(CASES)("ipc-hls mux --container fmp4 $video $audio", ({ video, fps, audio }) => {
+  const out = join(tmp.path, `${video}-${audio ?? "none"}`.replace(/[/.]/g, "_"));
+  let run: { exitCode: number; stdout: string; stderr: string };
+  let playlist: ReturnType<typeof parsePlaylist>;
+  let segments: { uri: string; bytes: Uint8Array }[];
+  let init: Uint8Array;
+  /** init + every segment in playlist order: one fragmented MP4. */
+  let whole: string;
+
+  beforeAll(async () => {
+    const extra = audio ? ["--audio", fixturePath(audio)] : [];
+    run = await runCli(["mux", fixturePath(video), "--fps", fps, "--out", out, "--container", "fmp4", ...extra]);
+    playlist = parsePlaylist(readFileSync(join(out, "index.m3u8"), "utf8"));
+    segments = playlist.segments.map((s) => ({ uri: s.uri, bytes: readFileSync(join(out, s.uri)) }));
+    init = readFileSync(join(out, "init.mp4"));
+    whole = join(out, "whole.mp4");
+    writeFileSync(whole, Buffer.concat([init, ...segments.map((s) => s.bytes)]));
+  });
+
+  test("exits 0; the playlist names init.mp4 in EXT-X-MAP, version 6, and every .m4s written", () => {
+    expect(run.stderr).toBe("");
+    expect(run.exitCode).toBe(0);
+    const text = readFileSync(join(out, "index.m3u8"), "utf8");
+    expect(text).toContain("#EXT-X-VERSION:6\n");
+    expect(text).toContain('#EXT-X-MAP:URI="init.mp4"\n');
+    const segs = playlist.segments as unknown as { uri: string; map?: { uri: string } }[];
+    expect(segs.length).toBeGreaterThan(1);
+    for (const s of segs) expect(s.map?.uri).toBe("init.mp4");
+    const written = readdirSync(out).filter((f) => f.endsWith(".m4s")).sort();
+    expect(segs.map((s) => s.uri)).toEqual(written);
+    expect(readdirSync(out).filter((f) => f.endsWith(".ts"))).toEqual([]);
+  });
+
+  test("each segment joined to the init segment decodes under ffmpeg -xerror", async () => {
+    for (const [i, s] of segments.entries()) {
+      const joined = join(out, `joined-${i}.mp4`);
+      writeFileSync(joined, Buffer.concat([init, s.bytes]));
+      expect(await decodeErrors(joined), s.uri).toBe("");
+    }
+  });
+
+  test("frame counts and per-frame picture hashes equal ffmpeg's decode of the raw input", async () => {
+    const expected = facts[video]!.frames;
+    const got = await frameHashes(whole);
+    const raw = await frameHashes(fixturePath(video), "v:0", ["-r", fps]);
+    expect(raw.length).toBe(expected);
+    expect(got.length).toBe(expected);
+    expect(got).toEqual(raw);
+    // Per segment too: the counts add up.
+    let sum = 0;
+    for (const [i] of segments.entries()) sum += (await frameHashes(join(out, `joined-${i}.mp4`))).length;
+    expect(sum).toBe(expected);
+  });
+
+  test.runIf(audio !== undefined)("audio frames hash as ffmpeg's decode of the raw ADTS input", async () => {
+    const got = await frameHashes(whole, "a:0");
+    const raw = await frameHashes(fixturePath(audio!), "a:0");
+    expect(got.length).toBe(facts[audio!]!.frames);
+    expect(got).toEqual(raw);
+  });
+
+  test("ffmpeg reads the playlist and decodes the whole recording", async () => {
+    expect(await decodeErrors(join(out, "index.m3u8"))).toBe("");
+    const streams = await probeStreams(join(out, "index.m3u8"), true);
+    const v = streams.find((s) => s.codecType === "video")!;
+    expect(v.frames).toBe(facts[video]!.frames);
+  });
+
+  test("boxes: moof + mdat, mfhd sequence numbers rise, tfdt continues, first sample sync, runs inside the mdat", () => {
+    const tracks = readInit(init);
+    expect([...tracks.values()].map((t) => t.handler).sort()).toEqual(audio ? ["soun", "vide"] : ["vide"]);
+    const next = new Map<number, bigint>();
+    let lastSequence = 0;
+    for (const s of segments) {
+      const f = readFragment(s.bytes);
+      expect(f.sequence, s.uri).toBeGreaterThan(lastSequence);
+      lastSequence = f.sequence;
+      let described = 0;
+      for (const traf of f.trafs) {
+        const track = tracks.get(traf.track)!;
+        expect(track, `track ${traf.track} is in the init segment`).toBeDefined();
+        if (next.has(traf.track)) expect(traf.tfdt, `${s.uri} track ${traf.track} tfdt`).toBe(next.get(traf.track));
+        const all = traf.runs.flatMap((r) => r.samples);
+        next.set(traf.track, traf.tfdt + BigInt(all.reduce((sum, x) => sum + x.duration, 0)));
+        for (const r of traf.runs) {
+          const size = r.samples.reduce((sum, x) => sum + x.size, 0);
+          expect(f.moofStart + r.dataOffset).toBeGreaterThanOrEqual(f.mdatStart);
+          expect(f.moofStart + r.dataOffset + size).toBeLessThanOrEqual(f.mdatEnd);
+          described += size;
+        }
+        for (const x of all) expect(x.duration, "sample duration").toBeGreaterThan(0);
+        if (track.handler === "vide") {
+          // The first sample is an IDR; a sample is flagged sync (sample_depends_on 2, not non-sync) exactly when
+          // its length-prefixed NAL units hold an IDR slice.
+          expect(all[0]!.flags).toBe(0x02000000);
+          for (const r of traf.runs) {
+            let at = f.moofStart + r.dataOffset;
+            for (const x of r.samples) {
+              const types = nalTypes(s.bytes.subarray(at, at + x.size));
+              expect(types).not.toContain(9); // no AUD
+              expect(x.flags, `NAL types ${types}`).toBe(types.includes(5) ? 0x02000000 : 0x01010000);
+              at += x.size;
+            }
+          }
+        }
+      }
+      expect(described, `${s.uri}: the runs cover the mdat`).toBe(f.mdatEnd - f.mdatStart);
+    }
+  });
+});
