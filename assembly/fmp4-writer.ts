@@ -8,7 +8,7 @@
 import { ringBase, ringCapacity, fmp4Area, MAX_SEGMENTS } from "./layout";
 import { writePos, advanceBytes } from "./ring";
 import { FMP4_MAX_SAMPLES, FMP4_INIT_MAX, CONTAINER_TS } from "./abi";
-import { findStartCode, nalEnd, nalType, NAL_AUD, spsStore, spsLength, ppsStore, ppsLength, spsWidth, spsHeight } from "./h264";
+import { findStartCode, nalType, NAL_AUD, spsStore, spsLength, ppsStore, ppsLength, spsWidth, spsHeight } from "./h264";
 import {
   boxesAt, boxCursor, put8, put16, put24, put32, put64, zeros, bytes, openBox, openFullBox, closeBox, unityMatrix,
 } from "./mp4-boxes";
@@ -137,17 +137,41 @@ function addSample(kind: u32, size: u32, cto: u32, time: i64): void {
 
 // ---- Video ----
 
-/** The bytes the access unit [from, end) takes as length-prefixed NAL units, without AUDs. */
-export function videoSampleBytes(from: usize, end: usize): u32 {
-  let total: u32 = 0;
-  let sc = findStartCode(from, end);
-  while (sc < end) {
-    let header = sc + 3;
-    let stop = nalEnd(header, end);
-    if (stop > header && nalType(load<u8>(header)) != NAL_AUD) total += 4 + <u32>(stop - header);
-    sc = findStartCode(stop, end);
+/**
+ * At most the bytes the access unit [from, end) takes as length-prefixed NAL units: each 3-byte start code may
+ * become a 4-byte length, and a NAL unit with its start code is at least 4 bytes. (A bound, not a count: the
+ * unit's bytes are scanned once, while they are written.)
+ */
+export function videoSampleBound(from: usize, end: usize): u32 {
+  let length = <u32>(end - from);
+  return length + length / 4 + 4;
+}
+
+/**
+ * The next 00 00 01 at or after p (before end), or end. Slice data is scanned here (the lengths need every NAL
+ * unit's end), so with SIMD 16 bytes without a zero byte are passed over at once.
+ */
+function nextStartCode(p: usize, end: usize): usize {
+  if (ASC_FEATURE_SIMD) {
+    while (p + 18 <= end) {
+      let zeros = i8x16.bitmask(i8x16.eq(v128.load(p), i8x16.splat(0)));
+      if (zeros == 0) {
+        p += 16;
+        continue;
+      }
+      p += <usize>ctz(zeros);
+      if (load<u8>(p + 1) == 0 && load<u8>(p + 2) == 1) return p;
+      p++;
+    }
   }
-  return total;
+  return findStartCode(p, end);
+}
+
+/** End of the NAL unit at header: the next start code, less the zero bytes before it. */
+function endOfNal(header: usize, end: usize): usize {
+  let next = nextStartCode(header, end);
+  while (next > header && load<u8>(next - 1) == 0) next--;
+  return next;
 }
 
 /** Writes the access unit as one sample (room checked by the caller, videoSampleBytes(from, end) bytes). */
@@ -157,17 +181,17 @@ export function writeVideoSample(from: usize, end: usize, pts: i64, dts: i64, is
     videoFirst = false;
   }
   let size: u32 = 0;
-  let sc = findStartCode(from, end);
+  let sc = nextStartCode(from, end);
   while (sc < end) {
     let header = sc + 3;
-    let stop = nalEnd(header, end);
+    let stop = endOfNal(header, end);
     let length = <u32>(stop - header);
     if (length > 0 && nalType(load<u8>(header)) != NAL_AUD) {
       ringWriteU32(length);
       ringWrite(header, length);
       size += 4 + length;
     }
-    sc = findStartCode(stop, end);
+    sc = nextStartCode(stop, end);
   }
   addSample(isIdr ? KIND_SYNC : KIND_NON_SYNC, size, <u32>(pts - dts), dts);
 }

@@ -31,7 +31,7 @@ import {
 // ---- fMP4 (begin): the container option's hooks; TS output is unchanged when it is off ----
 import { CONTAINER_FMP4 } from "./abi";
 import {
-  container, fmp4Reset, refreshInit, beginFmp4Segment, videoSampleBytes, writeVideoSample, writeAudioSample, fmp4HasRoom,
+  container, fmp4Reset, refreshInit, beginFmp4Segment, videoSampleBound, writeVideoSample, writeAudioSample, fmp4HasRoom,
   fmp4HeadRoom, buildHead, commitHead, FMP4_SAMPLE_HEAD_BYTES,
 } from "./fmp4-writer";
 import { setOpenHeadBytes } from "./ring";
@@ -313,7 +313,7 @@ export function muxVideo(len: u32, pts: i64, dts: i64, wallMs: f64, scan: i32): 
 
   // Room: the PES, PAT/PMT, PCR fill-ins and the audio that goes before this frame.
   let fmp4 = container == CONTAINER_FMP4;
-  let sampleBytes: u32 = fmp4 ? videoSampleBytes(auCopyFrom, inputPtr + len) : 0;
+  let sampleBytes: u32 = fmp4 ? videoSampleBound(auCopyFrom, inputPtr + len) : 0;
   let need = fmp4
     ? sampleBytes + fmp4HeadRoom() + audioBytesUpTo(dts, true)
     : (pesPacketBound(pesLength) + 2 + 3 * <u32>MAX_PCR_FILL) * 188 + audioBytesUpTo(dts, true);
