@@ -3,9 +3,10 @@
 // the playlist alone decodes whole), m3u8-parser (EXT-X-MAP, version) and a box parser written here, independent
 // of assembly/mp4-boxes.ts: sizes, mfhd sequence numbers, tfdt continuity, sync flags, trun offsets inside the mdat.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { spawnSync } from "node:child_process";
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { decodeErrors, fixtureFacts, fixturePath, frameHashes, probeStreams, tempDir } from "./support/media-tools.js";
+import { decodeErrors, fixtureFacts, fixturePath, frameHashes, probeStreams, repoRoot, tempDir } from "./support/media-tools.js";
 import { parsePlaylist, runCli } from "./support/mux-run.js";
 
 interface Case {
@@ -262,4 +263,21 @@ describe.each(CASES)("ipc-hls mux --container fmp4 $video $audio", ({ video, fps
       expect(described, `${s.uri}: the runs cover the mdat`).toBe(f.mdatEnd - f.mdatStart);
     }
   });
+});
+
+// V8 without SSE4.1 has no Wasm SIMD: the host picks the scalar core (test/core-scalar.test.ts), whose start-code
+// search differs from the SIMD one in fmp4-writer.ts. Both must write the same files.
+(process.arch === "x64" ? test : test.skip)("the scalar core (no Wasm SIMD) writes the same fMP4 files as the SIMD core", () => {
+  for (const { video, fps, audio } of [CASES[2]!, CASES[6]!]) {
+    const dirs = ["simd", "scalar"].map((kind) => join(tmp.path, `${kind}-${video.replace(/[/.]/g, "_")}`));
+    dirs.forEach((dir, i) => {
+      const flags = i === 1 ? ["--no-enable-sse4-1"] : [];
+      const extra = audio ? ["--audio", fixturePath(audio)] : [];
+      const r = spawnSync(process.execPath, [...flags, join(repoRoot, "bin/ipc-hls"), "mux", fixturePath(video), "--fps", fps, "--out", dir, "--container", "fmp4", ...extra], { encoding: "utf8" });
+      expect(r.status, r.stderr).toBe(0);
+    });
+    const [simd, scalar] = dirs.map((dir) => readdirSync(dir).sort().map((f) => [f, readFileSync(join(dir, f)).toString("base64")]));
+    expect(simd!.length).toBeGreaterThan(2);
+    expect(scalar).toEqual(simd);
+  }
 });
