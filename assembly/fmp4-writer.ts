@@ -348,6 +348,12 @@ export function commitHead(): void {
 
 // ---- The init segment ----
 
+/** The latest SPS/PPS differ from the init segment's: a new segment (and init segment) must start at this IDR. */
+export function parameterSetsChanged(): bool {
+  return initVersion > 0 && (spsLength != initSpsLength || ppsLength != initPpsLength ||
+    memory.compare(spsStore, initSps, spsLength) != 0 || memory.compare(ppsStore, initPps, ppsLength) != 0);
+}
+
 /** Rebuilds the init segment if the parameter sets or the audio format changed; whether it has an audio track. */
 export function refreshInit(audioKnown: bool, rate: u32, channels: u32, objectType: u32): bool {
   let same = initVersion > 0 && spsLength == initSpsLength && ppsLength == initPpsLength &&

@@ -32,7 +32,7 @@ import {
 import { CONTAINER_FMP4 } from "./abi";
 import {
   container, fmp4Reset, refreshInit, beginFmp4Segment, videoSampleBound, writeVideoSample, writeAudioSample, fmp4HasRoom,
-  fmp4HeadRoom, buildHead, commitHead, FMP4_SAMPLE_HEAD_BYTES,
+  fmp4HeadRoom, parameterSetsChanged, buildHead, commitHead, FMP4_SAMPLE_HEAD_BYTES,
 } from "./fmp4-writer";
 import { setOpenHeadBytes } from "./ring";
 // ---- fMP4 (end) ----
@@ -322,7 +322,9 @@ export function muxVideo(len: u32, pts: i64, dts: i64, wallMs: f64, scan: i32): 
     return DROP_FRAME_TOO_LARGE;
   }
 
-  if (segmentIsOpen && isIdr && (gap || dts - segStartDts >= targetTicks - CUT_TOLERANCE)) {
+  // (fMP4: new parameter sets need a new init segment, so the segment is cut at their IDR too.)
+  let newInit = fmp4 && isIdr && parameterSetsChanged();
+  if (segmentIsOpen && isIdr && (gap || newInit || dts - segStartDts >= targetTicks - CUT_TOLERANCE)) {
     if (gap) closeAtLastFrame();
     else {
       // Audio up to the IDR's presentation time belongs to this segment; the clock stops at the IDR's DTS.

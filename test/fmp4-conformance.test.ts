@@ -135,19 +135,44 @@ function readInit(bytes: Uint8Array): Map<number, { timescale: number; handler: 
   return tracks;
 }
 
-/** nal_unit_type of each NAL unit in a sample of 4-byte-length-prefixed NAL units; the lengths must fill it. */
-function nalTypes(sample: Uint8Array): number[] {
+/** The NAL units of a sample of 4-byte-length-prefixed NAL units; the lengths must fill it. */
+function nalUnitsOf(sample: Uint8Array): Uint8Array[] {
   const view = new DataView(sample.buffer, sample.byteOffset, sample.byteLength);
-  const types = [];
+  const units = [];
   let at = 0;
   while (at < sample.byteLength) {
     const length = view.getUint32(at);
     expect(length).toBeGreaterThan(0);
-    types.push(sample[at + 4]! & 0x1f);
+    units.push(sample.subarray(at + 4, at + 4 + length));
     at += 4 + length;
   }
   expect(at, "NAL lengths fill the sample").toBe(sample.byteLength);
-  return types;
+  return units;
+}
+
+const nalTypes = (sample: Uint8Array) => nalUnitsOf(sample).map((u) => u[0]! & 0x1f);
+
+/** The SPS in an init segment's avcC (moov/trak/mdia/minf/stbl/stsd/avc1/avcC; found by its type here). */
+function avcCSps(init: Uint8Array): Buffer {
+  const at = Buffer.from(init).indexOf("avcC") + 4;
+  expect(at).toBeGreaterThan(4);
+  expect(init[at + 5]! & 0x1f, "one SPS").toBe(1);
+  const length = (init[at + 6]! << 8) | init[at + 7]!;
+  return Buffer.from(init.subarray(at + 8, at + 8 + length));
+}
+
+/** Every SPS NAL unit carried in a segment's samples. */
+function inBandSps(segment: Uint8Array): Buffer[] {
+  const f = readFragment(segment);
+  return f.trafs.flatMap((traf) =>
+    traf.runs.flatMap((r) => {
+      let at = f.moofStart + r.dataOffset;
+      return r.samples.flatMap((x) => {
+        const units = nalUnitsOf(segment.subarray(at, (at += x.size)));
+        return units.filter((u) => (u[0]! & 0x1f) === 7).map((u) => Buffer.from(u));
+      });
+    }),
+  );
 }
 
 const facts = fixtureFacts();
@@ -280,4 +305,39 @@ describe.each(CASES)("ipc-hls mux --container fmp4 $video $audio", ({ video, fps
     expect(simd!.length).toBeGreaterThan(2);
     expect(scalar).toEqual(simd);
   }
+});
+
+test("new parameter sets mid-stream: the segment is cut at their IDR, init-2.mp4 follows an EXT-X-MAP and a discontinuity", async () => {
+  // (Both with B-frames: the raw reader's timing of a splice from a stream without reordering to one with it is
+  // another matter, not this test's.)
+  const parts = ["video/high-bframes-320x240-25fps.h264", "video/multislice-320x240-25fps.h264", "video/high-bframes-320x240-25fps.h264"];
+  const input = join(tmp.path, "changing.h264");
+  writeFileSync(input, Buffer.concat(parts.map((p) => readFileSync(fixturePath(p)))));
+  const out = join(tmp.path, "changing");
+  const r = await runCli(["mux", input, "--fps", "25", "--out", out, "--container", "fmp4"]);
+  expect(r.stderr).toBe("");
+  expect(r.exitCode).toBe(0);
+  const text = readFileSync(join(out, "index.m3u8"), "utf8");
+  const segs = parsePlaylist(text).segments as unknown as { uri: string; discontinuity?: boolean; map?: { uri: string } }[];
+  const maps = [...new Set(segs.map((s) => s.map?.uri))];
+  expect(maps).toEqual(["init.mp4", "init-2.mp4", "init-3.mp4"]);
+  // A discontinuity exactly where the init segment changes (each input starts a new map).
+  segs.forEach((s, i) => expect(Boolean(s.discontinuity), s.uri).toBe(i > 0 && s.map?.uri !== segs[i - 1]!.map?.uri));
+  expect(text.match(/#EXT-X-MAP/g)?.length).toBe(3);
+  // Each segment decodes with its own init segment alone, and carries no SPS but the one in that init's avcC.
+  const hashes: string[] = [];
+  for (const [i, s] of segs.entries()) {
+    const joined = join(out, `joined-${i}.mp4`);
+    const init = readFileSync(join(out, s.map!.uri));
+    const segment = readFileSync(join(out, s.uri));
+    const sps = avcCSps(init);
+    for (const inBand of inBandSps(segment)) expect(inBand.equals(sps), `${s.uri}: in-band SPS is the init's`).toBe(true);
+    writeFileSync(joined, Buffer.concat([init, segment]));
+    expect(await decodeErrors(joined), s.uri).toBe("");
+    hashes.push(...(await frameHashes(joined)));
+  }
+  const expected = parts.reduce((n, p) => n + facts[p]!.frames, 0);
+  expect(hashes.length).toBe(expected);
+  expect(hashes).toEqual(await frameHashes(input, "v:0", ["-r", "25"]));
+  expect(await decodeErrors(join(out, "index.m3u8"))).toBe("");
 });
