@@ -61,6 +61,7 @@ let initObjectType: u32 = 0;
 let samples: u32 = 0;
 let payloadBytes: u32 = 0;
 let videoStartDts: i64 = 0;
+let videoFirst: bool = true; // the next video sample is the segment's first
 let audioStart: i64 = 0; // decode time of the segment's first audio sample, audio timescale
 let audioNext: i64 = -1; // where the audio timeline continues, -1 before any audio
 let audioInSegment: bool = false;
@@ -176,7 +177,7 @@ function endOfNal(header: usize, end: usize): usize {
 
 /** Writes the access unit as one sample (room checked by the caller, videoSampleBytes(from, end) bytes). */
 export function writeVideoSample(from: usize, end: usize, pts: i64, dts: i64, isIdr: bool): void {
-  if (samples == 0 || videoFirst) {
+  if (videoFirst) {
     videoStartDts = dts;
     videoFirst = false;
   }
@@ -195,7 +196,6 @@ export function writeVideoSample(from: usize, end: usize, pts: i64, dts: i64, is
   }
   addSample(isIdr ? KIND_SYNC : KIND_NON_SYNC, size, <u32>(pts - dts), dts);
 }
-let videoFirst: bool = true;
 
 // ---- Audio ----
 
@@ -229,13 +229,6 @@ export function beginFmp4Segment(seq: u32): void {
   samples = 0;
   payloadBytes = 0;
   videoFirst = true;
-  audioInSegment = false;
-}
-
-/** Throws away the open segment's samples (the muxer rewound the ring). */
-export function discardFmp4Segment(): void {
-  samples = 0;
-  payloadBytes = 0;
   audioInSegment = false;
 }
 
