@@ -20,6 +20,12 @@ export const CODEC_AUTO: u32 = 0;
 export const CODEC_H264: u32 = 1;
 export const CODEC_H265: u32 = 2;
 
+// ---- setContainer(kind), called before init: the segments' format ----
+export const CONTAINER_TS: u32 = 0; // MPEG-TS (the default)
+export const CONTAINER_FMP4: u32 = 1; // fMP4: an init segment, then moof + mdat per segment
+export const FMP4_MAX_SAMPLES: u32 = 8192; // video + audio samples one fMP4 segment can hold (more: the frame is dropped)
+export const FMP4_INIT_MAX: u32 = 4096; // bytes of the init segment area
+
 // ---- Results of a put: 0, or why the frame was not muxed (src/core-abi.ts DROP_REASONS names them) ----
 export const OK: i32 = 0;
 export const DROP_WAITING_FOR_KEYFRAME: i32 = 1; // no SPS/PPS + IDR seen yet, or dropping until the next IDR after a loss
@@ -59,7 +65,14 @@ export const INFO_HEVC_TIER: u32 = 23;
 export const INFO_HEVC_COMPAT: u32 = 24; // general_profile_compatibility_flag[0..31], flag 0 in the top bit
 export const INFO_HEVC_CONSTRAINT_HIGH: u32 = 25; // the 48 constraint-indicator bits: first 32
 export const INFO_HEVC_CONSTRAINT_LOW: u32 = 26; // and last 16
-export const INFO_WORDS: u32 = 27;
+// fMP4 (assembly/fmp4-writer.ts): PART1/PART2 view the head (moof + mdat header), PART3/PART4 the samples.
+export const INFO_PART3_OFFSET: u32 = 27; // length 0 for TS
+export const INFO_PART3_LENGTH: u32 = 28;
+export const INFO_PART4_OFFSET: u32 = 29;
+export const INFO_PART4_LENGTH: u32 = 30;
+export const INFO_INIT_VERSION: u32 = 31; // fMP4: 1, 2... the init segment (initPointer()) this segment needs; 0 for TS
+export const INFO_INIT_LENGTH: u32 = 32;
+export const INFO_WORDS: u32 = 33;
 
 export const SEGMENT_DISCONTINUITY: u32 = 1; // the timeline has a gap before this segment
 export const SEGMENT_AUDIO: u32 = 2; // the segment carries an audio track

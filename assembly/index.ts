@@ -7,6 +7,8 @@ import {
   INFO_ID, INFO_PART1_OFFSET, INFO_PART1_LENGTH, INFO_PART2_OFFSET, INFO_PART2_LENGTH, INFO_START_PTS_US, INFO_DURATION_US,
   INFO_WALL_START_MS, INFO_VIDEO_FRAMES, INFO_AUDIO_FRAMES, INFO_FLAGS, INFO_PROFILE, INFO_CONSTRAINTS, INFO_LEVEL, INFO_WIDTH,
   INFO_HEIGHT, INFO_AUDIO_OBJECT_TYPE, INFO_AUDIO_SAMPLE_RATE, INFO_AUDIO_CHANNELS, INFO_DURATION_TICKS, INFO_KEYFRAME_BYTES, INFO_WORDS,
+  INFO_PART3_OFFSET, INFO_PART3_LENGTH, INFO_PART4_OFFSET, INFO_PART4_LENGTH, INFO_INIT_VERSION, INFO_INIT_LENGTH,
+  CONTAINER_TS, CONTAINER_FMP4,
   STATS_VIDEO_FRAMES_IN, STATS_AUDIO_FRAMES_IN, STATS_BYTES_IN, STATS_VIDEO_FRAMES_DROPPED, STATS_AUDIO_FRAMES_DROPPED,
   STATS_SEGMENTS_MADE, STATS_SEGMENTS_DROPPED, STATS_RING_USED, STATS_RING_HIGH_WATER, STATS_RING_CAPACITY, STATS_TS_PACKETS,
   STATS_SEGMENT_SLOTS_FREE, STATS_WORDS, INFO_CODEC, INFO_HEVC_PROFILE_SPACE, INFO_HEVC_TIER, INFO_HEVC_COMPAT, INFO_HEVC_CONSTRAINT_HIGH,
@@ -27,6 +29,7 @@ import {
   segStart, segEnd, segStartPtsUs, segDurationTicks, segWallMs, segVideoFrames, segAudioFrames, segFlags, segKeyframeBytes,
 } from "./ring";
 import { packetsWritten } from "./ts-writer";
+import { container, setContainer as chooseContainer, FMP4_AREA_BYTES, initAreaOf, initLengthOf, segInitVersion } from "./fmp4-writer";
 import { spsProfile, spsConstraints, spsLevel, spsWidth, spsHeight } from "./h264";
 
 export {
@@ -56,7 +59,7 @@ export function init(ringBytes: u32, maxFrameBytes: u32, segmentMs: u32, policy:
   if (ringBytes < MIN_RING_BYTES || ringBytes > MAX_RING_BYTES || maxFrameBytes < MIN_FRAME_BYTES || maxFrameBytes > MAX_FRAME_BYTES || heapReserve > MAX_HEAP_RESERVE) {
     return INIT_BAD_ARGUMENTS;
   }
-  if (!layOut(ringBytes, maxFrameBytes, heapReserve)) return INIT_NO_MEMORY;
+  if (!layOut(ringBytes, maxFrameBytes, heapReserve, container == CONTAINER_FMP4 ? FMP4_AREA_BYTES : 0)) return INIT_NO_MEMORY;
   buildCrcTables();
   codecReset(CODEC_AUTO);
   muxerInit(segmentMs, policy);
@@ -69,6 +72,16 @@ export function setCodec(codec: u32): i32 {
   codecReset(codec);
   return 0;
 }
+
+/** The segments' format (assembly/abi.ts CONTAINER_*), called before init; TS when never called. 0, or -2 if unknown. */
+export function setContainer(kind: u32): i32 {
+  if (kind != CONTAINER_TS && kind != CONTAINER_FMP4) return INIT_BAD_ARGUMENTS;
+  chooseContainer(kind);
+  return INIT_OK;
+}
+
+/** fMP4: where the init segment of the given version is (a segment's version and its length are in the info struct). */
+export function initPointer(version: u32): usize { return initAreaOf(version); }
 
 export function inputPointer(): usize { return inputPtr; }
 export function inputCapacity(): u32 { return inputBytes; }
@@ -119,18 +132,36 @@ export function takeSegment(): i32 {
   return <i32>seq;
 }
 
-function describe(seq: u32): void {
-  let start = segStart(seq);
-  let length = <u32>(segEnd(seq) - start);
+/** Views of ring bytes [start, start + length) into two pairs of info words (the second of length 0 unless it wraps). */
+function describeViews(start: u64, length: u32, offsetWord: u32): void {
   let offset = <u32>(start % <u64>ringCapacity);
   let first = length;
   if (offset + length > ringCapacity) first = ringCapacity - offset;
+  setInfo(offsetWord, <f64>(ringBase + offset));
+  setInfo(offsetWord + 1, <f64>first);
+  setInfo(offsetWord + 2, <f64>ringBase);
+  setInfo(offsetWord + 3, <f64>(length - first));
+}
+
+function describe(seq: u32): void {
+  let start = segStart(seq);
+  let length = <u32>(segEnd(seq) - start);
   let ticks = segDurationTicks(seq);
   setInfo(INFO_ID, <f64>seq);
-  setInfo(INFO_PART1_OFFSET, <f64>(ringBase + offset));
-  setInfo(INFO_PART1_LENGTH, <f64>first);
-  setInfo(INFO_PART2_OFFSET, <f64>ringBase);
-  setInfo(INFO_PART2_LENGTH, <f64>(length - first));
+  let fmp4 = container == CONTAINER_FMP4;
+  if (fmp4) {
+    // The head (moof + mdat header) was written after the samples; it is handed out first.
+    let head = segKeyframeBytes(seq);
+    describeViews(start + <u64>(length - head), head, INFO_PART1_OFFSET);
+    describeViews(start, length - head, INFO_PART3_OFFSET);
+  } else {
+    describeViews(start, length, INFO_PART1_OFFSET);
+    setInfo(INFO_PART3_LENGTH, 0);
+    setInfo(INFO_PART4_LENGTH, 0);
+  }
+  let version = fmp4 ? segInitVersion(seq) : 0;
+  setInfo(INFO_INIT_VERSION, <f64>version);
+  setInfo(INFO_INIT_LENGTH, fmp4 ? <f64>initLengthOf(version) : 0);
   setInfo(INFO_START_PTS_US, segStartPtsUs(seq));
   setInfo(INFO_DURATION_US, <f64>ticks * 100.0 / 9.0);
   setInfo(INFO_WALL_START_MS, segWallMs(seq));
@@ -153,7 +184,7 @@ function describe(seq: u32): void {
   setInfo(INFO_AUDIO_SAMPLE_RATE, <f64>audioSampleRateNow());
   setInfo(INFO_AUDIO_CHANNELS, <f64>audioChannelsNow());
   setInfo(INFO_DURATION_TICKS, <f64>ticks);
-  setInfo(INFO_KEYFRAME_BYTES, <f64>segKeyframeBytes(seq));
+  setInfo(INFO_KEYFRAME_BYTES, fmp4 ? 0 : <f64>segKeyframeBytes(seq));
 }
 
 /** The store acknowledged the segment: its ring space can be reused. */

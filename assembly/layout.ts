@@ -8,6 +8,7 @@
 //   [audio queue]             ADTS frames waiting to be interleaved with video, and their table
 //   [raw input buffers]       chunk areas for the raw Annex B / ADTS stream readers (CLI, WASI)
 //   [segment table]
+//   [fMP4 area]               only with the fMP4 container: sample table and moof scratch
 //   [ring]                    whole 188-byte TS packets
 
 import { RAW_CHUNK_BYTES } from "./abi";
@@ -30,6 +31,7 @@ export let audioQueueTable: usize = 0;
 export let rawChunk: usize = 0;
 export let rawAudioBuffer: usize = 0;
 export let segmentTable: usize = 0;
+export let fmp4Area: usize = 0; // fMP4 only: sample table and head scratch (fmp4-writer.ts)
 export let ringBase: usize = 0;
 export let ringCapacity: u32 = 0;
 export let memoryEnd: usize = 0;
@@ -39,7 +41,7 @@ function align(n: usize, a: usize): usize {
 }
 
 /** Lays out the regions and grows memory once to hold them. Returns false if memory cannot be had. */
-export function layOut(ringBytes: u32, maxFrame: u32, heapReserve: u32): bool {
+export function layOut(ringBytes: u32, maxFrame: u32, heapReserve: u32, fmp4Bytes: u32 = 0): bool {
   let p = align(__heap_base + <usize>heapReserve, 64);
   inputArea = p;
   inputPtr = p + HEADROOM;
@@ -55,6 +57,10 @@ export function layOut(ringBytes: u32, maxFrame: u32, heapReserve: u32): bool {
   p = align(p + RAW_AUDIO_BYTES + RAW_CHUNK_BYTES, 64);
   segmentTable = p;
   p += MAX_SEGMENTS * SEGMENT_ENTRY;
+  if (fmp4Bytes > 0) {
+    fmp4Area = align(p, 64);
+    p = fmp4Area + fmp4Bytes;
+  }
   ringBase = align(p, 64);
   ringCapacity = (ringBytes / TS_PACKET) * TS_PACKET;
   memoryEnd = ringBase + ringCapacity;

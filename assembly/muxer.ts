@@ -19,6 +19,7 @@ import {
 } from "./audio-queue";
 import { scanAccessUnit, AU_OK, AU_PARAMS_ONLY, auIsIdr, auCopyFrom, auSliceRefIdc } from "./access-unit";
 import { parameterSetsKnown, videoPrefixLength, writeVideoPrefix } from "./video-prefix";
+import { codecIsHevc } from "./codec";
 import { parseAdtsHeader, adtsSupported, adtsObjectType, adtsSampleRate, adtsChannels, adtsFrameLength, adtsSamples } from "./adts";
 import {
   freeBytes, tableHasRoom, openSegment, closeSegment, oldestFinished, markDropped, discardOpenSegment, segmentIsOpen, noteHighWater,
@@ -29,6 +30,14 @@ import {
   writePsi, startTrackingPmts, rewriteSegmentPmtsWithoutAudio, writePes, writePesHeader, pesHeaderLength, writePcrOnlyPacket,
   pesPacketBound, resetTsWriter, PID_VIDEO, PID_AUDIO, STREAM_ID_VIDEO, STREAM_ID_AUDIO,
 } from "./ts-writer";
+// ---- fMP4 (begin): the container option's hooks; TS output is unchanged when it is off ----
+import { CONTAINER_FMP4 } from "./abi";
+import {
+  container, fmp4Reset, refreshInit, beginFmp4Segment, videoSampleBound, writeVideoSample, writeAudioSample, fmp4HasRoom,
+  fmp4HeadRoom, parameterSetsChanged, buildHead, commitHead, FMP4_SAMPLE_HEAD_BYTES,
+} from "./fmp4-writer";
+import { setOpenHeadBytes } from "./ring";
+// ---- fMP4 (end) ----
 
 // (Results of a put are assembly/abi.ts OK and DROP_*: the host names them.)
 
@@ -117,6 +126,7 @@ export function muxerInit(segmentMs: u32, overflowPolicy: u32): void {
   lastPcr = -0x3fffffffffffffff; // the first PES's DTS sets it
   ringReset();
   resetTsWriter();
+  fmp4Reset();
 }
 
 // ---- Time helpers ----
@@ -192,15 +202,21 @@ function startSegment(idrPts: i64, dts: i64, wallMs: f64): void {
     if (isNaN(wallMs)) store<u32>(WALL_CLOCK_WANTED, 1);
   }
   let withAudio = audioKnown || audioExpected;
+  // fMP4: the init segment lists audio once its format is known (it needs the AudioSpecificConfig).
+  let fmp4 = container == CONTAINER_FMP4;
+  if (fmp4) withAudio = refreshInit(audioKnown, audioSampleRate, audioChannels, audioObjectType);
   let flags: u32 = (pendingDiscontinuity ? SEGMENT_DISCONTINUITY : 0) | (withAudio ? SEGMENT_AUDIO : 0);
   pendingDiscontinuity = false;
   openSegment(ticksToUs(idrPts), wallAt(idrPts), flags);
-  startTrackingPmts();
+  if (fmp4) beginFmp4Segment(headSeq - 1);
+  else startTrackingPmts();
   segStartDts = dts;
   // Audio from before the segment's first picture is not played: drop it (counted).
   dropAudioEndingBy(idrPts);
-  writePsi(withAudio);
-  lastPsi = dts;
+  if (!fmp4) {
+    writePsi(withAudio);
+    lastPsi = dts;
+  }
   segmentsMade++;
 }
 
@@ -214,7 +230,24 @@ export function setWallClock(wallMs: f64): void {
 }
 
 function finishSegment(endDts: i64): void {
+  if (container == CONTAINER_FMP4) {
+    finishFmp4Segment(endDts);
+    return;
+  }
   if (openHasAudio() && openAudioFrames() == 0 && rewriteSegmentPmtsWithoutAudio()) clearOpenAudio();
+  closeSegment(endDts - segStartDts);
+}
+
+/** fMP4: the head (moof + mdat header) goes after the samples; a segment it cannot follow is lost whole. */
+function finishFmp4Segment(endDts: i64): void {
+  if (openHasAudio() && openAudioFrames() == 0) clearOpenAudio();
+  let head = buildHead(headSeq, endDts); // mfhd sequence numbers start at 1
+  if (!ensureRoom(head, false)) {
+    abandonOpenSegment();
+    return;
+  }
+  commitHead();
+  setOpenHeadBytes(head);
   closeSegment(endDts - segStartDts);
 }
 
@@ -242,6 +275,13 @@ function closeAtLastFrame(): void {
 
 /** Muxes the access unit in the input area. Timestamps are 90 kHz ticks from the origin. */
 export function muxVideo(len: u32, pts: i64, dts: i64, wallMs: f64, scan: i32): i32 {
+  // fMP4 is written for H.264 only (avc1/avcC): HEVC frames are refused there rather than boxed as H.264.
+  if (codecIsHevc && container == CONTAINER_FMP4) {
+    videoFramesIn++;
+    bytesIn += <f64>len;
+    loseVideoFrame(lastDts, true);
+    return DROP_MALFORMED;
+  }
   videoFramesIn++;
   bytesIn += <f64>len;
   if (scan != AU_OK) {
@@ -277,19 +317,30 @@ export function muxVideo(len: u32, pts: i64, dts: i64, wallMs: f64, scan: i32): 
   let pesLength = pesHeader + prefix + body;
 
   // Room: the PES, PAT/PMT, PCR fill-ins and the audio that goes before this frame.
-  let need = (pesPacketBound(pesLength) + 2 + 3 * <u32>MAX_PCR_FILL) * 188 + audioBytesUpTo(dts, true);
+  let fmp4 = container == CONTAINER_FMP4;
+  let sampleBytes: u32 = fmp4 ? videoSampleBound(auCopyFrom, inputPtr + len) : 0;
+  let need = fmp4
+    ? sampleBytes + fmp4HeadRoom() + audioBytesUpTo(dts, true)
+    : (pesPacketBound(pesLength) + 2 + 3 * <u32>MAX_PCR_FILL) * 188 + audioBytesUpTo(dts, true);
   if (need > ringCapacity) {
     loseVideoFrame(dts, true);
     return DROP_FRAME_TOO_LARGE;
   }
 
-  if (segmentIsOpen && isIdr && (gap || dts - segStartDts >= targetTicks - CUT_TOLERANCE)) {
+  // (fMP4: new parameter sets need a new init segment, so the segment is cut at their IDR too.)
+  let newInit = fmp4 && isIdr && parameterSetsChanged();
+  if (segmentIsOpen && isIdr && (gap || newInit || dts - segStartDts >= targetTicks - CUT_TOLERANCE)) {
     if (gap) closeAtLastFrame();
     else {
       // Audio up to the IDR's presentation time belongs to this segment; the clock stops at the IDR's DTS.
       flushAudioBefore(pts, false, dts);
       finishSegment(dts);
     }
+  }
+  if (fmp4 && segmentIsOpen && !fmp4HasRoom()) {
+    // The sample table is full: the segment ends at the last whole frame.
+    loseVideoFrame(dts, true);
+    return DROP_BUFFER_FULL;
   }
   if (segmentIsOpen && !ensureRoom(need, false)) {
     if (policy == POLICY_DROP_NEW) {
@@ -314,9 +365,28 @@ export function muxVideo(len: u32, pts: i64, dts: i64, wallMs: f64, scan: i32): 
     startSegment(pts, dts, wallMs);
   } else {
     flushAudioBefore(dts, true, dts);
-    fillPcrGap(dts);
-    if (dts - lastPsi + frameInterval > PSI_INTERVAL) writePsiNow(dts);
+    if (!fmp4) {
+      fillPcrGap(dts);
+      if (dts - lastPsi + frameInterval > PSI_INTERVAL) writePsiNow(dts);
+    }
   }
+  if (fmp4) {
+    writeVideoSample(auCopyFrom, inputPtr + len, pts, dts, isIdr);
+  } else {
+    writeTsVideo(pesStart, pesLength, pts, dts, isIdr);
+  }
+  countOpenVideoFrame();
+  if (videoStarted && !gap && dts > lastWrittenDts && lastWrittenDts == lastDts) frameInterval = dts - lastDts;
+  videoStarted = true;
+  waitingForIdr = false;
+  lastDts = dts;
+  lastWrittenDts = dts;
+  noteHighWater();
+  return OK;
+}
+
+/** TS: the PES header and the inserted NAL units in the headroom in front of the unit's bytes, then the packets. */
+function writeTsVideo(pesStart: usize, pesLength: u32, pts: i64, dts: i64, isIdr: bool): void {
 
   // Build the PES header (unbounded, as video may) and the inserted NAL units in front of the unit's bytes.
   writeVideoPrefix(pesStart + writePesHeader(pesStart, STREAM_ID_VIDEO, 0, pts + TS_OFFSET, dts + TS_OFFSET));
@@ -326,15 +396,6 @@ export function muxVideo(len: u32, pts: i64, dts: i64, wallMs: f64, scan: i32): 
   writePes(pesStart, pesLength, PID_VIDEO, pcr + TS_OFFSET - PCR_LEAD, isIdr);
   lastPcr = pcr;
   noteFirstPictureEnd();
-
-  countOpenVideoFrame();
-  if (videoStarted && !gap && dts > lastWrittenDts && lastWrittenDts == lastDts) frameInterval = dts - lastDts;
-  videoStarted = true;
-  waitingForIdr = false;
-  lastDts = dts;
-  lastWrittenDts = dts;
-  noteHighWater();
-  return OK;
 }
 
 /** A video frame that never reached the muxer (empty, or larger than the input area). */
@@ -433,6 +494,10 @@ function flushAudioBefore(t: i64, inclusive: bool, clockLimit: i64): void {
     // One PES: consecutive frames, bounded in size, in place in the queue behind its headroom.
     let n = framesWithin(due, AUDIO_PES_MAX_BYTES);
     let bytes = queuedBytes(n);
+    if (container == CONTAINER_FMP4) {
+      flushFmp4Audio(n, bytes);
+      continue;
+    }
     let first = queuedPts(0);
     let header = pesHeaderLength(false);
     if (!ensureRoom((pesPacketBound(header + bytes) + <u32>MAX_PCR_FILL + 2) * 188, false)) {
@@ -448,6 +513,21 @@ function flushAudioBefore(t: i64, inclusive: bool, clockLimit: i64): void {
     dequeue(n);
   }
   noteHighWater();
+}
+
+/** fMP4: n queued frames become n samples (ADTS headers dropped), or are dropped (counted) without room. */
+function flushFmp4Audio(n: u32, bytes: u32): void {
+  if (!fmp4HasRoom(n) || !ensureRoom(bytes + n * FMP4_SAMPLE_HEAD_BYTES, false)) {
+    audioFramesDropped += <f64>n;
+    dequeue(n);
+    return;
+  }
+  for (let i: u32 = 0; i < n; i++) {
+    let offset = queuedBytes(i);
+    writeAudioSample(audioQueueData + offset, queuedBytes(i + 1) - offset, queuedPts(i), audioSampleRate);
+    countOpenAudioFrames(1);
+  }
+  dequeue(n);
 }
 
 /** Queues one ADTS frame (already validated) with its pts in ticks. */

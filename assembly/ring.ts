@@ -192,6 +192,18 @@ export function discardOpenSegment(): void {
   writeAbs += bytes;
 }
 
+/** Commits n bytes written at writePos, wrapping (fMP4 writes bytes, not packets: fmp4-writer.ts). */
+export function advanceBytes(n: u32): void {
+  writePos += n;
+  if (writePos >= ringCapacity) writePos -= ringCapacity;
+  writeAbs += n;
+}
+
+/** fMP4: the open segment's head (moof + mdat header) is its last `bytes` bytes; kept where TS keeps keyframe bytes. */
+export function setOpenHeadBytes(bytes: u32): void {
+  store<u32>(entry(openSeq()) + E_KEYFRAME_BYTES, bytes);
+}
+
 export function noteHighWater(): void {
   let used = usedBytes();
   if (used > highWater) highWater = used;

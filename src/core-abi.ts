@@ -20,6 +20,16 @@ export const CODEC_AUTO = 0;
 export const CODEC_H264 = 1;
 export const CODEC_H265 = 2;
 
+// ---- setContainer(kind), called before init: the segments' format ----
+/** MPEG-TS (the default) */
+export const CONTAINER_TS = 0;
+/** fMP4: an init segment, then moof + mdat per segment */
+export const CONTAINER_FMP4 = 1;
+/** video + audio samples one fMP4 segment can hold (more: the frame is dropped) */
+export const FMP4_MAX_SAMPLES = 8192;
+/** bytes of the init segment area */
+export const FMP4_INIT_MAX = 4096;
+
 // ---- Results of a put: 0, or why the frame was not muxed (src/core-abi.ts DROP_REASONS names them) ----
 export const OK = 0;
 /** no SPS/PPS + IDR seen yet, or dropping until the next IDR after a loss */
@@ -77,7 +87,15 @@ export const INFO_HEVC_COMPAT = 24;
 export const INFO_HEVC_CONSTRAINT_HIGH = 25;
 /** and last 16 */
 export const INFO_HEVC_CONSTRAINT_LOW = 26;
-export const INFO_WORDS = 27;
+/** length 0 for TS */
+export const INFO_PART3_OFFSET = 27;
+export const INFO_PART3_LENGTH = 28;
+export const INFO_PART4_OFFSET = 29;
+export const INFO_PART4_LENGTH = 30;
+/** fMP4: 1, 2... the init segment (initPointer()) this segment needs; 0 for TS */
+export const INFO_INIT_VERSION = 31;
+export const INFO_INIT_LENGTH = 32;
+export const INFO_WORDS = 33;
 /** the timeline has a gap before this segment */
 export const SEGMENT_DISCONTINUITY = 1;
 /** the segment carries an audio track */

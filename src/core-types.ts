@@ -38,6 +38,21 @@ export interface CoreOptions {
    * segment, and the first after the camera's clock restarted; later segments follow the frames' timestamps.
    */
   clock?: () => number;
+  /**
+   * The segments' format: "ts" (MPEG-TS, the default) or "fmp4" (fragmented MP4: an init segment, then one
+   * moof + mdat per segment; each segment names its init segment in `init`).
+   */
+  container?: Container;
+}
+
+/** The segments' format. */
+export type Container = "ts" | "fmp4";
+
+/** An fMP4 init segment (ftyp + moov): version 1, 2… changes only when the parameter sets or the audio format do. */
+export interface InitSegment {
+  version: number;
+  /** A view into WASM memory: copy it before the core has started two more init segments. */
+  bytes: Uint8Array;
 }
 
 /** Why a frame was not muxed (counted in the stats either way), indexed by the core's code (assembly/abi.ts DROP_*). */
@@ -52,7 +67,7 @@ export interface Segment {
   id: number;
   /** 0, 1, 2... in this core's lifetime. */
   seq: number;
-  /** One or two views into WASM memory; valid until release() or until the core drops the segment. */
+  /** Up to four views into WASM memory (fMP4: the moof first); valid until release() or until the core drops the segment. */
   parts: Uint8Array[];
   byteLength: number;
   /** Presentation time of the first video frame, microseconds on the input clock. */
@@ -77,6 +92,8 @@ export interface Segment {
    * a ranged GET of this many bytes holds a decodable picture (thumbnails, I-frame playlists).
    */
   keyframeBytes: number;
+  /** fMP4 only: the init segment this segment needs. */
+  init?: InitSegment;
 }
 
 export interface CoreStats {

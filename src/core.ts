@@ -3,7 +3,7 @@
 // The boundary is narrow on purpose: one copy in per frame, numbers across, views out.
 import { readFile } from "node:fs/promises";
 import { instantiateSync } from "@assemblyscript/loader";
-import { DROP_REASONS, type VideoCodec, type CoreOptions, type CoreStats, type DropReason, type OverflowPolicy, type Segment } from "./core-types.js";
+import { DROP_REASONS, type Container, type VideoCodec, type CoreOptions, type CoreStats, type DropReason, type OverflowPolicy, type Segment } from "./core-types.js";
 import { MAX_BUFFER_SIZE, MIN_BUFFER_SIZE, SEGMENT_DURATION_MAX, SEGMENT_DURATION_MIN, VIDEO_CODECS } from "./core-types.js";
 import * as abi from "./core-abi.js";
 import { finiteNumber, InvalidOptionError, oneOf, wholeNumber } from "./options.js";
@@ -18,6 +18,8 @@ export { checkFrameRate, FRAME_RATE_TERM_MAX, RAW_CHUNK_BYTES, type RawStreamSta
 export interface CoreExports extends RawExports {
   memory: WebAssembly.Memory;
   init(ringBytes: number, maxFrameBytes: number, segmentMs: number, policy: number, heapReserve: number): number;
+  setContainer(kind: number): number;
+  initPointer(version: number): number;
   inputPointer(): number;
   inputCapacity(): number;
   infoPointer(): number;
@@ -48,6 +50,7 @@ export class CoreInitError extends Error {
 // ---- The core's options, checked once here (HlsRecorder checks them at construction through this too) ----
 
 const OVERFLOW_POLICIES: readonly OverflowPolicy[] = ["drop-oldest", "drop-new"];
+const CONTAINERS: readonly Container[] = ["ts", "fmp4"];
 
 export interface CheckedCoreOptions {
   bufferSize: number;
@@ -143,6 +146,8 @@ export class MuxerCore {
   static async create(options: CoreOptions): Promise<MuxerCore> {
     const { bufferSize, maxFrameSize, segmentDuration, overflowPolicy: policy, videoCodec: codec } = checkCoreOptions(options);
     if (options.clock !== undefined && typeof options.clock !== "function") throw new InvalidOptionError("clock", "must be a function returning ms since the epoch");
+    const container = oneOf("container", options.container ?? "ts", CONTAINERS);
+    if (container === "fmp4" && codec === "h265") throw new InvalidOptionError("container", "fmp4 is written for H.264 only so far: H.265 goes into TS");
 
     // The loader supplies the core's imports (abort messages); its demangled exports wrap every function in a
     // rest-arguments shim for optional parameters, which ours do not have: call the instance's own exports.
@@ -151,6 +156,7 @@ export class MuxerCore {
     const { instance } = instantiateSync<Record<string, unknown>>(await coreModule(), {});
     const core = instance.exports as unknown as CoreExports;
     const policyCode = policy === "drop-oldest" ? abi.POLICY_DROP_OLDEST : abi.POLICY_DROP_NEW;
+    if (container === "fmp4") core.setContainer(abi.CONTAINER_FMP4);
     const status = core.init(bufferSize, maxFrameSize, Math.round(segmentDuration * 1000), policyCode, HEAP_RESERVE);
     if (status !== abi.INIT_OK) throw new CoreInitError(`the core could not allocate ${bufferSize} bytes of buffer (status ${status})`);
     if (options.audio) core.setAudioExpected(1);
@@ -237,6 +243,12 @@ export class MuxerCore {
     const [offset1, length1, offset2, length2] = [i[abi.INFO_PART1_OFFSET], i[abi.INFO_PART1_LENGTH], i[abi.INFO_PART2_OFFSET], i[abi.INFO_PART2_LENGTH]];
     const parts = [this.bytes.subarray(offset1, offset1 + length1)];
     if (length2 > 0) parts.push(this.bytes.subarray(offset2, offset2 + length2));
+    // fMP4: the samples follow the head (moof + mdat header) in views of their own.
+    const [offset3, length3, offset4, length4] = [i[abi.INFO_PART3_OFFSET], i[abi.INFO_PART3_LENGTH], i[abi.INFO_PART4_OFFSET], i[abi.INFO_PART4_LENGTH]];
+    if (length3 > 0) parts.push(this.bytes.subarray(offset3, offset3 + length3));
+    if (length4 > 0) parts.push(this.bytes.subarray(offset4, offset4 + length4));
+    const initVersion = i[abi.INFO_INIT_VERSION];
+    const initAt = initVersion > 0 ? this.core.initPointer(initVersion) : 0;
     const flags = i[abi.INFO_FLAGS];
     const hasAudio = (flags & abi.SEGMENT_AUDIO) !== 0;
     const video = videoCodecString(i);
@@ -244,7 +256,7 @@ export class MuxerCore {
       id,
       seq: id,
       parts,
-      byteLength: length1 + length2,
+      byteLength: length1 + length2 + length3 + length4,
       startPtsUs: i[abi.INFO_START_PTS_US],
       durationUs: i[abi.INFO_DURATION_US],
       wallStartMs: i[abi.INFO_WALL_START_MS],
@@ -257,6 +269,7 @@ export class MuxerCore {
       audio: hasAudio ? { sampleRate: i[abi.INFO_AUDIO_SAMPLE_RATE], channels: i[abi.INFO_AUDIO_CHANNELS] } : undefined,
       durationTicks: i[abi.INFO_DURATION_TICKS],
       keyframeBytes: i[abi.INFO_KEYFRAME_BYTES],
+      init: initVersion > 0 ? { version: initVersion, bytes: this.bytes.subarray(initAt, initAt + i[abi.INFO_INIT_LENGTH]) } : undefined,
     };
   }
 

@@ -15,7 +15,7 @@ export {
 export type { UploadedInfo, RetryInfo, SpilledInfo } from "./uploader.js";
 export { UploadSlots } from "./upload-slots.js";
 export { SpillDirectoryBusyError, SpillDirectoryError, type SpillOptions } from "./spill.js";
-export { DROP_REASONS, type CoreOptions, type CoreStats, type DropReason, type OverflowPolicy, type Segment, type VideoCodec } from "./core-types.js";
+export { DROP_REASONS, type Container, type InitSegment, type CoreOptions, type CoreStats, type DropReason, type OverflowPolicy, type Segment, type VideoCodec } from "./core-types.js";
 export type { RawStreamStatus } from "./core.js";
 export { InvalidOptionError } from "./options.js";
 

@@ -13,6 +13,8 @@ export interface MediaPlaylistEntry {
   programDateTime?: string;
   /** EXT-X-BYTERANGE ("length@offset"): the entry is that part of the resource (needs version 4). */
   byteRange?: string;
+  /** EXT-X-MAP URI: the fMP4 init segment this entry and the ones after it need (given where it changes). */
+  map?: string;
 }
 
 export interface MediaPlaylistOptions {
@@ -34,10 +36,12 @@ export function targetDuration(durations: readonly string[], whenEmpty = 1): num
 }
 
 export function formatMediaPlaylist(entries: readonly MediaPlaylistEntry[], options: MediaPlaylistOptions): string {
+  // EXT-X-BYTERANGE and EXT-X-I-FRAMES-ONLY need version 4; EXT-X-MAP needs 6 (5 in an I-frame playlist).
+  const maps = entries.some((e) => e.map !== undefined);
+  const version = maps ? (options.iFramesOnly ? 5 : 6) : options.iFramesOnly ? 4 : 3;
   const lines = [
     "#EXTM3U",
-    // EXT-X-BYTERANGE and EXT-X-I-FRAMES-ONLY need version 4.
-    `#EXT-X-VERSION:${options.iFramesOnly ? 4 : 3}`,
+    `#EXT-X-VERSION:${version}`,
     `#EXT-X-TARGETDURATION:${targetDuration(entries.map((e) => e.duration), options.emptyTargetDuration)}`,
     "#EXT-X-MEDIA-SEQUENCE:0",
     `#EXT-X-PLAYLIST-TYPE:${options.type}`,
@@ -46,6 +50,7 @@ export function formatMediaPlaylist(entries: readonly MediaPlaylistEntry[], opti
   ];
   for (const e of entries) {
     if (e.discontinuity) lines.push("#EXT-X-DISCONTINUITY");
+    if (e.map !== undefined) lines.push(`#EXT-X-MAP:URI="${e.map}"`);
     if (e.programDateTime !== undefined) lines.push(`#EXT-X-PROGRAM-DATE-TIME:${e.programDateTime}`);
     lines.push(`#EXTINF:${e.duration},`);
     if (e.byteRange !== undefined) lines.push(`#EXT-X-BYTERANGE:${e.byteRange}`);

@@ -7,7 +7,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { MuxerCore } from "./core.js";
 import { feedRawStreams, timingWarnings, VIDEO_CHUNK, AUDIO_CHUNK } from "./raw-feed.js";
-import type { CoreStats, Segment } from "./core-types.js";
+import type { Container, CoreStats, Segment } from "./core-types.js";
 import { formatVodPlaylist, type PlaylistSegment } from "./vod-playlist.js";
 
 export interface MuxFilesOptions {
@@ -21,6 +21,8 @@ export interface MuxFilesOptions {
   outDir: string;
   segmentDuration?: number;
   bufferSize?: number;
+  /** "ts" (default): segment-NNNNNN.ts; "fmp4": init.mp4 and segment-NNNNNN.m4s. */
+  container?: Container;
   /** Called after each segment is written. */
   onSegment?: (segment: Segment, file: string) => void;
   /** Stops reading (e.g. Ctrl-C): the open segment is finished at its last whole frame and the playlist written. */
@@ -35,9 +37,14 @@ export interface MuxFilesResult {
   warnings: string[];
 }
 
-/** segment-000000.ts, segment-000001.ts…: names that sort in time order. */
-export function segmentFileName(seq: number): string {
-  return `segment-${String(seq).padStart(6, "0")}.ts`;
+/** segment-000000.ts (or .m4s), segment-000001.ts…: names that sort in time order. */
+export function segmentFileName(seq: number, container: Container = "ts"): string {
+  return `segment-${String(seq).padStart(6, "0")}.${container === "fmp4" ? "m4s" : "ts"}`;
+}
+
+/** init.mp4, then init-2.mp4… when the parameter sets change. */
+export function initFileName(version: number): string {
+  return version === 1 ? "init.mp4" : `init-${version}.mp4`;
 }
 
 /**
@@ -61,18 +68,28 @@ export async function muxFiles(options: MuxFilesOptions): Promise<MuxFilesResult
     bufferSize: options.bufferSize ?? 8 * 1024 * 1024,
     segmentDuration: options.segmentDuration ?? 2,
     overflowPolicy: "drop-new",
+    container: options.container,
   });
+  let initWritten = 0;
   await mkdir(options.outDir, { recursive: true });
   const written: MuxFilesResult["segments"] = [];
   const playlist: PlaylistSegment[] = [];
 
   const drain = async () => {
     for (let s = core.takeSegment(); s; s = core.takeSegment()) {
-      const file = segmentFileName(s.seq);
+      const file = segmentFileName(s.seq, options.container);
+      // A new init segment starts a new period of the playlist (the decoder is set up anew).
+      let map: string | undefined;
+      if (s.init && s.init.version !== initWritten) {
+        map = initFileName(s.init.version);
+        await writeFile(join(options.outDir, map), s.init.bytes);
+      }
       await writeFile(join(options.outDir, file), Buffer.concat(s.parts));
       core.release(s.id);
       written.push({ file, bytes: s.byteLength, durationTicks: s.durationTicks, codecs: s.codecs, width: s.width, height: s.height });
-      playlist.push({ uri: file, durationTicks: s.durationTicks, discontinuity: s.discontinuity && written.length > 1 });
+      const changed = map !== undefined && initWritten !== 0;
+      if (s.init) initWritten = s.init.version;
+      playlist.push({ uri: file, durationTicks: s.durationTicks, discontinuity: (s.discontinuity || changed) && written.length > 1, map });
       options.onSegment?.(s, file);
     }
   };

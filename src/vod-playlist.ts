@@ -6,6 +6,8 @@ export interface PlaylistSegment {
   /** Exact duration in 90 kHz ticks. */
   durationTicks: number;
   discontinuity?: boolean;
+  /** fMP4: the init segment's URI, on the first entry and where it changes. */
+  map?: string;
 }
 
 /** Seconds with six decimals, from 90 kHz ticks. */
@@ -14,6 +16,6 @@ export function extinf(ticks: number): string {
 }
 
 export function formatVodPlaylist(segments: readonly PlaylistSegment[]): string {
-  const entries = segments.map((s) => ({ uri: s.uri, duration: extinf(s.durationTicks), discontinuity: s.discontinuity }));
+  const entries = segments.map((s) => ({ uri: s.uri, duration: extinf(s.durationTicks), discontinuity: s.discontinuity, map: s.map }));
   return formatMediaPlaylist(entries, { type: "VOD" });
 }

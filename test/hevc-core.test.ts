@@ -109,6 +109,17 @@ test("videoCodec: \"h264\" muxes nothing of an HEVC stream; \"h265\" takes it; a
   await expect(MuxerCore.create({ bufferSize: 1 << 20, videoCodec: "vp9" })).rejects.toThrow(/videoCodec must be "auto" or "h264" or "h265", got "vp9"/);
 });
 
+test("fMP4 is H.264 only so far: h265 with container fmp4 is an option error, auto-detected HEVC frames are refused", async () => {
+  await expect(MuxerCore.create({ bufferSize: 1 << 20, videoCodec: "h265", container: "fmp4" })).rejects.toThrow(/container.*H\.264 only/);
+  const core = await MuxerCore.create({ segmentDuration: 1, bufferSize: 1 << 20, container: "fmp4" });
+  const reasons = units.slice(0, 20).map((u, k) => core.putVideo([u], k * FRAME_US));
+  expect(reasons.filter((r) => r === "malformed").length).toBeGreaterThan(0);
+  expect(reasons.every((r) => r === "malformed" || r === undefined)).toBe(true);
+  core.flush();
+  expect(core.takeSegment()).toBeUndefined();
+  expect(core.stats().segmentsMade).toBe(0);
+});
+
 test("auto-detection never takes an H.264 fixture for H.265: the same bytes as with videoCodec \"h264\"", async () => {
   for (const file of readdirSync(fixturePath("video")).filter((f) => f.endsWith(".h264"))) {
     const aus = accessUnits(new Uint8Array(readFileSync(fixturePath(`video/${file}`))));

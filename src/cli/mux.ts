@@ -18,6 +18,7 @@ Options:
                              timed by its sample count
   --segment-duration <s>     target segment duration in seconds (default 2); cuts happen at the next IDR
   --buffer-size <bytes>      ring buffer size (default 8388608)
+  --container ts|fmp4        segment format (default ts); fmp4 writes init.mp4 and segment-NNNNNN.m4s
   -h, --help                 this help
 
 Examples:
@@ -36,7 +37,10 @@ export const command: Command = {
       audio: { type: "string" },
       "segment-duration": { type: "string" },
       "buffer-size": { type: "string" },
+      container: { type: "string" },
     });
+    const container = values.container ?? "ts";
+    if (container !== "ts" && container !== "fmp4") throw new UsageError(`--container must be ts or fmp4, got ${JSON.stringify(container)}`);
     if (positionals.length !== 1) throw new UsageError("give exactly one input: a .h264 file or - for standard input");
     const [fpsNum, fpsDen] = parseFrameRate(values.fps) ?? [];
     const outDir = values.out;
@@ -52,7 +56,7 @@ export const command: Command = {
     const interrupt = catchInterrupts("mux", "finishing the open segment and writing the playlist");
     let result;
     try {
-      result = await muxFiles({ video: positionals[0], audio, fpsNum, fpsDen, outDir, segmentDuration, bufferSize, signal: interrupt.signal });
+      result = await muxFiles({ video: positionals[0], audio, fpsNum, fpsDen, outDir, segmentDuration, bufferSize, container, signal: interrupt.signal });
     } catch (err) {
       if (err instanceof RawInputError && err.reason === "needs-rate") throw new UsageError(FPS_REQUIRED);
       throw err;
@@ -64,7 +68,7 @@ export const command: Command = {
       throw new Error(
         s.videoFramesIn === 0
           ? `no H.264 access unit found in ${positionals[0]}: is it a raw Annex B stream (ffmpeg -f h264)?`
-          : `no segment: none of the ${s.videoFramesIn} access units could start one (no SPS/PPS and IDR found)`,
+          : `no segment: none of the ${s.videoFramesIn} access units could start one (no SPS/PPS and IDR found${container === "fmp4" ? "; fMP4 is written for H.264 only: an H.265 stream goes into TS, without --container fmp4" : ""})`,
       );
     }
     // Milliseconds rounded half up, as the WASI command writes them (assembly/wasi.ts summary).

@@ -1,0 +1,547 @@
+// fMP4 (CMAF-style ISO BMFF) output: the init segment (ftyp + moov) and, per HLS segment, one moof + mdat.
+//
+// Samples go into the ring as they come (length-prefixed NAL units, raw AAC frames), exactly where the TS
+// packets would go; their sizes and times wait in a table. When the segment closes, the moof describing them
+// and the mdat header are written after them: the "head". The host hands out head first, then the samples, so
+// a segment is the usual moof + mdat while nothing is moved. Video and audio interleave in the mdat as they
+// were muxed, so each track gets one trun per contiguous run of its samples.
+import { ringBase, ringCapacity, fmp4Area, MAX_SEGMENTS } from "./layout";
+import { writePos, advanceBytes } from "./ring";
+import { FMP4_MAX_SAMPLES, FMP4_INIT_MAX, CONTAINER_TS } from "./abi";
+import { findStartCode, nalType, NAL_AUD, spsStore, spsLength, ppsStore, ppsLength, spsWidth, spsHeight } from "./h264";
+import {
+  boxesAt, boxCursor, put8, put16, put24, put32, put64, zeros, bytes, openBox, openFullBox, closeBox, unityMatrix,
+} from "./mp4-boxes";
+
+export let container: u32 = CONTAINER_TS;
+
+const ENTRY: usize = 24;
+const S_KIND: usize = 0; // u32: 0 video sync, 1 video non-sync, 2 audio
+const S_SIZE: usize = 4; // u32
+const S_OFFSET: usize = 8; // u32: offset in the mdat payload
+const S_CTO: usize = 12; // u32: pts - dts, ticks
+const S_TIME: usize = 16; // i64: video dts (ticks); audio duration (samples)
+const KIND_SYNC: u32 = 0;
+const KIND_NON_SYNC: u32 = 1;
+const KIND_AUDIO: u32 = 2;
+const VIDEO_TRACK: u32 = 1;
+const AUDIO_TRACK: u32 = 2;
+const VIDEO_TIMESCALE: u32 = 90000;
+// Decode times start 1.4 s in, as the TS path's timestamps do (muxer.ts TS_OFFSET): a raw stream with B-frames
+// gets DTS before its first PTS (and before audio that starts at 0), and tfdt cannot be negative.
+const DECODE_TIME_OFFSET: i64 = 126000;
+
+/** Bytes the layout reserves for fMP4 (sample table, then the scratch area the head is built in). */
+export const FMP4_AREA_BYTES: u32 = FMP4_MAX_SAMPLES * <u32>ENTRY + fmp4HeadBound(FMP4_MAX_SAMPLES);
+function fmp4HeadBound(samples: u32): u32 {
+  // moof, mfhd, two trafs with tfhd and tfdt, mdat header; each sample at most 16 bytes and one trun of 20.
+  return 512 + samples * 36;
+}
+
+// Two init areas, used in turn: a segment still waiting for the host keeps its init segment when the next
+// segment brings a new one (only a third change before the host takes it would overwrite it).
+const initAreas: usize = memory.data(2 * FMP4_INIT_MAX);
+const initLengths: usize = memory.data(8);
+export let initVersion: u32 = 0; // 1, 2... each time the init segment changes
+export function initAreaOf(version: u32): usize {
+  return initAreas + <usize>(version & 1) * FMP4_INIT_MAX;
+}
+export function initLengthOf(version: u32): u32 {
+  return load<u32>(initLengths + (<usize>(version & 1) << 2));
+}
+let initHasAudio: bool = false;
+const initSps: usize = memory.data(960);
+const initPps: usize = memory.data(960);
+let initSpsLength: u32 = 0;
+let initPpsLength: u32 = 0;
+let initRate: u32 = 0;
+let initChannels: u32 = 0;
+let initObjectType: u32 = 0;
+
+let samples: u32 = 0;
+let payloadBytes: u32 = 0;
+let videoStartDts: i64 = 0;
+let videoFirst: bool = true; // the next video sample is the segment's first
+let audioStart: i64 = 0; // decode time of the segment's first audio sample, audio timescale
+let audioNext: i64 = -1; // where the audio timeline continues, -1 before any audio
+let audioInSegment: bool = false;
+let segmentAudioRate: u32 = 0;
+export let headLength: u32 = 0;
+
+export function setContainer(kind: u32): void {
+  container = kind;
+}
+
+export function fmp4Reset(): void {
+  initVersion = 0;
+  initSpsLength = initPpsLength = 0;
+  initRate = initChannels = initObjectType = 0;
+  initHasAudio = false;
+  samples = 0;
+  audioNext = -1;
+}
+
+// @ts-ignore: decorator
+@inline function sampleEntry(i: u32): usize {
+  return fmp4Area + <usize>i * ENTRY;
+}
+
+/** The table has room for n more samples (a segment longer than FMP4_MAX_SAMPLES cannot be described). */
+export function fmp4HasRoom(n: u32 = 1): bool {
+  return samples + n <= FMP4_MAX_SAMPLES;
+}
+
+/** The most the head can take once one more sample is in: the ring room a video frame must leave for it. */
+export function fmp4HeadRoom(): u32 {
+  return fmp4HeadBound(samples + 1);
+}
+
+/** Bytes the moof will grow by per sample, for the muxer's room checks. */
+export const FMP4_SAMPLE_HEAD_BYTES: u32 = 36;
+
+// ---- The ring: byte writes that wrap ----
+
+function ringWrite(src: usize, n: u32): void {
+  let first = ringCapacity - writePos;
+  if (n <= first) {
+    memory.copy(ringBase + writePos, src, n);
+  } else {
+    memory.copy(ringBase + writePos, src, first);
+    memory.copy(ringBase, src + first, n - first);
+  }
+  advanceBytes(n);
+}
+
+const wordScratch: usize = memory.data(4);
+
+function ringWriteU32(v: u32): void {
+  let word: u32 = bswap<u32>(v);
+  if (ringCapacity - writePos >= 4) {
+    store<u32>(ringBase + writePos, word);
+    advanceBytes(4);
+  } else {
+    store<u32>(wordScratch, word);
+    ringWrite(wordScratch, 4);
+  }
+}
+
+function addSample(kind: u32, size: u32, cto: u32, time: i64): void {
+  let e = sampleEntry(samples);
+  store<u32>(e + S_KIND, kind);
+  store<u32>(e + S_SIZE, size);
+  store<u32>(e + S_OFFSET, payloadBytes);
+  store<u32>(e + S_CTO, cto);
+  store<i64>(e + S_TIME, time);
+  samples++;
+  payloadBytes += size;
+}
+
+// ---- Video ----
+
+/**
+ * At most the bytes the access unit [from, end) takes as length-prefixed NAL units: each 3-byte start code may
+ * become a 4-byte length, and a NAL unit with its start code is at least 4 bytes. (A bound, not a count: the
+ * unit's bytes are scanned once, while they are written.)
+ */
+export function videoSampleBound(from: usize, end: usize): u32 {
+  let length = <u32>(end - from);
+  return length + length / 4 + 4;
+}
+
+/**
+ * The next 00 00 01 at or after p (before end), or end. Slice data is scanned here (the lengths need every NAL
+ * unit's end), so with SIMD 16 bytes without a zero byte are passed over at once.
+ */
+function nextStartCode(p: usize, end: usize): usize {
+  if (ASC_FEATURE_SIMD) {
+    while (p + 18 <= end) {
+      let zeros = i8x16.bitmask(i8x16.eq(v128.load(p), i8x16.splat(0)));
+      if (zeros == 0) {
+        p += 16;
+        continue;
+      }
+      p += <usize>ctz(zeros);
+      if (load<u8>(p + 1) == 0 && load<u8>(p + 2) == 1) return p;
+      p++;
+    }
+  }
+  return findStartCode(p, end);
+}
+
+/** End of the NAL unit at header: the next start code, less the zero bytes before it. */
+function endOfNal(header: usize, end: usize): usize {
+  let next = nextStartCode(header, end);
+  while (next > header && load<u8>(next - 1) == 0) next--;
+  return next;
+}
+
+/** Writes the access unit as one sample (room checked by the caller, videoSampleBytes(from, end) bytes). */
+export function writeVideoSample(from: usize, end: usize, pts: i64, dts: i64, isIdr: bool): void {
+  if (videoFirst) {
+    videoStartDts = dts;
+    videoFirst = false;
+  }
+  let size: u32 = 0;
+  let sc = nextStartCode(from, end);
+  while (sc < end) {
+    let header = sc + 3;
+    let stop = endOfNal(header, end);
+    let length = <u32>(stop - header);
+    if (length > 0 && nalType(load<u8>(header)) != NAL_AUD) {
+      ringWriteU32(length);
+      ringWrite(header, length);
+      size += 4 + length;
+    }
+    sc = nextStartCode(stop, end);
+  }
+  addSample(isIdr ? KIND_SYNC : KIND_NON_SYNC, size, <u32>(pts - dts), dts);
+}
+
+// ---- Audio ----
+
+/** The raw AAC payload of the ADTS frame at p (its header dropped), as one sample; pts in 90 kHz ticks. */
+export function writeAudioSample(p: usize, frameLength: u32, pts: i64, rate: u32): void {
+  let header: u32 = load<u8>(p + 1) & 1 ? 7 : 9;
+  let duration: i64 = 1024 * ((<i64>load<u8>(p + 6) & 3) + 1);
+  if (!audioInSegment) {
+    audioInSegment = true;
+    segmentAudioRate = rate;
+    // The timeline continues where it left off unless the frame is more than one frame away from it (a gap).
+    let t = (pts + DECODE_TIME_OFFSET) * <i64>rate / 90000;
+    if (audioNext >= 0 && t - audioNext < duration && audioNext - t < duration) t = audioNext;
+    audioStart = t;
+  }
+  ringWrite(p + header, frameLength - header);
+  addSample(KIND_AUDIO, frameLength - header, 0, duration);
+}
+
+// ---- Segments ----
+
+// Which init segment each segment in the table needs, by sequence number.
+const segmentInits: usize = memory.data(MAX_SEGMENTS * 4);
+export function segInitVersion(seq: u32): u32 {
+  return load<u32>(segmentInits + (<usize>(seq % MAX_SEGMENTS) << 2));
+}
+
+/** A new segment (sequence number seq): its samples start here. */
+export function beginFmp4Segment(seq: u32): void {
+  store<u32>(segmentInits + (<usize>(seq % MAX_SEGMENTS) << 2), initVersion);
+  samples = 0;
+  payloadBytes = 0;
+  videoFirst = true;
+  audioInSegment = false;
+}
+
+function countRuns(kind: u32): u32 {
+  let runs: u32 = 0;
+  let nextOffset: u32 = 0xffffffff;
+  for (let i: u32 = 0; i < samples; i++) {
+    let e = sampleEntry(i);
+    if ((load<u32>(e + S_KIND) == KIND_AUDIO) != (kind == KIND_AUDIO)) continue;
+    if (load<u32>(e + S_OFFSET) != nextOffset) runs++;
+    nextOffset = load<u32>(e + S_OFFSET) + load<u32>(e + S_SIZE);
+  }
+  return runs;
+}
+
+function countTrack(audio: bool): u32 {
+  let n: u32 = 0;
+  for (let i: u32 = 0; i < samples; i++) if ((load<u32>(sampleEntry(i) + S_KIND) == KIND_AUDIO) == audio) n++;
+  return n;
+}
+
+/** The next sample of the track at or after i, or samples. */
+function nextOf(i: u32, audio: bool): u32 {
+  while (i < samples && (load<u32>(sampleEntry(i) + S_KIND) == KIND_AUDIO) != audio) i++;
+  return i;
+}
+
+function writeTraf(audio: bool, moofSize: u32, endDts: i64): void {
+  openBox(0x74726166); // traf
+  openFullBox(0x74666864, 0, 0x020000); // tfhd: default-base-is-moof
+  put32(audio ? AUDIO_TRACK : VIDEO_TRACK);
+  closeBox();
+  openFullBox(0x74666474, 1, 0); // tfdt
+  put64(<u64>(audio ? audioStart : videoStartDts + DECODE_TIME_OFFSET));
+  closeBox();
+  let i = nextOf(0, audio);
+  while (i < samples) {
+    // One run: samples of this track that follow each other in the mdat.
+    let count: u32 = 0;
+    let j = i;
+    let expect = load<u32>(sampleEntry(i) + S_OFFSET);
+    while (j < samples && load<u32>(sampleEntry(j) + S_OFFSET) == expect) {
+      expect += load<u32>(sampleEntry(j) + S_SIZE);
+      count++;
+      j = nextOf(j + 1, audio);
+    }
+    openFullBox(0x7472756e, 0, audio ? 0x000301 : 0x000f01); // trun: data offset, durations, sizes (+ flags, cto)
+    put32(count);
+    put32(moofSize + 8 + load<u32>(sampleEntry(i) + S_OFFSET));
+    let k = i;
+    for (let c: u32 = 0; c < count; c++) {
+      let e = sampleEntry(k);
+      let next = nextOf(k + 1, audio);
+      if (audio) {
+        put32(<u32>load<i64>(e + S_TIME));
+        put32(load<u32>(e + S_SIZE));
+      } else {
+        // A duration needs the next frame's DTS; the last frame's runs to the segment's end.
+        let end = next < samples ? load<i64>(sampleEntry(next) + S_TIME) : endDts;
+        put32(<u32>(end - load<i64>(e + S_TIME)));
+        put32(load<u32>(e + S_SIZE));
+        put32(load<u32>(e + S_KIND) == KIND_SYNC ? 0x02000000 : 0x01010000);
+        put32(load<u32>(e + S_CTO));
+      }
+      k = next;
+    }
+    closeBox();
+    i = j;
+  }
+  closeBox();
+}
+
+/**
+ * Builds the head (moof + mdat header) of the open segment in the scratch area; returns its length. The video's
+ * last sample lasts until endDts. sequence is the mfhd sequence number.
+ */
+export function buildHead(sequence: u32, endDts: i64): u32 {
+  let videoCount = countTrack(false);
+  let audioCount = samples - videoCount;
+  let moofSize: u32 = 8 + 16;
+  if (videoCount > 0) moofSize += 8 + 16 + 20 + countRuns(KIND_SYNC) * 20 + videoCount * 16;
+  if (audioCount > 0) moofSize += 8 + 16 + 20 + countRuns(KIND_AUDIO) * 20 + audioCount * 8;
+  let head = fmp4Area + <usize>FMP4_MAX_SAMPLES * ENTRY;
+  boxesAt(head);
+  openBox(0x6d6f6f66); // moof
+  openFullBox(0x6d666864, 0, 0); // mfhd
+  put32(sequence);
+  closeBox();
+  if (videoCount > 0) writeTraf(false, moofSize, endDts);
+  if (audioCount > 0) writeTraf(true, moofSize, endDts);
+  closeBox();
+  put32(8 + payloadBytes);
+  put32(0x6d646174); // mdat
+  if (audioCount > 0) {
+    let total: i64 = 0;
+    for (let i: u32 = 0; i < samples; i++) {
+      let e = sampleEntry(i);
+      if (load<u32>(e + S_KIND) == KIND_AUDIO) total += load<i64>(e + S_TIME);
+    }
+    audioNext = audioStart + total;
+  }
+  headLength = <u32>(boxCursor() - head);
+  return headLength;
+}
+
+/** Copies the head built by buildHead into the ring after the samples. */
+export function commitHead(): void {
+  ringWrite(fmp4Area + <usize>FMP4_MAX_SAMPLES * ENTRY, headLength);
+}
+
+// ---- The init segment ----
+
+/** The latest SPS/PPS differ from the init segment's: a new segment (and init segment) must start at this IDR. */
+export function parameterSetsChanged(): bool {
+  return initVersion > 0 && (spsLength != initSpsLength || ppsLength != initPpsLength ||
+    memory.compare(spsStore, initSps, spsLength) != 0 || memory.compare(ppsStore, initPps, ppsLength) != 0);
+}
+
+/** Rebuilds the init segment if the parameter sets or the audio format changed; whether it has an audio track. */
+export function refreshInit(audioKnown: bool, rate: u32, channels: u32, objectType: u32): bool {
+  let same = initVersion > 0 && spsLength == initSpsLength && ppsLength == initPpsLength &&
+    memory.compare(spsStore, initSps, spsLength) == 0 && memory.compare(ppsStore, initPps, ppsLength) == 0 &&
+    audioKnown == initHasAudio && (!audioKnown || (rate == initRate && channels == initChannels && objectType == initObjectType));
+  if (same) return initHasAudio;
+  memory.copy(initSps, spsStore, spsLength);
+  memory.copy(initPps, ppsStore, ppsLength);
+  initSpsLength = spsLength;
+  initPpsLength = ppsLength;
+  initHasAudio = audioKnown;
+  initRate = rate;
+  initChannels = channels;
+  initObjectType = objectType;
+  if (audioKnown && rate != segmentAudioRate) audioNext = -1;
+  initVersion++;
+  buildInit(initAreaOf(initVersion));
+  return initHasAudio;
+}
+
+function buildInit(area: usize): void {
+  boxesAt(area);
+  openBox(0x66747970); // ftyp
+  put32(0x69736f36); // major brand iso6
+  put32(0);
+  put32(0x69736f36); // iso6
+  put32(0x636d6663); // cmfc
+  put32(0x69736f6d); // isom
+  put32(0x61766331); // avc1
+  closeBox();
+  openBox(0x6d6f6f76); // moov
+  openFullBox(0x6d766864, 0, 0); // mvhd
+  put32(0); put32(0); // creation, modification
+  put32(1000); // timescale
+  put32(0); // duration: unknown (fragments)
+  put32(0x00010000); // rate 1.0
+  put16(0x0100); // volume 1.0
+  zeros(10);
+  unityMatrix();
+  zeros(24); // pre_defined
+  put32(initHasAudio ? 3 : 2); // next_track_ID
+  closeBox();
+  writeVideoTrak();
+  if (initHasAudio) writeAudioTrak();
+  openBox(0x6d766578); // mvex
+  writeTrex(VIDEO_TRACK);
+  if (initHasAudio) writeTrex(AUDIO_TRACK);
+  closeBox();
+  closeBox();
+  store<u32>(initLengths + (<usize>(initVersion & 1) << 2), <u32>(boxCursor() - area));
+}
+
+function writeTrex(track: u32): void {
+  openFullBox(0x74726578, 0, 0); // trex
+  put32(track);
+  put32(1); // sample description index
+  put32(0); put32(0); put32(0); // default duration, size, flags
+  closeBox();
+}
+
+function writeTkhd(track: u32, audio: bool): void {
+  openFullBox(0x746b6864, 0, 3); // tkhd: enabled, in movie
+  put32(0); put32(0);
+  put32(track);
+  put32(0); // reserved
+  put32(0); // duration
+  zeros(8);
+  put16(0); // layer
+  put16(audio ? 1 : 0); // alternate group
+  put16(audio ? 0x0100 : 0); // volume
+  put16(0);
+  unityMatrix();
+  put32(audio ? 0 : spsWidth << 16);
+  put32(audio ? 0 : spsHeight << 16);
+  closeBox();
+}
+
+function writeMdhdHdlr(timescale: u32, audio: bool): void {
+  openFullBox(0x6d646864, 0, 0); // mdhd
+  put32(0); put32(0);
+  put32(timescale);
+  put32(0);
+  put16(0x55c4); // language "und"
+  put16(0);
+  closeBox();
+  openFullBox(0x68646c72, 0, 0); // hdlr
+  put32(0);
+  put32(audio ? 0x736f756e : 0x76696465); // soun / vide
+  zeros(12);
+  if (audio) { put32(0x536f756e); put16(0x6400); } else { put32(0x56696465); put16(0x6f00); } // "Sound", "Video" + NUL
+  closeBox();
+}
+
+function writeDinfAndEmptyTables(): void {
+  openBox(0x64696e66); // dinf
+  openFullBox(0x64726566, 0, 0); // dref
+  put32(1);
+  openFullBox(0x75726c20, 0, 1); // "url ": media in this file
+  closeBox();
+  closeBox();
+  closeBox();
+}
+
+function writeEmptySampleTables(): void {
+  openFullBox(0x73747473, 0, 0); put32(0); closeBox(); // stts
+  openFullBox(0x73747363, 0, 0); put32(0); closeBox(); // stsc
+  openFullBox(0x7374737a, 0, 0); put32(0); put32(0); closeBox(); // stsz
+  openFullBox(0x7374636f, 0, 0); put32(0); closeBox(); // stco
+}
+
+function writeVideoTrak(): void {
+  openBox(0x7472616b); // trak
+  writeTkhd(VIDEO_TRACK, false);
+  openBox(0x6d646961); // mdia
+  writeMdhdHdlr(VIDEO_TIMESCALE, false);
+  openBox(0x6d696e66); // minf
+  openFullBox(0x766d6864, 0, 1); zeros(8); closeBox(); // vmhd
+  writeDinfAndEmptyTables();
+  openBox(0x7374626c); // stbl
+  openFullBox(0x73747364, 0, 0); // stsd
+  put32(1);
+  openBox(0x61766331); // avc1
+  zeros(6);
+  put16(1); // data reference index
+  zeros(16);
+  put16(spsWidth);
+  put16(spsHeight);
+  put32(0x00480000); put32(0x00480000); // 72 dpi
+  put32(0);
+  put16(1); // frame count
+  zeros(32); // compressor name
+  put16(0x0018); // depth
+  put16(0xffff); // pre_defined -1
+  openBox(0x61766343); // avcC
+  put8(1);
+  put8(load<u8>(initSps + 1)); // profile, constraints, level straight from the SPS
+  put8(load<u8>(initSps + 2));
+  put8(load<u8>(initSps + 3));
+  put8(0xff); // 4-byte NAL lengths
+  put8(0xe1); // one SPS
+  put16(initSpsLength);
+  bytes(initSps, initSpsLength);
+  put8(1); // one PPS
+  put16(initPpsLength);
+  bytes(initPps, initPpsLength);
+  closeBox();
+  closeBox();
+  closeBox();
+  writeEmptySampleTables();
+  closeBox();
+  closeBox();
+  closeBox();
+  closeBox();
+}
+
+const RATE_TABLE: usize = memory.data<u32>([96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350]);
+
+function rateIndex(rate: u32): u32 {
+  for (let i: u32 = 0; i < 13; i++) if (load<u32>(RATE_TABLE + (<usize>i << 2)) == rate) return i;
+  return 15;
+}
+
+function writeAudioTrak(): void {
+  openBox(0x7472616b); // trak
+  writeTkhd(AUDIO_TRACK, true);
+  openBox(0x6d646961); // mdia
+  writeMdhdHdlr(initRate, true);
+  openBox(0x6d696e66); // minf
+  openFullBox(0x736d6864, 0, 0); put32(0); closeBox(); // smhd
+  writeDinfAndEmptyTables();
+  openBox(0x7374626c); // stbl
+  openFullBox(0x73747364, 0, 0); // stsd
+  put32(1);
+  openBox(0x6d703461); // mp4a
+  zeros(6);
+  put16(1);
+  zeros(8);
+  put16(initChannels);
+  put16(16); // sample size
+  put32(0);
+  put32(initRate << 16);
+  openFullBox(0x65736473, 0, 0); // esds
+  // ES_Descriptor (tag 3) holding DecoderConfigDescriptor (4) with the AudioSpecificConfig (5), and SLConfig (6).
+  put8(3); put8(23); put16(AUDIO_TRACK); put8(0);
+  put8(4); put8(15); put8(0x40); put8(0x15); put24(0); put32(0); put32(0);
+  put8(5); put8(2);
+  let asc: u32 = (initObjectType << 11) | (rateIndex(initRate) << 7) | (initChannels << 3);
+  put16(asc);
+  put8(6); put8(1); put8(2);
+  closeBox();
+  closeBox();
+  closeBox();
+  writeEmptySampleTables();
+  closeBox();
+  closeBox();
+  closeBox();
+  closeBox();
+}
