@@ -10,6 +10,7 @@ export const unitTests = [
   "core-gaps",
   "core-in-place",
   "core-wall-clock",
+  "fmp4-fuzz",
   "keys",
   "media-playlist",
   "metrics",

@@ -2,12 +2,13 @@
 // server holding recordings made by our SDK (H.264 + AAC): "frontdoor" twice with a gap between, "yard" at the
 // same moment as frontdoor's first, and "porch" recording now. It plays from the timeline, seeks with the keyboard,
 // follows a camera live, plays a grid in step, and saves screenshots under test-artifacts/. A second server with
-// authentication shows the login form's session cookie at work.
+// authentication shows the login form's session cookie at work; hls.js plays an fMP4 recording of `ipc-hls mux`.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
-import type { Server } from "node:http";
+import { createServer, type Server } from "node:http";
+import { readFile } from "node:fs/promises";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { LocalStore } from "../src/store/local-store.js";
 import { createReplayServer } from "../src/playback/server.js";
@@ -15,7 +16,8 @@ import { Authenticator } from "../src/playback/auth.js";
 import { parseUsersFile, passwordLine } from "../src/playback/passwords.js";
 import { recordWithSdk, type RecordedKey } from "./support/recordings.js";
 import { launchChromium } from "./support/browser.js";
-import { repoRoot, tempDir } from "./support/media-tools.js";
+import { fixturePath, repoRoot, tempDir } from "./support/media-tools.js";
+import { runCli } from "./support/mux-run.js";
 
 const HOUR = 3_600_000;
 // Two hours ago at a fixed minute (never across midnight); the second recording starts 20 s after the first ends.
@@ -375,4 +377,76 @@ describe("login in chromium (a server with authentication)", () => {
     const seen = await login.evaluate(async () => ({ status: (await fetch("/cameras")).status, cookie: document.cookie }));
     expect(seen).toEqual({ status: 200, cookie: "" });
   });
+});
+
+// An fMP4 recording made by `ipc-hls mux --container fmp4` (H.264 + AAC, five segments) in hls.js: plays, seeks
+// into a later segment and plays on, with no hls.js error.
+const PAGE = `<!doctype html><meta charset="utf-8"><video id="v" muted playsinline></video>
+<script src="/hls.min.js"></script>
+<script>
+  window.events = { errors: [], fragments: [] };
+  const video = document.getElementById("v");
+  const hls = new Hls();
+  hls.on(Hls.Events.ERROR, (_, d) => window.events.errors.push(d.type + ":" + d.details + (d.fatal ? ":fatal" : "") + " " + (d.reason || "") + " at " + video.currentTime + " buffered " + Array.from({ length: video.buffered.length }, (_, i) => video.buffered.start(i) + "-" + video.buffered.end(i)).join(",")));
+  hls.on(Hls.Events.FRAG_LOADED, (_, d) => window.events.fragments.push(d.frag.sn));
+  hls.loadSource("/out/index.m3u8");
+  hls.attachMedia(video);
+  video.play();
+</script>`;
+
+const TYPES: Record<string, string> = { m3u8: "application/vnd.apple.mpegurl", m4s: "video/iso.segment", mp4: "video/mp4", js: "text/javascript" };
+
+describe("fMP4 in Chromium with hls.js", () => {
+  let server: Server;
+  let base = "";
+
+  beforeAll(async () => {
+    const out = join(dir.path, "fmp4-out");
+    const r = await runCli([
+      "mux", fixturePath("sample/sample-640x360-25fps.h264"), "--fps", "25", "--audio", fixturePath("sample/sample-48000-mono.aac"),
+      "--out", out, "--container", "fmp4",
+    ]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    server = createServer(async (req, res) => {
+      const path = req.url ?? "/";
+      try {
+        if (path === "/") return res.writeHead(200, { "content-type": "text/html" }).end(PAGE);
+        if (path === "/favicon.ico") return res.writeHead(204).end();
+        if (path === "/hls.min.js") return res.writeHead(200, { "content-type": TYPES.js }).end(await readFile(join(repoRoot, "node_modules/hls.js/dist/hls.min.js")));
+        const name = path.replace(/^\/out\//, "");
+        if (!/^[\w.-]+$/.test(name)) throw new Error("no such file");
+        res.writeHead(200, { "content-type": TYPES[name.split(".").pop()!] ?? "application/octet-stream" }).end(await readFile(join(out, name)));
+      } catch {
+        res.writeHead(404).end();
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const address = server.address();
+    base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}/`;
+  }, 60_000);
+
+  afterAll(async () => {
+    server?.closeAllConnections();
+    await new Promise((resolve) => server?.close(resolve));
+  });
+
+  it("plays from the start, seeks into the fourth segment and plays on; no hls.js error", async () => {
+    const page = await (await browser.newContext()).newPage();
+    const consoleErrors: string[] = [];
+    page.on("console", (m) => m.type() === "error" && consoleErrors.push(m.text()));
+    await page.goto(base);
+    await page.waitForFunction(() => (document.getElementById("v") as HTMLVideoElement).currentTime > 1, undefined, { timeout: 30_000 });
+    expect(await page.evaluate(() => (document.getElementById("v") as HTMLVideoElement).videoWidth)).toBe(640);
+    await page.evaluate(() => {
+      (document.getElementById("v") as HTMLVideoElement).currentTime = 7;
+    });
+    await page.waitForFunction(() => (document.getElementById("v") as HTMLVideoElement).currentTime > 7.5, undefined, { timeout: 30_000 });
+    const events = await page.evaluate(() => (window as unknown as { events: { errors: string[]; fragments: number[] } }).events);
+    // Allowed: hls.js's non-fatal nudge over the first picture's reorder delay (tfdt is the first DTS, B-frames put
+    // the first PTS 80 ms later; composition offsets stay positive, as ffmpeg's own fragmented MP4s without an
+    // edit list do, so ffmpeg and the browser agree on every timestamp). Anything else fails.
+    expect(events.errors.filter((e) => !e.startsWith("mediaError:bufferSeekOverHole "))).toEqual([]);
+    expect(events.fragments).toContain(3);
+    expect(consoleErrors, consoleErrors.join("\n")).toEqual([]);
+  }, 90_000);
 });
