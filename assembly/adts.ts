@@ -2,6 +2,12 @@
 
 const SAMPLE_RATES: usize = memory.data<u32>([96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350]);
 
+/** The sampling_frequency_index of a rate (ISO/IEC 14496-3 1.6.3.4), 15 (explicit) when it has none. */
+export function sampleRateIndex(rate: u32): u32 {
+  for (let i: u32 = 0; i < 13; i++) if (load<u32>(SAMPLE_RATES + (<usize>i << 2)) == rate) return i;
+  return 15;
+}
+
 export let adtsObjectType: u32 = 0; // 2 = AAC-LC
 export let adtsSampleRate: u32 = 0;
 export let adtsChannels: u32 = 0;

@@ -9,6 +9,7 @@ import { ringBase, ringCapacity, fmp4Area, MAX_SEGMENTS } from "./layout";
 import { writePos, advanceBytes } from "./ring";
 import { FMP4_MAX_SAMPLES, FMP4_INIT_MAX, CONTAINER_TS } from "./abi";
 import { findStartCode, nalType, NAL_AUD, spsStore, spsLength, ppsStore, ppsLength, spsWidth, spsHeight } from "./h264";
+import { sampleRateIndex } from "./adts";
 import {
   boxesAt, boxCursor, put8, put16, put24, put32, put64, zeros, bytes, openBox, openFullBox, closeBox, unityMatrix,
 } from "./mp4-boxes";
@@ -502,13 +503,6 @@ function writeVideoTrak(): void {
   closeBox();
 }
 
-const RATE_TABLE: usize = memory.data<u32>([96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350]);
-
-function rateIndex(rate: u32): u32 {
-  for (let i: u32 = 0; i < 13; i++) if (load<u32>(RATE_TABLE + (<usize>i << 2)) == rate) return i;
-  return 15;
-}
-
 function writeAudioTrak(): void {
   openBox(0x7472616b); // trak
   writeTkhd(AUDIO_TRACK, true);
@@ -533,7 +527,7 @@ function writeAudioTrak(): void {
   put8(3); put8(23); put16(AUDIO_TRACK); put8(0);
   put8(4); put8(15); put8(0x40); put8(0x15); put24(0); put32(0); put32(0);
   put8(5); put8(2);
-  let asc: u32 = (initObjectType << 11) | (rateIndex(initRate) << 7) | (initChannels << 3);
+  let asc: u32 = (initObjectType << 11) | (sampleRateIndex(initRate) << 7) | (initChannels << 3);
   put16(asc);
   put8(6); put8(1); put8(2);
   closeBox();
