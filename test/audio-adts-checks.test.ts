@@ -16,6 +16,7 @@ import { adtsFrames } from "./support/adts.js";
 import { accessUnits } from "./support/annexb.js";
 import { decodedAudioSeconds, decodeErrors, ffmpegSync, fixturePath, tempDir } from "./support/media-tools.js";
 import { runCli } from "./support/mux-run.js";
+import { xorshiftBytes } from "./support/random-bytes.js";
 
 const tmp = tempDir("audio-adts-checks-");
 afterAll(() => tmp.cleanup());
@@ -24,18 +25,7 @@ const file = (name: string) => join(tmp.path, name);
 const VIDEO = fixturePath("video/av-1280x720-25fps.h264");
 const STEREO = fixturePath("audio/aac-lc-44100-stereo.aac");
 
-/** Deterministic bytes (xorshift), so a failure can be replayed. */
-function noise(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+const noise = (length: number, seed: number) => xorshiftBytes(length, seed >>> 0 || 1);
 
 /** The LC stream with every header's profile bits set to 0: AAC Main (object type 1). */
 function asAacMain(lc: Uint8Array): Uint8Array {

@@ -12,6 +12,7 @@ import { accessUnits } from "./support/annexb.js";
 import { checkPackets, checkSegments } from "./support/ts-inspect.js";
 import { decodeErrors, fixturePath, tempDir } from "./support/media-tools.js";
 import { adtsFrames } from "./support/adts.js";
+import { xorshiftBytes } from "./support/random-bytes.js";
 
 const tmp = tempDir("core-fuzz-");
 afterAll(() => tmp.cleanup());
@@ -108,18 +109,7 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   { weight: 1, arbitrary: fc.integer({ min: 70_000, max: 300_000 }).map((n) => ({ oversized: n })) },
 );
 
-/** Deterministic pseudo-random bytes (xorshift32), so a printed seed is enough to rebuild the frame. */
-function pseudoRandomBytes(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed | 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+const pseudoRandomBytes = (length: number, seed: number) => xorshiftBytes(length, seed | 1);
 
 function materialise(frame: Uint8Array, m: Mutation): Uint8Array {
   if ("truncateTo" in m) return frame.subarray(0, Math.min(m.truncateTo, frame.length));

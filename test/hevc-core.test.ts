@@ -10,6 +10,7 @@ import { DROP_REASONS } from "../src/core-types.js";
 import { checkPackets } from "./support/ts-inspect.js";
 import { decodeErrors, ffmpegSync, fixturePath, frameHashes, tempDir } from "./support/media-tools.js";
 import { accessUnits } from "./support/annexb.js";
+import { xorshiftBytes } from "./support/random-bytes.js";
 
 const tmp = tempDir("hevc-core-");
 afterAll(() => tmp.cleanup());
@@ -140,18 +141,7 @@ test("auto-detection never takes an H.264 fixture for H.265: the same bytes as w
   }
 });
 
-/** Deterministic pseudo-random bytes (xorshift32). */
-function pseudoRandomBytes(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed | 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+const pseudoRandomBytes = (length: number, seed: number) => xorshiftBytes(length, seed | 1);
 
 type Mutation = { keep: true } | { truncateTo: number } | { flip: [number, number][] } | { randomBytes: number; seed: number };
 

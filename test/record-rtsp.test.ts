@@ -4,18 +4,19 @@
 // plays through it in ffmpeg, nothing is lost; a wrong password gives one line (password never printed) and
 // retries with backoff; SIGINT ends with a summary and exit code 0.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { Parser } from "m3u8-parser";
 import { freshBucket, minio, referenceClient } from "./support/minio.js";
-import { decodeErrors, frameHashes, probeStreams, repoRoot, tempDir } from "./support/media-tools.js";
+import { decodeErrors, frameHashes, probeStreams, tempDir } from "./support/media-tools.js";
 import { startRtspServer, type TestRtspServer } from "./support/rtsp-server.js";
 import { parseSegmentKey } from "../src/keys.js";
 import { buildPlaylist } from "../src/playback/playlist.js";
 import { markDiscontinuities } from "../src/playback/recordings.js";
+import { startRecord } from "./support/record-run.js";
 
 const run = promisify(execFile);
 const tmp = tempDir("record-rtsp-");
@@ -29,20 +30,6 @@ afterAll(async () => {
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Starts `ipc-hls record` with our MinIO's credentials; collects its output. */
-function startRecord(args: string[]) {
-  const m = minio();
-  const child = spawn(process.execPath, [join(repoRoot, "bin/ipc-hls"), "record", ...args], {
-    env: { ...process.env, AWS_ACCESS_KEY_ID: m.accessKeyId, AWS_SECRET_ACCESS_KEY: m.secretAccessKey, AWS_SESSION_TOKEN: undefined },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const output = { stdout: "", stderr: "" };
-  child.stdout.on("data", (d) => (output.stdout += d));
-  child.stderr.on("data", (d) => (output.stderr += d));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  return { child, output, exited };
-}
 
 async function listKeys(bucket: string): Promise<string[]> {
   const listed = await referenceClient().send(new ListObjectsV2Command({ Bucket: bucket }));

@@ -3,29 +3,16 @@
 // bucket) stops that camera with one line while the other cameras of the --config go on; --metrics serves the
 // cameras' numbers; a bad config names the camera and the field.
 import { describe, it, expect, afterAll } from "vitest";
-import { spawn } from "node:child_process";
 import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { createServer, connect, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { freshBucket, minio, referenceClient } from "./support/minio.js";
-import { decodeErrors, fixturePath, repoRoot, tempDir } from "./support/media-tools.js";
+import { decodeErrors, fixturePath, tempDir } from "./support/media-tools.js";
+import { startRecord } from "./support/record-run.js";
 
 const tmp = tempDir("record-store-");
 afterAll(() => tmp.cleanup());
-
-function startRecord(args: string[]) {
-  const m = minio();
-  const child = spawn(process.execPath, [join(repoRoot, "bin/ipc-hls"), "record", ...args], {
-    env: { ...process.env, AWS_ACCESS_KEY_ID: m.accessKeyId, AWS_SECRET_ACCESS_KEY: m.secretAccessKey, AWS_SESSION_TOKEN: undefined },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const output = { stdout: "", stderr: "" };
-  child.stdout.on("data", (d) => (output.stdout += d));
-  child.stderr.on("data", (d) => (output.stderr += d));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  return { child, output, exited };
-}
 
 async function objects(bucket: string): Promise<{ key: string; bytes: Uint8Array }[]> {
   const s3 = referenceClient();

@@ -9,23 +9,13 @@ import { nalUnits } from "./support/annexb.js";
 import { runCli } from "./support/mux-run.js";
 import { adtsFrames } from "./support/adts.js";
 import { RUNTIMES, runWasi, type Runtime, type WasiRun } from "./support/wasi-run.js";
+import { xorshiftBytes } from "./support/random-bytes.js";
 
 const tmp = tempDir("wasi-bad-input-");
 afterAll(() => tmp.cleanup());
 const inDir = join(tmp.path, "in");
 
-/** Deterministic bytes (xorshift), so a failure can be replayed. */
-function noise(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+const noise = (length: number, seed: number) => xorshiftBytes(length, seed >>> 0 || 1);
 
 beforeAll(() => {
   mkdirSync(inDir);
