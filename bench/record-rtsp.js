@@ -9,12 +9,11 @@
 // Standalone: node bench/record-rtsp.js [--seconds S] [--rounds R] [--scale-seconds S] [--max N] [--profile N [--keep-profile FILE]]
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { S3Connection } from "../dist/index.js";
-import { findMinio, startMinio } from "./minio.js";
+import { findMinio, freePort, startMinio } from "./minio.js";
 import { summary } from "./stats.js";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -45,17 +44,6 @@ function memoryOf(pid) {
   } catch {
     return { peak: NaN, now: NaN };
   }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = /** @type {import("node:net").AddressInfo} */ (srv.address());
-      srv.close(() => resolve(port));
-    });
-    srv.on("error", reject);
-  });
 }
 
 /** GStreamer's RTSP server at 1280×720 5 Mbps; resolves to { url(path), pid, stop() }. */

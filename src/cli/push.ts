@@ -5,11 +5,10 @@
 import { FPS_REQUIRED, UsageError, parseBytes, parseCommandArgs, parseFrameRate, parseSeconds, requireInputFile, type Command } from "./command.js";
 import { feedRawStreams, RawInputError, timingWarnings, VIDEO_CHUNK, AUDIO_CHUNK } from "../raw-feed.js";
 import { fileChunks } from "../mux-files.js";
-import { checkBucket, environmentCredentials, s3Location, RECORDER_FLAGS } from "./s3-flags.js";
+import { checkBucket, environmentCredentials, parseTags, s3Location, RECORDER_FLAGS } from "./s3-flags.js";
 import { HlsRecorder, type RecorderStats } from "../sdk.js";
 import { checkCoreOptions } from "../core.js";
 import { normalizePrefix } from "../keys.js";
-import { encodeTags } from "../s3/tagging.js";
 import { catchInterrupts } from "./interrupt.js";
 import type { ChecksumMode } from "../s3/checksum.js";
 import { replayLines, trackRecordedRange } from "./replay-command.js";
@@ -139,22 +138,6 @@ export const command: Command = {
     return interrupt.exitCode ?? (stats.segmentsDropped > 0 || stats.segmentsUncertain > 0 || stats.spillBacklog > 0 || stats.segmentsMade === 0 ? 1 : 0);
   },
 };
-
-/** --tag k=v, repeatable. */
-function parseTags(list: string[]): Record<string, string> {
-  const tags: Record<string, string> = {};
-  for (const item of list) {
-    const eq = item.indexOf("=");
-    if (eq <= 0) throw new UsageError(`bad --tag ${JSON.stringify(item)}: use key=value`);
-    tags[item.slice(0, eq)] = item.slice(eq + 1);
-  }
-  try {
-    encodeTags(tags); // (S3's rules, checked before any request)
-  } catch (err) {
-    throw new UsageError(`bad --tag: ${(err as Error).message}`);
-  }
-  return tags;
-}
 
 const mb = (bytes: number) => (bytes / 1e6).toFixed(2);
 

@@ -2,7 +2,7 @@
 // until SIGINT/SIGTERM, reconnecting forever; then prints a summary per camera. See src/record/.
 import { readFile } from "node:fs/promises";
 import { parseCommandArgs, parseFrameRate, parseSeconds, requireInputFile, UsageError, type Command } from "./command.js";
-import { environmentCredentials, s3Location, RECORDER_FLAGS, S3_FLAGS_HELP } from "./s3-flags.js";
+import { environmentCredentials, parseTags, s3Location, RECORDER_FLAGS, S3_FLAGS_HELP } from "./s3-flags.js";
 import { LocalStore } from "../store/local-store.js";
 import { Camera, type CameraOptions } from "../record/camera.js";
 import { StatusBoard } from "../record/status.js";
@@ -254,13 +254,3 @@ function parseCount(flag: string, text: string): number {
   return n;
 }
 
-/** --tag k=v, repeatable. */
-function parseTags(list: string[]): Record<string, string> {
-  const tags: Record<string, string> = {};
-  for (const item of list) {
-    const eq = item.indexOf("=");
-    if (eq <= 0) throw new UsageError(`bad --tag ${JSON.stringify(item)}: use key=value`);
-    tags[item.slice(0, eq)] = item.slice(eq + 1);
-  }
-  return tags;
-}

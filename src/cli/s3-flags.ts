@@ -5,6 +5,7 @@ import { checkCredentials } from "../credentials.js";
 import { S3AuthError, S3NetworkError } from "../s3/errors.js";
 import { InvalidEndpointError, parseEndpoint, type S3Location } from "../s3/endpoint.js";
 import { S3Store } from "../store/s3-store.js";
+import { encodeTags } from "../s3/tagging.js";
 
 export const S3_FLAGS = {
   endpoint: { type: "string" },
@@ -25,6 +26,22 @@ export const RECORDER_FLAGS = {
   "segment-duration": { type: "string" },
   deadline: { type: "string" },
 } as const;
+
+/** --tag k=v, repeatable (push, record): S3's tag rules are checked here, before any request. */
+export function parseTags(list: string[]): Record<string, string> {
+  const tags: Record<string, string> = {};
+  for (const item of list) {
+    const eq = item.indexOf("=");
+    if (eq <= 0) throw new UsageError(`bad --tag ${JSON.stringify(item)}: use key=value`);
+    tags[item.slice(0, eq)] = item.slice(eq + 1);
+  }
+  try {
+    encodeTags(tags); // (S3's rules, checked before any request)
+  } catch (err) {
+    throw new UsageError(`bad --tag: ${(err as Error).message}`);
+  }
+  return tags;
+}
 
 export const S3_FLAGS_HELP = `  --endpoint <url>    S3-compatible endpoint, e.g. http://127.0.0.1:9000 (default: AWS)
   --path-style        put the bucket in the path (MinIO and most S3-compatible stores; automatic for an
