@@ -50,7 +50,7 @@ export class CoreInitError extends Error {
 // ---- The core's options, checked once here (HlsRecorder checks them at construction through this too) ----
 
 const OVERFLOW_POLICIES: readonly OverflowPolicy[] = ["drop-oldest", "drop-new"];
-const CONTAINERS: readonly Container[] = ["ts", "fmp4"];
+export const CONTAINERS: readonly Container[] = ["ts", "fmp4"];
 
 export interface CheckedCoreOptions {
   bufferSize: number;
