@@ -12,9 +12,9 @@
 // core's ring buffer and finished segments are uploaded in the background. Events report what happened.
 // A source that can wait (a file) awaits whenWritable() before each put and so never outruns the uploads.
 import { EventEmitter } from "node:events";
-import { checkCoreOptions, CONTAINERS, MuxerCore, RAW_CHUNK_BYTES, type RawStreamStatus } from "./core.js";
+import { checkCoreOptions, MuxerCore, RAW_CHUNK_BYTES, type RawStreamStatus } from "./core.js";
 import { InvalidOptionError, oneOf, TIMER_MAX_MS, wholeNumber } from "./options.js";
-import type { Container, DropReason, OverflowPolicy, Segment, VideoCodec } from "./core-types.js";
+import { CONTAINERS, type Container, type DropReason, type OverflowPolicy, type Segment, type VideoCodec } from "./core-types.js";
 import { CredentialSource, type Credentials, type CredentialProvider } from "./credentials.js";
 import { S3Store } from "./store/s3-store.js";
 import type { ObjectStore } from "./store/types.js";
