@@ -18,6 +18,9 @@ import { feedRawStreams, VIDEO_CHUNK } from "../src/raw-feed.js";
 import { freshBucket, minio, referenceClient } from "./support/minio.js";
 import { fixtureFacts, fixturePath, tempDir } from "./support/media-tools.js";
 import { recordWithSdk } from "./support/recordings.js";
+import { createLambdaHandler } from "../src/playback/lambda.js";
+import { createReplayServer } from "../src/playback/server.js";
+import type { AddressInfo } from "node:net";
 
 const exec = promisify(execFile);
 const VIDEO = "video/av-1280x720-25fps.h264";
@@ -26,7 +29,7 @@ afterAll(() => dir.cleanup());
 
 interface Manifest {
   version?: number;
-  segments: Array<{ uri: string; discontinuity?: boolean; map?: { uri: string; byterange?: { length: number; offset: number } } }>;
+  segments: Array<{ uri: string; duration: number; discontinuity?: boolean; map?: { uri: string; byterange?: { length: number; offset: number } } }>;
   discontinuityStarts: number[];
 }
 
@@ -185,6 +188,34 @@ describe("fMP4 recordings in S3", () => {
       store.close();
     }
   }, 120_000);
+
+  it("the Lambda handler and `serve` on the bucket answer fMP4 playlists whose init and segments ffmpeg decodes", async () => {
+    const store = s3Store(bucket);
+    const server = createReplayServer({ store, prefix: "site" });
+    try {
+      const from = new Date(startMs).toISOString();
+      const to = new Date(startMs + 20_000).toISOString();
+      const handler = createLambdaHandler({ store, prefix: "site" });
+      const answer = await handler({ rawPath: "/cameras/cam1/playlist.m3u8", rawQueryString: `start=${from}&end=${to}`, requestContext: { http: { method: "GET" } } });
+      expect(answer.statusCode).toBe(200);
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      for (const text of [answer.body, await (await fetch(`${base}/cameras/cam1/playlist.m3u8?start=${from}&end=${to}`)).text()]) {
+        const m = parse(text);
+        expect(m.version).toBe(6);
+        expect(m.segments.length).toBeGreaterThan(0);
+        const file = join(dir.path, "served.m3u8");
+        writeFileSync(file, text);
+        const decoded = await decode(file, HTTP);
+        expect(decoded.stderr).toBe("");
+        expect(decoded.frames).toBe(Math.round(m.segments.reduce((sum, seg) => sum + seg.duration, 0) * 25)); // 25 fps
+      }
+    } finally {
+      store.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  }, 60_000);
 
   it("the clip of an fMP4 range is one MP4 that ffmpeg decodes whole", async () => {
     const store = s3Store(bucket);
