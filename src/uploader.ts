@@ -122,6 +122,8 @@ const LATENCY_WINDOW = 1000;
 const CONFIRM_TIMEOUT_MS = 10_000;
 const CONFIRM_ATTEMPTS = 3;
 const CONFIRM_DELAY_MS = 1000;
+/** An init segment is put again after this long (ms) when a segment still needs it (retention rules expire by age). */
+export const INIT_REFRESH_MS = 6 * 3600_000;
 
 export class Uploader {
   private readonly queue: RingJob[] = [];
@@ -130,8 +132,8 @@ export class Uploader {
   private readonly inFlight = new Set<Job>();
   /** Cut-off uploads whose store is being asked (HEAD) whether it has them. */
   private readonly confirming = new Set<Promise<void>>();
-  /** Init segments the store acknowledged, and puts of them under way (shared by the segments that need them). */
-  private readonly initsStored = new Set<string>();
+  /** Init segments the store acknowledged (when, on this.now()), and puts of them under way (shared by the segments that need them). */
+  private readonly initsStored = new Map<string, number>();
   private readonly initsPutting = new Map<string, Promise<void>>();
   /** Bytes of ring segments queued or uploading (the ring space the uploader holds). */
   private ringBytesWaiting = 0;
@@ -372,7 +374,7 @@ export class Uploader {
         const release = this.opts.slots ? await this.opts.slots.acquire(signal) : undefined;
         try {
           // fMP4: the init segment first, under the same retry rules (its failure is this attempt's failure).
-          if (job.init && !this.initsStored.has(job.init.key)) await this.storeInit(job.init, signal);
+          if (job.init && !this.initStoredRecently(job.init.key)) await this.storeInit(job.init, signal);
           segmentSent = true;
           await this.opts.store.put(job.key, body, { ...job.options, signal });
         } finally {
@@ -435,7 +437,7 @@ export class Uploader {
     if (!putting) {
       putting = this.opts.store
         .put(init.key, [init.bytes], { ...init.options })
-        .then(() => void this.initsStored.add(init.key))
+        .then(() => void this.initsStored.set(init.key, this.now()))
         .finally(() => this.initsPutting.delete(init.key));
       this.initsPutting.set(init.key, putting);
     }
@@ -445,6 +447,15 @@ export class Uploader {
       signal.addEventListener("abort", stop, { once: true });
       putting.then(resolve, reject).finally(() => signal.removeEventListener("abort", stop));
     });
+  }
+
+  /**
+   * Stored within INIT_REFRESH_MS. A session lasts as long as the camera runs, longer than a bucket's retention
+   * rule may keep an object: put again now and then, the init object stays younger than the segments needing it.
+   */
+  private initStoredRecently(key: string): boolean {
+    const at = this.initsStored.get(key);
+    return at !== undefined && this.now() - at < INIT_REFRESH_MS;
   }
 
   private recordUploaded(job: Job, attempts: number): void {

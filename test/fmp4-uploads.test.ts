@@ -9,6 +9,8 @@ import type { ObjectStore } from "../src/store/types.js";
 import { parseInitKey, parseSegmentKey, initKeyOf } from "../src/keys.js";
 import { feedRawStreams, VIDEO_CHUNK } from "../src/raw-feed.js";
 import { fixturePath, tempDir } from "./support/media-tools.js";
+import { Uploader, INIT_REFRESH_MS } from "../src/uploader.js";
+import type { Segment } from "../src/core-types.js";
 
 const VIDEO = fixturePath("sample/sample-640x360-25fps.h264");
 
@@ -91,4 +93,24 @@ describe("fMP4 init segments in the uploader", () => {
       dir.cleanup();
     }
   }, 60_000);
+
+  it("puts the init object again when a segment needs it hours later (a retention rule expires objects by age)", async () => {
+    const store = fakeStore();
+    let clock = 0;
+    const init = { key: "cam/init/00000001-avc1-v1.mp4", bytes: new Uint8Array([1, 2, 3]), options: {} };
+    const uploader = new Uploader({
+      store,
+      ring: { release() {}, isLive: () => true },
+      now: () => clock,
+      describe: (segment) => ({ key: `cam/seg-${segment.seq}.m4s`, options: {}, init }),
+      events: { uploaded() {}, retry() {}, dropped() {}, error() {} },
+    });
+    const segment = (seq: number) => ({ id: seq, seq, parts: [new Uint8Array([seq])], byteLength: 1, durationUs: 2e6 }) as unknown as Segment;
+    for (const [seq, at] of [[0, 0], [1, 1000], [2, INIT_REFRESH_MS + 1000]] as const) {
+      clock = at;
+      uploader.enqueue(segment(seq));
+      await uploader.drain(10_000);
+    }
+    expect(store.stored.map((o) => o.key)).toEqual([init.key, "cam/seg-0.m4s", "cam/seg-1.m4s", init.key, "cam/seg-2.m4s"]);
+  });
 });
