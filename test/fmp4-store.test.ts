@@ -21,6 +21,8 @@ import { recordWithSdk } from "./support/recordings.js";
 import { createLambdaHandler } from "../src/playback/lambda.js";
 import { createReplayServer } from "../src/playback/server.js";
 import type { AddressInfo } from "node:net";
+import { readdirSync } from "node:fs";
+import { startRecord } from "./support/record-run.js";
 
 const exec = promisify(execFile);
 const VIDEO = "video/av-1280x720-25fps.h264";
@@ -231,5 +233,30 @@ describe("fMP4 recordings in S3", () => {
     } finally {
       store.close();
     }
+  }, 60_000);
+});
+
+describe("ipc-hls record --container fmp4", () => {
+  it("records a file at camera pace into a directory as an init segment and .m4s segments that decode joined", async () => {
+    const out = join(dir.path, "record-store");
+    const run = startRecord([fixturePath("sample/sample-640x360-25fps.h264"), "--realtime", "--fps", "25", "--name", "garage", "--store", out, "--container", "fmp4"]);
+    expect(await run.exited, run.output.stderr).toBe(0);
+    const files = readdirSync(join(out, "garage"), { recursive: true }) as string[];
+    const inits = files.filter((f) => parseInitKey(`garage/${f}`));
+    const segments = files.filter((f) => f.endsWith(".m4s")).sort();
+    expect(inits).toHaveLength(1);
+    expect(segments.length).toBeGreaterThanOrEqual(4);
+    expect(files.filter((f) => f.endsWith(".ts"))).toEqual([]);
+    const init = readFileSync(join(out, "garage", inits[0]!));
+    let frames = 0;
+    for (const [i, name] of segments.entries()) {
+      expect(initKeyOf(parseSegmentKey(`garage/${name}`)!)).toBe(`garage/${inits[0]}`);
+      const joined = join(dir.path, `record-${i}.mp4`);
+      writeFileSync(joined, Buffer.concat([init, readFileSync(join(out, "garage", name))]));
+      const decoded = await decode(joined);
+      expect(decoded.stderr, name).toBe("");
+      frames += decoded.frames;
+    }
+    expect(frames).toBe(250);
   }, 60_000);
 });
