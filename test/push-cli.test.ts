@@ -92,6 +92,21 @@ describe("ipc-hls push", () => {
       expect(initKeyOf(parseSegmentKey(object.key)!)).toBe(inits[0]!.key);
       expect(object.bytes.equals(muxed.segments[i]!.bytes), object.key).toBe(true);
     });
+    // The `ipc-hls playlist` command it prints, run as printed: EXT-X-MAP with a presigned init URL, and ffmpeg's
+    // HLS client decodes the whole recording from it.
+    const command = /^ {2}replay: {5}(ipc-hls playlist .*)$/m.exec(res.stdout)?.[1];
+    expect(command).toBeDefined();
+    const replay = await run("bash", ["-c", `ipc-hls() { "${process.execPath}" "${join(repoRoot, "bin/ipc-hls")}" "$@"; }\n${command}`], {
+      env: { ...process.env, AWS_ACCESS_KEY_ID: m.accessKeyId, AWS_SECRET_ACCESS_KEY: m.secretAccessKey } as NodeJS.ProcessEnv,
+    });
+    expect(replay.stdout).toMatch(/^#EXT-X-VERSION:6$/m);
+    expect(replay.stdout).toMatch(/^#EXT-X-MAP:URI="http[^"]*\/cam-f\/init\/[0-9a-f]{8}-avc1-v1\.mp4\?/m);
+    const list = join(tmp.path, "replay-fmp4.m3u8");
+    // (Fed faster than real time the recording may end in the future: an EVENT playlist ffmpeg would wait on.)
+    writeFileSync(list, replay.stdout.includes("#EXT-X-ENDLIST") ? replay.stdout : replay.stdout + "#EXT-X-ENDLIST\n");
+    const decoded = await run("ffmpeg", ["-nostdin", "-v", "error", "-xerror", "-protocol_whitelist", "file,http,tcp", "-i", list, "-map", "0:v:0", "-f", "framecrc", "-"], { maxBuffer: 64 << 20, timeout: 30_000 });
+    expect(decoded.stderr).toBe("");
+    expect(decoded.stdout.split("\n").filter((line) => /^\d+,/.test(line))).toHaveLength(250);
     expect(await push([video, "--container", "mp4", "--bucket", bucket], {}).then((r) => [r.code, r.stderr.trim()])).toEqual([2, expect.stringContaining("--container must be ts or fmp4")]);
   });
 
