@@ -34,7 +34,7 @@ export interface HlsRecorderOptions {
   region?: string;
   /** Required unless `store` is given. */
   bucket?: string;
-  /** Key prefix, e.g. the camera's thing name. Keys: <prefix>/YYYY/MM/DD/HH/MM-SS.mmm_<dur>ms_<session>-<seq>.ts */
+  /** Key prefix, e.g. the camera's thing name. Keys: <prefix>/YYYY/MM/DD/HH/MM-SS.mmm_<dur>ms_<session>-<seq>.ts (src/keys.ts; fMP4: .m4s and <prefix>/init/) */
   prefix?: string;
   /** Custom S3 endpoint URL (MinIO, other S3-compatible stores). */
   endpoint?: string;
