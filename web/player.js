@@ -155,7 +155,9 @@ export class Player {
     const hevc = /hvc1|hev1/.test(codec);
     this.undecodable = codec || "unknown";
     this.stats.undecodable = this.undecodable;
-    if (this.note) this.note.textContent = ` · this browser cannot decode ${hevc ? "H.265 (HEVC)" : "this recording's video"}${codec ? ` (${codec})` : ""}: try Safari, or a browser with HEVC support`;
+    const what = hevc ? "H.265 (HEVC)" : "this recording's video";
+    const advice = hevc ? ": try Safari, or a browser with HEVC support" : "";
+    if (this.note) this.note.textContent = ` · this browser cannot decode ${what}${codec ? ` (${codec})` : ""}${advice}`;
     if (this.hls) this.hls.stopLoad();
   }
 
