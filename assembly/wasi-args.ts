@@ -1,6 +1,7 @@
 // The command line of the WASI build, read and parsed without managed strings: arguments are (pointer, length)
 // byte slices in the heap reserve, and the parsers follow `ipc-hls mux` (src/cli/command.ts, src/cli/mux.ts).
 import { argsSizes, argsCount, argsBytes, argsGet, ERRNO_SUCCESS } from "./wasi-sys";
+import { CONTAINER_TS, CONTAINER_FMP4 } from "./abi";
 
 // Where each option's value is: (pointer, length) pairs in a static table; length -1 when not given.
 export const ARG_INPUT = 0;
@@ -9,7 +10,9 @@ export const ARG_AUDIO = 2;
 export const ARG_FPS = 3;
 export const ARG_SEGMENT_DURATION = 4;
 export const ARG_BUFFER_SIZE = 5;
-const SLOTS: usize = memory.data(6 * 8, 4);
+export const ARG_CONTAINER = 6;
+const SLOT_COUNT = 7;
+const SLOTS: usize = memory.data(SLOT_COUNT * 8, 4);
 
 export function argPtr(slot: i32): usize {
   return load<usize>(SLOTS + <usize>slot * 8);
@@ -62,6 +65,7 @@ function optionSlot(p: usize, len: i32): i32 {
   if (argIs(p, len, "--audio")) return ARG_AUDIO;
   if (argIs(p, len, "--segment-duration")) return ARG_SEGMENT_DURATION;
   if (argIs(p, len, "--buffer-size")) return ARG_BUFFER_SIZE;
+  if (argIs(p, len, "--container")) return ARG_CONTAINER;
   return -1;
 }
 
@@ -74,7 +78,7 @@ export function parseArguments(reserve: usize, reserveBytes: u32): bool {
   let count = argsCount();
   let pointersBytes = <u64>count * 4;
   if (pointersBytes + <u64>argsBytes() > <u64>reserveBytes) return fail("the arguments are too long");
-  for (let slot = 0; slot < 6; slot++) setArg(slot, 0, -1);
+  for (let slot = 0; slot < SLOT_COUNT; slot++) setArg(slot, 0, -1);
   let pointers = reserve;
   if (argsGet(pointers, reserve + <usize>pointersBytes) != ERRNO_SUCCESS) return fail("cannot read the arguments");
   argumentsEnd = reserve + <usize>pointersBytes + argsBytes();
@@ -193,4 +197,17 @@ export function parseSeconds(p: usize, len: i32): f64 {
 export function parseWhole(p: usize, len: i32): f64 {
   if (!parseDecimal(p, len, false)) return -1;
   return <f64>mantissa;
+}
+
+/**
+ * The segments' format (assembly/abi.ts CONTAINER_*): --container ts|fmp4, TS when not given; -1 for another
+ * word. The one place the command chooses it.
+ */
+export function containerArgument(): i32 {
+  if (!given(ARG_CONTAINER)) return <i32>CONTAINER_TS;
+  let p = argPtr(ARG_CONTAINER);
+  let len = argLen(ARG_CONTAINER);
+  if (argIs(p, len, "ts")) return <i32>CONTAINER_TS;
+  if (argIs(p, len, "fmp4")) return <i32>CONTAINER_FMP4;
+  return -1;
 }
