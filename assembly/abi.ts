@@ -102,6 +102,7 @@ export const DROPPED_WORDS: u32 = 3;
 // ---- Raw stream readers (files, pipes): u32 words at rawStatusPointer() ----
 export const RAW_CHUNK_BYTES: u32 = 64 * 1024; // the most one rawVideoPush / rawAudioPush takes
 export const RATE_TERM_MAX: u32 = 1000000; // a frame rate's terms, in lowest terms, are at most this
+export const FRAME_RATE_TEXT_BYTES: u32 = 32; // parseFrameRate's text area (a longer text is no rate: ≤ 15 digits a term)
 export const RS_RATE_NUM: u32 = 0; // the rate in use, 0 until known
 export const RS_RATE_DEN: u32 = 1;
 export const RS_STREAM_NUM: u32 = 2; // the rate the SPS's VUI timing gives, 0 when it carries none

@@ -2,6 +2,7 @@
 // byte slices in the heap reserve, and the parsers follow `ipc-hls mux` (src/cli/command.ts, src/cli/mux.ts).
 import { argsSizes, argsCount, argsBytes, argsGet, ERRNO_SUCCESS } from "./wasi-sys";
 import { CONTAINER_TS, CONTAINER_FMP4 } from "./abi";
+import { parseDecimal, decimalValue, mantissa, parseFrameRateText, reducedNum, reducedDen } from "./frame-rate";
 
 // Where each option's value is: (pointer, length) pairs in a static table; length -1 when not given.
 export const ARG_INPUT = 0;
@@ -122,67 +123,14 @@ export function parseArguments(reserve: usize, reserveBytes: u32): bool {
 
 // ---- Numbers ----
 
-// The last decimal parsed: "digits[.digits]" as an integer mantissa and a count of fraction digits.
-let mantissa: u64 = 0;
-let places = 0;
-
-function parseDecimal(p: usize, len: i32, allowFraction: bool): bool {
-  mantissa = 0;
-  places = 0;
-  let digits = 0;
-  let seenPoint = false;
-  for (let k = 0; k < len; k++) {
-    let c = <u32>load<u8>(p + k);
-    if (c == 46 /* . */ && allowFraction && !seenPoint && digits > 0) {
-      seenPoint = true;
-      continue;
-    }
-    if (c < 48 || c > 57) return false;
-    // 15 significant digits keep the mantissa exact in an f64.
-    if (++digits > 15) return false;
-    mantissa = mantissa * 10 + (c - 48);
-    if (seenPoint) places++;
-  }
-  return digits > 0 && !(seenPoint && places == 0);
-}
-
-/** mantissa / 10^places as the same f64 that JavaScript's Number(text) gives (both operands are exact). */
-function decimalValue(): f64 {
-  let scale: f64 = 1;
-  for (let k = 0; k < places; k++) scale *= 10;
-  return <f64>mantissa / scale;
-}
-
 export let fpsNum: u32 = 0;
 export let fpsDen: u32 = 0;
 
-/** "25", "29.97" (an NTSC rate N*1000/1001) or "30000/1001", between 0.1 and 1000 frames per second. */
+/** --fps: the core's rule (frame-rate.ts), as the Node CLI applies it. */
 export function parseFrameRate(p: usize, len: i32): bool {
-  let slash = 0;
-  while (slash < len && load<u8>(p + slash) != 47 /* / */) slash++;
-  let num: f64;
-  let den: f64;
-  if (slash < len) {
-    if (!parseDecimal(p, slash, false)) return false;
-    num = <f64>mantissa;
-    if (!parseDecimal(p + slash + 1, len - slash - 1, false)) return false;
-    den = <f64>mantissa;
-  } else {
-    if (!parseDecimal(p, len, true)) return false;
-    let value = decimalValue();
-    let ntsc = Math.round(value * 1.001);
-    if (value != Math.floor(value) && Math.abs(ntsc / 1.001 - value) < 0.005) {
-      num = ntsc * 1000;
-      den = 1001;
-    } else {
-      num = Math.round(value * 1000);
-      den = 1000;
-    }
-  }
-  if (!(num > 0 && den > 0) || num / den > 1000 || num / den < 0.1) return false;
-  if (num > <f64>u32.MAX_VALUE || den > <f64>u32.MAX_VALUE) return false;
-  fpsNum = <u32>num;
-  fpsDen = <u32>den;
+  if (!parseFrameRateText(p, len)) return false;
+  fpsNum = <u32>reducedNum;
+  fpsDen = <u32>reducedDen;
   return true;
 }
 

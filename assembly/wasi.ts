@@ -440,8 +440,7 @@ function run(): u32 {
   setContainer(container);
   let status = init(bufferBytes, maxFrame, <u32>Math.round(segmentSeconds * 1000), POLICY_DROP_NEW, HEAP_RESERVE);
   if (status != INIT_OK) return fail(EXIT_ERROR, "the core could not lay out its memory (this build's memory is too small)");
-  // (The core's rule decides: a rate it cannot take, e.g. 4294967295/4294967294, is a usage mistake.)
-  if (rawInit(rateGiven ? fpsNum : 0, rateGiven ? fpsDen : 0, 0) == 0 && rateGiven) return badFrameRate();
+  rawInit(rateGiven ? fpsNum : 0, rateGiven ? fpsDen : 0, 0);
 
   outDir = outFd;
   let err = playlistStart(outFd);

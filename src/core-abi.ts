@@ -129,6 +129,8 @@ export const DROPPED_WORDS = 3;
 export const RAW_CHUNK_BYTES = 65536;
 /** a frame rate's terms, in lowest terms, are at most this */
 export const RATE_TERM_MAX = 1000000;
+/** parseFrameRate's text area (a longer text is no rate: ≤ 15 digits a term) */
+export const FRAME_RATE_TEXT_BYTES = 32;
 /** the rate in use, 0 until known */
 export const RS_RATE_NUM = 0;
 export const RS_RATE_DEN = 1;

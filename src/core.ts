@@ -2,6 +2,7 @@
 // into the core's input area, and hands out finished segments as views into its linear memory.
 // The boundary is narrow on purpose: one copy in per frame, numbers across, views out.
 import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { instantiateSync } from "@assemblyscript/loader";
 import { DROP_REASONS, type Container, type VideoCodec, type CoreOptions, type CoreStats, type DropReason, type OverflowPolicy, type Segment } from "./core-types.js";
 import { MAX_BUFFER_SIZE, MIN_BUFFER_SIZE, SEGMENT_DURATION_MAX, SEGMENT_DURATION_MIN, VIDEO_CODECS } from "./core-types.js";
@@ -19,6 +20,9 @@ export interface CoreExports extends RawExports {
   memory: WebAssembly.Memory;
   init(ringBytes: number, maxFrameBytes: number, segmentMs: number, policy: number, heapReserve: number): number;
   setContainer(kind: number): number;
+  frameRateTextPointer(): number;
+  /** numerator << 32 | denominator, 0 when the text is no rate (an i64: a BigInt here). */
+  parseFrameRate(length: number): bigint;
   initPointer(version: number): number;
   inputPointer(): number;
   inputCapacity(): number;
@@ -93,11 +97,29 @@ export function coreVariant(): "simd" | "scalar" {
   return WebAssembly.validate(SIMD_PROBE) ? "simd" : "scalar";
 }
 
+const coreFile = () => new URL(coreVariant() === "simd" ? "../build/core.wasm" : "../build/core-scalar.wasm", import.meta.url);
+
 /** The compiled core, shared by every MuxerCore in the process. */
 export function coreModule(): Promise<WebAssembly.Module> {
-  modulePromise ??= readFile(new URL(coreVariant() === "simd" ? "../build/core.wasm" : "../build/core-scalar.wasm", import.meta.url))
-    .then((bytes) => WebAssembly.compile(new Uint8Array(bytes)));
+  modulePromise ??= readFile(coreFile()).then((bytes) => WebAssembly.compile(new Uint8Array(bytes)));
   return modulePromise;
+}
+
+/** An instance of the core that only parses text (nothing initialised), loaded synchronously on first use. */
+let textCore: CoreExports | undefined;
+
+/**
+ * A frame rate as a user types it ("25", "29.97" meaning 30000/1001, "30000/1001"), by the core's rule
+ * (assembly/frame-rate.ts, which the WASI command's --fps uses too): [numerator, denominator] in lowest terms,
+ * or undefined when the text is no rate the core can time (malformed, or outside 0.1 to 1000 frames per second).
+ */
+export function parseFrameRateText(text: string): [number, number] | undefined {
+  textCore ??= instantiateSync<Record<string, unknown>>(new WebAssembly.Module(readFileSync(coreFile())), {}).instance.exports as unknown as CoreExports;
+  const bytes = new TextEncoder().encode(text);
+  // The area holds FRAME_RATE_TEXT_BYTES; a longer text is given with its length, and the core refuses it.
+  new Uint8Array(textCore.memory.buffer, textCore.frameRateTextPointer(), abi.FRAME_RATE_TEXT_BYTES).set(bytes.subarray(0, abi.FRAME_RATE_TEXT_BYTES));
+  const packed = textCore.parseFrameRate(bytes.length);
+  return packed === 0n ? undefined : [Number(packed >> 32n), Number(packed & 0xffffffffn)];
 }
 
 
