@@ -26,6 +26,9 @@ export const CONTAINER_FMP4: u32 = 1; // fMP4: an init segment, then moof + mdat
 export const FMP4_MAX_SAMPLES: u32 = 8192; // video + audio samples one fMP4 segment can hold (more: the frame is dropped)
 export const FMP4_INIT_MAX: u32 = 4096; // bytes of the init segment area
 
+// ---- segmentFileName / initFileName: the names of mux's files, written at fileNamePointer() ----
+export const FILE_NAME_BYTES: u32 = 32; // "segment-" + up to 10 digits + ".m4s" fits
+
 // ---- Results of a put: 0, or why the frame was not muxed (src/core-abi.ts DROP_REASONS names them) ----
 export const OK: i32 = 0;
 export const DROP_WAITING_FOR_KEYFRAME: i32 = 1; // no SPS/PPS + IDR seen yet, or dropping until the next IDR after a loss

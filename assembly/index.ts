@@ -33,6 +33,7 @@ import { container, setContainer as chooseContainer, FMP4_AREA_BYTES, initAreaOf
 import { spsProfile, spsConstraints, spsLevel, spsWidth, spsHeight } from "./h264";
 
 import { parseFrameRateText, reducedNum, reducedDen } from "./frame-rate";
+import { FILE_NAME, nameSegment, nameInit } from "./file-names";
 
 export {
   rawInit, rawRewind, rawChunkPtr, rawVideoPush, rawVideoEnd, rawAudioChunkPtr, rawAudioPush, rawAudioEnd, rawVideoTime, rawAudioTime,
@@ -241,4 +242,20 @@ export function frameRateTextPointer(): usize {
 export function parseFrameRate(length: u32): u64 {
   if (length > FRAME_RATE_TEXT_BYTES || !parseFrameRateText(FRAME_RATE_TEXT, <i32>length)) return 0;
   return (reducedNum << 32) | reducedDen;
+}
+
+// The names of mux's files (file-names.ts), for the Node host; the WASI command uses the same functions.
+/** Where segmentFileName and initFileName write the name (FILE_NAME_BYTES; works before init). */
+export function fileNamePointer(): usize {
+  return FILE_NAME;
+}
+
+/** segment-000000.ts (or .m4s for CONTAINER_FMP4) for sequence number `seq`; returns the name's length. */
+export function segmentFileName(seq: u32, kind: u32): u32 {
+  return nameSegment(seq, kind);
+}
+
+/** init.mp4, init-2.mp4… for init segment `version`; returns the name's length. */
+export function initFileName(version: u32): u32 {
+  return nameInit(version);
 }

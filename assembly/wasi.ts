@@ -8,6 +8,7 @@
 // managed allocations: arguments and preopened directory names go into the heap reserve that init() keeps free
 // below the core's regions, everything else is static data.
 import { writeVideoCodec } from "./wasi-codec-string";
+import { FILE_NAME, nameSegment, nameInit } from "./file-names";
 import {
   init, flush, takeSegment, releaseSegment, infoPointer, refreshStats, setContainer, initPointer,
 } from "./index";
@@ -21,7 +22,7 @@ import {
   INFO_PART2_LENGTH, INFO_FLAGS, INFO_PROFILE, INFO_CONSTRAINTS, INFO_LEVEL, INFO_AUDIO_OBJECT_TYPE, INFO_DURATION_TICKS,
   SEGMENT_DISCONTINUITY, SEGMENT_AUDIO, STATS_VIDEO_FRAMES_IN, STATS_AUDIO_FRAMES_IN, STATS_VIDEO_FRAMES_DROPPED,
   STATS_AUDIO_FRAMES_DROPPED, POLICY_DROP_NEW, INIT_OK, INFO_PART3_OFFSET, INFO_PART3_LENGTH, INFO_PART4_OFFSET, INFO_PART4_LENGTH,
-  INFO_INIT_VERSION, INFO_INIT_LENGTH, CONTAINER_FMP4,
+  INFO_INIT_VERSION, INFO_INIT_LENGTH, CONTAINER_FMP4, FILE_NAME_BYTES,
 } from "./abi";
 import {
   STDIN, STDOUT, STDERR, ERRNO_NOENT, ERRNO_ISDIR, ERRNO_NOTDIR, ERRNO_ACCES, ERRNO_PERM, ERRNO_NOTCAPABLE, ERRNO_NOSPC,
@@ -151,42 +152,12 @@ function inputError(slot: i32, result: i32): u32 {
   return EXIT_USAGE;
 }
 
-// segment-000000.ts (fMP4: .m4s), segment-000001.ts…: names that sort in time order; init.mp4, then
-// init-2.mp4… when the parameter sets change.
-const SEGMENT_NAME: usize = memory.data(32);
-let segmentNameLength: u32 = 0;
-const INIT_NAME: usize = memory.data(32);
-let initNameLength: u32 = 0;
-
-function putAscii(at: usize, s: string): usize {
-  for (let k = 0; k < s.length; k++) store<u8>(at + k, <u8>s.charCodeAt(k));
-  return at + s.length;
-}
-
-/** `n` in decimal at `at`, at least `width` digits; returns the end. */
-function putDecimal(at: usize, n: u32, width: i32): usize {
-  let digits = 1;
-  for (let m = n; m >= 10; m /= 10) digits++;
-  if (digits < width) digits = width;
-  for (let k = digits - 1; k >= 0; k--) {
-    store<u8>(at + k, <u8>(48 + n % 10));
-    n /= 10;
-  }
-  return at + digits;
-}
-
-function nameSegment(seq: u32): void {
-  let p = putDecimal(putAscii(SEGMENT_NAME, "segment-"), seq, 6);
-  p = putAscii(p, container == CONTAINER_FMP4 ? ".m4s" : ".ts");
-  segmentNameLength = <u32>(p - SEGMENT_NAME);
-}
-
-function nameInit(version: u32): void {
-  let p = version == 1 ? putAscii(INIT_NAME, "init") : putDecimal(putAscii(INIT_NAME, "init-"), version, 1);
-  initNameLength = <u32>(putAscii(p, ".mp4") - INIT_NAME);
-}
-
 // ---- Segments out ----
+
+// The segment's name is at FILE_NAME (file-names.ts); the init segment's is kept for the playlist line.
+const SEGMENT_NAME = FILE_NAME;
+const INIT_NAME: usize = memory.data(FILE_NAME_BYTES);
+let initNameLength: u32 = 0;
 
 let outDir: u32 = 0;
 let container: u32 = 0;
@@ -222,7 +193,9 @@ function drain(): bool {
     let version = <u32>info(INFO_INIT_VERSION);
     let newInit = version != 0 && version != initWritten;
     if (newInit) {
-      nameInit(version);
+      let length = nameInit(version);
+      memory.copy(INIT_NAME, FILE_NAME, length);
+      initNameLength = length;
       let fd = createFile(outDir, INIT_NAME, initNameLength);
       let err: u16 = fd < 0 ? <u16>-fd : writeAll(<u32>fd, initPointer(version), <u32>info(INFO_INIT_LENGTH));
       if (fd >= 0) close(<u32>fd);
@@ -231,7 +204,7 @@ function drain(): bool {
         return false;
       }
     }
-    nameSegment(<u32>id);
+    let segmentNameLength = nameSegment(<u32>id, container);
     // A TS segment that wraps around the end of the ring comes in two parts; an fMP4 one in up to four (the
     // moof first, in one or two, then the samples).
     let fd = createFile(outDir, SEGMENT_NAME, segmentNameLength);

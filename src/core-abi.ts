@@ -30,6 +30,10 @@ export const FMP4_MAX_SAMPLES = 8192;
 /** bytes of the init segment area */
 export const FMP4_INIT_MAX = 4096;
 
+// ---- segmentFileName / initFileName: the names of mux's files, written at fileNamePointer() ----
+/** "segment-" + up to 10 digits + ".m4s" fits */
+export const FILE_NAME_BYTES = 32;
+
 // ---- Results of a put: 0, or why the frame was not muxed (src/core-abi.ts DROP_REASONS names them) ----
 export const OK = 0;
 /** no SPS/PPS + IDR seen yet, or dropping until the next IDR after a loss */

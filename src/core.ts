@@ -23,6 +23,9 @@ export interface CoreExports extends RawExports {
   frameRateTextPointer(): number;
   /** numerator << 32 | denominator, 0 when the text is no rate (an i64: a BigInt here). */
   parseFrameRate(length: number): bigint;
+  fileNamePointer(): number;
+  segmentFileName(seq: number, kind: number): number;
+  initFileName(version: number): number;
   initPointer(version: number): number;
   inputPointer(): number;
   inputCapacity(): number;
@@ -105,8 +108,12 @@ export function coreModule(): Promise<WebAssembly.Module> {
   return modulePromise;
 }
 
-/** An instance of the core that only parses text (nothing initialised), loaded synchronously on first use. */
-let textCore: CoreExports | undefined;
+/** An instance of the core for its text rules only (never initialised), loaded synchronously on first use. */
+let textCoreInstance: CoreExports | undefined;
+function textCore(): CoreExports {
+  textCoreInstance ??= instantiateSync<Record<string, unknown>>(new WebAssembly.Module(readFileSync(coreFile())), {}).instance.exports as unknown as CoreExports;
+  return textCoreInstance;
+}
 
 /**
  * A frame rate as a user types it ("25", "29.97" meaning 30000/1001, "30000/1001"), by the core's rule
@@ -114,14 +121,28 @@ let textCore: CoreExports | undefined;
  * or undefined when the text is no rate the core can time (malformed, or outside 0.1 to 1000 frames per second).
  */
 export function parseFrameRateText(text: string): [number, number] | undefined {
-  textCore ??= instantiateSync<Record<string, unknown>>(new WebAssembly.Module(readFileSync(coreFile())), {}).instance.exports as unknown as CoreExports;
+  const core = textCore();
   const bytes = new TextEncoder().encode(text);
   // The area holds FRAME_RATE_TEXT_BYTES; a longer text is given with its length, and the core refuses it.
-  new Uint8Array(textCore.memory.buffer, textCore.frameRateTextPointer(), abi.FRAME_RATE_TEXT_BYTES).set(bytes.subarray(0, abi.FRAME_RATE_TEXT_BYTES));
-  const packed = textCore.parseFrameRate(bytes.length);
+  new Uint8Array(core.memory.buffer, core.frameRateTextPointer(), abi.FRAME_RATE_TEXT_BYTES).set(bytes.subarray(0, abi.FRAME_RATE_TEXT_BYTES));
+  const packed = core.parseFrameRate(bytes.length);
   return packed === 0n ? undefined : [Number(packed >> 32n), Number(packed & 0xffffffffn)];
 }
 
+function fileName(length: number): string {
+  const core = textCore();
+  return Buffer.from(core.memory.buffer, core.fileNamePointer(), length).toString("latin1");
+}
+
+/** `ipc-hls mux`'s name for segment `seq`: segment-000000.ts (fMP4: .m4s)…, as the WASI command names it (assembly/file-names.ts). */
+export function segmentFileName(seq: number, container: Container = "ts"): string {
+  return fileName(textCore().segmentFileName(seq, container === "fmp4" ? abi.CONTAINER_FMP4 : abi.CONTAINER_TS));
+}
+
+/** `ipc-hls mux`'s name for init segment `version`: init.mp4, then init-2.mp4… (assembly/file-names.ts). */
+export function initFileName(version: number): string {
+  return fileName(textCore().initFileName(version));
+}
 
 export class MuxerCore {
   readonly bufferCapacity: number;
