@@ -90,6 +90,8 @@ export interface DroppedSegment {
 const HEAP_RESERVE = 64 * 1024;
 
 let modulePromise: Promise<WebAssembly.Module> | undefined;
+/** The same module once compiled (by coreModule, or synchronously by textCore): compiled once a process. */
+let compiledCore: WebAssembly.Module | undefined;
 
 // A function that splats an i32 into a v128: valid only where WebAssembly SIMD is (V8 turns it off on CPUs without
 // NEON or SSE4.1; some WASI runtimes and interpreters lack it).
@@ -104,14 +106,18 @@ const coreFile = () => new URL(coreVariant() === "simd" ? "../build/core.wasm" :
 
 /** The compiled core, shared by every MuxerCore in the process. */
 export function coreModule(): Promise<WebAssembly.Module> {
-  modulePromise ??= readFile(coreFile()).then((bytes) => WebAssembly.compile(new Uint8Array(bytes)));
+  modulePromise ??= readFile(coreFile()).then(async (bytes) => (compiledCore ??= await WebAssembly.compile(new Uint8Array(bytes))));
   return modulePromise;
 }
 
 /** An instance of the core for its text rules only (never initialised), loaded synchronously on first use. */
 let textCoreInstance: CoreExports | undefined;
 function textCore(): CoreExports {
-  textCoreInstance ??= instantiateSync<Record<string, unknown>>(new WebAssembly.Module(readFileSync(coreFile())), {}).instance.exports as unknown as CoreExports;
+  if (!textCoreInstance) {
+    compiledCore ??= new WebAssembly.Module(readFileSync(coreFile()));
+    modulePromise ??= Promise.resolve(compiledCore);
+    textCoreInstance = instantiateSync<Record<string, unknown>>(compiledCore, {}).instance.exports as unknown as CoreExports;
+  }
   return textCoreInstance;
 }
 
