@@ -26,6 +26,9 @@ export const CONTAINER_FMP4: u32 = 1; // fMP4: an init segment, then moof + mdat
 export const FMP4_MAX_SAMPLES: u32 = 8192; // video + audio samples one fMP4 segment can hold (more: the frame is dropped)
 export const FMP4_INIT_MAX: u32 = 4096; // bytes of the init segment area
 
+// ---- segmentFileName / initFileName: the names of mux's files, written at fileNamePointer() ----
+export const FILE_NAME_BYTES: u32 = 32; // "segment-" + up to 10 digits + ".m4s" fits
+
 // ---- Results of a put: 0, or why the frame was not muxed (src/core-abi.ts DROP_REASONS names them) ----
 export const OK: i32 = 0;
 export const DROP_WAITING_FOR_KEYFRAME: i32 = 1; // no SPS/PPS + IDR seen yet, or dropping until the next IDR after a loss
@@ -102,6 +105,7 @@ export const DROPPED_WORDS: u32 = 3;
 // ---- Raw stream readers (files, pipes): u32 words at rawStatusPointer() ----
 export const RAW_CHUNK_BYTES: u32 = 64 * 1024; // the most one rawVideoPush / rawAudioPush takes
 export const RATE_TERM_MAX: u32 = 1000000; // a frame rate's terms, in lowest terms, are at most this
+export const FRAME_RATE_TEXT_BYTES: u32 = 32; // parseFrameRate's text area (a longer text is no rate: ≤ 15 digits a term)
 export const RS_RATE_NUM: u32 = 0; // the rate in use, 0 until known
 export const RS_RATE_DEN: u32 = 1;
 export const RS_STREAM_NUM: u32 = 2; // the rate the SPS's VUI timing gives, 0 when it carries none

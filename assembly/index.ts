@@ -3,7 +3,7 @@
 // struct, and releases them once the store has acknowledged them. No per-byte calls cross this boundary.
 import { layOut, inputPtr, inputCapacity as inputBytes, ringBase, ringCapacity, memoryEnd, MAX_SEGMENTS } from "./layout";
 import {
-  MIN_RING_BYTES, MAX_RING_BYTES, MIN_FRAME_BYTES, MAX_FRAME_BYTES, MAX_HEAP_RESERVE, INIT_OK, INIT_NO_MEMORY, INIT_BAD_ARGUMENTS,
+  MIN_RING_BYTES, MAX_RING_BYTES, MIN_FRAME_BYTES, MAX_FRAME_BYTES, MAX_HEAP_RESERVE, FRAME_RATE_TEXT_BYTES, INIT_OK, INIT_NO_MEMORY, INIT_BAD_ARGUMENTS,
   INFO_ID, INFO_PART1_OFFSET, INFO_PART1_LENGTH, INFO_PART2_OFFSET, INFO_PART2_LENGTH, INFO_START_PTS_US, INFO_DURATION_US,
   INFO_WALL_START_MS, INFO_VIDEO_FRAMES, INFO_AUDIO_FRAMES, INFO_FLAGS, INFO_PROFILE, INFO_CONSTRAINTS, INFO_LEVEL, INFO_WIDTH,
   INFO_HEIGHT, INFO_AUDIO_OBJECT_TYPE, INFO_AUDIO_SAMPLE_RATE, INFO_AUDIO_CHANNELS, INFO_DURATION_TICKS, INFO_KEYFRAME_BYTES, INFO_WORDS,
@@ -31,6 +31,9 @@ import {
 import { packetsWritten } from "./ts-writer";
 import { container, setContainer as chooseContainer, FMP4_AREA_BYTES, initAreaOf, initLengthOf, segInitVersion } from "./fmp4-writer";
 import { spsProfile, spsConstraints, spsLevel, spsWidth, spsHeight } from "./h264";
+
+import { parseFrameRateText, reducedNum, reducedDen } from "./frame-rate";
+import { FILE_NAME, nameSegment, nameInit } from "./file-names";
 
 export {
   rawInit, rawRewind, rawChunkPtr, rawVideoPush, rawVideoEnd, rawAudioChunkPtr, rawAudioPush, rawAudioEnd, rawVideoTime, rawAudioTime,
@@ -225,4 +228,34 @@ export function refreshStats(): usize {
 /** IEEE CRC-32 (as zlib) of memory [ptr, ptr+len), continuing from crc. */
 export function crc32(crc: u32, ptr: usize, len: u32): u32 {
   return crc32Ieee(crc, ptr, len);
+}
+
+// A frame rate as a user types it, for hosts (the Node CLI's --fps): the WASI command's rule, kept in the core.
+const FRAME_RATE_TEXT: usize = memory.data(FRAME_RATE_TEXT_BYTES);
+
+/** Where the host writes the text parseFrameRate reads (FRAME_RATE_TEXT_BYTES; works before init). */
+export function frameRateTextPointer(): usize {
+  return FRAME_RATE_TEXT;
+}
+
+/** The frame rate written as `length` bytes of text at frameRateTextPointer(): numerator << 32 | denominator in lowest terms, or 0 when it is none. */
+export function parseFrameRate(length: u32): u64 {
+  if (length > FRAME_RATE_TEXT_BYTES || !parseFrameRateText(FRAME_RATE_TEXT, <i32>length)) return 0;
+  return (reducedNum << 32) | reducedDen;
+}
+
+// The names of mux's files (file-names.ts), for the Node host; the WASI command uses the same functions.
+/** Where segmentFileName and initFileName write the name (FILE_NAME_BYTES; works before init). */
+export function fileNamePointer(): usize {
+  return FILE_NAME;
+}
+
+/** segment-000000.ts (or .m4s for CONTAINER_FMP4) for sequence number `seq`; returns the name's length. */
+export function segmentFileName(seq: u32, kind: u32): u32 {
+  return nameSegment(seq, kind);
+}
+
+/** init.mp4, init-2.mp4… for init segment `version`; returns the name's length. */
+export function initFileName(version: u32): u32 {
+  return nameInit(version);
 }

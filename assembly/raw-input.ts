@@ -3,6 +3,7 @@
 // and the sample rate. Raw H.264 is in decode order: presentation times come from the picture order count.
 // The frame rate is the host's, or else the one the stream's SPS carries in its VUI timing.
 import { inputPtr, inputCapacity, rawChunk, rawAudioBuffer, RAW_AUDIO_BYTES } from "./layout";
+import { reducedRate, reducedNum, reducedDen } from "./frame-rate";
 import {
   RAW_CHUNK_BYTES, RAW_AUDIO_LEAD_TICKS, RATE_TERM_MAX, RS_WORDS, RS_RATE_NUM, RS_RATE_DEN, RS_STREAM_NUM, RS_STREAM_DEN, RS_NEEDS_RATE, RS_AUDIO_FRAMES,
   RS_AUDIO_UNSUPPORTED, RS_REFUSED_OBJECT_TYPE, RS_REFUSED_SAMPLE_RATE, RS_REFUSED_CHANNELS, OK, DROP_MALFORMED, DROP_AUDIO_UNSUPPORTED,
@@ -36,31 +37,6 @@ const RAW_STATUS: usize = memory.data(RS_WORDS * 4);
 
 export function rawStatusPointer(): usize {
   return RAW_STATUS;
-}
-
-function gcd(a: u64, b: u64): u64 {
-  while (b != 0) {
-    let t = a % b;
-    a = b;
-    b = t;
-  }
-  return a;
-}
-
-// The last rate reducedRate accepted.
-let reducedNum: u64 = 0;
-let reducedDen: u64 = 0;
-
-/** Reduces num/den; false (nothing set) unless both terms fit and the rate is 0.1 to 1000 frames per second. */
-function reducedRate(num: u64, den: u64): bool {
-  if (num == 0 || den == 0) return false;
-  let g = gcd(num, den);
-  num /= g;
-  den /= g;
-  if (num > RATE_TERM_MAX || den > RATE_TERM_MAX || num * 10 < den || num > den * 1000) return false;
-  reducedNum = num;
-  reducedDen = den;
-  return true;
 }
 
 function useRate(num: u64, den: u64): void {

@@ -1,6 +1,8 @@
 // The command line of the WASI build, read and parsed without managed strings: arguments are (pointer, length)
 // byte slices in the heap reserve, and the parsers follow `ipc-hls mux` (src/cli/command.ts, src/cli/mux.ts).
 import { argsSizes, argsCount, argsBytes, argsGet, ERRNO_SUCCESS } from "./wasi-sys";
+import { CONTAINER_TS, CONTAINER_FMP4 } from "./abi";
+import { parseDecimal, decimalValue, mantissa, parseFrameRateText, reducedNum, reducedDen } from "./frame-rate";
 
 // Where each option's value is: (pointer, length) pairs in a static table; length -1 when not given.
 export const ARG_INPUT = 0;
@@ -9,7 +11,9 @@ export const ARG_AUDIO = 2;
 export const ARG_FPS = 3;
 export const ARG_SEGMENT_DURATION = 4;
 export const ARG_BUFFER_SIZE = 5;
-const SLOTS: usize = memory.data(6 * 8, 4);
+export const ARG_CONTAINER = 6;
+const SLOT_COUNT = 7;
+const SLOTS: usize = memory.data(SLOT_COUNT * 8, 4);
 
 export function argPtr(slot: i32): usize {
   return load<usize>(SLOTS + <usize>slot * 8);
@@ -62,6 +66,7 @@ function optionSlot(p: usize, len: i32): i32 {
   if (argIs(p, len, "--audio")) return ARG_AUDIO;
   if (argIs(p, len, "--segment-duration")) return ARG_SEGMENT_DURATION;
   if (argIs(p, len, "--buffer-size")) return ARG_BUFFER_SIZE;
+  if (argIs(p, len, "--container")) return ARG_CONTAINER;
   return -1;
 }
 
@@ -74,7 +79,7 @@ export function parseArguments(reserve: usize, reserveBytes: u32): bool {
   let count = argsCount();
   let pointersBytes = <u64>count * 4;
   if (pointersBytes + <u64>argsBytes() > <u64>reserveBytes) return fail("the arguments are too long");
-  for (let slot = 0; slot < 6; slot++) setArg(slot, 0, -1);
+  for (let slot = 0; slot < SLOT_COUNT; slot++) setArg(slot, 0, -1);
   let pointers = reserve;
   if (argsGet(pointers, reserve + <usize>pointersBytes) != ERRNO_SUCCESS) return fail("cannot read the arguments");
   argumentsEnd = reserve + <usize>pointersBytes + argsBytes();
@@ -118,67 +123,14 @@ export function parseArguments(reserve: usize, reserveBytes: u32): bool {
 
 // ---- Numbers ----
 
-// The last decimal parsed: "digits[.digits]" as an integer mantissa and a count of fraction digits.
-let mantissa: u64 = 0;
-let places = 0;
-
-function parseDecimal(p: usize, len: i32, allowFraction: bool): bool {
-  mantissa = 0;
-  places = 0;
-  let digits = 0;
-  let seenPoint = false;
-  for (let k = 0; k < len; k++) {
-    let c = <u32>load<u8>(p + k);
-    if (c == 46 /* . */ && allowFraction && !seenPoint && digits > 0) {
-      seenPoint = true;
-      continue;
-    }
-    if (c < 48 || c > 57) return false;
-    // 15 significant digits keep the mantissa exact in an f64.
-    if (++digits > 15) return false;
-    mantissa = mantissa * 10 + (c - 48);
-    if (seenPoint) places++;
-  }
-  return digits > 0 && !(seenPoint && places == 0);
-}
-
-/** mantissa / 10^places as the same f64 that JavaScript's Number(text) gives (both operands are exact). */
-function decimalValue(): f64 {
-  let scale: f64 = 1;
-  for (let k = 0; k < places; k++) scale *= 10;
-  return <f64>mantissa / scale;
-}
-
 export let fpsNum: u32 = 0;
 export let fpsDen: u32 = 0;
 
-/** "25", "29.97" (an NTSC rate N*1000/1001) or "30000/1001", between 0.1 and 1000 frames per second. */
+/** --fps: the core's rule (frame-rate.ts), as the Node CLI applies it. */
 export function parseFrameRate(p: usize, len: i32): bool {
-  let slash = 0;
-  while (slash < len && load<u8>(p + slash) != 47 /* / */) slash++;
-  let num: f64;
-  let den: f64;
-  if (slash < len) {
-    if (!parseDecimal(p, slash, false)) return false;
-    num = <f64>mantissa;
-    if (!parseDecimal(p + slash + 1, len - slash - 1, false)) return false;
-    den = <f64>mantissa;
-  } else {
-    if (!parseDecimal(p, len, true)) return false;
-    let value = decimalValue();
-    let ntsc = Math.round(value * 1.001);
-    if (value != Math.floor(value) && Math.abs(ntsc / 1.001 - value) < 0.005) {
-      num = ntsc * 1000;
-      den = 1001;
-    } else {
-      num = Math.round(value * 1000);
-      den = 1000;
-    }
-  }
-  if (!(num > 0 && den > 0) || num / den > 1000 || num / den < 0.1) return false;
-  if (num > <f64>u32.MAX_VALUE || den > <f64>u32.MAX_VALUE) return false;
-  fpsNum = <u32>num;
-  fpsDen = <u32>den;
+  if (!parseFrameRateText(p, len)) return false;
+  fpsNum = <u32>reducedNum;
+  fpsDen = <u32>reducedDen;
   return true;
 }
 
@@ -193,4 +145,17 @@ export function parseSeconds(p: usize, len: i32): f64 {
 export function parseWhole(p: usize, len: i32): f64 {
   if (!parseDecimal(p, len, false)) return -1;
   return <f64>mantissa;
+}
+
+/**
+ * The segments' format (assembly/abi.ts CONTAINER_*): --container ts|fmp4, TS when not given; -1 for another
+ * word. The one place the command chooses it.
+ */
+export function containerArgument(): i32 {
+  if (!given(ARG_CONTAINER)) return <i32>CONTAINER_TS;
+  let p = argPtr(ARG_CONTAINER);
+  let len = argLen(ARG_CONTAINER);
+  if (argIs(p, len, "ts")) return <i32>CONTAINER_TS;
+  if (argIs(p, len, "fmp4")) return <i32>CONTAINER_FMP4;
+  return -1;
 }

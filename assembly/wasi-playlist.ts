@@ -13,6 +13,7 @@ const COPY: usize = memory.data(COPY_BYTES);
 let directory: u32 = 0;
 let linesFd: i32 = -1;
 let longestRounded: i64 = 1;
+let anyMap = false;
 
 /** A literal file name as bytes in NAME; returns its length. */
 function fileName(s: string): u32 {
@@ -24,18 +25,28 @@ function fileName(s: string): u32 {
 export function playlistStart(dirFd: u32): i32 {
   directory = dirFd;
   longestRounded = 1;
+  anyMap = false;
   linesFd = createFile(dirFd, NAME, fileName(LINES_NAME));
   return linesFd < 0 ? -linesFd : 0;
 }
 
-/** Adds a segment (its file name is name[0, nameLength)). Returns 0, or an errno. */
-export function playlistAdd(name: usize, nameLength: u32, durationTicks: i64, discontinuity: bool): u16 {
+/**
+ * Adds a segment (its file name is name[0, nameLength)); fMP4: `mapLength` > 0 names the init segment it needs
+ * where that changes (EXT-X-MAP). Returns 0, or an errno.
+ */
+export function playlistAdd(name: usize, nameLength: u32, durationTicks: i64, discontinuity: bool, map: usize = 0, mapLength: u32 = 0): u16 {
   if (durationTicks < 0) durationTicks = 0;
   // Math.round(ticks / 90000), halves up, in integers.
   let rounded = (durationTicks + 45000) / 90000;
   if (rounded > longestRounded) longestRounded = rounded;
   textTo(<u32>linesFd);
   if (discontinuity) text("#EXT-X-DISCONTINUITY\n");
+  if (mapLength > 0) {
+    anyMap = true;
+    text("#EXT-X-MAP:URI=\"");
+    bytes(map, mapLength);
+    text("\"\n");
+  }
   text("#EXTINF:");
   // Seconds with six decimals: ticks * 100 / 9 micro-seconds, to the nearest (never a tie: ninths).
   fixed(<u64>((durationTicks * 100 + 4) / 9), 6);
@@ -50,7 +61,8 @@ export function playlistFinish(): u16 {
   let out = createFile(directory, NAME, fileName(FINAL_NAME));
   if (out < 0) return <u16>-out;
   textTo(<u32>out);
-  text("#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:");
+  // EXT-X-MAP needs version 6.
+  text(anyMap ? "#EXTM3U\n#EXT-X-VERSION:6\n#EXT-X-TARGETDURATION:" : "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:");
   decimal(<u64>longestRounded);
   text("\n#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-PLAYLIST-TYPE:VOD\n#EXT-X-INDEPENDENT-SEGMENTS\n");
   let err = textEnd();

@@ -8,8 +8,9 @@
 // managed allocations: arguments and preopened directory names go into the heap reserve that init() keeps free
 // below the core's regions, everything else is static data.
 import { writeVideoCodec } from "./wasi-codec-string";
+import { FILE_NAME, nameSegment, nameInit } from "./file-names";
 import {
-  init, flush, takeSegment, releaseSegment, infoPointer, refreshStats,
+  init, flush, takeSegment, releaseSegment, infoPointer, refreshStats, setContainer, initPointer,
 } from "./index";
 import {
   rawInit, rawChunkPtr, rawVideoPushFrom, rawVideoEnd, rawAudioChunkPtr, rawAudioPushFrom, rawAudioEnd, rawVideoTime, rawAudioTime,
@@ -20,7 +21,8 @@ import {
   RS_REFUSED_OBJECT_TYPE, RS_REFUSED_SAMPLE_RATE, RS_REFUSED_CHANNELS, INFO_PART1_OFFSET, INFO_PART1_LENGTH, INFO_PART2_OFFSET,
   INFO_PART2_LENGTH, INFO_FLAGS, INFO_PROFILE, INFO_CONSTRAINTS, INFO_LEVEL, INFO_AUDIO_OBJECT_TYPE, INFO_DURATION_TICKS,
   SEGMENT_DISCONTINUITY, SEGMENT_AUDIO, STATS_VIDEO_FRAMES_IN, STATS_AUDIO_FRAMES_IN, STATS_VIDEO_FRAMES_DROPPED,
-  STATS_AUDIO_FRAMES_DROPPED, POLICY_DROP_NEW, INIT_OK,
+  STATS_AUDIO_FRAMES_DROPPED, POLICY_DROP_NEW, INIT_OK, INFO_PART3_OFFSET, INFO_PART3_LENGTH, INFO_PART4_OFFSET, INFO_PART4_LENGTH,
+  INFO_INIT_VERSION, INFO_INIT_LENGTH, CONTAINER_FMP4, FILE_NAME_BYTES,
 } from "./abi";
 import {
   STDIN, STDOUT, STDERR, ERRNO_NOENT, ERRNO_ISDIR, ERRNO_NOTDIR, ERRNO_ACCES, ERRNO_PERM, ERRNO_NOTCAPABLE, ERRNO_NOSPC,
@@ -29,7 +31,8 @@ import {
 } from "./wasi-sys";
 import {
   parseArguments, argError, argErrorPtr, argErrorLen, helpWanted, argPtr, argLen, given, parseFrameRate, parseSeconds,
-  parseWhole, argumentsEnd, fpsNum, fpsDen, ARG_INPUT, ARG_OUT, ARG_AUDIO, ARG_FPS, ARG_SEGMENT_DURATION, ARG_BUFFER_SIZE,
+  parseWhole, argumentsEnd, fpsNum, fpsDen, containerArgument, ARG_INPUT, ARG_OUT, ARG_AUDIO, ARG_FPS, ARG_SEGMENT_DURATION,
+  ARG_BUFFER_SIZE, ARG_CONTAINER,
 } from "./wasi-args";
 import { findPreopens, resolve, resolvedDir, resolvedPath, resolvedLength } from "./wasi-preopens";
 import { playlistStart, playlistAdd, playlistFinish, playlistAbandon } from "./wasi-playlist";
@@ -43,11 +46,11 @@ const DEFAULT_BUFFER_BYTES: u32 = 8 * 1024 * 1024;
 const EXIT_ERROR: u32 = 1;
 const EXIT_USAGE: u32 = 2;
 
-const HELP = `Usage: ipc-hls.wasm [input.h264|-] --out <dir> [--fps <rate>] [options]
+const HELP = `Usage: ipc-hls.wasm [input.h264|input.hevc|-] --out <dir> [--fps <rate>] [options]
 
-Packages a raw Annex B H.264 stream (a file in a preopened directory, or standard input when the input is - or
-not given) into HLS MPEG-TS segments cut at IDR frames, and writes <dir>/segment-NNNNNN.ts plus <dir>/index.m3u8
-(a VOD playlist).
+Packages a raw Annex B H.264 or H.265 stream (a file in a preopened directory, or standard input when the input
+is - or not given; the codec is seen in the stream) into HLS segments cut at IDR (H.265: IRAP) frames, and writes
+<dir>/segment-NNNNNN.ts plus <dir>/index.m3u8 (a VOD playlist).
 <dir> must be a preopened directory or a directory inside one (created if missing).
 
 Options:
@@ -58,11 +61,14 @@ Options:
                              timed by its sample count
   --segment-duration <s>     target segment duration in seconds (default 2); cuts happen at the next IDR
   --buffer-size <bytes>      ring buffer size, 65536 to 8388608 (default 8388608: the memory is fixed)
+  --container ts|fmp4        segment format (default ts: MPEG-TS); fmp4 writes init.mp4 and segment-NNNNNN.m4s
+                             (H.264 only)
   -h, --help                 this help
 
 Examples:
   wasmtime run --dir out ipc-hls.wasm --out out < camera.h264
   wasmtime run --dir . ipc-hls.wasm camera.h264 --audio mic.aac --fps 30000/1001 --out out
+  wasmtime run --dir . ipc-hls.wasm camera.h264 --container fmp4 --out out
 `;
 
 // As src/cli/command.ts FPS_REQUIRED.
@@ -146,33 +152,17 @@ function inputError(slot: i32, result: i32): u32 {
   return EXIT_USAGE;
 }
 
-// segment-000000.ts, segment-000001.ts… as src/mux-files.ts names them.
-const SEGMENT_NAME: usize = memory.data(32);
-let segmentNameLength: u32 = 0;
-
-function nameSegment(seq: u32): void {
-  let prefix = "segment-";
-  for (let k = 0; k < prefix.length; k++) store<u8>(SEGMENT_NAME + k, <u8>prefix.charCodeAt(k));
-  let digits = 1;
-  for (let n = seq; n >= 10; n /= 10) digits++;
-  if (digits < 6) digits = 6;
-  let p = SEGMENT_NAME + prefix.length;
-  let n = seq;
-  for (let k = digits - 1; k >= 0; k--) {
-    store<u8>(p + k, <u8>(48 + n % 10));
-    n /= 10;
-  }
-  p += digits;
-  store<u8>(p, 46); // .ts
-  store<u8>(p + 1, 116);
-  store<u8>(p + 2, 115);
-  segmentNameLength = <u32>(p + 3 - SEGMENT_NAME);
-}
-
 // ---- Segments out ----
 
+// The segment's name is at FILE_NAME (file-names.ts); the init segment's is kept for the playlist line.
+const SEGMENT_NAME = FILE_NAME;
+const INIT_NAME: usize = memory.data(FILE_NAME_BYTES);
+let initNameLength: u32 = 0;
+
 let outDir: u32 = 0;
+let container: u32 = 0;
 let segmentsWritten: u32 = 0;
+let initWritten: u32 = 0; // fMP4: the init segment version written last (0: none yet)
 let totalTicks: i64 = 0;
 let writeError: i32 = 0;
 // The first segment's codec parameters, for the summary line.
@@ -190,18 +180,42 @@ function stat(word: u32): u64 {
   return <u64>load<f64>(refreshStats() + (<usize>word << 3));
 }
 
+/** Writes a view of a segment (offset and length at those info words; length 0: none) to `fd`; 0 or an errno. */
+function writeView(fd: u32, offsetWord: u32, lengthWord: u32): u16 {
+  let length = <u32>info(lengthWord);
+  return length > 0 ? writeAll(fd, <usize>info(offsetWord), length) : 0;
+}
+
 /** Writes every finished segment to its file and the playlist; false after a write error (writeError set). */
 function drain(): bool {
   for (let id = takeSegment(); id >= 0; id = takeSegment()) {
-    nameSegment(<u32>id);
+    // fMP4: a new init segment first; it starts a new period of the playlist (the decoder is set up anew).
+    let version = <u32>info(INFO_INIT_VERSION);
+    let newInit = version != 0 && version != initWritten;
+    if (newInit) {
+      let length = nameInit(version);
+      memory.copy(INIT_NAME, FILE_NAME, length);
+      initNameLength = length;
+      let fd = createFile(outDir, INIT_NAME, initNameLength);
+      let err: u16 = fd < 0 ? <u16>-fd : writeAll(<u32>fd, initPointer(version), <u32>info(INFO_INIT_LENGTH));
+      if (fd >= 0) close(<u32>fd);
+      if (err != 0) {
+        writeError = err;
+        return false;
+      }
+    }
+    let segmentNameLength = nameSegment(<u32>id, container);
+    // A TS segment that wraps around the end of the ring comes in two parts; an fMP4 one in up to four (the
+    // moof first, in one or two, then the samples).
     let fd = createFile(outDir, SEGMENT_NAME, segmentNameLength);
     if (fd < 0) {
       writeError = -fd;
       return false;
     }
-    // A segment that wraps around the end of the ring comes in two parts.
-    let err = writeAll(<u32>fd, <usize>info(INFO_PART1_OFFSET), <u32>info(INFO_PART1_LENGTH));
-    if (err == 0 && info(INFO_PART2_LENGTH) > 0) err = writeAll(<u32>fd, <usize>info(INFO_PART2_OFFSET), <u32>info(INFO_PART2_LENGTH));
+    let err = writeView(<u32>fd, INFO_PART1_OFFSET, INFO_PART1_LENGTH);
+    if (err == 0) err = writeView(<u32>fd, INFO_PART2_OFFSET, INFO_PART2_LENGTH);
+    if (err == 0) err = writeView(<u32>fd, INFO_PART3_OFFSET, INFO_PART3_LENGTH);
+    if (err == 0) err = writeView(<u32>fd, INFO_PART4_OFFSET, INFO_PART4_LENGTH);
     close(<u32>fd);
     if (err != 0) {
       writeError = err;
@@ -209,7 +223,8 @@ function drain(): bool {
     }
     let ticks = <i64>info(INFO_DURATION_TICKS);
     let flags = <u32>info(INFO_FLAGS);
-    let discontinuity = (flags & SEGMENT_DISCONTINUITY) != 0 && segmentsWritten > 0;
+    let discontinuity = ((flags & SEGMENT_DISCONTINUITY) != 0 || (newInit && initWritten != 0)) && segmentsWritten > 0;
+    if (newInit) initWritten = version;
     if (segmentsWritten == 0) {
       firstProfile = <u32>info(INFO_PROFILE);
       firstConstraints = <u32>info(INFO_CONSTRAINTS);
@@ -220,7 +235,7 @@ function drain(): bool {
     releaseSegment(<u32>id);
     segmentsWritten++;
     totalTicks += ticks;
-    err = playlistAdd(SEGMENT_NAME, segmentNameLength, ticks, discontinuity);
+    err = playlistAdd(SEGMENT_NAME, segmentNameLength, ticks, discontinuity, INIT_NAME, newInit ? initNameLength : 0);
     if (err != 0) {
       writeError = err;
       return false;
@@ -364,6 +379,8 @@ function run(): u32 {
     }
     bufferBytes = <u32>value;
   }
+  let kind = containerArgument();
+  if (kind < 0) return failArg(EXIT_USAGE, "--container must be ts or fmp4, got", ARG_CONTAINER);
 
   // The arguments sit at the start of the reserve; the preopened directories' names go after them.
   let reserveEnd = __heap_base + HEAP_RESERVE;
@@ -392,10 +409,11 @@ function run(): u32 {
   // The same parameters as MuxerCore.create() for `ipc-hls mux`: drop-new, frames up to 1/8 of the ring (and
   // no setAudioExpected: audio starts at stream time 0, before the first picture, so the PMT lists it anyway).
   let maxFrame = min(max(bufferBytes / 8, 64 * 1024), 1024 * 1024);
+  container = <u32>kind;
+  setContainer(container);
   let status = init(bufferBytes, maxFrame, <u32>Math.round(segmentSeconds * 1000), POLICY_DROP_NEW, HEAP_RESERVE);
   if (status != INIT_OK) return fail(EXIT_ERROR, "the core could not lay out its memory (this build's memory is too small)");
-  // (The core's rule decides: a rate it cannot take, e.g. 4294967295/4294967294, is a usage mistake.)
-  if (rawInit(rateGiven ? fpsNum : 0, rateGiven ? fpsDen : 0, 0) == 0 && rateGiven) return badFrameRate();
+  rawInit(rateGiven ? fpsNum : 0, rateGiven ? fpsDen : 0, 0);
 
   outDir = outFd;
   let err = playlistStart(outFd);
@@ -431,7 +449,9 @@ function noSegment(): u32 {
   } else {
     text("ipc-hls: no segment: none of the ");
     decimal(videoIn);
-    text(" access units could start one (no SPS/PPS and IDR found)\n");
+    text(" access units could start one (no SPS/PPS and IDR found");
+    if (container == CONTAINER_FMP4) text("; fMP4 is written for H.264 only: an H.265 stream goes into TS, without --container fmp4");
+    text(")\n");
   }
   textEnd();
   return EXIT_ERROR;

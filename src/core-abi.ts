@@ -30,6 +30,10 @@ export const FMP4_MAX_SAMPLES = 8192;
 /** bytes of the init segment area */
 export const FMP4_INIT_MAX = 4096;
 
+// ---- segmentFileName / initFileName: the names of mux's files, written at fileNamePointer() ----
+/** "segment-" + up to 10 digits + ".m4s" fits */
+export const FILE_NAME_BYTES = 32;
+
 // ---- Results of a put: 0, or why the frame was not muxed (src/core-abi.ts DROP_REASONS names them) ----
 export const OK = 0;
 /** no SPS/PPS + IDR seen yet, or dropping until the next IDR after a loss */
@@ -129,6 +133,8 @@ export const DROPPED_WORDS = 3;
 export const RAW_CHUNK_BYTES = 65536;
 /** a frame rate's terms, in lowest terms, are at most this */
 export const RATE_TERM_MAX = 1000000;
+/** parseFrameRate's text area (a longer text is no rate: ≤ 15 digits a term) */
+export const FRAME_RATE_TEXT_BYTES = 32;
 /** the rate in use, 0 until known */
 export const RS_RATE_NUM = 0;
 export const RS_RATE_DEN = 1;

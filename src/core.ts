@@ -2,6 +2,7 @@
 // into the core's input area, and hands out finished segments as views into its linear memory.
 // The boundary is narrow on purpose: one copy in per frame, numbers across, views out.
 import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { instantiateSync } from "@assemblyscript/loader";
 import { CONTAINERS, DROP_REASONS, type Container, type VideoCodec, type CoreOptions, type CoreStats, type DropReason, type OverflowPolicy, type Segment } from "./core-types.js";
 import { MAX_BUFFER_SIZE, MIN_BUFFER_SIZE, SEGMENT_DURATION_MAX, SEGMENT_DURATION_MIN, VIDEO_CODECS } from "./core-types.js";
@@ -19,6 +20,12 @@ export interface CoreExports extends RawExports {
   memory: WebAssembly.Memory;
   init(ringBytes: number, maxFrameBytes: number, segmentMs: number, policy: number, heapReserve: number): number;
   setContainer(kind: number): number;
+  frameRateTextPointer(): number;
+  /** numerator << 32 | denominator, 0 when the text is no rate (an i64: a BigInt here). */
+  parseFrameRate(length: number): bigint;
+  fileNamePointer(): number;
+  segmentFileName(seq: number, kind: number): number;
+  initFileName(version: number): number;
   initPointer(version: number): number;
   inputPointer(): number;
   inputCapacity(): number;
@@ -82,6 +89,8 @@ export interface DroppedSegment {
 const HEAP_RESERVE = 64 * 1024;
 
 let modulePromise: Promise<WebAssembly.Module> | undefined;
+/** The same module once compiled (by coreModule, or synchronously by textCore): compiled once a process. */
+let compiledCore: WebAssembly.Module | undefined;
 
 // A function that splats an i32 into a v128: valid only where WebAssembly SIMD is (V8 turns it off on CPUs without
 // NEON or SSE4.1; some WASI runtimes and interpreters lack it).
@@ -92,13 +101,53 @@ export function coreVariant(): "simd" | "scalar" {
   return WebAssembly.validate(SIMD_PROBE) ? "simd" : "scalar";
 }
 
+const coreFile = () => new URL(coreVariant() === "simd" ? "../build/core.wasm" : "../build/core-scalar.wasm", import.meta.url);
+
 /** The compiled core, shared by every MuxerCore in the process. */
 export function coreModule(): Promise<WebAssembly.Module> {
-  modulePromise ??= readFile(new URL(coreVariant() === "simd" ? "../build/core.wasm" : "../build/core-scalar.wasm", import.meta.url))
-    .then((bytes) => WebAssembly.compile(new Uint8Array(bytes)));
+  modulePromise ??= readFile(coreFile()).then(async (bytes) => (compiledCore ??= await WebAssembly.compile(new Uint8Array(bytes))));
   return modulePromise;
 }
 
+/** An instance of the core for its text rules only (never initialised), loaded synchronously on first use. */
+let textCoreInstance: CoreExports | undefined;
+function textCore(): CoreExports {
+  if (!textCoreInstance) {
+    compiledCore ??= new WebAssembly.Module(readFileSync(coreFile()));
+    modulePromise ??= Promise.resolve(compiledCore);
+    textCoreInstance = instantiateSync<Record<string, unknown>>(compiledCore, {}).instance.exports as unknown as CoreExports;
+  }
+  return textCoreInstance;
+}
+
+/**
+ * A frame rate as a user types it ("25", "29.97" meaning 30000/1001, "30000/1001"), by the core's rule
+ * (assembly/frame-rate.ts, which the WASI command's --fps uses too): [numerator, denominator] in lowest terms,
+ * or undefined when the text is no rate the core can time (malformed, or outside 0.1 to 1000 frames per second).
+ */
+export function parseFrameRateText(text: string): [number, number] | undefined {
+  const core = textCore();
+  const bytes = new TextEncoder().encode(text);
+  // The area holds FRAME_RATE_TEXT_BYTES; a longer text is given with its length, and the core refuses it.
+  new Uint8Array(core.memory.buffer, core.frameRateTextPointer(), abi.FRAME_RATE_TEXT_BYTES).set(bytes.subarray(0, abi.FRAME_RATE_TEXT_BYTES));
+  const packed = core.parseFrameRate(bytes.length);
+  return packed === 0n ? undefined : [Number(packed >> 32n), Number(packed & 0xffffffffn)];
+}
+
+function fileName(length: number): string {
+  const core = textCore();
+  return Buffer.from(core.memory.buffer, core.fileNamePointer(), length).toString("latin1");
+}
+
+/** `ipc-hls mux`'s name for segment `seq`: segment-000000.ts (fMP4: .m4s)…, as the WASI command names it (assembly/file-names.ts). */
+export function segmentFileName(seq: number, container: Container = "ts"): string {
+  return fileName(textCore().segmentFileName(seq, container === "fmp4" ? abi.CONTAINER_FMP4 : abi.CONTAINER_TS));
+}
+
+/** `ipc-hls mux`'s name for init segment `version`: init.mp4, then init-2.mp4… (assembly/file-names.ts). */
+export function initFileName(version: number): string {
+  return fileName(textCore().initFileName(version));
+}
 
 export class MuxerCore {
   readonly bufferCapacity: number;

@@ -1,7 +1,7 @@
-// The one writer of HLS media playlists (RFC 8216): `ipc-hls mux`'s VOD playlist (src/vod-playlist.ts), the
-// playback range playlists and the I-frame playlist (src/playback/). The target-duration rule lives here only;
-// the WASI command's writer (assembly/wasi-playlist.ts) follows the same rule, and test/wasi-command.test.ts
-// checks that it writes the same bytes as `ipc-hls mux`.
+// The Node writer of HLS media playlists (RFC 8216): `ipc-hls mux`'s VOD playlist (src/vod-playlist.ts), the
+// playback range playlists and the I-frame playlist (src/playback/). The target-duration rule is written here;
+// the WASI command's writer (assembly/wasi-playlist.ts) follows the same rule: test/playlist-writers.test.ts judges
+// both on the same durations, and test/wasi-command.test.ts checks that it writes the same bytes as `ipc-hls mux`.
 
 export interface MediaPlaylistEntry {
   uri: string;

@@ -5,7 +5,7 @@ import { createReadStream } from "node:fs";
 import { addAbortSignal } from "node:stream";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { MuxerCore } from "./core.js";
+import { initFileName, MuxerCore, segmentFileName } from "./core.js";
 import { feedRawStreams, timingWarnings, VIDEO_CHUNK, AUDIO_CHUNK } from "./raw-feed.js";
 import type { Container, CoreStats, Segment } from "./core-types.js";
 import { formatVodPlaylist, type PlaylistSegment } from "./vod-playlist.js";
@@ -35,16 +35,6 @@ export interface MuxFilesResult {
   stats: CoreStats;
   /** Timings that disagree by more than 2 % (a given --fps with the stream's, the audio's length with the video's). */
   warnings: string[];
-}
-
-/** segment-000000.ts (or .m4s), segment-000001.ts…: names that sort in time order. */
-export function segmentFileName(seq: number, container: Container = "ts"): string {
-  return `segment-${String(seq).padStart(6, "0")}.${container === "fmp4" ? "m4s" : "ts"}`;
-}
-
-/** init.mp4, then init-2.mp4… when the parameter sets change. */
-export function initFileName(version: number): string {
-  return version === 1 ? "init.mp4" : `init-${version}.mp4`;
 }
 
 /**

@@ -2,6 +2,7 @@
 import { describe, expect, test } from "vitest";
 import { parseCommandArgs, parseFrameRate, parseSeconds, UsageError } from "../src/cli/command.js";
 import { closestName } from "../src/did-you-mean.js";
+import { initFileName, segmentFileName } from "../src/core.js";
 
 describe("--fps", () => {
   test.each([
@@ -17,6 +18,18 @@ describe("--fps", () => {
 
   test.each(["", "fast", "25fps", "0", "-25", "1/0", "5000", "4294967296/4294967295", "1000001/1000000"])("%j is a usage error", (text) => {
     expect(() => parseFrameRate(text)).toThrow(UsageError);
+  });
+});
+
+describe("the names mux gives its files (the core's rule, the WASI command's too)", () => {
+  test("segments: six digits at least, .ts or .m4s; init segments: init.mp4, then init-N.mp4", () => {
+    expect(segmentFileName(0)).toBe("segment-000000.ts");
+    expect(segmentFileName(42, "fmp4")).toBe("segment-000042.m4s");
+    expect(segmentFileName(1234567)).toBe("segment-1234567.ts");
+    expect(segmentFileName(4294967295, "fmp4")).toBe("segment-4294967295.m4s");
+    expect(initFileName(1)).toBe("init.mp4");
+    expect(initFileName(2)).toBe("init-2.mp4");
+    expect(initFileName(12)).toBe("init-12.mp4");
   });
 });
 

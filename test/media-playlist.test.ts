@@ -1,13 +1,14 @@
 // Every media playlist we write (mux's VOD playlist, playback's range and I-frame playlists) comes from one writer
 // with one target-duration rule: m3u8-parser reads each one, no EXTINF rounded to the nearest integer exceeds
 // EXT-X-TARGETDURATION (RFC 8216 §4.3.3.1), and the target is the smallest whole number that holds.
-// (The WASI command's writer is checked against `ipc-hls mux`'s bytes in test/wasi-command.test.ts.)
+// (The WASI command's writer is judged the same way on the same durations in test/playlist-writers.test.ts.)
 import { describe, expect, test } from "vitest";
 import { Parser } from "m3u8-parser";
 import { formatVodPlaylist } from "../src/vod-playlist.js";
 import { buildPlaylist } from "../src/playback/playlist.js";
 import { buildIframePlaylist } from "../src/playback/iframe-playlist.js";
 import type { RecordedSegment } from "../src/playback/recordings.js";
+import { LONGEST_MS as MS, rfcTargetDuration, segmentsMs } from "./support/playlist-durations.js";
 
 function parse(text: string) {
   const parser = new Parser();
@@ -19,14 +20,10 @@ function parse(text: string) {
 /** RFC 8216 §4.3.3.1, and nothing larger than it needs: round(max EXTINF), at least 1. */
 function expectTightTarget(text: string) {
   const m = parse(text);
-  const rounded = m.segments.map((s) => Math.round(s.duration));
-  for (const r of rounded) expect(r).toBeLessThanOrEqual(m.targetDuration!);
-  expect(m.targetDuration).toBe(Math.max(1, ...rounded));
+  for (const s of m.segments) expect(Math.round(s.duration)).toBeLessThanOrEqual(m.targetDuration!);
+  expect(m.targetDuration).toBe(rfcTargetDuration(m.segments.map((s) => s.duration)));
   return m;
 }
-
-// Durations either side of a half second, and just over a whole one (where a ceiling would add a second).
-const MS = [2000, 2040, 2499, 2500, 1001, 400, 3999];
 
 const recorded = (durationMs: number, i: number): RecordedSegment => ({
   key: `k${i}`,
@@ -41,10 +38,10 @@ const recorded = (durationMs: number, i: number): RecordedSegment => ({
 
 describe("one media-playlist writer, one target-duration rule", () => {
   test.each(MS)("ipc-hls mux's VOD playlist, longest segment %d ms", (longest) => {
-    const ticks = [1800 * 90, longest * 90, 1000 * 90];
-    const m = expectTightTarget(formatVodPlaylist(ticks.map((t, i) => ({ uri: `s${i}.ts`, durationTicks: t }))));
+    const ms = segmentsMs(longest);
+    const m = expectTightTarget(formatVodPlaylist(ms.map((t, i) => ({ uri: `s${i}.ts`, durationTicks: t * 90 }))));
     expect(m.endList).toBe(true);
-    expect(m.segments.length).toBe(3);
+    expect(m.segments.map((s) => s.duration)).toEqual(ms.map((t) => t / 1000));
   });
 
   test.each(MS)("playback range playlist, longest segment %d ms (VOD and live)", (longest) => {

@@ -89,7 +89,8 @@ describe.each(RUNTIMES)("ipc-hls.wasm under %s", (runtime) => {
   test("--help: the usage on stdout, exit 0", async () => {
     const { run: r } = await run(runtime, ["--help"]);
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toMatch(/^Usage: ipc-hls\.wasm \[input\.h264\|-\] --out <dir> \[--fps <rate>\]/);
+    expect(r.stdout).toMatch(/^Usage: ipc-hls\.wasm \[input\.h264\|input\.hevc\|-\] --out <dir> \[--fps <rate>\]/);
+    expect(r.stdout).toContain("--container ts|fmp4");
     expect(r.stderr).toBe("");
   });
 

@@ -2,8 +2,7 @@
 import { stat } from "node:fs/promises";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { closestName } from "../did-you-mean.js";
-import { checkFrameRate } from "../core.js";
-import { InvalidOptionError } from "../options.js";
+import { parseFrameRateText } from "../core.js";
 
 export interface Command {
   name: string;
@@ -73,41 +72,14 @@ function checkTokens(argv: string[], options: Options, allowPositionals: boolean
 }
 
 /**
- * Parses --fps: "25", "29.97" or "30000/1001", as [numerator, denominator] in lowest terms; undefined when not
- * given (the rate then comes from the stream's SPS).
+ * Parses --fps: "25", "29.97" or "30000/1001" by the core's rule (the WASI command's too), as [numerator,
+ * denominator] in lowest terms; undefined when not given (the rate then comes from the stream's SPS).
  */
 export function parseFrameRate(text: string | undefined): [number, number] | undefined {
   if (text === undefined) return undefined;
-  const frac = /^(\d+)\/(\d+)$/.exec(text);
-  let num: number;
-  let den: number;
-  if (frac) {
-    num = Number(frac[1]);
-    den = Number(frac[2]);
-  } else if (/^\d+(\.\d+)?$/.test(text)) {
-    // 29.97 and friends mean the NTSC rates N*1000/1001.
-    const value = Number(text);
-    const ntsc = Math.round(value * 1.001);
-    if (Number.isInteger(value)) {
-      num = value;
-      den = 1;
-    } else if (Math.abs(ntsc / 1.001 - value) < 0.005) {
-      num = ntsc * 1000;
-      den = 1001;
-    } else {
-      const scale = 1000;
-      num = Math.round(value * scale);
-      den = scale;
-    }
-  } else {
-    throw new UsageError(`bad --fps ${JSON.stringify(text)}: give a number like 25 or 29.97, or a fraction like 30000/1001`);
-  }
-  try {
-    return checkFrameRate(num, den, "--fps");
-  } catch (err) {
-    if (err instanceof InvalidOptionError) throw new UsageError(`bad ${err.message}`);
-    throw err;
-  }
+  const rate = parseFrameRateText(text);
+  if (!rate) throw new UsageError(`bad --fps ${JSON.stringify(text)}: give a rate from 0.1 to 1000 like 25 or 29.97, or a fraction like 30000/1001`);
+  return rate;
 }
 
 /** The message when the stream carries no frame rate and none was given. */
