@@ -165,6 +165,8 @@ export class Camera {
       this.state = "connecting";
       if (opened > 0) this.reconnects++;
       let session: SourceSession;
+      // (Before open: a source may hand over its first frames before open() returns, e.g. a pipe's first bytes.)
+      this.timeline.newSession();
       try {
         session = await this.options.source.open(sink, (codec) => this.recorderFor(codec), signal);
       } catch (err) {
@@ -178,7 +180,6 @@ export class Camera {
         continue;
       }
       this.session = session;
-      this.timeline.newSession();
       this.state = "recording";
       this.lastErrorLine = undefined;
       this.info(`${connected ? "reconnected" : "recording"}: ${session.description}`);

@@ -38,10 +38,6 @@ export class LivePipeSource implements Source {
 
   async open(sink: FrameSink, recorderFor: RecorderFor, signal: AbortSignal): Promise<SourceSession> {
     const { input, options } = this;
-    // The first bytes say the codec; the pipe waits (paused) while the recorder is made for it.
-    const first = await firstBytes(input, signal);
-    const codec: RecordedCodec = annexBCodec(Buffer.concat(first)) ?? "h264";
-    await recorderFor(codec);
     const notice = options.notice ?? (() => {});
     const stallMs = options.stallMs ?? 5000;
     const clock = new ArrivalClock(options.fps, (m) =>
@@ -52,7 +48,13 @@ export class LivePipeSource implements Source {
     let arrivalUs = 0;
     // After a stall frames are skipped until an IDR, as after a reconnect.
     let waitForIdr = false;
-    const splitter = new AccessUnitSplitter(sink.videoTarget, {
+    // The first bytes say the codec: they wait in `first` while the recorder is made for it, then the splitter
+    // (which writes into that recorder's frame buffer) takes them.
+    let codec: RecordedCodec | undefined;
+    let first: Buffer[] | undefined = [];
+    let ready!: () => void;
+    const isReady = new Promise<void>((resolve) => (ready = resolve));
+    const split = (): AccessUnitSplitter => new AccessUnitSplitter(sink.videoTarget, {
       unit: (length, idr) => {
         if (waitForIdr && !idr) {
           framesLost++;
@@ -66,6 +68,21 @@ export class LivePipeSource implements Source {
         sink.videoLost("too-large");
       },
     }, codec);
+    let splitter: AccessUnitSplitter | undefined;
+    const decide = (chosen: RecordedCodec) => {
+      codec = chosen;
+      recorderFor(chosen).then(
+        () => {
+          if (finished) return;
+          splitter = split();
+          for (const chunk of first!) splitter.push(chunk);
+          first = undefined;
+          ready();
+        },
+        (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
+      );
+    };
+    let firstBytes = 0;
 
     let stalled = false;
     let stallTimer: NodeJS.Timeout | undefined;
@@ -83,6 +100,15 @@ export class LivePipeSource implements Source {
     const onData = (chunk: Buffer) => {
       arrivalUs = performance.now() * 1000;
       bytes += chunk.byteLength;
+      if (!splitter) {
+        first!.push(chunk);
+        firstBytes += chunk.byteLength;
+        if (codec === undefined) {
+          const seen = annexBCodec(first!.length === 1 ? chunk : Buffer.concat(first!));
+          if (seen || firstBytes >= SNIFF_BYTES) decide(seen ?? "h264");
+        }
+        return;
+      }
       if (stalled) {
         stalled = false;
         if (splitter.reset()) framesLost++; // the frame held back when the pipe stopped: it may be cut short
@@ -95,17 +121,29 @@ export class LivePipeSource implements Source {
       splitter.push(chunk);
     };
     const onEnd = () => {
-      splitter.end();
-      done(undefined);
+      const last = () => {
+        splitter?.end();
+        done(undefined);
+      };
+      if (splitter || firstBytes === 0) last();
+      else {
+        // A pipe shorter than the look for the codec, or that ended while its recorder was being made.
+        if (codec === undefined) decide(annexBCodec(Buffer.concat(first!)) ?? "h264");
+        void isReady.then(last);
+      }
     };
     const onError = (err: Error) => done(err);
+    let finished = false;
     const done = (reason: Error | undefined) => {
+      if (finished) return;
+      finished = true;
       clearTimeout(stallTimer);
       input.off("data", onData);
       input.off("end", onEnd);
       input.off("error", onError);
       signal.removeEventListener("abort", onAbort);
       finish(reason);
+      ready(); // (open() returns; nothing more to record)
     };
     const onAbort = () => {
       // The recording is over (a pipe is not reopened): let go of it, so nothing keeps the process alive.
@@ -117,11 +155,7 @@ export class LivePipeSource implements Source {
     input.once("error", onError);
     signal.addEventListener("abort", onAbort, { once: true });
     armStallTimer();
-    for (const chunk of first) onData(chunk);
-    if (signal.aborted) onAbort();
-    else if (input.errored) onError(input.errored);
-    else if (input.readableEnded) onEnd();
-    else input.resume();
+    await isReady;
     return {
       description: `${codec === "h265" ? "H.265" : "H.264"} from ${this.label}${options.fps ? ` at ${options.fps} frames/s` : ", frame rate measured from arrivals"}`,
       ended,
@@ -129,29 +163,4 @@ export class LivePipeSource implements Source {
       close: async () => onAbort(),
     };
   }
-}
-
-/** Chunks until they hold a NAL header (or SNIFF_BYTES), the end of the pipe, or the abort. */
-function firstBytes(input: Readable, signal: AbortSignal): Promise<Buffer[]> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let length = 0;
-    const onData = (chunk: Buffer) => {
-      chunks.push(chunk);
-      length += chunk.byteLength;
-      if (length >= SNIFF_BYTES || annexBCodec(chunks.length === 1 ? chunk : Buffer.concat(chunks))) done();
-    };
-    const done = () => {
-      input.pause(); // (at once: a flowing stream may emit more data in this same turn)
-      input.off("data", onData);
-      input.off("end", done);
-      input.off("error", done);
-      signal.removeEventListener("abort", done);
-      resolve(chunks);
-    };
-    input.on("data", onData);
-    input.once("end", done);
-    input.once("error", done);
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
