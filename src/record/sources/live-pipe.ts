@@ -100,25 +100,25 @@ export class LivePipeSource implements Source {
     const onData = (chunk: Buffer) => {
       arrivalUs = performance.now() * 1000;
       bytes += chunk.byteLength;
-      if (!splitter) {
-        first!.push(chunk);
-        firstBytes += chunk.byteLength;
-        if (codec === undefined) {
-          const seen = annexBCodec(first!.length === 1 ? chunk : Buffer.concat(first!));
-          if (seen || firstBytes >= SNIFF_BYTES) decide(seen ?? "h264");
-        }
-        return;
-      }
       if (stalled) {
         stalled = false;
-        if (splitter.reset()) framesLost++; // the frame held back when the pipe stopped: it may be cut short
+        if (splitter?.reset()) framesLost++; // the frame held back when the pipe stopped: it may be cut short
         clock.restart();
         waitForIdr = true;
         notice(`${this.label}: data again after a stall; recording from the next IDR`);
         options.resumed?.();
       }
       armStallTimer();
-      splitter.push(chunk);
+      if (splitter) {
+        splitter.push(chunk);
+        return;
+      }
+      first!.push(chunk);
+      firstBytes += chunk.byteLength;
+      if (codec === undefined) {
+        const seen = annexBCodec(first!.length === 1 ? chunk : Buffer.concat(first!));
+        if (seen || firstBytes >= SNIFF_BYTES) decide(seen ?? "h264");
+      }
     };
     const onEnd = () => {
       const last = () => {
