@@ -313,11 +313,12 @@ describe("H.265 depacketizer (RFC 7798)", () => {
     const h = h265Harness();
     h.send([50 << 1, 0x01, 0x26, 0x00, ...IDR_W_RADL.slice(2)], 1, 0, true);
     h.send([51 << 1, 0x01, 0, 1], 2, 3600, true);
-    h.send(TRAIL_R, 3, 7200, true);
+    h.send([49 << 1, 0x01, 0xc0 | 48, 0, 1], 3, 5400, true); // a FU claiming to carry an AP
+    h.send(TRAIL_R, 4, 7200, true);
     const depacketizer = h.depacketizer as H265Depacketizer;
     expect(depacketizer.paciPackets).toBe(1);
-    expect(depacketizer.unsupportedPackets).toBe(2);
-    expect(h.lost).toEqual(["unsupported", "unsupported"]);
+    expect(depacketizer.unsupportedPackets).toBe(3);
+    expect(h.lost).toEqual(["unsupported", "unsupported", "unsupported"]);
     expect(h.frames.map((f) => f.timestamp)).toEqual([7200]);
   });
 

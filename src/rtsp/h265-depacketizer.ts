@@ -3,7 +3,8 @@
 // Packetizations: single NAL unit (types 0-47), Aggregation Packets (48), Fragmentation Units (49). The payload
 // header is two bytes (F, type, LayerId, TID), like the NAL header. Streams with DONL/DOND fields
 // (sprop-max-don-diff > 0) are refused before SETUP (tracks.ts), so none are read here. PACI packets (50) are
-// not unpacked: counted, and their access unit is lost as "unsupported", as are the unspecified types 51-63.
+// not unpacked: counted, and their access unit is lost as "unsupported", as are the unspecified types 51-63 and
+// FUs that claim to carry one of 48-63.
 // Parameter sets from the SDP (sprop-vps, sprop-sps, sprop-pps) are put before each IRAP picture that has none.
 import { VideoDepacketizer, type NalRules, type VideoOutput } from "./video-depacketizer.js";
 
@@ -47,6 +48,10 @@ export class H265Depacketizer extends VideoDepacketizer {
       if (payload.length < 4) return;
       const fu = payload[2];
       const nalType = fu & 0x3f;
+      if (nalType >= AGGREGATION) {
+        this.unsupported(); // a FU cannot carry an AP, a FU or a PACI (RFC 7798 4.4.3)
+        return;
+      }
       // The payload header with the fragment's type in place of 49: F and LayerId's top bit, then LayerId and TID.
       this.header[0] = (payload[0] & 0x81) | (nalType << 1);
       this.header[1] = payload[1];
