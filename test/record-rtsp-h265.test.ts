@@ -1,10 +1,11 @@
 // `ipc-hls record rtsp://…` from an H.265 camera: GStreamer's RTSP server (not ours) serving x265 over RFC 7798
 // (rtph265pay) + AAC, with the parameter sets in band before every IRAP, and with them in the SDP only (sprop-vps,
-// sprop-sps, sprop-pps; in band only in the very first frame). Every segment decodes under ffmpeg -xerror, holds
-// HEVC and AAC, and the pictures are the ones ffmpeg's own RTSP client records from the same server. An MJPEG
-// camera is refused with one line naming the codec, and the camera stops (no retry loop).
+// sprop-sps, sprop-pps; in band only in the very first frame), and an MP4 file's HEVC whose parameter sets are in
+// the SDP only, never in band (so nothing decodes unless they are put before the IRAPs). Every segment decodes
+// under ffmpeg -xerror, and the pictures are the ones ffmpeg's own RTSP client records from the same server. An
+// MJPEG camera is refused with one line naming the codec, and the camera stops (no retry loop).
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -28,9 +29,9 @@ afterAll(async () => {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** ffmpeg's own recording of `seconds` of the stream (a session of its own, before ours: see record-rtsp.test.ts). */
-async function ffmpegRecording(path: string, seconds: number): Promise<string> {
+async function ffmpegRecording(path: string, seconds: number, from = server): Promise<string> {
   const file = join(tmp.path, `reference${path.replace(/\//g, "-")}.ts`);
-  await run("ffmpeg", ["-nostdin", "-v", "error", "-rtsp_transport", "tcp", "-i", server.url(path), "-t", String(seconds), "-c", "copy", "-f", "mpegts", file]);
+  await run("ffmpeg", ["-nostdin", "-v", "error", "-rtsp_transport", "tcp", "-i", from.url(path), "-t", String(seconds), "-c", "copy", "-f", "mpegts", file]);
   return file;
 }
 
@@ -86,6 +87,33 @@ describe("ipc-hls record rtsp:// from an H.265 camera", () => {
     expect(code, record.output.stderr).toBe(0);
     const files = (await run("find", [join(dir, "porch"), "-name", "*.ts", "-not", "-name", ".*"])).stdout.trim().split("\n").filter(Boolean).sort();
     await expectSameAsFfmpeg(files, reference);
+  }, 90_000);
+
+  it("parameter sets never in band (an MP4's hvcC → the SDP only): put before every IRAP; all the file's pictures", async () => {
+    // libx265 into MP4 (global headers): VPS/SPS/PPS in the hvcC box only, no sample carries them.
+    const mp4 = join(tmp.path, "hvc1.mp4");
+    execFileSync("ffmpeg", ["-nostdin", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-t", "6", "-c:v", "libx265", "-preset", "ultrafast",
+      "-x265-params", "keyint=25:min-keyint=25:bframes=0:log-level=error", "-tag:v", "hvc1", "-pix_fmt", "yuv420p", mp4]);
+    const fileServer = await startRtspServer({ hevcFile: mp4 });
+    try {
+      const pictures = await frameHashes(mp4);
+      expect(pictures).toHaveLength(150);
+      expect(await frameHashes(await ffmpegRecording("/h265-file", 10, fileServer))).toEqual(pictures);
+      const dir = join(tmp.path, "hvc1");
+      const record = startRecord([fileServer.url("/h265-file"), "--name", "file-cam", "--store", dir]);
+      // The file ends after 6 s: the session ends (and the camera would play it again after its backoff).
+      while (!/file-cam: disconnected/.test(record.output.stderr)) await sleep(200);
+      record.child.kill("SIGINT");
+      expect(await record.exited, record.output.stderr).toBe(0);
+      const files = (await run("find", [join(dir, "file-cam"), "-name", "*.ts", "-not", "-name", ".*"])).stdout.trim().split("\n").filter(Boolean).sort();
+      expect(files.length).toBeGreaterThanOrEqual(3);
+      for (const file of files) expect(await decodeErrors(file), file).toBe("");
+      const joined = join(tmp.path, "hvc1-joined.ts");
+      writeFileSync(joined, Buffer.concat(files.map((f) => readFileSync(f) as Uint8Array)));
+      expect((await frameHashes(joined)).slice(0, 150)).toEqual(pictures);
+    } finally {
+      await fileServer.stop();
+    }
   }, 90_000);
 
   it("an MJPEG camera is refused with one line naming the codec, and the camera stops (no retries)", async () => {

@@ -9,13 +9,15 @@ Serves live test media on 127.0.0.1 over TCP and UDP:
   /h265    H.265 (x265, a constant QP, an IRAP every 50 frames, VPS/SPS/PPS in band before each) + AAC
   /h265-sdp  the same H.265, its parameter sets only in the SDP (sprop-vps/sps/pps), + AAC
   /mjpeg   MJPEG (jpegenc, RTP payload 26): video ipc-hls cannot record
+  /h265-file  with --hevc-file F (an MP4 whose HEVC keeps its parameter sets in the hvcC box only): that file's video,
+           the parameter sets in the SDP only, never in band
 Each client gets its own pipeline, so every session starts at frame 0 with an IDR. With --shared every mount
 has one pipeline for all its clients (one encoder, so 100 clients cost the server about what one does; a client
 that joins waits for the next IDR): what the bench uses to record many cameras at once.
 
 usage: /usr/bin/python3 rtsp_server.py [--port N (0: any free one)] [--user U --password P (Digest)]
          [--loss PERCENT] [--fps N] [--size WxH] [--bitrate KBITS (ABR; default a constant quantizer)]
-         [--shared]
+         [--shared] [--hevc-file F.mp4]
 Prints "ready <port>" once listening; runs until killed.
 (Debian's python3: the gi bindings are installed for it, not for other pythons on PATH.)
 """
@@ -47,6 +49,7 @@ def main():
     parser.add_argument("--size", default="640x360")
     parser.add_argument("--bitrate", type=int, help="H.264 kbit/s (ABR); default: constant quantizer 24")
     parser.add_argument("--shared", action="store_true", help="one pipeline per mount for all its clients")
+    parser.add_argument("--hevc-file", help="serve this MP4's HEVC (hvc1) at /h265-file")
     args = parser.parse_args()
     Gst.init(None)
 
@@ -91,6 +94,9 @@ def main():
         "/h265-sdp": f"( {hevc_sdp_only} name=pay0 {audio_aac} name=pay1 )",
         "/mjpeg": f"( {mjpeg} name=pay0 )",
     }
+    if args.hevc_file:
+        # hvc1 samples go to the payloader as they are: it takes sprop-* from the hvcC and adds nothing in band.
+        mounts["/h265-file"] = f'( filesrc location="{args.hevc_file}" ! qtdemux name=d d.video_0 ! queue ! rtph265pay pt=96 name=pay0 )'
 
     server = GstRtspServer.RTSPServer()
     server.set_address("127.0.0.1")
