@@ -11,6 +11,7 @@ export const unitTests = [
   "core-in-place",
   "core-wall-clock",
   "fmp4-fuzz",
+  "fmp4-uploads",
   "keys",
   "media-playlist",
   "metrics",

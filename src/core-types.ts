@@ -47,6 +47,7 @@ export interface CoreOptions {
 
 /** The segments' format. */
 export type Container = "ts" | "fmp4";
+export const CONTAINERS: readonly Container[] = ["ts", "fmp4"];
 
 /** An fMP4 init segment (ftyp + moov): version 1, 2… changes only when the parameter sets or the audio format do. */
 export interface InitSegment {

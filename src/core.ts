@@ -3,7 +3,7 @@
 // The boundary is narrow on purpose: one copy in per frame, numbers across, views out.
 import { readFile } from "node:fs/promises";
 import { instantiateSync } from "@assemblyscript/loader";
-import { DROP_REASONS, type Container, type VideoCodec, type CoreOptions, type CoreStats, type DropReason, type OverflowPolicy, type Segment } from "./core-types.js";
+import { CONTAINERS, DROP_REASONS, type Container, type VideoCodec, type CoreOptions, type CoreStats, type DropReason, type OverflowPolicy, type Segment } from "./core-types.js";
 import { MAX_BUFFER_SIZE, MIN_BUFFER_SIZE, SEGMENT_DURATION_MAX, SEGMENT_DURATION_MIN, VIDEO_CODECS } from "./core-types.js";
 import * as abi from "./core-abi.js";
 import { finiteNumber, InvalidOptionError, oneOf, wholeNumber } from "./options.js";
@@ -50,7 +50,6 @@ export class CoreInitError extends Error {
 // ---- The core's options, checked once here (HlsRecorder checks them at construction through this too) ----
 
 const OVERFLOW_POLICIES: readonly OverflowPolicy[] = ["drop-oldest", "drop-new"];
-const CONTAINERS: readonly Container[] = ["ts", "fmp4"];
 
 export interface CheckedCoreOptions {
   bufferSize: number;

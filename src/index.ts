@@ -45,4 +45,4 @@ export {
 } from "./s3/errors.js";
 
 // Object keys (the layout playback relies on).
-export { segmentKey, parseSegmentKey, hourPrefix, newSessionId, type SegmentKeyFields } from "./keys.js";
+export { segmentKey, parseSegmentKey, initKey, parseInitKey, hourPrefix, newSessionId, type SegmentKeyFields, type InitRef } from "./keys.js";

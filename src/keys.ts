@@ -10,6 +10,14 @@
 // - i<keyframeBytes>: how many bytes from the segment's start hold its first picture (PAT, PMT, IDR), so a
 //   thumbnail or an I-frame playlist needs a ranged GET, not a HEAD or a whole segment. Keys without it still parse.
 // - A change of session means the timestamps restarted: the playlist marks a discontinuity there.
+//
+// fMP4 segments end "_<codec>-v<version>.m4s" instead of ".ts" (e.g. "_avc1-v2.m4s"): the container (extension),
+// the codec's sample entry and the version of the init segment they need, so a playlist names the init segment
+// from the listing alone. The init segment of a session and version is the one object
+//
+//   <prefix>/init/<session>-<codec>-v<version>.mp4
+//
+// in a folder of the camera's own: a playlist for any range finds it by name, whatever hour it was first used in.
 
 import { InvalidOptionError, printable } from "./options.js";
 
@@ -21,9 +29,26 @@ export interface SegmentKeyFields {
   seq: number;
   /** Bytes of the segment's start that hold its first picture; absent in keys made before it was recorded. */
   keyframeBytes?: number;
+  /** fMP4 only: the init segment it needs (its codec's sample entry, e.g. "avc1" or "hvc1", and version). */
+  init?: InitRef;
 }
 
-const KEY_RE = /^(?:(.*)\/)?(\d{4})\/(\d{2})\/(\d{2})\/(\d{2})\/(\d{2})-(\d{2})\.(\d{3})_(\d+)ms(?:_i(\d+))?_([0-9a-f]{8})-(\d{6,})\.ts$/;
+/** Which init segment an fMP4 segment needs: with the prefix and session, it names the init object. */
+export interface InitRef {
+  /** The video sample entry ("avc1", "hvc1", "hev1"): the first part of the codec string. */
+  codec: string;
+  version: number;
+}
+
+/** A segment's container, told by its key. */
+export type KeyContainer = "ts" | "fmp4";
+
+const KEY_RE = /^(?:(.*)\/)?(\d{4})\/(\d{2})\/(\d{2})\/(\d{2})\/(\d{2})-(\d{2})\.(\d{3})_(\d+)ms(?:_i(\d+))?_([0-9a-f]{8})-(\d{6,})(?:\.ts|_([a-z0-9]{4})-v(\d+)\.m4s)$/;
+const INIT_RE = /^(?:(.*)\/)?init\/([0-9a-f]{8})-([a-z0-9]{4})-v(\d+)\.mp4$/;
+/** The folder (under the camera's prefix) of its init segments. */
+export const INIT_FOLDER = "init";
+/** A codec string's sample entry ("avc1.64001f,mp4a.40.2" → "avc1"). */
+export const sampleEntryOf = (codecs: string) => codecs.split(/[.,]/)[0]!.toLowerCase();
 
 const pad = (n: number, width: number) => String(n).padStart(width, "0");
 
@@ -63,8 +88,27 @@ export function segmentKey(f: SegmentKeyFields): string {
     `${pad(d.getUTCMinutes(), 2)}-${pad(d.getUTCSeconds(), 2)}.${pad(d.getUTCMilliseconds(), 3)}` +
     `_${Math.max(0, Math.round(f.durationMs))}ms` +
     (f.keyframeBytes ? `_i${Math.round(f.keyframeBytes)}` : "") +
-    `_${f.session}-${pad(f.seq, 6)}.ts`;
+    `_${f.session}-${pad(f.seq, 6)}` +
+    (f.init ? `_${f.init.codec}-v${f.init.version}.m4s` : ".ts");
   return hourPrefix(f.prefix, f.startMs) + name;
+}
+
+/** The key of a session's init segment: "<prefix>/init/<session>-<codec>-v<version>.mp4". */
+export function initKey(prefix: string, session: string, init: InitRef): string {
+  const p = prefix.replace(/^\/+|\/+$/g, "");
+  const name = `${INIT_FOLDER}/${session}-${init.codec}-v${init.version}.mp4`;
+  return p ? `${p}/${name}` : name;
+}
+
+/** Parses a key made by initKey. */
+export function parseInitKey(key: string): ({ prefix: string; session: string } & InitRef) | undefined {
+  const m = INIT_RE.exec(key);
+  return m ? { prefix: m[1] ?? "", session: m[2]!, codec: m[3]!, version: +m[4]! } : undefined;
+}
+
+/** The key of the init segment a parsed fMP4 segment key needs (undefined for TS). */
+export function initKeyOf(fields: SegmentKeyFields): string | undefined {
+  return fields.init && initKey(fields.prefix, fields.session, fields.init);
 }
 
 /** Parses a key made by segmentKey; returns undefined for anything else. */
@@ -75,6 +119,7 @@ export function parseSegmentKey(key: string): SegmentKeyFields | undefined {
   if (Number.isNaN(startMs)) return undefined;
   const fields: SegmentKeyFields = { prefix: m[1] ?? "", startMs, durationMs: +m[9], session: m[11], seq: +m[12] };
   if (m[10] !== undefined) fields.keyframeBytes = +m[10];
+  if (m[13] !== undefined) fields.init = { codec: m[13], version: +m[14]! };
   return fields;
 }
 

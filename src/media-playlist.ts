@@ -15,6 +15,8 @@ export interface MediaPlaylistEntry {
   byteRange?: string;
   /** EXT-X-MAP URI: the fMP4 init segment this entry and the ones after it need (given where it changes). */
   map?: string;
+  /** EXT-X-MAP BYTERANGE ("length@offset"): the init section is that part of `map`'s resource. */
+  mapByteRange?: string;
 }
 
 export interface MediaPlaylistOptions {
@@ -50,7 +52,7 @@ export function formatMediaPlaylist(entries: readonly MediaPlaylistEntry[], opti
   ];
   for (const e of entries) {
     if (e.discontinuity) lines.push("#EXT-X-DISCONTINUITY");
-    if (e.map !== undefined) lines.push(`#EXT-X-MAP:URI="${e.map}"`);
+    if (e.map !== undefined) lines.push(`#EXT-X-MAP:URI="${e.map}"` + (e.mapByteRange === undefined ? "" : `,BYTERANGE="${e.mapByteRange}"`));
     if (e.programDateTime !== undefined) lines.push(`#EXT-X-PROGRAM-DATE-TIME:${e.programDateTime}`);
     lines.push(`#EXTINF:${e.duration},`);
     if (e.byteRange !== undefined) lines.push(`#EXT-X-BYTERANGE:${e.byteRange}`);

@@ -10,7 +10,7 @@
 // Values left out stay undefined: `ipc-hls record` applies the same defaults as its flags.
 import { resolve } from "node:path";
 import { parseFrameRate } from "./cli/command.js";
-import { MIN_BUFFER_SIZE, SEGMENT_DURATION_MAX, SEGMENT_DURATION_MIN } from "./core-types.js";
+import { CONTAINERS, MIN_BUFFER_SIZE, SEGMENT_DURATION_MAX, SEGMENT_DURATION_MIN, type Container } from "./core-types.js";
 import { resolveEndpoint } from "./s3/endpoint.js";
 import { encodeTags } from "./s3/tagging.js";
 import { CAMERA_RE, normalizePrefix } from "./keys.js";
@@ -44,6 +44,7 @@ export interface CameraConfig {
   spill?: { dir: string; maxBytes?: number };
   bufferSize?: number;
   segmentDuration?: number;
+  container?: Container;
   tags?: Record<string, string>;
 }
 
@@ -67,7 +68,7 @@ export class RecordConfigError extends Error {
 export const NAME_PLACEHOLDER = "{name}";
 
 const TOP_FIELDS = ["defaults", "concurrency", "metrics", "cameras"];
-const SHARED_FIELDS = ["transport", "fps", "bucket", "prefix", "region", "endpoint", "pathStyle", "store", "spill", "bufferSize", "segmentDuration", "tags"];
+const SHARED_FIELDS = ["transport", "fps", "bucket", "prefix", "region", "endpoint", "pathStyle", "store", "spill", "bufferSize", "segmentDuration", "container", "tags"];
 const CAMERA_FIELDS = ["name", "source", ...SHARED_FIELDS];
 const SPILL_FIELDS = ["dir", "maxBytes"];
 const S3_ONLY = ["region", "endpoint", "pathStyle"] as const;
@@ -88,6 +89,7 @@ interface Fields {
   spill?: { dir?: string; maxBytes?: number; invalid?: boolean };
   bufferSize?: number;
   segmentDuration?: number;
+  container?: Container;
   tags?: Record<string, string>;
 }
 
@@ -159,6 +161,7 @@ export function parseRecordConfig(json: unknown): RecordConfig {
         spill,
         bufferSize: own.bufferSize ?? defaults.bufferSize,
         segmentDuration: own.segmentDuration ?? defaults.segmentDuration,
+        container: own.container ?? defaults.container,
         tags,
       }),
     );
@@ -208,6 +211,7 @@ function checkFields(entry: Record<string, unknown>, allowed: readonly string[],
         ? v
         : new Problem(`must be a number of seconds from ${SEGMENT_DURATION_MIN} to ${SEGMENT_DURATION_MAX}, got ${shown(v)}`),
     ),
+    container: field("container", (v) => ((CONTAINERS as readonly unknown[]).includes(v) ? (v as Container) : new Problem(`must be ${CONTAINERS.map((c) => JSON.stringify(c)).join(" or ")}, got ${shown(v)}`))),
     tags: field("tags", tagsObject),
     destinationGiven: entry.bucket !== undefined || entry.store !== undefined,
   };

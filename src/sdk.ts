@@ -14,13 +14,14 @@
 import { EventEmitter } from "node:events";
 import { checkCoreOptions, MuxerCore, RAW_CHUNK_BYTES, type RawStreamStatus } from "./core.js";
 import { InvalidOptionError, oneOf, TIMER_MAX_MS, wholeNumber } from "./options.js";
-import type { DropReason, OverflowPolicy, Segment, VideoCodec } from "./core-types.js";
+import { CONTAINERS, type Container, type DropReason, type OverflowPolicy, type Segment, type VideoCodec } from "./core-types.js";
 import { CredentialSource, type Credentials, type CredentialProvider } from "./credentials.js";
 import { S3Store } from "./store/s3-store.js";
 import type { ObjectStore } from "./store/types.js";
 import { encodeTags } from "./s3/tagging.js";
 import { zlibCrc32, type ChecksumMode } from "./s3/checksum.js";
-import { newSessionId, normalizePrefix, segmentKey } from "./keys.js";
+import { initKey, newSessionId, normalizePrefix, sampleEntryOf, segmentKey, type InitRef } from "./keys.js";
+import type { InitObject } from "./upload-job.js";
 import { Uploader, type RetryInfo, type SpilledInfo, type UploadedInfo } from "./uploader.js";
 import { SpillDirectory, type SpillOptions, type SpilledSegment } from "./spill.js";
 import type { BackoffOptions } from "./retry.js";
@@ -33,7 +34,7 @@ export interface HlsRecorderOptions {
   region?: string;
   /** Required unless `store` is given. */
   bucket?: string;
-  /** Key prefix, e.g. the camera's thing name. Keys: <prefix>/YYYY/MM/DD/HH/MM-SS.mmm_<dur>ms_<session>-<seq>.ts */
+  /** Key prefix, e.g. the camera's thing name. Keys: <prefix>/YYYY/MM/DD/HH/MM-SS.mmm_<dur>ms_<session>-<seq>.ts (src/keys.ts; fMP4: .m4s and <prefix>/init/) */
   prefix?: string;
   /** Custom S3 endpoint URL (MinIO, other S3-compatible stores). */
   endpoint?: string;
@@ -46,6 +47,11 @@ export interface HlsRecorderOptions {
   audio?: boolean;
   /** "auto" (default: seen in the stream), "h264" or "h265". */
   videoCodec?: VideoCodec;
+  /**
+   * The segments' format: "ts" (MPEG-TS) or "fmp4" (fragmented MP4: `.m4s` segments and an init segment per
+   * session and parameter-set change, stored before the first segment that needs it). Default: the core's.
+   */
+  container?: Container;
   /** Largest access unit accepted (bytes). Default: the core's (bufferSize / 8, between 64 KiB and 1 MiB). */
   maxFrameSize?: number;
   /** Static credentials, or a provider called again before they expire. Can also be set later. */
@@ -193,6 +199,10 @@ export class HlsRecorder extends EventEmitter {
   private readonly spill?: SpillDirectory;
   private state: "new" | "starting" | "running" | "closing" | "closed" = "new";
   private droppedOverflow = 0;
+  /** fMP4: copies of the init segments the latest segments need (the core reuses its two init areas). */
+  private readonly inits = new Map<number, InitObject>();
+  /** fMP4: the init segment of the latest segment, for the keys of segments the core drops. */
+  private lastInit?: InitRef;
   /** Callers of whenWritable waiting for ring space. */
   private readonly roomWaiters = new Set<() => void>();
 
@@ -208,6 +218,7 @@ export class HlsRecorder extends EventEmitter {
       wholeNumber("retryBackoff.baseMs", options.retryBackoff.baseMs, 1, capMs, "ms");
     }
     if (options.checksum !== undefined) oneOf("checksum", options.checksum, ["crc32", "sha256"]);
+    if (options.container !== undefined) oneOf("container", options.container, CONTAINERS);
     for (const name of ["now", "credentials"] as const) {
       const value = options[name];
       if (value !== undefined && typeof value !== "function" && (name === "now" || typeof value !== "object" || value === null)) {
@@ -289,6 +300,7 @@ export class HlsRecorder extends EventEmitter {
         overflowPolicy: o.overflowPolicy ?? "drop-oldest",
         audio: o.audio,
         videoCodec: o.videoCodec,
+        container: o.container,
         clock: () => this.clock(), // (the store may correct it: read it through this.clock each time)
       });
     } catch (err) {
@@ -559,7 +571,7 @@ export class HlsRecorder extends EventEmitter {
       if (uploaderReports.has(d.seq)) continue;
       this.droppedOverflow++;
       const durationMs = Math.round(d.durationUs / 1000);
-      const key = segmentKey({ prefix: this.prefix, startMs: d.wallStartMs, durationMs, session: this.session, seq: d.seq });
+      const key = segmentKey({ prefix: this.prefix, startMs: d.wallStartMs, durationMs, session: this.session, seq: d.seq, init: this.lastInit });
       this.emit("segment-dropped", { seq: d.seq, reason: "buffer-overflow", key, wallStartMs: d.wallStartMs, durationMs });
     }
     for (let segment = core.takeSegment(); segment; segment = core.takeSegment()) this.uploader!.enqueue(segment);
@@ -567,6 +579,8 @@ export class HlsRecorder extends EventEmitter {
 
   private describe(segment: Segment) {
     const durationMs = Math.round(segment.durationUs / 1000);
+    const ref: InitRef | undefined = segment.init && { codec: sampleEntryOf(segment.codecs), version: segment.init.version };
+    const init = ref && this.initObject(segment, ref);
     const key = segmentKey({
       prefix: this.prefix,
       startMs: segment.wallStartMs,
@@ -574,17 +588,37 @@ export class HlsRecorder extends EventEmitter {
       keyframeBytes: segment.keyframeBytes,
       session: this.session,
       seq: segment.seq,
+      init: ref,
     });
     const metadata: Record<string, string> = {
       "duration-ms": String(durationMs),
       codecs: segment.codecs,
+      container: init ? "fmp4" : "ts",
       width: String(segment.width),
       height: String(segment.height),
       start: new Date(segment.wallStartMs).toISOString(),
     };
     if (segment.discontinuity) metadata.discontinuity = "1";
     const tags = Object.keys(this.tags).length ? this.tags : undefined;
-    return { key, options: { contentType: "video/mp2t", metadata, tags } };
+    return { key, init, options: { contentType: init ? "video/iso.segment" : "video/mp2t", metadata, tags } };
+  }
+
+  /**
+   * The init object an fMP4 segment needs: copied from the core the first time a version shows up (its view is
+   * valid only until the core has started two more), with its key and metadata.
+   */
+  private initObject(segment: Segment, ref: InitRef): InitObject {
+    const { version, bytes } = segment.init!;
+    this.lastInit = ref;
+    let init = this.inits.get(version);
+    if (!init) {
+      const metadata = { codecs: segment.codecs, container: "fmp4", width: String(segment.width), height: String(segment.height) };
+      init = { key: initKey(this.prefix, this.session, ref), bytes: bytes.slice(), options: { contentType: "video/mp4", metadata } };
+      this.inits.set(version, init);
+      // Segments are described in order: only the latest versions are still asked for.
+      for (const old of this.inits.keys()) if (old < version - 1) this.inits.delete(old);
+    }
+    return init;
   }
 
   /** 'error' is only emitted to listeners: an EventEmitter without one would throw, and a camera must not crash. */

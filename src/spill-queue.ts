@@ -2,7 +2,8 @@
 // ring, the oldest moves to the spill directory (src/spill.ts) and its ring space is released; spilled segments
 // wait here (oldest first) for the uploader to take them after the live ones. A full directory pushes out its
 // oldest entries (reported as "spill-full" drops); a failing disk pauses spilling, doubling the pause each time.
-import type { SpillDirectory, SpilledSegment } from "./spill.js";
+import type { SpillDirectory, SpilledSegment, SpillEntryInfo } from "./spill.js";
+import type { PutOptions } from "./store/types.js";
 import type { RingJob, SpilledJob } from "./upload-job.js";
 
 /** After a spill write failed (disk full, card removed), wait this long before spilling again, doubling up to the cap. */
@@ -78,7 +79,9 @@ export class SpillQueue {
   async spill(job: RingJob): Promise<void> {
     const segment = job.segment;
     try {
-      const info = { key: job.key, seq: job.seq, wallStartMs: segment.wallStartMs, durationMs: job.durationMs, options: { contentType: job.options.contentType, metadata: job.options.metadata, tags: job.options.tags } };
+      const stored = (o: PutOptions) => ({ contentType: o.contentType, metadata: o.metadata, tags: o.tags });
+      const info: SpillEntryInfo = { key: job.key, seq: job.seq, wallStartMs: segment.wallStartMs, durationMs: job.durationMs, options: stored(job.options) };
+      if (job.init) info.init = { key: job.init.key, base64: Buffer.from(job.init.bytes).toString("base64"), options: stored(job.init.options) };
       const entry = await this.directory.write(info, segment.parts, () => this.host.inRing(job));
       if (!entry) return; // uploaded meanwhile, or dropped by the core (the SDK reports that)
       if (!job.holdsRing) {
@@ -109,6 +112,7 @@ export class SpillQueue {
 
   private jobFor(entry: SpilledSegment, queuedAt: number): SpilledJob {
     const { key, seq, bytes, durationMs, options } = entry;
-    return { kind: "spilled", spilled: entry, directory: this.directory, key, seq, bytes, durationMs, options: { ...options }, queuedAt, abort: new AbortController() };
+    const init = entry.init && { key: entry.init.key, bytes: Buffer.from(entry.init.base64, "base64"), options: { ...entry.init.options } };
+    return { kind: "spilled", spilled: entry, directory: this.directory, key, init, seq, bytes, durationMs, options: { ...options }, queuedAt, abort: new AbortController() };
   }
 }

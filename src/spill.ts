@@ -24,6 +24,8 @@ export interface SpillEntryInfo {
   wallStartMs: number;
   durationMs: number;
   options: Pick<PutOptions, "contentType" | "metadata" | "tags">;
+  /** fMP4: the init segment it needs (a few hundred bytes, kept in the description), put before it. */
+  init?: { key: string; base64: string; options: Pick<PutOptions, "contentType" | "metadata" | "tags"> };
 }
 
 export interface SpilledSegment extends SpillEntryInfo {

@@ -3,8 +3,18 @@ import type { Segment } from "./core-types.js";
 import type { SpillDirectory, SpilledSegment } from "./spill.js";
 import type { PutOptions } from "./store/types.js";
 
+/** An fMP4 segment's init segment: stored (once per key) before the segment's own upload may count. */
+export interface InitObject {
+  key: string;
+  /** A copy: the core's own init areas are reused. */
+  bytes: Uint8Array;
+  options: PutOptions;
+}
+
 interface JobBase {
   key: string;
+  /** fMP4: the init segment it needs, put first unless the store already has it from this uploader. */
+  init?: InitObject;
   seq: number;
   bytes: number;
   durationMs: number;

@@ -14,7 +14,7 @@ import type { CredentialSource } from "./credentials.js";
 import { backoffDelay, classifyError, decide, sleep, DEFAULT_BACKOFF, type BackoffOptions } from "./retry.js";
 import type { SpillDirectory, SpilledSegment } from "./spill.js";
 import { SpillQueue } from "./spill-queue.js";
-import type { RingJob, SpilledJob, UploadJob as Job } from "./upload-job.js";
+import type { InitObject, RingJob, UploadJob as Job } from "./upload-job.js";
 import { S3UnexpectedAnswerError } from "./s3/errors.js";
 import type { UploadSlots } from "./upload-slots.js";
 
@@ -88,8 +88,8 @@ export interface UploaderOptions {
   backoff?: BackoffOptions;
   /** Give up on a segment whose body the store keeps refusing as corrupted after this many attempts. Default 3. */
   maxIntegrityAttempts?: number;
-  /** Object key and put options (metadata, tags) of a segment. */
-  describe(segment: Segment): { key: string; options: PutOptions };
+  /** Object key and put options (metadata, tags) of a segment, and the init segment it needs (fMP4). */
+  describe(segment: Segment): { key: string; options: PutOptions; init?: InitObject };
   /** Monotonic ms clock for latencies. Default performance.now. */
   now?: () => number;
   /**
@@ -122,6 +122,8 @@ const LATENCY_WINDOW = 1000;
 const CONFIRM_TIMEOUT_MS = 10_000;
 const CONFIRM_ATTEMPTS = 3;
 const CONFIRM_DELAY_MS = 1000;
+/** An init segment is put again after this long (ms) when a segment still needs it (retention rules expire by age). */
+export const INIT_REFRESH_MS = 6 * 3600_000;
 
 export class Uploader {
   private readonly queue: RingJob[] = [];
@@ -130,6 +132,9 @@ export class Uploader {
   private readonly inFlight = new Set<Job>();
   /** Cut-off uploads whose store is being asked (HEAD) whether it has them. */
   private readonly confirming = new Set<Promise<void>>();
+  /** Init segments the store acknowledged (when, on this.now()), and puts of them under way (shared by the segments that need them). */
+  private readonly initsStored = new Map<string, number>();
+  private readonly initsPutting = new Map<string, Promise<void>>();
   /** Bytes of ring segments queued or uploading (the ring space the uploader holds). */
   private ringBytesWaiting = 0;
   /** close() ran out of time: no new uploads or spills start. */
@@ -184,9 +189,9 @@ export class Uploader {
   }
 
   enqueue(segment: Segment): void {
-    const { key, options } = this.opts.describe(segment);
+    const { key, options, init } = this.opts.describe(segment);
     const durationMs = segment.durationUs / 1000;
-    this.queue.push({ kind: "ring", segment, key, seq: segment.seq, bytes: segment.byteLength, durationMs, options, queuedAt: this.now(), abort: new AbortController(), holdsRing: true });
+    this.queue.push({ kind: "ring", segment, key, init, seq: segment.seq, bytes: segment.byteLength, durationMs, options, queuedAt: this.now(), abort: new AbortController(), holdsRing: true });
     this.ringBytesWaiting += segment.byteLength;
     this.pump();
     this.maybeSpill();
@@ -363,16 +368,20 @@ export class Uploader {
       }
       attempt++;
       const generation = credentials?.generation ?? 0;
+      let segmentSent = false;
       try {
         // (Without shared slots no await here: the put starts in the same tick, as before.)
         const release = this.opts.slots ? await this.opts.slots.acquire(signal) : undefined;
         try {
+          // fMP4: the init segment first, under the same retry rules (its failure is this attempt's failure).
+          if (job.init && !this.initStoredRecently(job.init.key)) await this.storeInit(job.init, signal);
+          segmentSent = true;
           await this.opts.store.put(job.key, body, { ...job.options, signal });
         } finally {
           release?.();
         }
       } catch (err) {
-        if ((err as { sent?: unknown })?.sent === true) job.mayHaveLanded = true;
+        if (segmentSent && (err as { sent?: unknown })?.sent === true) job.mayHaveLanded = true;
         if (signal.aborted) return this.settleAborted(job, attempt);
         const error = err instanceof Error ? err : new Error(String(err));
         let decision = decide(error, skewRetried);
@@ -416,6 +425,37 @@ export class Uploader {
       this.recordUploaded(job, attempt);
       return;
     }
+  }
+
+  /**
+   * Puts an init segment once: segments needing it at the same time share the put, and one that fails is tried
+   * again by the next attempt of any of them. A segment aborted meanwhile stops waiting (the put goes on, bounded
+   * by the request deadlines).
+   */
+  private storeInit(init: InitObject, signal: AbortSignal): Promise<void> {
+    let putting = this.initsPutting.get(init.key);
+    if (!putting) {
+      putting = this.opts.store
+        .put(init.key, [init.bytes], { ...init.options })
+        .then(() => void this.initsStored.set(init.key, this.now()))
+        .finally(() => this.initsPutting.delete(init.key));
+      this.initsPutting.set(init.key, putting);
+    }
+    return new Promise<void>((resolve, reject) => {
+      const stop = () => reject(signal.reason);
+      if (signal.aborted) return stop();
+      signal.addEventListener("abort", stop, { once: true });
+      putting.then(resolve, reject).finally(() => signal.removeEventListener("abort", stop));
+    });
+  }
+
+  /**
+   * Stored within INIT_REFRESH_MS. A session lasts as long as the camera runs, longer than a bucket's retention
+   * rule may keep an object: put again now and then, the init object stays younger than the segments needing it.
+   */
+  private initStoredRecently(key: string): boolean {
+    const at = this.initsStored.get(key);
+    return at !== undefined && this.now() - at < INIT_REFRESH_MS;
   }
 
   private recordUploaded(job: Job, attempts: number): void {

@@ -3,6 +3,8 @@
 // same moment as frontdoor's first, and "porch" recording now. It plays from the timeline, seeks with the keyboard,
 // follows a camera live, plays a grid in step, and saves screenshots under test-artifacts/. A second server with
 // authentication shows the login form's session cookie at work; hls.js plays an fMP4 recording of `ipc-hls mux`.
+// "garage" is a TS session then an fMP4 one made by the SDK (played across the change); "hevc-cam" is H.265 in
+// fMP4 (made by Debian's ffmpeg with libx265, stored under our keys), which the page plays or says it cannot.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -18,6 +20,11 @@ import { recordWithSdk, type RecordedKey } from "./support/recordings.js";
 import { launchChromium } from "./support/browser.js";
 import { fixturePath, repoRoot, tempDir } from "./support/media-tools.js";
 import { runCli } from "./support/mux-run.js";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { initKey, segmentKey } from "../src/keys.js";
+
+const exec = promisify(execFile);
 
 const HOUR = 3_600_000;
 // Two hours ago at a fixed minute (never across midnight); the second recording starts 20 s after the first ends.
@@ -28,6 +35,8 @@ const artifacts = join(repoRoot, "test-artifacts");
 
 interface ReplayState {
   h264: boolean;
+  undecodable?: string;
+  containerSwitches?: number;
   fragmentsLoaded: number;
   errors: Array<{ type: string; details: string; fatal: boolean }>;
   fatalErrors: Array<{ type: string; details: string; fatal: boolean }>;
@@ -53,6 +62,9 @@ let first: RecordedKey[];
 let second: RecordedKey[];
 let yard: RecordedKey[];
 let porch: RecordedKey[];
+let garageTs: RecordedKey[];
+let garageFmp4: RecordedKey[];
+let hevcStartMs = 0;
 const consoleErrors: string[] = [];
 /** The clip the page offered for the range dragged on the timeline. */
 let clipHref = "";
@@ -66,6 +78,11 @@ beforeAll(async () => {
   yard = await recordWithSdk(store, "yard", T + 3000, "0000000c");
   // A camera recording now: its last segment ended a moment ago.
   porch = await recordWithSdk(store, "porch", Date.now() - 25_000, "0000000d");
+  // The same camera in TS, then (after a restart 4 s later) in fMP4.
+  garageTs = await recordWithSdk(store, "garage", T + 10 * 60_000, "0000000f");
+  garageFmp4 = await recordWithSdk(store, "garage", endOf(garageTs) + 4000, "00000010", "fmp4");
+  hevcStartMs = T + 15 * 60_000;
+  await storeHevcFmp4(store, "hevc-cam", hevcStartMs, "00000011");
   server = createReplayServer({ store });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -89,6 +106,27 @@ afterAll(async () => {
   await new Promise((resolve) => server?.close(resolve));
   dir?.cleanup();
 });
+
+/** 4 s of H.265 test pattern in fMP4 (Debian's ffmpeg, libx265, 1 s segments) stored under our fMP4 keys. */
+async function storeHevcFmp4(target: LocalStore, prefix: string, startMs: number, session: string) {
+  const out = join(dir.path, "hevc-src");
+  mkdirSync(out, { recursive: true });
+  await exec("ffmpeg", ["-nostdin", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-t", "4", "-c:v", "libx265", "-x265-params", "log-level=error",
+    "-tag:v", "hvc1", "-g", "25", "-keyint_min", "25", "-f", "hls", "-hls_segment_type", "fmp4", "-hls_time", "1", "-hls_list_size", "0",
+    "-hls_fmp4_init_filename", "init.mp4", "-hls_segment_filename", join(out, "seg%d.m4s"), join(out, "list.m3u8")]);
+  const init = { codec: "hvc1", version: 1 };
+  await target.put(initKey(prefix, session, init), [await readFile(join(out, "init.mp4"))], { contentType: "video/mp4" });
+  const lines = (await readFile(join(out, "list.m3u8"), "utf8")).split("\n");
+  let at = startMs;
+  let seq = 0;
+  for (const [i, line] of lines.entries()) {
+    const extinf = /^#EXTINF:([\d.]+),/.exec(line);
+    if (!extinf) continue;
+    const durationMs = Math.round(Number(extinf[1]) * 1000);
+    await target.put(segmentKey({ prefix, startMs: at, durationMs, session, seq: seq++, init }), [await readFile(join(out, lines[i + 1]!.trim()))], { contentType: "video/iso.segment" });
+    at += durationMs;
+  }
+}
 
 function endOf(keys: RecordedKey[]) {
   const last = keys[keys.length - 1];
@@ -265,8 +303,8 @@ describe("replay page in chromium", () => {
   });
 
   it("plays a grid of cameras in step and corrects a camera that drifts", async () => {
-    // Every camera: porch recorded nothing at T (its recordings are two hours later), so it shows no picture.
-    await page.goto(`${base}/?camera=frontdoor&day=${day}&grid=`);
+    // Three cameras: porch recorded nothing at T (its recordings are two hours later), so it shows no picture.
+    await page.goto(`${base}/?camera=frontdoor&day=${day}&grid=frontdoor,porch,yard`);
     await page.waitForFunction(() => document.querySelectorAll("video").length === 3 && document.querySelectorAll("#spans .row").length === 3, undefined, { timeout: 15_000 });
     await page.evaluate((ms) => (window as unknown as { replay: { playFrom(ms: number): void } }).replay.playFrom(ms), T + 4000);
     const caption = (camera: string) => page.locator("#videos figcaption", { hasText: camera }).textContent();
@@ -327,6 +365,47 @@ describe("replay page in chromium", () => {
     expect(seen.iframesOnly).toBe(true);
     expect(seen.buffered).toBeGreaterThanOrEqual(3);
     expect(seen.ranges).toBeGreaterThan(0);
+  });
+
+  it("plays an fMP4 recording made by the SDK, on from a TS session of the same camera (discontinuity + EXT-X-MAP)", async () => {
+    await page.goto(`${base}/?camera=garage&day=${day}`);
+    await page.waitForFunction(() => document.querySelectorAll("#spans .span").length === 2, undefined, { timeout: 15_000 });
+    const errorsBefore = (await state()).fatalErrors.length;
+    // From 3 s before the TS session ends: it plays on into the fMP4 one.
+    const near = await timelineX(endOf(garageTs) - 3000);
+    await page.mouse.click(near.x, near.y);
+    await waitForWallClock("wall > arg", garageFmp4[0]!.startMs + 2500);
+    expect(await playingWallClock()).toBeLessThan(endOf(garageFmp4));
+    expect(await page.evaluate(() => document.querySelector("video")!.videoWidth)).toBe(640);
+    // A seek within the fMP4 session plays on from there.
+    const t0 = await currentTime();
+    await page.keyboard.press("ArrowRight");
+    await waitForWallClock("wall >= arg", garageFmp4[0]!.startMs + 6500);
+    expect(await currentTime()).toBeGreaterThan(t0 + 3);
+    const final = await state();
+    expect(final.fatalErrors.slice(errorsBefore)).toEqual([]);
+    expect(final.undecodable).toBeUndefined();
+    // (hls.js cannot change a media element's source buffers from TS's two to fMP4's one: the page's player
+    // starts anew at the first fMP4 fragment, once.)
+    expect(final.containerSwitches).toBe(1);
+    await page.screenshot({ path: join(artifacts, "fmp4-playing.png") });
+  });
+
+  it("an H.265 fMP4 recording plays, or the page says plainly that this browser cannot decode H.265", async () => {
+    const hevc = await page.evaluate(() => MediaSource.isTypeSupported('video/mp4; codecs="hvc1.1.6.L60.90"'));
+    console.log(`chromium MediaSource H.265 (hvc1) support: ${hevc}`);
+    await page.goto(`${base}/?camera=hevc-cam&day=${day}`);
+    await page.waitForFunction(() => document.querySelectorAll("#spans .span").length === 1, undefined, { timeout: 15_000 });
+    const near = await timelineX(hevcStartMs + 500);
+    await page.mouse.click(near.x, near.y);
+    if (hevc) {
+      await waitForWallClock("wall > arg", hevcStartMs + 2000);
+      expect((await state()).undecodable).toBeUndefined();
+    } else {
+      await page.waitForFunction(() => /cannot decode H\.265/.test(document.querySelector(".note")?.textContent ?? ""), undefined, { timeout: 15_000 });
+      expect(await page.evaluate(() => (window as unknown as { replay: ReplayState }).replay.undecodable)).toMatch(/^hvc1\./);
+      await page.screenshot({ path: join(artifacts, "hevc-unsupported.png") });
+    }
   });
 
   it("fits a phone's width without console errors", async () => {

@@ -1,6 +1,6 @@
 // The object key layout that uploads and playback share.
 import { describe, expect, test } from "vitest";
-import { segmentKey, parseSegmentKey, hourPrefix, newSessionId, normalizePrefix } from "../src/keys.js";
+import { segmentKey, parseSegmentKey, hourPrefix, newSessionId, normalizePrefix, initKey, initKeyOf, parseInitKey, sampleEntryOf } from "../src/keys.js";
 
 describe("segment keys", () => {
   const startMs = Date.UTC(2026, 10, 25, 19, 36, 42, 711);
@@ -44,5 +44,20 @@ describe("segment keys", () => {
       expect(parseSegmentKey(key), key).toBeUndefined();
     }
     expect(newSessionId()).toMatch(/^[0-9a-f]{8}$/);
+  });
+
+  test("fMP4: .m4s keys name the codec and init version; the init key follows from them", () => {
+    const key = segmentKey({ prefix: "cams/door", startMs, durationMs: 2000, session: "f286e9c2", seq: 7, init: { codec: "avc1", version: 2 } });
+    expect(key).toBe("cams/door/2026/11/25/19/36-42.711_2000ms_f286e9c2-000007_avc1-v2.m4s");
+    const fields = parseSegmentKey(key)!;
+    expect(fields).toEqual({ prefix: "cams/door", startMs, durationMs: 2000, session: "f286e9c2", seq: 7, init: { codec: "avc1", version: 2 } });
+    expect(initKeyOf(fields)).toBe("cams/door/init/f286e9c2-avc1-v2.mp4");
+    expect(parseInitKey("cams/door/init/f286e9c2-avc1-v2.mp4")).toEqual({ prefix: "cams/door", session: "f286e9c2", codec: "avc1", version: 2 });
+    expect(initKey("", "00000000", { codec: "hvc1", version: 1 })).toBe("init/00000000-hvc1-v1.mp4");
+    expect(initKeyOf(parseSegmentKey("cams/door/2026/11/25/19/36-42.711_2000ms_f286e9c2-000007.ts")!)).toBeUndefined();
+    expect(sampleEntryOf("hvc1.1.6.L93.B0,mp4a.40.2")).toBe("hvc1");
+    for (const bad of ["c/2026/11/25/19/36-42.711_2000ms_abcdef01-000001_avc1-v.m4s", "c/2026/11/25/19/36-42.711_2000ms_abcdef01-000001.m4s", "c/init/abcdef01-avc1-v1.ts"]) {
+      expect(parseSegmentKey(bad) ?? parseInitKey(bad), bad).toBeUndefined();
+    }
   });
 });

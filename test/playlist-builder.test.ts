@@ -2,13 +2,14 @@
 import { describe, it, expect, beforeEach, afterEach } from "vitest";
 import { Parser } from "m3u8-parser";
 import { LocalStore } from "../src/store/local-store.js";
-import { segmentKey } from "../src/keys.js";
+import { segmentKey, type InitRef } from "../src/keys.js";
 import { rangePlaylist } from "../src/playback/range-playlist.js";
 import { CONTINUITY_TOLERANCE_MS } from "../src/playback/recordings.js";
 import { hourPrefixesFor, parseTime, checkRange, InvalidTimeError } from "../src/playback/time-range.js";
 import { tempDir } from "./support/media-tools.js";
 
 interface ParsedSegment {
+  map?: { uri: string; byterange?: { length: number; offset: number } };
   duration: number;
   uri: string;
   discontinuity?: boolean;
@@ -43,9 +44,9 @@ beforeEach(() => {
 afterEach(() => dir.cleanup());
 
 /** Stores empty objects under segment keys: the playlist is built from the listing alone. */
-async function put(prefix: string, session: string, segments: Array<[startMs: number, durationMs: number]>, firstSeq = 0) {
+async function put(prefix: string, session: string, segments: Array<[startMs: number, durationMs: number]>, firstSeq = 0, init?: InitRef) {
   for (const [i, [startMs, durationMs]] of segments.entries()) {
-    await store.put(segmentKey({ prefix, startMs, durationMs, session, seq: firstSeq + i }), [new Uint8Array(1)]);
+    await store.put(segmentKey({ prefix, startMs, durationMs, session, seq: firstSeq + i, init }), [new Uint8Array(1)]);
   }
 }
 
@@ -55,6 +56,34 @@ const run = (startMs: number, n: number, durationMs: number) =>
 
 const playlist = (prefix: string, startMs: number, endMs: number, now = NOW) =>
   rangePlaylist({ store, prefix, range: { startMs, endMs }, now, segmentUri: (s) => `u/${s.key}` });
+
+describe("fMP4 in playlists", () => {
+  it("EXT-X-MAP (version 6) where the init changes: a new version in a session, a new session; TS after fMP4 maps its own PAT/PMT", async () => {
+    await put("c", "0000000a", run(T0, 2, 2000), 0, { codec: "avc1", version: 1 });
+    await put("c", "0000000a", run(T0 + 4000, 2, 2000), 2, { codec: "avc1", version: 2 }); // new parameter sets
+    await put("c", "0000000b", run(T0 + 8000, 1, 2000), 0); // a restart into TS
+    await put("c", "0000000c", run(T0 + 10_000, 2, 2000), 0, { codec: "hvc1", version: 1 });
+    const result = await playlist("c", T0, T0 + 60_000);
+    const m = parse(result.playlist);
+    expect(m.version).toBe(6);
+    expect(m.segments.map((s) => s.map?.uri)).toEqual([
+      "u/c/init/0000000a-avc1-v1.mp4", "u/c/init/0000000a-avc1-v1.mp4",
+      "u/c/init/0000000a-avc1-v2.mp4", "u/c/init/0000000a-avc1-v2.mp4",
+      m.segments[4]!.uri,
+      "u/c/init/0000000c-hvc1-v1.mp4", "u/c/init/0000000c-hvc1-v1.mp4",
+    ]);
+    expect(m.segments[4]!.map!.byterange).toEqual({ length: 376, offset: 0 });
+    expect(result.playlist.match(/#EXT-X-MAP/g)).toHaveLength(4);
+    expect(m.discontinuityStarts).toEqual([2, 4, 5]);
+  });
+
+  it("a TS-only range has no EXT-X-MAP and stays at version 3", async () => {
+    await put("c", "0000000a", run(T0, 2, 2000));
+    const m = parse((await playlist("c", T0, T0 + 60_000)).playlist);
+    expect(m.version).toBe(3);
+    expect(m.segments.every((s) => s.map === undefined)).toBe(true);
+  });
+});
 
 describe("playlist for a time range", () => {
   it("is a VOD playlist whose EXTINF sum is the recorded duration, with one DISCONTINUITY and fresh PROGRAM-DATE-TIME per gap", async () => {

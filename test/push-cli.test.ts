@@ -12,7 +12,7 @@ import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { freshBucket, minio, referenceClient } from "./support/minio.js";
 import { decodeErrors, fixturePath, repoRoot, tempDir } from "./support/media-tools.js";
 import { ipcHlsMux } from "./support/mux-run.js";
-import { parseSegmentKey } from "../src/keys.js";
+import { initKeyOf, parseInitKey, parseSegmentKey } from "../src/keys.js";
 import { startFaultProxy } from "./support/fault-proxy.js";
 
 const run = promisify(execFile);
@@ -67,6 +67,47 @@ describe("ipc-hls push", () => {
       expect(object.key.startsWith("cam-9/")).toBe(true);
       expect(object.bytes.equals(readFileSync(join(muxed.outDir, muxed.tsFiles[i]!)))).toBe(true);
     });
+  });
+
+  it("--container fmp4 uploads the init segment and the .m4s segments `ipc-hls mux --container fmp4` writes, byte for byte", async () => {
+    const m = minio();
+    const bucket = await freshBucket("push-fmp4");
+    const video = fixturePath("sample/sample-640x360-25fps.h264");
+    const audio = fixturePath("sample/sample-48000-mono.aac");
+    const res = await push([video, "--audio", audio, "--fps", "25", "--container", "fmp4", "--bucket", bucket, "--prefix", "cam-f", "--endpoint", m.endpoint, "--path-style"], {
+      AWS_ACCESS_KEY_ID: m.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: m.secretAccessKey,
+    });
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toMatch(/5 made, 5 uploaded, 0 lost/);
+    const muxed = await ipcHlsMux(video, "25", join(tmp.path, "mux-fmp4"), ["--audio", audio, "--container", "fmp4"]);
+    expect(muxed.exitCode).toBe(0);
+    const stored = await objects(bucket);
+    const inits = stored.filter((o) => parseInitKey(o.key));
+    expect(inits.map((o) => parseInitKey(o.key)!.version)).toEqual([1]);
+    expect(inits[0]!.bytes.equals(readFileSync(join(muxed.outDir, "init.mp4")))).toBe(true);
+    const segments = stored.filter((o) => o.key.endsWith(".m4s")).sort((a, b) => parseSegmentKey(a.key)!.seq - parseSegmentKey(b.key)!.seq);
+    expect(segments).toHaveLength(muxed.segments.length);
+    segments.forEach((object, i) => {
+      expect(initKeyOf(parseSegmentKey(object.key)!)).toBe(inits[0]!.key);
+      expect(object.bytes.equals(muxed.segments[i]!.bytes), object.key).toBe(true);
+    });
+    // The `ipc-hls playlist` command it prints, run as printed: EXT-X-MAP with a presigned init URL, and ffmpeg's
+    // HLS client decodes the whole recording from it.
+    const command = /^ {2}replay: {5}(ipc-hls playlist .*)$/m.exec(res.stdout)?.[1];
+    expect(command).toBeDefined();
+    const replay = await run("bash", ["-c", `ipc-hls() { "${process.execPath}" "${join(repoRoot, "bin/ipc-hls")}" "$@"; }\n${command}`], {
+      env: { ...process.env, AWS_ACCESS_KEY_ID: m.accessKeyId, AWS_SECRET_ACCESS_KEY: m.secretAccessKey } as NodeJS.ProcessEnv,
+    });
+    expect(replay.stdout).toMatch(/^#EXT-X-VERSION:6$/m);
+    expect(replay.stdout).toMatch(/^#EXT-X-MAP:URI="http[^"]*\/cam-f\/init\/[0-9a-f]{8}-avc1-v1\.mp4\?/m);
+    const list = join(tmp.path, "replay-fmp4.m3u8");
+    // (Fed faster than real time the recording may end in the future: an EVENT playlist ffmpeg would wait on.)
+    writeFileSync(list, replay.stdout.includes("#EXT-X-ENDLIST") ? replay.stdout : replay.stdout + "#EXT-X-ENDLIST\n");
+    const decoded = await run("ffmpeg", ["-nostdin", "-v", "error", "-xerror", "-protocol_whitelist", "file,http,tcp", "-i", list, "-map", "0:v:0", "-f", "framecrc", "-"], { maxBuffer: 64 << 20, timeout: 30_000 });
+    expect(decoded.stderr).toBe("");
+    expect(decoded.stdout.split("\n").filter((line) => /^\d+,/.test(line))).toHaveLength(250);
+    expect(await push([video, "--container", "mp4", "--bucket", bucket], {}).then((r) => [r.code, r.stderr.trim()])).toEqual([2, expect.stringContaining("--container must be ts or fmp4")]);
   });
 
   it("prints the UTC range it recorded and an `ipc-hls playlist` command that, run as printed, replays segments that decode (no --path-style for an IP endpoint)", async () => {

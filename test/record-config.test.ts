@@ -97,6 +97,7 @@ describe("parseRecordConfig: a good config", () => {
   });
 
   it("leaves out what the file does not say (the record command's defaults apply)", () => {
+    expect(parseRecordConfig({ defaults: { container: "fmp4" }, cameras: [{ name: "c1", source: "-", store: "rec" }, { name: "c2", source: "rtsp://cam/1", store: "rec", container: "ts" }] }).cameras.map((c) => c.container)).toEqual(["fmp4", "ts"]);
     expect(parseRecordConfig({ cameras: [{ name: "c1", source: "-", store: "rec" }] })).toEqual({
       cameras: [{ name: "c1", source: { kind: "stdin" }, sourceLabel: "-", destination: { kind: "dir", dir: "rec" }, keyPrefix: "c1" }],
     });
@@ -110,6 +111,7 @@ describe("parseRecordConfig: bad configs give exactly these problems", () => {
     ["empty cameras", { cameras: [] }, ["cameras is empty: give at least one camera"]],
     ["cameras not a list", { cameras: { a: 1 } }, ['cameras must be a list, got {"a":1}']],
     ["a camera not an object", { cameras: ["rtsp://x"] }, ['cameras[0]: must be an object, got "rtsp://x"']],
+    ["an unknown container", { cameras: [camera({ container: "mp4" })] }, ['camera "front-door": container must be "ts" or "fmp4", got "mp4"']],
     ["bufferSize as text", { cameras: [camera({ bufferSize: "4M" })] }, ['camera "front-door": bufferSize must be an integer ≥ 12032, got "4M"']],
     ["bufferSize too small", { cameras: [camera({ bufferSize: 12031 })] }, ['camera "front-door": bufferSize must be an integer ≥ 12032, got 12031']],
     ["bufferSize fractional", { cameras: [camera({ bufferSize: 20000.5 })] }, ['camera "front-door": bufferSize must be an integer ≥ 12032, got 20000.5']],

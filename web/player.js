@@ -74,6 +74,7 @@ export class Player {
 
   open(url, { startWallMs, live = false }) {
     this.stop();
+    this.undecodable = undefined;
     if (this.note) this.note.textContent = "";
     this.live = live;
     if (!window.Hls || !Hls.isSupported()) {
@@ -91,12 +92,29 @@ export class Player {
     hls.on(Hls.Events.ERROR, (_event, data) => {
       const entry = { camera: this.camera, type: data.type, details: data.details, fatal: data.fatal, reason: data.reason || (data.error && data.error.message) };
       this.stats.errors.push(entry);
+      if (data.details === Hls.ErrorDetails.BUFFER_ADD_CODEC_ERROR || data.details === Hls.ErrorDetails.MANIFEST_INCOMPATIBLE_CODECS_ERROR) {
+        return this.cannotDecode(data.mimeType || "");
+      }
+      const next = data.fatal && data.details === Hls.ErrorDetails.BUFFER_APPEND_ERROR && !this.switching ? this.fragmentAfterBuffer() : undefined;
+      if (next) {
+        // The recording changes container here (TS ↔ fMP4, a camera reconfigured): a media element's source
+        // buffers cannot change shape (TS gives an audio and a video buffer, fMP4 one for both), so a new player
+        // takes over at the first fragment not buffered.
+        return this.switchContainerAt(next.programDateTime);
+      }
       if (data.fatal) {
         this.stats.fatalErrors.push(entry);
-        if (this.note) this.note.textContent = ` · cannot play: ${data.details}`;
+        if (this.note && !this.undecodable) this.note.textContent = ` · cannot play: ${data.details}`;
       }
     });
     hls.on(Hls.Events.FRAG_LOADED, () => this.stats.fragmentsLoaded++);
+    // fMP4 names its codec in the init segment (H.265 recordings among them): a browser that cannot decode it is
+    // told plainly instead of showing a black player.
+    hls.on(Hls.Events.BUFFER_CODECS, (_event, data) => {
+      for (const track of [data.video, data.audiovideo]) {
+        if (track && track.codec && !MediaSource.isTypeSupported(`${track.container}; codecs="${track.codec}"`)) return this.cannotDecode(track.codec);
+      }
+    });
     hls.once(Hls.Events.LEVEL_LOADED, () => {
       if (live) {
         hls.startLoad(-1);
@@ -109,6 +127,38 @@ export class Player {
     });
     hls.loadSource(url);
     hls.attachMedia(this.video);
+  }
+
+  /** The first fragment past the buffered stretch being played. */
+  fragmentAfterBuffer() {
+    const v = this.video;
+    let end = v.currentTime;
+    for (let i = 0; i < v.buffered.length; i++) if (v.buffered.start(i) <= end + 0.1 && v.buffered.end(i) > end) end = v.buffered.end(i);
+    return this.fragments().find((f) => f.start + f.duration / 2 > end && f.programDateTime);
+  }
+
+  /** Opens the same playlist again, from `wallMs` on (after a change of container there). */
+  switchContainerAt(wallMs) {
+    this.stats.containerSwitches = (this.stats.containerSwitches || 0) + 1;
+    if (this.live) return this.playLive();
+    const range = this.loaded;
+    if (!range) return;
+    this.open(playlistUrl(this.camera, range.startMs, range.endMs), { startWallMs: wallMs });
+    this.loaded = range;
+    // (Once per switch: a second failure at the same place is a real one.)
+    this.switching = true;
+    this.hls.once(Hls.Events.FRAG_BUFFERED, () => (this.switching = false));
+  }
+
+  /** The recording's codec is one this browser cannot decode: say so, and stop loading it. */
+  cannotDecode(codec) {
+    const hevc = /hvc1|hev1/.test(codec);
+    this.undecodable = codec || "unknown";
+    this.stats.undecodable = this.undecodable;
+    const what = hevc ? "H.265 (HEVC)" : "this recording's video";
+    const advice = hevc ? ": try Safari, or a browser with HEVC support" : "";
+    if (this.note) this.note.textContent = ` · this browser cannot decode ${what}${codec ? ` (${codec})` : ""}${advice}`;
+    if (this.hls) this.hls.stopLoad();
   }
 
   /** How far behind real time the picture is (ms), from the playing fragment's program date-time. */

@@ -5,7 +5,7 @@
 import { FPS_REQUIRED, UsageError, parseBytes, parseCommandArgs, parseFrameRate, parseSeconds, requireInputFile, type Command } from "./command.js";
 import { feedRawStreams, RawInputError, timingWarnings, VIDEO_CHUNK, AUDIO_CHUNK } from "../raw-feed.js";
 import { fileChunks } from "../mux-files.js";
-import { checkBucket, environmentCredentials, parseTags, s3Location, RECORDER_FLAGS } from "./s3-flags.js";
+import { checkBucket, environmentCredentials, parseContainer, parseTags, s3Location, RECORDER_FLAGS } from "./s3-flags.js";
 import { HlsRecorder, type RecorderStats } from "../sdk.js";
 import { checkCoreOptions } from "../core.js";
 import { normalizePrefix } from "../keys.js";
@@ -33,6 +33,8 @@ Options:
                             fall behind, the overflow policy drops the oldest segments); by default the file
                             is fed as fast as the uploads take it
   --segment-duration <s>    target segment duration in seconds (default 2)
+  --container <ts|fmp4>     segment format (default ts): fmp4 stores .m4s segments and an init segment per
+                            session (<prefix>/init/)
   --buffer-size <bytes>     ring buffer size (default 4194304)
   --checksum <crc32|sha256> how S3 verifies each upload (default crc32)
   --tag <key=value>         object tag, repeatable (at most 10)
@@ -70,6 +72,7 @@ export const command: Command = {
     const segmentDuration = parseSeconds("--segment-duration", values["segment-duration"], 2);
     checkCoreOptions({ bufferSize, segmentDuration }, { bufferSize: "--buffer-size", segmentDuration: "--segment-duration" });
     const tags = parseTags(values.tag ?? []);
+    const container = parseContainer(values.container);
     const deadlineMs = Math.round(parseSeconds("--deadline", values.deadline, 60) * 1000);
     const spillMax = parseBytes("--spill-max", values["spill-max"]);
     if (spillMax !== undefined && !values.spill) throw new UsageError("--spill-max needs --spill <dir>");
@@ -84,6 +87,7 @@ export const command: Command = {
       prefix,
       credentials,
       segmentDuration,
+      container,
       checksum: checksum as ChecksumMode,
       audio: values.audio !== undefined,
       tags,

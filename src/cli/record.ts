@@ -2,7 +2,7 @@
 // until SIGINT/SIGTERM, reconnecting forever; then prints a summary per camera. See src/record/.
 import { readFile } from "node:fs/promises";
 import { parseCommandArgs, parseFrameRate, parseSeconds, requireInputFile, UsageError, type Command } from "./command.js";
-import { environmentCredentials, parseTags, s3Location, RECORDER_FLAGS, S3_FLAGS_HELP } from "./s3-flags.js";
+import { environmentCredentials, parseContainer, parseTags, s3Location, RECORDER_FLAGS, S3_FLAGS_HELP } from "./s3-flags.js";
 import { LocalStore } from "../store/local-store.js";
 import { Camera, type CameraOptions } from "../record/camera.js";
 import { StatusBoard } from "../record/status.js";
@@ -49,6 +49,8 @@ ${S3_FLAGS_HELP}
   --spill-max <bytes>       most bytes kept in the spill directory (default 268435456)
   --buffer-size <bytes>     ring buffer size (default 4194304)
   --segment-duration <s>    target segment duration (default 2)
+  --container <ts|fmp4>     segment format (default ts): fmp4 stores .m4s segments and an init segment per
+                            session (<camera>/init/)
   --transport <tcp|udp>     RTSP transport (default tcp)
   --fps <rate>              frame rate of a live pipe or file: 25, 29.97, 30000/1001 (a pipe without it is
                             timed from the measured arrival rate)
@@ -79,7 +81,7 @@ const FLAGS = {
 } as const;
 
 /** Flags that describe one camera: with --config the file describes the cameras instead. */
-const CAMERA_FLAGS = ["name", "store", "bucket", "prefix", "endpoint", "path-style", "region", "tag", "spill", "spill-max", "buffer-size", "segment-duration", "transport", "fps", "realtime", "audio"] as const;
+const CAMERA_FLAGS = ["name", "store", "bucket", "prefix", "endpoint", "path-style", "region", "tag", "spill", "spill-max", "buffer-size", "segment-duration", "container", "transport", "fps", "realtime", "audio"] as const;
 
 /** Uploads in flight at once across all cameras, unless --concurrency or the config says otherwise. */
 const DEFAULT_SHARED_UPLOADS = 8;
@@ -126,6 +128,7 @@ export const command: Command = {
         recorder: {
           bufferSize: config.bufferSize ?? 4 * 1024 * 1024,
           segmentDuration: config.segmentDuration,
+          container: config.container,
           tags: config.tags,
           spill: config.spill,
           uploadSlots,
@@ -220,6 +223,7 @@ async function configFromFlags(where: string, values: Values): Promise<CameraCon
     spill: values.spill ? { dir: values.spill, maxBytes: spillMax } : undefined,
     bufferSize,
     segmentDuration: values["segment-duration"] === undefined ? undefined : parseSeconds("--segment-duration", values["segment-duration"], 2),
+    container: parseContainer(values.container),
     tags: values.tag ? parseTags(values.tag) : undefined,
   };
 }

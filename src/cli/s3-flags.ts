@@ -6,6 +6,7 @@ import { S3AuthError, S3NetworkError } from "../s3/errors.js";
 import { InvalidEndpointError, parseEndpoint, type S3Location } from "../s3/endpoint.js";
 import { S3Store } from "../store/s3-store.js";
 import { encodeTags } from "../s3/tagging.js";
+import { CONTAINERS, type Container } from "../core-types.js";
 
 export const S3_FLAGS = {
   endpoint: { type: "string" },
@@ -24,8 +25,16 @@ export const RECORDER_FLAGS = {
   "spill-max": { type: "string" },
   "buffer-size": { type: "string" },
   "segment-duration": { type: "string" },
+  container: { type: "string" },
   deadline: { type: "string" },
 } as const;
+
+/** --container ts|fmp4 (absent: the SDK's default). */
+export function parseContainer(value: string | undefined): Container | undefined {
+  if (value === undefined) return undefined;
+  if (!(CONTAINERS as readonly string[]).includes(value)) throw new UsageError(`--container must be ${CONTAINERS.join(" or ")}, got ${JSON.stringify(value)}`);
+  return value as Container;
+}
 
 /** --tag k=v, repeatable (push, record): S3's tag rules are checked here, before any request. */
 export function parseTags(list: string[]): Record<string, string> {

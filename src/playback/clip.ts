@@ -10,6 +10,7 @@ import {
   EncodedVideoPacketSource,
   Input,
   Mp4OutputFormat,
+  MP4,
   MPEG_TS,
   Output,
   type EncodedPacket,
@@ -39,7 +40,7 @@ export class NothingRecordedError extends Error {
   override name = "NothingRecordedError";
 }
 
-/** A segment could not be read as H.264 + AAC in MPEG-TS, or its stream format differs from the clip's first. */
+/** A segment could not be read as H.264 + AAC (MPEG-TS, or fMP4 joined to its init segment), or its stream format differs from the clip's first. */
 export class ClipSourceError extends Error {
   override name = "ClipSourceError";
 }
@@ -117,8 +118,15 @@ export async function remuxToMp4(segments: readonly RecordedSegment[], read: Seg
   let clipEnd = 0;
 
   try {
+  // fMP4: each segment is read joined to its init segment (read once per init), as a fragmented MP4 file.
+  let init: { key: string; bytes: Uint8Array } | undefined;
   for (const segment of segments) {
-    const input = new Input({ source: new BufferSource(await read(segment.key)), formats: [MPEG_TS] });
+    let bytes = await read(segment.key);
+    if (segment.initKey !== undefined) {
+      if (init?.key !== segment.initKey) init = { key: segment.initKey, bytes: await read(segment.initKey) };
+      bytes = Buffer.concat([init.bytes, bytes]);
+    }
+    const input = new Input({ source: new BufferSource(bytes), formats: [MPEG_TS, MP4] });
     try {
       const video = await input.getPrimaryVideoTrack();
       const audio = await input.getPrimaryAudioTrack();

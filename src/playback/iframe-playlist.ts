@@ -1,6 +1,7 @@
 // Writes an I-frame playlist (RFC 8216 §4.3.3.6 EXT-X-I-FRAMES-ONLY) for recorded segments: one entry per segment,
 // its first picture, as the byte range the key announces (keyframeBytes), so a player can scrub by fetching
-// pictures instead of whole segments. Segments whose key has no keyframeBytes (older layout) are left out.
+// pictures instead of whole segments. Segments whose key has no keyframeBytes (older layout) are left out, and so
+// are fMP4 segments (not for fMP4 yet: the core does not report where their first picture ends).
 import { programDateTime, seconds, type PlaylistEntry, type PlaylistOptions } from "./playlist.js";
 import { formatMediaPlaylist, type MediaPlaylistEntry } from "../media-playlist.js";
 

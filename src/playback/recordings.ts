@@ -1,5 +1,5 @@
 // From a store listing to the recorded timeline of one camera: which segments cover a range, where the gaps are.
-import { parseSegmentKey } from "../keys.js";
+import { initKeyOf, parseSegmentKey, type InitRef } from "../keys.js";
 import type { ListedObject } from "../store/types.js";
 import { hourPrefixesFor, type TimeRange } from "./time-range.js";
 
@@ -17,7 +17,10 @@ export interface RecordedSegment {
   seq: number;
   /** Leading bytes that hold the segment's first picture (from the key; absent in keys of the earlier layout). */
   keyframeBytes?: number;
-  /** True when the timeline does not continue from the previous segment: a new session or a gap/overlap. */
+  /** fMP4 segments (".m4s" keys): the init segment they need, and its key. TS segments have neither. */
+  init?: InitRef;
+  initKey?: string;
+  /** True when the timeline does not continue from the previous segment: a new session, a gap/overlap, or a new init segment. */
   discontinuity: boolean;
 }
 
@@ -58,7 +61,7 @@ export async function findSegments(
     // Only keys of this camera's layout count; anything else in the folder (notes, thumbnails) is ignored.
     if (!fields || fields.prefix !== cameraPrefix || fields.durationMs <= 0) continue;
     if (fields.startMs < range.endMs && fields.startMs + fields.durationMs > range.startMs) {
-      segments.push({ key: object.key, size: object.size, ...fields });
+      segments.push({ key: object.key, size: object.size, ...fields, ...(fields.init ? { initKey: initKeyOf(fields) } : {}) });
     }
   }
   return markDiscontinuities(segments);
@@ -74,6 +77,7 @@ export function markDiscontinuities(segments: Omit<RecordedSegment, "discontinui
     const discontinuity =
       previous === undefined ||
       previous.session !== segment.session ||
+      previous.initKey !== segment.initKey || // (new parameter sets, or another container: a new EXT-X-MAP)
       Math.abs(segment.startMs - (previous.startMs + previous.durationMs)) > CONTINUITY_TOLERANCE_MS;
     return { ...segment, discontinuity };
   });

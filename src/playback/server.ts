@@ -8,7 +8,7 @@ import { stat } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { normalizePrefix, parseSegmentKey } from "../keys.js";
+import { normalizePrefix, parseInitKey, parseSegmentKey } from "../keys.js";
 import type { OpenedObject } from "../store/local-store.js";
 import { parseByteRange, type ByteRange } from "./byte-range.js";
 import { CAMERA_RE, createPlaybackApi, errorResponse, json, type ApiResponse, type PlaybackApiOptions, type PlaybackStore } from "./api.js";
@@ -127,13 +127,16 @@ export function createReplayListener(options: ReplayServerOptions): RequestListe
     return unauthorized(req, res, result.status, result.retryAfterS);
   };
 
-  /** GET /cameras/<camera>/segments/YYYY/MM/DD/HH/<name>.ts: only keys of the segment layout, only from a local store. */
+  /**
+   * GET /cameras/<camera>/segments/YYYY/MM/DD/HH/<name>.ts (or .m4s), and fMP4 init segments at
+   * /cameras/<camera>/segments/init/<name>.mp4: only keys of the layout, only from a local store.
+   */
   const sendSegment = async (req: IncomingMessage, res: ServerResponse, camera: string, rest: string[], query: URLSearchParams): Promise<boolean> => {
     if (!options.store.open) return false;
     const within = rest.map((p) => decodeURIComponent(p)).join("/");
     const prefix = rootPrefix ? `${rootPrefix}/${camera}` : camera;
     const key = `${prefix}/${within}`;
-    const fields = parseSegmentKey(key);
+    const fields = parseSegmentKey(key) ?? parseInitKey(key);
     if (!CAMERA_RE.test(camera) || !fields || fields.prefix !== prefix) {
       send(req, res, json(400, { error: { code: "bad-segment", message: "not a segment name" } }));
       return true;
@@ -163,7 +166,7 @@ export function createReplayListener(options: ReplayServerOptions): RequestListe
     }
     // A segment never changes once written (its key is unique), so players and proxies may keep it.
     // (Behind a login, shared caches must not keep them.)
-    const headers: Record<string, string | number> = { "content-type": "video/mp2t", "content-length": opened.size, "cache-control": `${auth ? "private" : "public"}, max-age=31536000, immutable`, "accept-ranges": "bytes" };
+    const headers: Record<string, string | number> = { "content-type": contentTypeOf(key), "content-length": opened.size, "cache-control": `${auth ? "private" : "public"}, max-age=31536000, immutable`, "accept-ranges": "bytes" };
     if (options.corsOrigin) headers["access-control-allow-origin"] = options.corsOrigin;
     if (range === "unsatisfiable") {
       opened.stream.destroy();
@@ -259,4 +262,9 @@ function loginFields(contentType: string, body: string): { user?: string; passwo
   }
   const form = new URLSearchParams(body);
   return { user: form.get("user") ?? undefined, password: form.get("password") ?? undefined };
+}
+
+/** The media type of a stored segment by its key: MPEG-TS, an fMP4 media segment, or an fMP4 init segment. */
+function contentTypeOf(key: string): string {
+  return key.endsWith(".ts") ? "video/mp2t" : key.endsWith(".m4s") ? "video/iso.segment" : "video/mp4";
 }

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { segmentKey, newSessionId, parseSegmentKey } from "../../src/keys.js";
 import type { ObjectStore } from "../../src/store/types.js";
+import type { Container } from "../../src/core-types.js";
 import { HlsRecorder } from "../../src/sdk.js";
 import { accessUnits } from "./annexb.js";
 import { fixturePath, rawTimestampsUs, tempDir } from "./media-tools.js";
@@ -65,7 +66,7 @@ export async function recordWithFfmpeg(
  * Records the bundled 10 s demo clip (640x360 H.264 with B-frames + 48 kHz AAC) with our own SDK (HlsRecorder →
  * WASM core → store) into `store` under `prefix`, as if the camera's clock read `startMs` at the first frame.
  */
-export async function recordWithSdk(store: ObjectStore, prefix: string, startMs: number, session = newSessionId()): Promise<RecordedKey[]> {
+export async function recordWithSdk(store: ObjectStore, prefix: string, startMs: number, session = newSessionId(), container?: Container): Promise<RecordedKey[]> {
   const video = fixturePath("sample/sample-640x360-25fps.h264");
   const { ptsUs, dtsUs } = await rawTimestampsUs(video, 25);
   const frames = [
@@ -75,7 +76,7 @@ export async function recordWithSdk(store: ObjectStore, prefix: string, startMs:
       return { video: false, bytes, ptsUs: t, dtsUs: t };
     }),
   ].sort((a, b) => a.dtsUs - b.dtsUs || (a.video ? 1 : -1));
-  const recorder = new HlsRecorder({ bufferSize: 4 * 1024 * 1024, store, prefix, session, now: () => startMs });
+  const recorder = new HlsRecorder({ bufferSize: 4 * 1024 * 1024, store, prefix, session, container, now: () => startMs });
   const uploaded: string[] = [];
   recorder.on("segment-uploaded", (info) => uploaded.push(info.key));
   await recorder.start();
