@@ -122,7 +122,12 @@ export class Camera {
     if (tookFrames) this.info(`the camera now sends ${codecName(codec)} (it sent ${codecName(made)}): a new recording`);
     this.current = this.newRecorder(codec);
     this.codec = codec;
-    await this.current.start();
+    try {
+      await this.current.start();
+    } catch (err) {
+      // e.g. options that do not take this codec: the camera cannot record what it sends.
+      throw new UnrecordableSourceError(`cannot record ${codecName(codec)}: ${(err as Error).message}`);
+    }
     return this.current;
   }
 

@@ -53,7 +53,8 @@ export class LivePipeSource implements Source {
     let codec: RecordedCodec | undefined;
     let first: Buffer[] | undefined = [];
     let ready!: () => void;
-    const isReady = new Promise<void>((resolve) => (ready = resolve));
+    let notReady!: (err: Error) => void;
+    const isReady = new Promise<void>((resolve, reject) => ((ready = resolve), (notReady = reject)));
     const split = (): AccessUnitSplitter => new AccessUnitSplitter(sink.videoTarget, {
       unit: (length, idr) => {
         if (waitForIdr && !idr) {
@@ -79,7 +80,11 @@ export class LivePipeSource implements Source {
           first = undefined;
           ready();
         },
-        (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
+        (err: unknown) => {
+          const error = err instanceof Error ? err : new Error(String(err));
+          notReady(error); // open() fails with it (before done() would let it return)
+          done(error);
+        },
       );
     };
     let firstBytes = 0;
@@ -129,7 +134,7 @@ export class LivePipeSource implements Source {
       else {
         // A pipe shorter than the look for the codec, or that ended while its recorder was being made.
         if (codec === undefined) decide(annexBCodec(Buffer.concat(first!)) ?? "h264");
-        void isReady.then(last);
+        isReady.then(last, () => {});
       }
     };
     const onError = (err: Error) => done(err);
