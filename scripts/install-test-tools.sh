@@ -8,8 +8,8 @@ echo "install-test-tools: installing what is missing of ffmpeg, chromium and GSt
 need_apt=()
 command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || need_apt+=(ffmpeg)
 command -v chromium >/dev/null || need_apt+=(chromium)
-# GStreamer's RTSP server (test/support/rtsp_server.py) for Debian's python3, with x264 (ugly) and an AAC encoder (libav).
-for pkg in gir1.2-gst-rtsp-server-1.0 python3-gi gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-libav; do
+# GStreamer's RTSP server (test/support/rtsp_server.py) for Debian's python3, with x264 (ugly), x265 (bad) and an AAC encoder (libav).
+for pkg in gir1.2-gst-rtsp-server-1.0 python3-gi gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -1,20 +1,22 @@
 // `ipc-hls record -`: a live H.264 pipe from ffmpeg (-re, one frame written at a time as a camera's encoder
 // does) recorded into a directory until SIGINT; segment durations follow real time; every segment decodes. A pipe
 // that stalls is handled like a dropped camera: frames resume at the next IDR after a gap the playlist marks.
+// H.265 (libx265) through a pipe and as a --realtime file: the codec is seen in the stream, every segment decodes as
+// HEVC, and the pictures are ffmpeg's decode of the same bytes.
 import { describe, it, expect, afterAll } from "vitest";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { Parser } from "m3u8-parser";
-import { decodeErrors, fixturePath, probeStreams, repoRoot, tempDir } from "./support/media-tools.js";
+import { decodeErrors, fixturePath, frameHashes, probeStreams, repoRoot, tempDir } from "./support/media-tools.js";
 import { accessUnits } from "./support/annexb.js";
 import { parseSegmentKey } from "../src/keys.js";
 import { LocalStore } from "../src/store/local-store.js";
 import { rangePlaylist } from "../src/playback/range-playlist.js";
 import { Camera } from "../src/record/camera.js";
 import { LivePipeSource } from "../src/record/sources/live-pipe.js";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 
 const tmp = tempDir("record-pipe-");
 afterAll(() => tmp.cleanup());
@@ -131,4 +133,68 @@ describe("ipc-hls record - (live pipe)", () => {
     expect(parser.manifest.segments.map((s: { discontinuity?: boolean }) => s.discontinuity === true)).toEqual([false, true]);
     for (const file of segmentFiles(dir)) expect(await decodeErrors(file), file).toBe("");
   }, 30_000);
+
+  describe("H.265", () => {
+    // 6 s of x265 with several slices per picture and an IRAP every 25 frames; VPS/SPS/PPS only at the start (the
+    // core puts them before the later IRAPs). The file has B-frames (timed by the core from the POC); the live
+    // pipe has none, as a camera's (its frames are stamped in arrival order).
+    const made = (name: string, bframes: number) => {
+      const file = join(tmp.path, name);
+      if (!existsSync(file)) {
+        execFileSync("ffmpeg", ["-nostdin", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-t", "6", "-c:v", "libx265", "-preset", "ultrafast",
+          "-x265-params", `keyint=25:min-keyint=25:slices=2:bframes=${bframes}:log-level=error`, "-pix_fmt", "yuv420p", "-f", "hevc", file]);
+      }
+      return file;
+    };
+
+    /** Every segment decodes as HEVC; joined, their pictures are ffmpeg's decode of the raw stream, every one. */
+    async function expectPictures(files: string[], raw: string): Promise<void> {
+      expect(files.length).toBeGreaterThanOrEqual(2);
+      for (const file of files) {
+        expect(await decodeErrors(file), file).toBe("");
+        expect((await probeStreams(file)).map((s) => s.codecName)).toEqual(["hevc"]);
+      }
+      const joined = join(tmp.path, `joined-${files.length}-${Date.now()}.ts`);
+      writeFileSync(joined, Buffer.concat(files.map((f) => readFileSync(f) as Uint8Array)));
+      const theirs = await frameHashes(raw);
+      expect(theirs).toHaveLength(150);
+      expect(await frameHashes(joined)).toEqual(theirs);
+    }
+
+    it("a live H.265 pipe: the codec is seen in the stream, access units cut at H.265's boundaries", async () => {
+      const dir = join(tmp.path, "hevc-pipe");
+      const hevc = made("live.hevc", 0);
+      const bytes = readFileSync(hevc);
+      const pipe = new PassThrough();
+      const lines: string[] = [];
+      const log = { info: (c: string, l: string) => lines.push(`${c}: ${l}`), error: (c: string, l: string) => lines.push(`${c}: ERROR ${l}`) };
+      const camera = new Camera({ name: "hevc", source: new LivePipeSource(pipe, "test pipe", { fps: 25 }), recorder: { bufferSize: 1 << 21, store: new LocalStore(dir) }, log });
+      const running = camera.run();
+      // Pieces of any size, as a pipe delivers them (the first one too small to hold a NAL header).
+      for (let at = 0, k = 0; at < bytes.length; k++) {
+        const n = k === 0 ? 3 : 1000 + ((k * 7919) % 9000);
+        pipe.write(bytes.subarray(at, at + n));
+        at += n;
+        await sleep(k % 4 === 0 ? 20 : 0);
+      }
+      pipe.end();
+      const stats = await running;
+      expect(lines).toContain("hevc: recording: H.265 from test pipe at 25 frames/s");
+      expect(stats.videoFramesIn).toBe(150);
+      expect(stats.videoFramesDropped).toBe(0);
+      await expectPictures(segmentFiles(dir), hevc);
+    }, 60_000);
+
+    it("record clip.hevc --realtime: the codec is seen in the file", async () => {
+      const dir = join(tmp.path, "hevc-file");
+      const hevc = made("clip.hevc", 3);
+      const record = spawn(process.execPath, [join(repoRoot, "bin/ipc-hls"), "record", hevc, "--realtime", "--fps", "25", "--name", "clip", "--store", dir], { stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "";
+      record.stdout.on("data", (d) => (stdout += d));
+      const code = await new Promise<number | null>((resolve) => record.once("exit", (c) => resolve(c)));
+      expect(code, stdout).toBe(0);
+      expect(stdout).toMatch(/clip: recording: H\.265 .*clip\.hevc at 25 frames\/s, real time/);
+      await expectPictures(segmentFiles(dir), hevc);
+    }, 60_000);
+  });
 });

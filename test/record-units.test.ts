@@ -16,7 +16,7 @@ import { Camera } from "../src/record/camera.js";
 import { runCameras } from "../src/record/runner.js";
 import { StatusBoard } from "../src/record/status.js";
 import { LocalStore } from "../src/store/local-store.js";
-import type { FrameSink, Source, SourceSession } from "../src/record/source.js";
+import { UnrecordableSourceError, type FrameSink, type Source, type SourceSession } from "../src/record/source.js";
 
 /** Runs the splitter over `data` cut at `cuts`; returns the units (copied out) and the count skipped as too large. */
 function split(data: Uint8Array, cuts: number[], bufferSize = 1 << 20) {
@@ -250,5 +250,70 @@ describe("Camera (reconnect loop) and runner", () => {
     expect(summary).toMatch(/broken: FAILED: stopped by an unexpected error/);
     expect(summary).toMatch(/fine:\n {2}frames: +75 video/);
     expect(result.stats.get("fine")!.segmentsUploaded).toBe(result.stats.get("fine")!.segmentsMade);
+  });
+
+  it("a recorder per codec: a session in another codec gets a new recorder (the old one finished), counts add up", async () => {
+    const lines: string[] = [];
+    const log = { info: (c: string, l: string) => lines.push(`${c}: ${l}`), error: (c: string, l: string) => lines.push(`${c}: ERROR ${l}`) };
+    const asked: string[] = [];
+    let opens = 0;
+    const source: Source = {
+      label: "switching",
+      mayHaveAudio: false,
+      reopens: true,
+      async open(sink, recorderFor, signal) {
+        opens++;
+        if (opens > 2) {
+          await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
+          return { description: "idle", ended: Promise.resolve(undefined), close: async () => {} };
+        }
+        const codec = opens === 1 ? "h264" : "h265";
+        asked.push(codec);
+        await recorderFor(codec);
+        if (codec === "h264") {
+          units.forEach((unit, i) => {
+            sink.videoTarget.set(unit);
+            sink.video(unit.length, i * 40_000);
+          });
+        }
+        return { description: codec, ended: Promise.resolve(new Error("connection lost")), close: async () => {} };
+      },
+    };
+    const store = join(dir.path, "switch");
+    const camera = new Camera({ name: "cam", source, recorder: { bufferSize: 1 << 20, store: new LocalStore(store) }, log, backoff: { baseMs: 1, capMs: 2 } });
+    const first = camera.recorder;
+    const running = camera.run();
+    while (opens < 3) await new Promise((resolve) => setTimeout(resolve, 5));
+    camera.stop();
+    const stats = await running;
+    expect(asked).toEqual(["h264", "h265"]);
+    expect(camera.recorder).not.toBe(first);
+    expect(camera.recorder.session).not.toBe(first.session); // a new recording (its own session id in the keys)
+    expect(lines).toContain("cam: the camera now sends H.265 (it sent H.264): a new recording");
+    // The H.264 recording was finished and stored when the codec changed; its counts stay in the camera's.
+    expect(stats.videoFramesIn).toBe(75);
+    expect(stats.segmentsUploaded).toBe(stats.segmentsMade);
+    expect(stats.segmentsMade).toBeGreaterThan(0);
+  });
+
+  it("a source that cannot be recorded (e.g. MJPEG) stops its camera with one line, without retrying", async () => {
+    const lines: string[] = [];
+    const log = { info: (c: string, l: string) => lines.push(`${c}: ${l}`), error: (c: string, l: string) => lines.push(`${c}: ERROR ${l}`) };
+    let opens = 0;
+    const source: Source = {
+      label: "mjpeg",
+      mayHaveAudio: false,
+      reopens: true,
+      async open() {
+        opens++;
+        throw new UnrecordableSourceError("rtsp://cam/x: the camera's video is MJPEG (JPEG/90000, RTP payload 26), which ipc-hls cannot record");
+      },
+    };
+    const camera = new Camera({ name: "old", source, recorder: { bufferSize: 1 << 20, store: new LocalStore(join(dir.path, "mjpeg")) }, log, backoff: { baseMs: 1, capMs: 2 } });
+    await camera.run();
+    expect(opens).toBe(1);
+    expect(camera.failed).toMatch(/MJPEG/);
+    expect(lines).toEqual(["old: ERROR rtsp://cam/x: the camera's video is MJPEG (JPEG/90000, RTP payload 26), which ipc-hls cannot record; this camera stops"]);
+    expect(camera.status().state).toBe("failed");
   });
 });

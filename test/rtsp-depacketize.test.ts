@@ -1,7 +1,9 @@
 // RTP → frames, from hand-made packets: H.264 (RFC 6184) single NAL units, STAP-A, FU-A, losses, wraps, limits;
+// H.265 (RFC 7798) single NAL units, Aggregation Packets, Fragmentation Units, PACI, SDP parameter sets;
 // AAC (RFC 3640) AU headers and ADTS; RTP sequence and timestamp unwrapping; RTCP sender reports.
 import { describe, expect, it } from "vitest";
 import { H264Depacketizer } from "../src/rtsp/h264-depacketizer.js";
+import { H265Depacketizer } from "../src/rtsp/h265-depacketizer.js";
 import { AacDepacketizer, aacFormat, writeAdtsHeader, type AacFormat } from "../src/rtsp/aac-depacketizer.js";
 import { newRtpPacket, parseRtp, SequenceTracker } from "../src/rtsp/rtp.js";
 import { parseRtcp, receiverReport } from "../src/rtsp/rtcp.js";
@@ -17,11 +19,11 @@ const P_SLICE = [0x41, 0x9a, 0x02, 0x04];
 const AUD = [0x09, 0xf0];
 
 /** Runs packets (payload, timestamp, marker, sequence) through the sequence tracker and the depacketizer. */
-function h264Harness(targetSize = 4096, parameterSets: number[][] = []) {
+function h264Harness(targetSize = 4096, parameterSets: number[][] = [], Depacketizer: typeof H264Depacketizer | typeof H265Depacketizer = H264Depacketizer) {
   const target = new Uint8Array(targetSize);
   const frames: { bytes: number[]; timestamp: number }[] = [];
   const lost: VideoLostReason[] = [];
-  const depacketizer = new H264Depacketizer(
+  const depacketizer = new Depacketizer(
     {
       target: () => target,
       frame: (length, timestamp) => frames.push({ bytes: [...target.subarray(0, length)], timestamp }),
@@ -194,6 +196,141 @@ describe("H.264 depacketizer (RFC 6184)", () => {
     h.depacketizer.abandon();
     expect(h.depacketizer.assembling).toBe(false);
     expect([h.lost, h.frames]).toEqual([[], []]);
+  });
+});
+
+// H.265 NAL units: the two-byte header is F(1) type(6) LayerId(6) TID+1(3): type << 1, then 0x01 (layer 0, TID 0).
+const hevcNal = (type: number, body: number[], tid = 1) => [type << 1, tid, ...body];
+const VPS = hevcNal(32, [0x0c, 0x01, 0xff, 0xff]);
+const HSPS = hevcNal(33, [0x01, 0x01, 0x60, 0x00]);
+const HPPS = hevcNal(34, [0xc1, 0x72]);
+const HAUD = hevcNal(35, [0x50]);
+const HSEI = hevcNal(39, [0x01, 0x04, 0x22]);
+const IDR_W_RADL = hevcNal(19, [0xaf, 0x08, 0x1f, 0x2e, 0x44, 0x10, 0x20, 0x30, 0x40, 0x50]);
+const CRA = hevcNal(21, [0xaf, 0x11, 0x22, 0x33]);
+const TRAIL_R = hevcNal(1, [0xd0, 0x05, 0x06, 0x07], 2); // TemporalId 1
+
+/** RFC 7798 4.4.2: a payload header of type 48 (F, LayerId and TID from the NAL units: here 0, 0, lowest), then each NAL unit after its 16-bit size. */
+const ap = (...nals: number[][]) => [48 << 1, Math.min(...nals.map((n) => n[1])), ...nals.flatMap((n) => [n.length >> 8, n.length & 0xff, ...n])];
+/** RFC 7798 4.4.3: fragments of a NAL unit, split after the given body offsets: payload header (type 49, the NAL's F, LayerId, TID), FU header S|E|FuType. */
+function fu(nal: number[], cuts: number[]): number[][] {
+  const header = [(nal[0] & 0x81) | (49 << 1), nal[1]];
+  const type = (nal[0] >> 1) & 0x3f;
+  const body = nal.slice(2);
+  const bounds = [0, ...cuts, body.length];
+  return bounds.slice(0, -1).map((from, k) => {
+    const start = k === 0 ? 0x80 : 0;
+    const end = k === bounds.length - 2 ? 0x40 : 0;
+    return [...header, start | end | type, ...body.slice(from, bounds[k + 1])];
+  });
+}
+const h265Harness = (targetSize = 4096, parameterSets: number[][] = []) => h264Harness(targetSize, parameterSets, H265Depacketizer);
+
+describe("H.265 depacketizer (RFC 7798)", () => {
+  it("single NAL unit packets make one access unit, ended by the marker bit", () => {
+    const h = h265Harness();
+    h.send(VPS, 1, 1000, false);
+    h.send(HSPS, 2, 1000, false);
+    h.send(HPPS, 3, 1000, false);
+    h.send(IDR_W_RADL, 4, 1000, true);
+    h.send(TRAIL_R, 5, 4600, true);
+    expect(h.frames).toEqual([
+      { bytes: [...SC, ...VPS, ...SC, ...HSPS, ...SC, ...HPPS, ...SC, ...IDR_W_RADL], timestamp: 1000 },
+      { bytes: [...SC, ...TRAIL_R], timestamp: 4600 },
+    ]);
+  });
+
+  it("an Aggregation Packet and Fragmentation Units (start, middle, end) are reassembled, NAL headers rebuilt", () => {
+    const h = h265Harness();
+    h.send(ap(HAUD, VPS, HSPS, HPPS, HSEI), 10, 0, false);
+    const [a, b, c] = fu(IDR_W_RADL, [3, 6]);
+    expect(a.slice(0, 3)).toEqual([0x62, 0x01, 0x80 | 19]); // as the RFC lays them out
+    h.send(a, 11, 0, false);
+    h.send(b, 12, 0, false);
+    h.send(c, 13, 0, true);
+    // A fragmented slice of TemporalId 1 keeps its TID in the rebuilt header.
+    const [d, e] = fu(TRAIL_R, [2]);
+    h.send(d, 14, 3600, false);
+    h.send(e, 15, 3600, true);
+    expect(h.frames).toEqual([
+      { bytes: [...SC, ...HAUD, ...SC, ...VPS, ...SC, ...HSPS, ...SC, ...HPPS, ...SC, ...HSEI, ...SC, ...IDR_W_RADL], timestamp: 0 },
+      { bytes: [...SC, ...TRAIL_R], timestamp: 3600 },
+    ]);
+  });
+
+  it("a lost middle fragment loses its frame only; the next frame is whole", () => {
+    const h = h265Harness();
+    const [a, , c] = fu(IDR_W_RADL, [3, 6]);
+    h.send(ap(VPS, HSPS, HPPS), 1, 0, false);
+    h.send(a, 2, 0, false);
+    h.send(c, 4, 0, true); // 3 is missing
+    h.send(TRAIL_R, 5, 3600, true);
+    expect(h.lost).toEqual(["packet-loss"]);
+    expect(h.frames).toEqual([{ bytes: [...SC, ...TRAIL_R], timestamp: 3600 }]);
+  });
+
+  it("a lost start fragment, or a lost end found by the timestamp change, loses the frame", () => {
+    const h = h265Harness();
+    const [a, b, c] = fu(IDR_W_RADL, [3, 6]);
+    h.send(b, 2, 0, false); // (the first packet: 1 was never seen, so no gap is known; the fragment without its start is)
+    h.send(c, 3, 0, true);
+    h.send(a, 4, 3600, false);
+    h.send(b, 5, 3600, false);
+    h.send(TRAIL_R, 6, 7200, true); // the end and the marker of 3600 never came
+    h.send(HAUD, 7, 10800, false);
+    h.send(TRAIL_R, 8, 10800, true);
+    expect(h.lost).toEqual(["packet-loss", "packet-loss"]);
+    expect(h.frames.map((f) => f.timestamp)).toEqual([7200, 10800]);
+  });
+
+  it("whole units lost between frames: one lost frame; a unit that starts with an AUD, VPS or SEI is kept, a bare slice is not", () => {
+    const h = h265Harness();
+    h.send(TRAIL_R, 1, 0, true);
+    h.send(HSEI, 4, 7200, false); // 2 and 3 (the unit at 3600) lost
+    h.send(TRAIL_R, 5, 7200, true);
+    h.send(TRAIL_R, 7, 14400, true); // 6 lost: this slice may be the unit's second
+    expect(h.frames.map((f) => f.timestamp)).toEqual([0, 7200]);
+    expect(h.lost).toEqual(["packet-loss", "packet-loss"]);
+  });
+
+  it("parameter sets from the SDP (sprop-vps, -sps, -pps) go before an IRAP (IDR, CRA) that has none in band", () => {
+    const h = h265Harness(4096, [VPS, HSPS, HPPS]);
+    h.send(IDR_W_RADL, 1, 0, true);
+    h.send(TRAIL_R, 2, 3600, true);
+    h.send(ap(HAUD, HSEI), 3, 7200, false);
+    h.send(CRA, 4, 7200, true);
+    h.send(ap(VPS, HSPS, HPPS), 5, 10800, false);
+    h.send(IDR_W_RADL, 6, 10800, true);
+    expect(h.frames.map((f) => f.bytes)).toEqual([
+      [...SC, ...VPS, ...SC, ...HSPS, ...SC, ...HPPS, ...SC, ...IDR_W_RADL],
+      [...SC, ...TRAIL_R],
+      [...SC, ...HAUD, ...SC, ...HSEI, ...SC, ...VPS, ...SC, ...HSPS, ...SC, ...HPPS, ...SC, ...CRA],
+      [...SC, ...VPS, ...SC, ...HSPS, ...SC, ...HPPS, ...SC, ...IDR_W_RADL], // in band: not doubled
+    ]);
+  });
+
+  it("PACI packets are counted and lose their frame; the unspecified types 51-63 are refused too", () => {
+    const h = h265Harness();
+    h.send([50 << 1, 0x01, 0x26, 0x00, ...IDR_W_RADL.slice(2)], 1, 0, true);
+    h.send([51 << 1, 0x01, 0, 1], 2, 3600, true);
+    h.send([49 << 1, 0x01, 0xc0 | 48, 0, 1], 3, 5400, true); // a FU claiming to carry an AP
+    h.send(TRAIL_R, 4, 7200, true);
+    const depacketizer = h.depacketizer as H265Depacketizer;
+    expect(depacketizer.paciPackets).toBe(1);
+    expect(depacketizer.unsupportedPackets).toBe(3);
+    expect(h.lost).toEqual(["unsupported", "unsupported", "unsupported"]);
+    expect(h.frames.map((f) => f.timestamp)).toEqual([7200]);
+  });
+
+  it("a truncated Aggregation Packet is damage; a frame larger than the target is too-large", () => {
+    const h = h265Harness(24);
+    const truncated = ap(VPS, HSPS);
+    h.send(truncated.slice(0, truncated.length - 2), 1, 0, true);
+    h.send(IDR_W_RADL, 2, 3600, false);
+    h.send(IDR_W_RADL, 3, 3600, true); // 2 × (4 + 12) > 24
+    h.send(TRAIL_R, 4, 7200, true);
+    expect(h.lost).toEqual(["packet-loss", "too-large"]);
+    expect(h.frames.map((f) => f.timestamp)).toEqual([7200]);
   });
 });
 

@@ -7,6 +7,7 @@ import fc from "fast-check";
 import { afterAll, describe, expect, test } from "vitest";
 import { AacDepacketizer, aacFormat, type AacFormat } from "../src/rtsp/aac-depacketizer.js";
 import { H264Depacketizer } from "../src/rtsp/h264-depacketizer.js";
+import { H265Depacketizer } from "../src/rtsp/h265-depacketizer.js";
 import { RtspError, openRtspSession } from "../src/rtsp/index.js";
 import { parseRtcp } from "../src/rtsp/rtcp.js";
 import { newRtpPacket, parseRtp, SequenceTracker } from "../src/rtsp/rtp.js";
@@ -16,7 +17,10 @@ import { chooseTracks } from "../src/rtsp/tracks.js";
 const RUNS = 300;
 
 describe("depacketizers and parsers on random bytes", () => {
-  test("H.264: never throws, never writes past the target, reports every unit as a frame or a loss", () => {
+  test.each([
+    ["H.264", H264Depacketizer],
+    ["H.265", H265Depacketizer],
+  ] as const)("%s: never throws, never writes past the target, hands over only frames that fit", (_name, Depacketizer) => {
     fc.assert(
       fc.property(
         fc.array(fc.record({ payload: fc.uint8Array({ maxLength: 300 }), timestamp: fc.nat(5), marker: fc.boolean(), loss: fc.boolean() }), { maxLength: 60 }),
@@ -26,7 +30,7 @@ describe("depacketizers and parsers on random bytes", () => {
           const memory = new Uint8Array(size + 64).fill(0xa5);
           const target = memory.subarray(0, size);
           const lengths: number[] = [];
-          const depacketizer = new H264Depacketizer({ target: () => target, frame: (n) => lengths.push(n), lost: () => {} });
+          const depacketizer = new Depacketizer({ target: () => target, frame: (n) => lengths.push(n), lost: () => {} }, [new Uint8Array([0x40, 1, 2]), new Uint8Array([0x42, 1, 3])]);
           for (const p of packets) depacketizer.push(p.payload, p.timestamp, p.marker, p.loss);
           expect(memory.subarray(size).every((b) => b === 0xa5)).toBe(true);
           expect(lengths.every((n) => n > 0 && n <= size)).toBe(true);
@@ -131,5 +135,60 @@ describe("a server that sends garbage", () => {
       }),
       { numRuns: 40 },
     );
+  });
+});
+
+describe("mangled packets of a known H.265 stream", () => {
+  // Frames of distinct bytes: an IRAP (IDR_W_RADL) every fourth frame with its parameter sets in an Aggregation
+  // Packet before it, the others TRAIL_R; every slice sent as three Fragmentation Units. The network then drops,
+  // duplicates and reorders.
+  const parameterSets = [
+    [0x40, 0x01, 0x0c, 0x01],
+    [0x42, 0x01, 0x01, 0x60],
+    [0x44, 0x01, 0xc1, 0x72],
+  ];
+  const slices = Array.from({ length: 12 }, (_, f) => [f % 4 === 0 ? 19 << 1 : 1 << 1, 0x01, ...Array.from({ length: 40 + f * 7 }, (_, k) => (f * 31 + k) & 0xff)]);
+  let seq = 0;
+  const packets = slices.flatMap((nal, f) => {
+    const out: { seq: number; timestamp: number; marker: boolean; payload: Uint8Array }[] = [];
+    if (f % 4 === 0) {
+      const ap = [48 << 1, 0x01, ...parameterSets.flatMap((n) => [0, n.length, ...n])];
+      out.push({ seq: seq++, timestamp: f * 3600, marker: false, payload: new Uint8Array(ap) });
+    }
+    const body = nal.slice(2);
+    const pieces = [body.slice(0, 15), body.slice(15, 30), body.slice(30)];
+    for (const [k, piece] of pieces.entries()) {
+      const fuHeader = (k === 0 ? 0x80 : 0) | (k === 2 ? 0x40 : 0) | (nal[0] >> 1);
+      out.push({ seq: seq++, timestamp: f * 3600, marker: k === 2, payload: new Uint8Array([49 << 1, 0x01, fuHeader, ...piece]) });
+    }
+    return out;
+  });
+  const sc = [0, 0, 0, 1];
+  const whole = new Set(slices.map((nal, f) => (f % 4 === 0 ? [...parameterSets.flatMap((n) => [...sc, ...n]), ...sc, ...nal] : [...sc, ...nal]).join(",")));
+
+  test("whatever is lost, duplicated or late, every frame handed over is one that was sent, whole", () => {
+    fc.assert(
+      fc.property(fc.array(fc.nat(packets.length - 1), { maxLength: 70 }), (order) => {
+        const target = new Uint8Array(4096);
+        const out: string[] = [];
+        const depacketizer = new H265Depacketizer({ target: () => target, frame: (n) => out.push([...target.subarray(0, n)].join(",")), lost: () => {} });
+        const sequence = new SequenceTracker();
+        for (const index of order) {
+          const p = packets[index];
+          const verdict = sequence.next(p.seq);
+          if (verdict !== "old") depacketizer.push(p.payload, p.timestamp, p.marker, verdict === "gap");
+        }
+        for (const frame of out) expect(whole.has(frame)).toBe(true);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  test("in order and complete, every frame comes out", () => {
+    const target = new Uint8Array(4096);
+    const out: string[] = [];
+    const depacketizer = new H265Depacketizer({ target: () => target, frame: (n) => out.push([...target.subarray(0, n)].join(",")), lost: () => {} });
+    for (const p of packets) depacketizer.push(p.payload, p.timestamp, p.marker, false);
+    expect(new Set(out)).toEqual(whole);
   });
 });

@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { digestResponse, pickChallenge, Authenticator, parseAuthParams } from "../src/rtsp/auth.js";
 import { parseSdp } from "../src/rtsp/sdp.js";
 import { chooseTracks } from "../src/rtsp/tracks.js";
+import { RtspUnsupportedError } from "../src/rtsp/errors.js";
 import { parseRtspUrl, resolveControl } from "../src/rtsp/url.js";
 import { maskUserinfo as maskUrl } from "../src/mask-url.js";
 import { tempDir } from "./support/media-tools.js";
@@ -111,14 +112,35 @@ describe("SDP and tracks", () => {
     expect(tracks.description).toEqual({ video: { codec: "H264", profileLevelId: "42c01e" }, audio: { codec: "AAC", sampleRate: 48000, channels: 2 } });
   });
 
-  it("names audio it skips; refuses a stream without H.264", () => {
+  it("names audio it skips; refuses video it cannot record, by name (an error retrying cannot heal)", () => {
     const pcma = GSTREAMER_SDP.replace("a=rtpmap:97 MPEG4-GENERIC/48000/2", "a=rtpmap:97 PCMA/8000");
     expect(chooseTracks(parseSdp(pcma), "rtsp://h/av", "cam").description.skippedAudio).toBe("PCMA/8000");
     const opus = GSTREAMER_SDP.replace("a=rtpmap:97 MPEG4-GENERIC/48000/2", "a=rtpmap:97 opus/48000/2");
     expect(chooseTracks(parseSdp(opus), "rtsp://h/av", "cam").audio).toBeUndefined();
     expect(chooseTracks(parseSdp(opus), "rtsp://h/av", "cam").description.skippedAudio).toBe("OPUS/48000/2");
-    const h265 = GSTREAMER_SDP.replace("H264/90000", "H265/90000");
-    expect(() => chooseTracks(parseSdp(h265), "rtsp://h/av", "cam")).toThrow(/no H.264 video.*H265/);
+    const refused = (sdp: string) => {
+      try {
+        chooseTracks(parseSdp(sdp), "rtsp://h/av", "cam");
+      } catch (err) {
+        expect(err).toBeInstanceOf(RtspUnsupportedError);
+        return (err as Error).message;
+      }
+      throw new Error("not refused");
+    };
+    // MJPEG as cameras announce it: the static payload type 26, often without an rtpmap.
+    const mjpeg = GSTREAMER_SDP.replace("m=video 0 RTP/AVP 96", "m=video 0 RTP/AVP 26").replace(/a=rtpmap:96 H264\/90000\r\n/, "");
+    expect(refused(mjpeg)).toBe("cam: the camera's video is MJPEG (JPEG/90000, RTP payload 26), which ipc-hls cannot record (it records H.264 and H.265)");
+    expect(refused(GSTREAMER_SDP.replace("H264/90000", "H266/90000"))).toMatch(/video is H\.266\/VVC \(H266\/90000, RTP payload 96\)/);
+    expect(refused(GSTREAMER_SDP.replace("H264/90000", "MP4V-ES/90000"))).toMatch(/video is MPEG-4 Part 2 \(MP4V-ES/);
+    expect(refused(GSTREAMER_SDP.replace(/m=video[^]*?(?=m=audio)/, ""))).toBe("cam: the stream has no video (ipc-hls records H.264 and H.265)");
+    // H.265 with decoding order numbers (DONL) is refused, without them it is taken with its parameter sets.
+    const h265 = GSTREAMER_SDP.replace("H264/90000", "H265/90000").replace(/a=fmtp:96 .*/, "a=fmtp:96 sprop-vps=QAEMAf//;sprop-sps=QgEBAWA=;sprop-pps=RAHA");
+    const chosen = chooseTracks(parseSdp(h265), "rtsp://h/av", "cam");
+    expect(chosen.video.codec).toBe("H265");
+    expect(chosen.description.video.codec).toBe("H265");
+    expect(chosen.video.parameterSets.map((p) => Buffer.from(p).toString("hex"))).toEqual(["40010c01ffff", "4201010160", "4401c0"]);
+    expect(refused(h265.replace("a=fmtp:96 ", "a=fmtp:96 sprop-max-don-diff=2;"))).toMatch(/H\.265 with decoding order numbers \(sprop-max-don-diff=2; only 0 is supported\)/);
+    expect(chooseTracks(parseSdp(h265.replace("a=fmtp:96 ", "a=fmtp:96 sprop-max-don-diff=0;")), "rtsp://h/av", "cam").video.codec).toBe("H265");
   });
 
   it("resolves control URLs as cameras mean them", () => {

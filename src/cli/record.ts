@@ -1,4 +1,4 @@
-// `ipc-hls record`: records cameras (RTSP, a live H.264 pipe, or a file at camera pace) into S3 or a directory
+// `ipc-hls record`: records cameras (RTSP, a live H.264 or H.265 pipe, or a file at camera pace) into S3 or a directory
 // until SIGINT/SIGTERM, reconnecting forever; then prints a summary per camera. See src/record/.
 import { readFile } from "node:fs/promises";
 import { parseCommandArgs, parseFrameRate, parseSeconds, requireInputFile, UsageError, type Command } from "./command.js";
@@ -28,9 +28,9 @@ backoff from 1 s to 30 s, forever. The store may be unreachable at start: the re
 uploaded (or spilled) and a summary printed; the exit code is 0 when nothing was lost.
 
 <source>:
-  rtsp://[user:pass@]host[:port]/path   an IP camera (also rtsps://); H.264 video, AAC audio when it sends AAC
-  -                                     live Annex B H.264 on standard input (e.g. rpicam-vid -t 0 --inline -o -)
-  <file.h264> --realtime --fps <rate>   a raw H.264 file played once at the camera's pace
+  rtsp://[user:pass@]host[:port]/path   an IP camera (also rtsps://); H.264 or H.265 video, AAC audio when it sends AAC
+  -                                     live Annex B H.264 or H.265 on standard input (e.g. rpicam-vid -t 0 --inline -o -)
+  <file.h264|.hevc> --realtime --fps <rate>  a raw H.264 or H.265 file played once at the camera's pace
 
 Options:
   --name <camera>           the camera's name: its folder in the store (letters, digits, . _ : -)

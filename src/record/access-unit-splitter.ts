@@ -1,14 +1,40 @@
-// Cuts a live Annex B H.264 byte stream into access units as the bytes arrive, writing them straight into a
-// frame buffer (the recorder's input area), so a frame is not assembled anywhere else first. An access unit ends
+// Cuts a live Annex B H.264 or H.265 byte stream into access units as the bytes arrive, writing them straight into
+// a frame buffer (the recorder's input area), so a frame is not assembled anywhere else first. An access unit ends
 // where the next begins (H.264 7.4.1.2.3): at an AUD, SPS, PPS, SEI or NAL types 14–18 after a slice, or at a
-// slice whose first_mb_in_slice is 0 once the current unit has a slice. So a unit is complete when the first
-// bytes of the next one arrive (one frame of latency), or at the end of the stream.
+// slice whose first_mb_in_slice is 0 once the current unit has a slice. H.265 (7.4.2.4.4) alike: at an AUD, VPS,
+// SPS, PPS, prefix SEI or types 41-44, 48-55 after a slice, or at a slice with first_slice_segment_in_pic_flag.
+// So a unit is complete when the first bytes of the next one arrive (one frame of latency), or at the end.
+import type { RecordedCodec } from "./source.js";
 
-const isVcl = (type: number) => type >= 1 && type <= 5;
-const startsAccessUnit = (type: number) => type === 9 || type === 7 || type === 8 || type === 6 || (type >= 14 && type <= 18);
+interface SplitRules {
+  /** Bytes of the NAL header: the byte after it starts the slice header. */
+  headerBytes: number;
+  type(firstByte: number): number;
+  isVcl(type: number): boolean;
+  startsAccessUnit(type: number): boolean;
+  /** A random access picture's slice (IDR; H.265: IRAP), where a recording may start. */
+  isRandomAccess(type: number): boolean;
+}
+
+const RULES: Record<RecordedCodec, SplitRules> = {
+  h264: {
+    headerBytes: 1,
+    type: (b) => b & 0x1f,
+    isVcl: (type) => type >= 1 && type <= 5,
+    startsAccessUnit: (type) => type === 9 || type === 7 || type === 8 || type === 6 || (type >= 14 && type <= 18),
+    isRandomAccess: (type) => type === 5,
+  },
+  h265: {
+    headerBytes: 2,
+    type: (b) => (b >> 1) & 0x3f,
+    isVcl: (type) => type <= 31,
+    startsAccessUnit: (type) => (type >= 32 && type <= 35) || type === 39 || (type >= 41 && type <= 44) || (type >= 48 && type <= 55),
+    isRandomAccess: (type) => type >= 16 && type <= 23,
+  },
+};
 
 export interface SplitterEvents {
-  /** A whole access unit is at the start of the buffer, `length` bytes; `idr`: it holds an IDR slice. */
+  /** A whole access unit is at the start of the buffer, `length` bytes; `idr`: it holds an IDR (H.265: IRAP) slice. */
   unit(length: number, idr: boolean): void;
   /** An access unit larger than the buffer was skipped. */
   tooLarge(): void;
@@ -24,10 +50,15 @@ export class AccessUnitSplitter {
   /** The current unit outgrew the buffer: its start is gone, it is skipped when it ends. */
   private oversize = false;
 
+  private readonly rules: SplitRules;
+
   constructor(
     private readonly buffer: Uint8Array,
     private readonly events: SplitterEvents,
-  ) {}
+    codec: RecordedCodec = "h264",
+  ) {
+    this.rules = RULES[codec];
+  }
 
   /** Bytes of the stream, in any pieces. */
   push(chunk: Uint8Array): void {
@@ -59,8 +90,10 @@ export class AccessUnitSplitter {
     const b = this.buffer;
     let view = b.subarray(0, this.filled);
     let i = this.scanned;
-    // A start code 00 00 01 at i is judged once its NAL header (i+3) and the byte after it (i+4) are here.
-    while (i + 4 < this.filled) {
+    const rules = this.rules;
+    const header = rules.headerBytes;
+    // A start code 00 00 01 at i is judged once its NAL header (from i+3) and the byte after it are here.
+    while (i + 3 + header < this.filled) {
       const one = view.indexOf(1, i + 2);
       if (one < 0) {
         i = Math.max(i, this.filled - 2); // 00 00 may end the bytes so far
@@ -70,16 +103,17 @@ export class AccessUnitSplitter {
         i = one + 1;
         continue;
       }
-      if (one + 2 >= this.filled) {
+      if (one + 1 + header >= this.filled) {
         i = one - 2;
         break;
       }
       const start = one - 2;
-      const type = b[one + 1]! & 0x1f;
-      // first_mb_in_slice is ue(v): 0 is coded as a single 1 bit, the top bit of the byte after the header.
-      const firstSliceOfPicture = isVcl(type) && (b[one + 2]! & 0x80) !== 0;
+      const type = rules.type(b[one + 1]!);
+      // first_mb_in_slice is ue(v): 0 is coded as a single 1 bit, the top bit of the byte after the header
+      // (H.265: first_slice_segment_in_pic_flag is that bit).
+      const firstSliceOfPicture = rules.isVcl(type) && (b[one + 1 + header]! & 0x80) !== 0;
       let next = one + 1;
-      if (this.hasSlice && (startsAccessUnit(type) || firstSliceOfPicture)) {
+      if (this.hasSlice && (rules.startsAccessUnit(type) || firstSliceOfPicture)) {
         const begin = start > 0 && b[start - 1] === 0 ? start - 1 : start; // a 4-byte start code's zero
         this.finishUnit(begin);
         b.copyWithin(0, begin, this.filled);
@@ -87,8 +121,8 @@ export class AccessUnitSplitter {
         view = b.subarray(0, this.filled);
         next -= begin;
       }
-      if (isVcl(type)) this.hasSlice = true;
-      if (type === 5) this.hasIdr = true;
+      if (rules.isVcl(type)) this.hasSlice = true;
+      if (rules.isRandomAccess(type)) this.hasIdr = true;
       i = next;
     }
     this.scanned = i;

@@ -3,11 +3,15 @@
 // shows as a gap (a discontinuity in playlists) and never as time going back. The store may be unreachable at
 // start: the ring (and the spill directory) hold the recording until it answers. Only a refusal that cannot
 // heal (no such bucket, access denied) stops the camera; nothing here stops another camera.
+// A recorder is made for one video codec (its container follows it): the first one is started at once (it
+// uploads what an earlier run spilled) and takes H.264; a session that brings another codec (an H.265 camera, or
+// a camera switched from one to the other) gets a new recorder, the old one finished. A stream that cannot be
+// recorded at all (MJPEG...) stops the camera with one line.
 import { HlsRecorder, type HlsRecorderOptions, type RecorderStats } from "../sdk.js";
 import { backoffDelay, sleep, type BackoffOptions } from "../retry.js";
 import { S3ResponseError } from "../s3/errors.js";
 import { Timeline } from "./timeline.js";
-import type { FrameSink, Source, SourceSession } from "./source.js";
+import { UnrecordableSourceError, type FrameSink, type RecordedCodec, type Source, type SourceSession } from "./source.js";
 import type { CameraMetrics } from "../metrics.js";
 
 export const RECONNECT_BACKOFF: BackoffOptions = { baseMs: 1000, capMs: 30_000 };
@@ -55,7 +59,11 @@ export interface CameraStatus {
 
 export class Camera {
   readonly name: string;
-  readonly recorder: HlsRecorder;
+  private current: HlsRecorder;
+  /** The codec the current recorder takes (the first one's "auto" takes H.264 as it always did). */
+  private codec: RecordedCodec;
+  /** Stats of the recorders this camera finished after a codec change. */
+  private retired?: RecorderStats;
   private state: CameraState = "starting";
   private readonly stopper = new AbortController();
   private readonly timeline = new Timeline();
@@ -71,33 +79,66 @@ export class Camera {
 
   constructor(private readonly options: CameraOptions) {
     this.name = options.name;
-    this.recorder = new HlsRecorder({
-      ...options.recorder,
-      prefix: options.keyPrefix ?? options.name,
-      audio: options.source.mayHaveAudio,
+    this.current = this.newRecorder(options.recorder.videoCodec);
+    this.codec = options.recorder.videoCodec === "h265" ? "h265" : "h264";
+  }
+
+  /** The recorder taking the frames now (another one after the camera changed codec). */
+  get recorder(): HlsRecorder {
+    return this.current;
+  }
+
+  private newRecorder(videoCodec: HlsRecorderOptions["videoCodec"]): HlsRecorder {
+    const recorder = new HlsRecorder({
+      ...this.options.recorder,
+      videoCodec,
+      prefix: this.options.keyPrefix ?? this.options.name,
+      audio: this.options.source.mayHaveAudio,
       // A live source cannot wait: when the store falls behind, whole old segments give way (counted).
       overflowPolicy: "drop-oldest",
     });
-    this.recorder.on("segment-uploaded", () => {
+    recorder.on("segment-uploaded", () => {
       this.lastUploadAt = performance.now();
       this.lastUploadMs = Date.now();
     });
-    this.recorder.on("segment-dropped", (d) => this.error(`segment ${d.seq} lost (${d.reason})${d.error ? `: ${d.error.message}` : ""}`));
-    this.recorder.on("error", (err) => {
+    recorder.on("segment-dropped", (d) => this.error(`segment ${d.seq} lost (${d.reason})${d.error ? `: ${d.error.message}` : ""}`));
+    recorder.on("error", (err) => {
       if (err instanceof S3ResponseError && REFUSALS.has(err.code)) {
         this.fail(`the store refuses the recording (${err.code}): ${err.message}`);
       } else this.error(err.message);
     });
+    return recorder;
+  }
+
+  /** The recorder for a session's codec: the current one, or a new one when the codec changed (the old one finished). */
+  private async recorderFor(codec: RecordedCodec): Promise<HlsRecorder> {
+    const made = this.codec;
+    if (codec === made || this.stopper.signal.aborted) return this.current;
+    const old = this.current;
+    const tookFrames = old.stats().videoFramesIn > 0;
+    // (Nothing recorded yet: nothing to wait for; spilled segments it was uploading stay for the next recorder.)
+    const stats = await old.close({ deadlineMs: tookFrames ? (this.options.closeDeadlineMs ?? 30_000) : 0 });
+    this.retired = this.retired ? addStats(this.retired, stats) : stats;
+    if (tookFrames) this.info(`the camera now sends ${codecName(codec)} (it sent ${codecName(made)}): a new recording`);
+    this.current = this.newRecorder(codec);
+    this.codec = codec;
+    try {
+      await this.current.start();
+    } catch (err) {
+      // e.g. options that do not take this codec: the camera cannot record what it sends.
+      throw new UnrecordableSourceError(`cannot record ${codecName(codec)}: ${(err as Error).message}`);
+    }
+    return this.current;
   }
 
   /** Records until stop() (or the source ends, or the store refuses); resolves to the final stats. */
   async run(): Promise<RecorderStats> {
     try {
-      await this.recorder.start();
+      await this.current.start();
     } catch (err) {
       this.fail(`cannot start: ${(err as Error).message}`);
       this.state = "failed";
-      return this.recorder.stats();
+      return this.stats();
     }
     try {
       await this.record();
@@ -108,10 +149,11 @@ export class Camera {
     this.state = "stopping";
     let stats: RecorderStats;
     try {
-      stats = await this.recorder.close({ deadlineMs: this.options.closeDeadlineMs ?? 30_000 });
+      stats = await this.current.close({ deadlineMs: this.options.closeDeadlineMs ?? 30_000 });
+      if (this.retired) stats = addStats(this.retired, stats);
     } catch (err) {
       this.fail(`closing failed: ${(err as Error).message}`);
-      stats = this.recorder.stats();
+      stats = this.stats();
     }
     this.state = this.failure ? "failed" : "stopped";
     return stats;
@@ -128,22 +170,27 @@ export class Camera {
       this.state = "connecting";
       if (opened > 0) this.reconnects++;
       let session: SourceSession;
+      // (Before open: a source may hand over its first frames before open() returns, e.g. a pipe's first bytes.)
+      this.timeline.newSession();
       try {
-        session = await this.options.source.open(sink, this.recorder, signal);
+        session = await this.options.source.open(sink, (codec) => this.recorderFor(codec), signal);
       } catch (err) {
         if (signal.aborted) break;
+        if (err instanceof UnrecordableSourceError) {
+          this.fail(err.message);
+          break;
+        }
         this.error((err as Error).message);
         await this.wait(failures++);
         continue;
       }
       this.session = session;
-      this.timeline.newSession();
       this.state = "recording";
       this.lastErrorLine = undefined;
       this.info(`${connected ? "reconnected" : "recording"}: ${session.description}`);
       connected = true;
       if (session.notice) this.info(session.notice);
-      const framesBefore = this.recorder.stats().videoFramesIn;
+      const framesBefore = this.stats().videoFramesIn;
       const ended = session.ended.catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
       const reason = await Promise.race([ended, stopped]);
       await session.close().catch(() => {});
@@ -156,7 +203,7 @@ export class Camera {
         break;
       }
       // A session that delivered video starts the backoff again from its first step.
-      if (this.recorder.stats().videoFramesIn > framesBefore) failures = 0;
+      if (this.stats().videoFramesIn > framesBefore) failures = 0;
       this.error(`disconnected${reason ? `: ${reason.message}` : " (the camera closed the stream)"}`);
       await this.wait(failures++);
     }
@@ -171,8 +218,14 @@ export class Camera {
     return this.failure;
   }
 
+  /** The counters of every recorder of this camera (the current one's buffer figures). */
+  private stats(): RecorderStats {
+    const now = this.current.stats();
+    return this.retired ? addStats(this.retired, now) : now;
+  }
+
   status(): CameraStatus {
-    const stats = this.recorder.stats();
+    const stats = this.stats();
     const current = this.session ? framesLostIn(this.session) : 0;
     return {
       name: this.name,
@@ -189,7 +242,7 @@ export class Camera {
 
   /** The numbers of the metrics server (src/metrics.ts). */
   metrics(): CameraMetrics {
-    const s = this.recorder.stats();
+    const s = this.stats();
     return {
       name: this.name,
       up: this.state === "recording",
@@ -219,18 +272,18 @@ export class Camera {
 
   /** Where sessions put frames: video straight into the recorder's frame buffer, on the camera's timeline. */
   private frameSink(): FrameSink {
-    const recorder = this.recorder;
+    const camera = this;
     const timeline = this.timeline;
     return {
       get videoTarget() {
-        return recorder.frameBuffer;
+        return camera.current.frameBuffer;
       },
       video: (length, ptsUs) => {
-        recorder.putVideoFrameInPlace(length, timeline.map(ptsUs));
+        this.current.putVideoFrameInPlace(length, timeline.map(ptsUs));
       },
       // (Sources call this between video frames, never while one is being written into the frame buffer.)
       audio: (adts, ptsUs) => {
-        recorder.putAudioFrame(adts, timeline.map(ptsUs));
+        this.current.putAudioFrame(adts, timeline.map(ptsUs));
       },
       videoLost: () => {
         this.framesLost++;
@@ -270,4 +323,17 @@ function framesLostIn(session: SourceSession): number {
   } catch {
     return 0;
   }
+}
+
+const codecName = (codec: RecordedCodec) => (codec === "h265" ? "H.265" : "H.264");
+
+/** Figures of the moment (the ring, the backlog, latencies): the later recorder's; counters: the sum. */
+const LATEST_ONLY = new Set<keyof RecorderStats>(["segmentsPending", "bufferCapacity", "bufferUsed", "bufferHighWater", "spillBacklog", "spillBytes", "uploadLatencyMs"]);
+
+function addStats(before: RecorderStats, later: RecorderStats): RecorderStats {
+  const sum = { ...later } as Record<string, unknown>;
+  for (const [key, value] of Object.entries(before)) {
+    if (typeof value === "number" && !LATEST_ONLY.has(key as keyof RecorderStats)) sum[key] = value + (later[key as keyof RecorderStats] as number);
+  }
+  return sum as unknown as RecorderStats;
 }

@@ -3,6 +3,20 @@
 // opened again after a backoff, one that does not (stdin ended, the file played) ends the recording.
 import type { HlsRecorder } from "../sdk.js";
 
+/** The video codecs a camera records. */
+export type RecordedCodec = "h264" | "h265";
+
+/**
+ * Called by a session once it knows its video codec, before its first frame: the camera's recorder, started and
+ * made for that codec (its container follows the codec). The sink's videoTarget is valid once this settled.
+ */
+export type RecorderFor = (codec: RecordedCodec) => Promise<HlsRecorder>;
+
+/** A source whose stream cannot be recorded (e.g. MJPEG video): opening it again will not help, the camera stops. */
+export class UnrecordableSourceError extends Error {
+  override name = "UnrecordableSourceError";
+}
+
 /**
  * Where a session puts its frames (the RTSP client's FrameSink): a video frame is written straight into
  * `videoTarget` (the recorder's frame buffer, so it is copied once into WASM memory) and then announced with its
@@ -31,5 +45,5 @@ export interface Source {
   readonly mayHaveAudio: boolean;
   /** Open again after a session ended (a camera), or stop recording (a pipe or file that ended). */
   readonly reopens: boolean;
-  open(sink: FrameSink, recorder: HlsRecorder, signal: AbortSignal): Promise<SourceSession>;
+  open(sink: FrameSink, recorderFor: RecorderFor, signal: AbortSignal): Promise<SourceSession>;
 }

@@ -35,7 +35,13 @@ export class RtspConnectionLostError extends RtspError {
   override name = "RtspConnectionLostError";
 }
 
-/** The server said something we cannot use (bad response, no H.264 video, unsupported packetization). */
+/** The server said something we cannot use (a bad response, an SDP without what it should carry). */
 export class RtspProtocolError extends RtspError {
   override name = "RtspProtocolError";
+}
+
+/** The stream is one we cannot record (its video codec, or an H.265 packetization we do not take): retrying will
+ *  not change that. */
+export class RtspUnsupportedError extends RtspError {
+  override name = "RtspUnsupportedError";
 }

@@ -1,9 +1,10 @@
-// RTSP input: an RTSP 1.0 client that hands H.264 access units and AAC (as ADTS) to a FrameSink.
+// RTSP input: an RTSP 1.0 client that hands H.264 or H.265 access units and AAC (as ADTS) to a FrameSink.
 //
 //   openRtspSession(url, sink)  OPTIONS → DESCRIBE (SDP) → SETUP per track → PLAY, over TCP (interleaved) or UDP
 //        │  RTP packets (rtp.ts: header, sequence gaps)       RTCP sender reports (rtcp.ts: NTP ↔ RTP)
 //        ▼
-//   h264-depacketizer.ts (RFC 6184) assembles each access unit in sink.videoTarget (the core's input area)
+//   h264-depacketizer.ts (RFC 6184) or h265-depacketizer.ts (RFC 7798) over video-depacketizer.ts (what they share)
+//        assembles each access unit in sink.videoTarget (the core's input area)
 //   aac-depacketizer.ts  (RFC 3640) turns AUs into ADTS frames; held while a video AU is being assembled
 //        │  timing.ts: RTP timestamps → µs on one timeline for audio and video
 //        ▼
@@ -17,6 +18,7 @@ export {
   RtspTimeoutError,
   RtspConnectionLostError,
   RtspProtocolError,
+  RtspUnsupportedError,
 } from "./errors.js";
 
 export interface FrameSink {
@@ -33,7 +35,7 @@ export interface FrameSink {
 export type VideoLostReason = "packet-loss" | "too-large" | "unsupported";
 
 export interface StreamDescription {
-  video: { codec: "H264"; profileLevelId?: string };
+  video: { codec: "H264" | "H265"; profileLevelId?: string };
   audio?: { codec: "AAC"; sampleRate: number; channels: number };
   /** An audio track that was not set up, by codec, e.g. "PCMA/8000". */
   skippedAudio?: string;
@@ -46,6 +48,8 @@ export interface RtspOptions {
   timeoutMs?: number;
   /** Extra CA certificate(s) (PEM) for rtsps://. TLS is always verified. */
   ca?: string | Buffer;
+  /** Called once the stream is described (its codecs known), before SETUP: the sink is not used before it settles. */
+  described?: (description: StreamDescription) => void | Promise<void>;
   /** Aborts opening, or ends a session that is playing (ended resolves with the abort reason). */
   signal?: AbortSignal;
 }

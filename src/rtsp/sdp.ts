@@ -73,6 +73,10 @@ const STATIC_PAYLOADS: Record<number, RtpMap> = {
   0: { encoding: "PCMU", clockRate: 8000, channels: 1 },
   8: { encoding: "PCMA", clockRate: 8000, channels: 1 },
   14: { encoding: "MPA", clockRate: 90000 },
+  26: { encoding: "JPEG", clockRate: 90000 },
+  31: { encoding: "H261", clockRate: 90000 },
+  32: { encoding: "MPV", clockRate: 90000 },
+  34: { encoding: "H263", clockRate: 90000 },
 };
 
 export function rtpMapOf(media: SdpMedia, payloadType: number): RtpMap | undefined {

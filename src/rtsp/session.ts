@@ -11,6 +11,7 @@ import { RtspClient, isRedirect, statusError } from "./client.js";
 import { abortError, header, RtspConnection, type RtspResponse } from "./connection.js";
 import { RtspConnectionLostError, RtspProtocolError, RtspTimeoutError, RtspTransportError } from "./errors.js";
 import { H264Depacketizer } from "./h264-depacketizer.js";
+import { H265Depacketizer } from "./h265-depacketizer.js";
 import { HeldAudio } from "./held-audio.js";
 import type { FrameSink, RtspOptions, RtspSession, RtspStats, StreamDescription } from "./index.js";
 import { parseRtcp, receiverReport } from "./rtcp.js";
@@ -19,6 +20,7 @@ import { parseSdp } from "./sdp.js";
 import { SessionTimeline, type StreamTiming } from "./timing.js";
 import { chooseTracks, type ChosenTracks } from "./tracks.js";
 import { bindUdpPair, type UdpPair } from "./udp.js";
+import type { VideoDepacketizer, VideoOutput } from "./video-depacketizer.js";
 import { maskUserinfo } from "../mask-url.js";
 import { parseRtspUrl, type RtspUrl } from "./url.js";
 
@@ -55,6 +57,7 @@ export async function openRtspSession(url: string, sink: FrameSink, options: Rts
       if (described.status < 200 || described.status >= 300) throw statusError(label, "DESCRIBE", described);
       const base = header(described, "content-base") ?? header(described, "content-location") ?? target.href;
       const tracks = chooseTracks(parseSdp(described.body), base, label);
+      await options.described?.(tracks.description); // (e.g. a recorder made ready for the codec: before any frame)
       const keepAliveMethod = /\bGET_PARAMETER\b/.test(header(methods, "public") ?? "") ? "GET_PARAMETER" : "OPTIONS";
       const session = new PlayingSession(client, tracks, sink, options.transport ?? "tcp", timeoutMs, keepAliveMethod);
       try {
@@ -116,7 +119,7 @@ class PlayingSession implements RtspSession {
   private readonly ssrc = randomInt(2 ** 32);
   private readonly tracks: Track[] = [];
   private readonly byChannel = new Map<number, { track: Track; rtcp: boolean }>();
-  private readonly video: H264Depacketizer;
+  private readonly video: VideoDepacketizer;
   private readonly packet = newRtpPacket();
   private readonly counts = { rtpPackets: 0, videoFrames: 0, audioFrames: 0, framesLost: 0, audioLost: 0, bytes: 0 };
   private readonly held = new HeldAudio();
@@ -139,21 +142,19 @@ class PlayingSession implements RtspSession {
     this.description = chosen.description;
     this.playUrl = chosen.playUrl;
     this.ended = new Promise((resolve) => (this.resolveEnded = resolve));
-    this.video = new H264Depacketizer(
-      {
-        target: () => sink.videoTarget,
-        frame: (length, rtp) => {
-          this.counts.videoFrames++;
-          sink.video(length, this.tracks[0].timing.ptsUs(rtp));
-        },
-        lost: (reason) => {
-          this.counts.framesLost++;
-          sink.videoLost(reason);
-        },
-      },
-      chosen.video.parameterSets,
-    );
     const v = chosen.video;
+    const output: VideoOutput = {
+      target: () => sink.videoTarget,
+      frame: (length, rtp) => {
+        this.counts.videoFrames++;
+        sink.video(length, this.tracks[0].timing.ptsUs(rtp));
+      },
+      lost: (reason) => {
+        this.counts.framesLost++;
+        sink.videoLost(reason);
+      },
+    };
+    this.video = v.codec === "H265" ? new H265Depacketizer(output, v.parameterSets) : new H264Depacketizer(output, v.parameterSets);
     this.tracks.push({
       kind: "video",
       control: v.control,

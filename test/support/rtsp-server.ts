@@ -15,6 +15,8 @@ export interface RtspServerOptions {
   /** e.g. "640x360" (default). */
   size?: string;
   bitrateKbits?: number;
+  /** An MP4 with HEVC (hvc1: parameter sets in its hvcC only) served at /h265-file. */
+  hevcFile?: string;
   /** A fixed port (e.g. to restart a server where the last one was); default: any free one. */
   port?: number;
 }
@@ -36,6 +38,7 @@ export async function startRtspServer(options: RtspServerOptions = {}): Promise<
   if (options.fps !== undefined) args.push("--fps", String(options.fps));
   if (options.size !== undefined) args.push("--size", options.size);
   if (options.bitrateKbits !== undefined) args.push("--bitrate", String(options.bitrateKbits));
+  if (options.hevcFile !== undefined) args.push("--hevc-file", options.hevcFile);
   const child = spawn("/usr/bin/python3", args, { stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   child.stderr!.setEncoding("utf8").on("data", (chunk: string) => {

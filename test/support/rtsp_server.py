@@ -6,13 +6,18 @@ Serves live test media on 127.0.0.1 over TCP and UDP:
   /video   H.264 only
   /pcma    H.264 + G.711 A-law
   /lossy   as /av, with --loss (default 1 %) of the RTP packets of both tracks dropped after the payloaders
+  /h265    H.265 (x265, a constant QP, an IRAP every 50 frames, VPS/SPS/PPS in band before each) + AAC
+  /h265-sdp  the same H.265, its parameter sets only in the SDP (sprop-vps/sps/pps), + AAC
+  /mjpeg   MJPEG (jpegenc, RTP payload 26): video ipc-hls cannot record
+  /h265-file  with --hevc-file F (an MP4 whose HEVC keeps its parameter sets in the hvcC box only): that file's video,
+           the parameter sets in the SDP only, never in band
 Each client gets its own pipeline, so every session starts at frame 0 with an IDR. With --shared every mount
 has one pipeline for all its clients (one encoder, so 100 clients cost the server about what one does; a client
 that joins waits for the next IDR): what the bench uses to record many cameras at once.
 
 usage: /usr/bin/python3 rtsp_server.py [--port N (0: any free one)] [--user U --password P (Digest)]
          [--loss PERCENT] [--fps N] [--size WxH] [--bitrate KBITS (ABR; default a constant quantizer)]
-         [--shared]
+         [--shared] [--hevc-file F.mp4]
 Prints "ready <port>" once listening; runs until killed.
 (Debian's python3: the gi bindings are installed for it, not for other pythons on PATH.)
 """
@@ -44,6 +49,7 @@ def main():
     parser.add_argument("--size", default="640x360")
     parser.add_argument("--bitrate", type=int, help="H.264 kbit/s (ABR); default: constant quantizer 24")
     parser.add_argument("--shared", action="store_true", help="one pipeline per mount for all its clients")
+    parser.add_argument("--hevc-file", help="serve this MP4's HEVC (hvc1) at /h265-file")
     args = parser.parse_args()
     Gst.init(None)
 
@@ -63,6 +69,20 @@ def main():
         f"! audio/x-raw,rate=48000,channels=2 ! {aac} bitrate=128000 ! rtpmp4gpay pt=97"
     )
     audio_pcma = "audiotestsrc is-live=true wave=sine freq=440 ! audioconvert ! audioresample ! audio/x-raw,rate=8000,channels=1 ! alawenc ! rtppcmapay pt=8"
+    # x265 at a constant QP: every session gets the same bits (as for x264 above). repeat-headers puts VPS/SPS/PPS
+    # before every IRAP; without it they come once, in the first frame, which h265parse (hvc1 in, parameter sets
+    # in caps) takes out of the stream: then the camera's SDP is the only place they are.
+    hevc = (
+        f"videotestsrc is-live=true pattern=smpte horizontal-speed=3 "
+        f"! video/x-raw,width={width},height={height},framerate={args.fps}/1 "
+        f"! x265enc tune=zerolatency speed-preset=ultrafast key-int-max=50 qp=28"
+    )
+    hevc_inband = f'{hevc} option-string="repeat-headers=1" ! rtph265pay pt=96'
+    hevc_sdp_only = f"{hevc} ! h265parse ! video/x-h265,stream-format=hvc1,alignment=au ! rtph265pay pt=96"
+    mjpeg = (
+        f"videotestsrc is-live=true ! video/x-raw,format=I420,width={width},height={height},framerate={args.fps}/1 "
+        f"! jpegenc ! rtpjpegpay pt=26"
+    )
     drop = f"identity drop-probability={args.loss / 100}"
     mounts = {
         "/av": f"( {video} name=pay0 {audio_aac} name=pay1 )",
@@ -70,7 +90,13 @@ def main():
         "/pcma": f"( {video} name=pay0 {audio_pcma} name=pay1 )",
         # The "payN" elements are where the server takes each track's RTP: here after the packets were dropped.
         "/lossy": f"( {video} ! {drop} name=pay0 {audio_aac} ! {drop} name=pay1 )",
+        "/h265": f"( {hevc_inband} name=pay0 {audio_aac} name=pay1 )",
+        "/h265-sdp": f"( {hevc_sdp_only} name=pay0 {audio_aac} name=pay1 )",
+        "/mjpeg": f"( {mjpeg} name=pay0 )",
     }
+    if args.hevc_file:
+        # hvc1 samples go to the payloader as they are: it takes sprop-* from the hvcC and adds nothing in band.
+        mounts["/h265-file"] = f'( filesrc location="{args.hevc_file}" ! qtdemux name=d d.video_0 ! queue ! rtph265pay pt=96 name=pay0 )'
 
     server = GstRtspServer.RTSPServer()
     server.set_address("127.0.0.1")

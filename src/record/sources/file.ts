@@ -1,11 +1,15 @@
-// A raw H.264 file (and optional ADTS AAC) played once at the camera's pace (`record cam.h264 --realtime`): for
+// A raw H.264 or H.265 file (the codec seen in its first NAL unit) and optional ADTS AAC, played once at the camera's pace (`record cam.h264 --realtime`): for
 // trying `record` without a camera and for tests. Frames are timed from --fps and the picture order count by the
 // core's raw readers, as `push --realtime` does; the end of the file ends the recording.
-import type { HlsRecorder } from "../../sdk.js";
+import { open as openFile } from "node:fs/promises";
+import { annexBCodec } from "../annexb-codec.js";
 import { feedRawStreams, VIDEO_CHUNK, AUDIO_CHUNK } from "../../raw-feed.js";
 import { fileChunks } from "../../mux-files.js";
 import { feedPace } from "../../feed-pace.js";
-import type { FrameSink, Source, SourceSession } from "../source.js";
+import type { FrameSink, RecorderFor, Source, SourceSession } from "../source.js";
+
+/** Bytes read for the first NAL header (none in them: H.264, the core's default). */
+const SNIFF_BYTES = 64 * 1024;
 
 export interface FileSourceOptions {
   video: string;
@@ -24,8 +28,10 @@ export class FileSource implements Source {
     this.mayHaveAudio = options.audio !== undefined;
   }
 
-  async open(_sink: FrameSink, recorder: HlsRecorder, signal: AbortSignal): Promise<SourceSession> {
+  async open(_sink: FrameSink, recorderFor: RecorderFor, signal: AbortSignal): Promise<SourceSession> {
     const { video, audio, fpsNum, fpsDen } = this.options;
+    const codec = annexBCodec(await fileStart(video)) ?? "h264";
+    const recorder = await recorderFor(codec);
     recorder.startRawStreams(fpsNum, fpsDen);
     const ended = feedRawStreams(recorder, fileChunks(video, VIDEO_CHUNK, signal), audio ? fileChunks(audio, AUDIO_CHUNK, signal) : undefined, {
       signal,
@@ -36,11 +42,21 @@ export class FileSource implements Source {
       (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
     );
     return {
-      description: `${video}${audio ? ` + ${audio}` : ""} at ${fpsDen === 1 ? fpsNum : `${fpsNum}/${fpsDen}`} frames/s, real time`,
+      description: `${codec === "h265" ? "H.265" : "H.264"} ${video}${audio ? ` + ${audio}` : ""} at ${fpsDen === 1 ? fpsNum : `${fpsNum}/${fpsDen}`} frames/s, real time`,
       ended,
       close: async () => {
         await ended;
       },
     };
+  }
+}
+
+async function fileStart(path: string): Promise<Uint8Array> {
+  const file = await openFile(path, "r");
+  try {
+    const { buffer, bytesRead } = await file.read(new Uint8Array(SNIFF_BYTES), 0, SNIFF_BYTES, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await file.close();
   }
 }

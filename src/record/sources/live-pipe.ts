@@ -1,13 +1,17 @@
-// A live Annex B H.264 pipe (standard input: `rpicam-vid -t 0 --inline -o - | ipc-hls record - …`). Access units
-// are cut as the bytes arrive and written straight into the recorder's frame buffer; each is stamped with its
+// A live Annex B H.264 or H.265 pipe (standard input: `rpicam-vid -t 0 --inline -o - | ipc-hls record - …`). The
+// codec is seen in the first NAL unit (annexb-codec.ts) and the recorder made for it; access units are cut as the
+// bytes arrive and written straight into the recorder's frame buffer; each is stamped with its
 // arrival time smoothed to the frame interval (src/record/arrival-clock.ts). A pipe that stays silent longer than
 // the stall timeout is treated like a camera that dropped: what follows starts at the next IDR, on a timeline
 // that shows the pause. The end of the pipe ends the recording.
 import type { Readable } from "node:stream";
-import type { HlsRecorder } from "../../sdk.js";
 import { AccessUnitSplitter } from "../access-unit-splitter.js";
+import { annexBCodec } from "../annexb-codec.js";
 import { ArrivalClock } from "../arrival-clock.js";
-import type { FrameSink, Source, SourceSession } from "../source.js";
+import type { FrameSink, RecordedCodec, RecorderFor, Source, SourceSession } from "../source.js";
+
+/** Bytes looked at for the first NAL header; a stream without one so far is taken as H.264 (the core's default). */
+const SNIFF_BYTES = 64 * 1024;
 
 export interface LivePipeOptions {
   /** The stream's frame rate (--fps); without it the measured arrival rate is used. */
@@ -32,7 +36,7 @@ export class LivePipeSource implements Source {
     private readonly options: LivePipeOptions = {},
   ) {}
 
-  async open(sink: FrameSink, _recorder: HlsRecorder, signal: AbortSignal): Promise<SourceSession> {
+  async open(sink: FrameSink, recorderFor: RecorderFor, signal: AbortSignal): Promise<SourceSession> {
     const { input, options } = this;
     const notice = options.notice ?? (() => {});
     const stallMs = options.stallMs ?? 5000;
@@ -44,7 +48,14 @@ export class LivePipeSource implements Source {
     let arrivalUs = 0;
     // After a stall frames are skipped until an IDR, as after a reconnect.
     let waitForIdr = false;
-    const splitter = new AccessUnitSplitter(sink.videoTarget, {
+    // The first bytes say the codec: they wait in `first` while the recorder is made for it, then the splitter
+    // (which writes into that recorder's frame buffer) takes them.
+    let codec: RecordedCodec | undefined;
+    let first: Buffer[] | undefined = [];
+    let ready!: () => void;
+    let notReady!: (err: Error) => void;
+    const isReady = new Promise<void>((resolve, reject) => ((ready = resolve), (notReady = reject)));
+    const split = (): AccessUnitSplitter => new AccessUnitSplitter(sink.videoTarget, {
       unit: (length, idr) => {
         if (waitForIdr && !idr) {
           framesLost++;
@@ -57,7 +68,26 @@ export class LivePipeSource implements Source {
         framesLost++;
         sink.videoLost("too-large");
       },
-    });
+    }, codec);
+    let splitter: AccessUnitSplitter | undefined;
+    const decide = (chosen: RecordedCodec) => {
+      codec = chosen;
+      recorderFor(chosen).then(
+        () => {
+          if (finished) return;
+          splitter = split();
+          for (const chunk of first!) splitter.push(chunk);
+          first = undefined;
+          ready();
+        },
+        (err: unknown) => {
+          const error = err instanceof Error ? err : new Error(String(err));
+          notReady(error); // open() fails with it (before done() would let it return)
+          done(error);
+        },
+      );
+    };
+    let firstBytes = 0;
 
     let stalled = false;
     let stallTimer: NodeJS.Timeout | undefined;
@@ -77,27 +107,48 @@ export class LivePipeSource implements Source {
       bytes += chunk.byteLength;
       if (stalled) {
         stalled = false;
-        if (splitter.reset()) framesLost++; // the frame held back when the pipe stopped: it may be cut short
+        if (splitter?.reset()) framesLost++; // the frame held back when the pipe stopped: it may be cut short
         clock.restart();
         waitForIdr = true;
         notice(`${this.label}: data again after a stall; recording from the next IDR`);
         options.resumed?.();
       }
       armStallTimer();
-      splitter.push(chunk);
+      if (splitter) {
+        splitter.push(chunk);
+        return;
+      }
+      first!.push(chunk);
+      firstBytes += chunk.byteLength;
+      if (codec === undefined) {
+        const seen = annexBCodec(first!.length === 1 ? chunk : Buffer.concat(first!));
+        if (seen || firstBytes >= SNIFF_BYTES) decide(seen ?? "h264");
+      }
     };
     const onEnd = () => {
-      splitter.end();
-      done(undefined);
+      const last = () => {
+        splitter?.end();
+        done(undefined);
+      };
+      if (splitter || firstBytes === 0) last();
+      else {
+        // A pipe shorter than the look for the codec, or that ended while its recorder was being made.
+        if (codec === undefined) decide(annexBCodec(Buffer.concat(first!)) ?? "h264");
+        isReady.then(last, () => {});
+      }
     };
     const onError = (err: Error) => done(err);
+    let finished = false;
     const done = (reason: Error | undefined) => {
+      if (finished) return;
+      finished = true;
       clearTimeout(stallTimer);
       input.off("data", onData);
       input.off("end", onEnd);
       input.off("error", onError);
       signal.removeEventListener("abort", onAbort);
       finish(reason);
+      ready(); // (open() returns; nothing more to record)
     };
     const onAbort = () => {
       // The recording is over (a pipe is not reopened): let go of it, so nothing keeps the process alive.
@@ -109,8 +160,9 @@ export class LivePipeSource implements Source {
     input.once("error", onError);
     signal.addEventListener("abort", onAbort, { once: true });
     armStallTimer();
+    await isReady;
     return {
-      description: `H.264 from ${this.label}${options.fps ? ` at ${options.fps} frames/s` : ", frame rate measured from arrivals"}`,
+      description: `${codec === "h265" ? "H.265" : "H.264"} from ${this.label}${options.fps ? ` at ${options.fps} frames/s` : ", frame rate measured from arrivals"}`,
       ended,
       stats: () => ({ framesLost, bytes }),
       close: async () => onAbort(),
