@@ -23,6 +23,7 @@ export const CODEC_H265: u32 = 2;
 // ---- setContainer(kind), called before init: the segments' format ----
 export const CONTAINER_TS: u32 = 0; // MPEG-TS (the default)
 export const CONTAINER_FMP4: u32 = 1; // fMP4: an init segment, then moof + mdat per segment
+export const CONTAINER_AUTO: u32 = 2; // the codec decides (assembly/codec.ts containerForCodec): TS for H.264, fMP4 for H.265
 export const FMP4_MAX_SAMPLES: u32 = 8192; // video + audio samples one fMP4 segment can hold (more: the frame is dropped)
 export const FMP4_INIT_MAX: u32 = 4096; // bytes of the init segment area
 

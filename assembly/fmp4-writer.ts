@@ -7,14 +7,22 @@
 // were muxed, so each track gets one trun per contiguous run of its samples.
 import { ringBase, ringCapacity, fmp4Area, MAX_SEGMENTS } from "./layout";
 import { writePos, advanceBytes } from "./ring";
-import { FMP4_MAX_SAMPLES, FMP4_INIT_MAX, CONTAINER_TS } from "./abi";
+import { FMP4_MAX_SAMPLES, FMP4_INIT_MAX, CONTAINER_TS, CONTAINER_AUTO } from "./abi";
 import { findStartCode, nalType, NAL_AUD, spsStore, spsLength, ppsStore, ppsLength, spsWidth, spsHeight } from "./h264";
+import {
+  hevcNalType, HEVC_VPS, HEVC_AUD, vpsStore, vpsLength, hevcSpsStore, hevcSpsLength, hevcPpsStore, hevcPpsLength, hevcWidth, hevcHeight,
+  hevcProfileSpace, hevcTier, hevcProfileIdc, hevcCompatFlags, hevcConstraintHigh, hevcConstraintLow, hevcLevelIdc,
+  hevcVpsMaxSubLayers, hevcSpsMaxSubLayers, hevcTemporalIdNested, hevcChromaFormat, hevcBitDepthLuma, hevcBitDepthChroma,
+  hevcMinSpatialSegmentation, hevcPpsTiles, hevcPpsWavefronts,
+} from "./h265";
+import { codecIsHevc, codecDecided, containerForCodec } from "./codec";
 import { sampleRateIndex } from "./adts";
 import {
   boxesAt, boxCursor, put8, put16, put24, put32, put64, zeros, bytes, openBox, openFullBox, closeBox, unityMatrix,
 } from "./mp4-boxes";
 
 export let container: u32 = CONTAINER_TS;
+let containerAuto: bool = false; // CONTAINER_AUTO: resolved by the codec (codec.ts containerForCodec) once it is known
 
 const ENTRY: usize = 24;
 const S_KIND: usize = 0; // u32: 0 video sync, 1 video non-sync, 2 audio
@@ -51,10 +59,6 @@ export function initLengthOf(version: u32): u32 {
   return load<u32>(initLengths + (<usize>(version & 1) << 2));
 }
 let initHasAudio: bool = false;
-const initSps: usize = memory.data(960);
-const initPps: usize = memory.data(960);
-let initSpsLength: u32 = 0;
-let initPpsLength: u32 = 0;
 let initRate: u32 = 0;
 let initChannels: u32 = 0;
 let initObjectType: u32 = 0;
@@ -70,12 +74,24 @@ let segmentAudioRate: u32 = 0;
 export let headLength: u32 = 0;
 
 export function setContainer(kind: u32): void {
+  containerAuto = kind == CONTAINER_AUTO;
   container = kind;
 }
 
+/** The container is "auto" and the codec is known now: the container follows it (for the rest of this init). */
+export function resolveContainer(): void {
+  if (containerAuto && container == CONTAINER_AUTO && codecDecided) container = containerForCodec(codecIsHevc);
+}
+
+/** The layout needs the fMP4 area: fMP4, or auto (the codec is seen only in the first frame). */
+export function containerMayBeFmp4(): bool {
+  return container != CONTAINER_TS || containerAuto;
+}
+
 export function fmp4Reset(): void {
+  if (containerAuto) container = CONTAINER_AUTO;
   initVersion = 0;
-  initSpsLength = initPpsLength = 0;
+  memory.fill(initSetLengths, 0, 3 * 4);
   initRate = initChannels = initObjectType = 0;
   initHasAudio = false;
   samples = 0;
@@ -176,6 +192,17 @@ function endOfNal(header: usize, end: usize): usize {
   return next;
 }
 
+/**
+ * NAL units a sample leaves out: AUDs (fMP4 has no use for them), and for H.265 the VPS/SPS/PPS of an IRAP picture
+ * (hvc1: the parameter sets are in hvcC, and a new one cuts the segment and makes a new init segment).
+ */
+// @ts-ignore: decorator
+@inline function leftOut(first: u8, irap: bool): bool {
+  if (!codecIsHevc) return nalType(first) == NAL_AUD;
+  let type = hevcNalType(first);
+  return type == HEVC_AUD || (irap && type >= HEVC_VPS && type < HEVC_AUD);
+}
+
 /** Writes the access unit as one sample (room checked by the caller, videoSampleBytes(from, end) bytes). */
 export function writeVideoSample(from: usize, end: usize, pts: i64, dts: i64, isIdr: bool): void {
   if (videoFirst) {
@@ -188,7 +215,7 @@ export function writeVideoSample(from: usize, end: usize, pts: i64, dts: i64, is
     let header = sc + 3;
     let stop = endOfNal(header, end);
     let length = <u32>(stop - header);
-    if (length > 0 && nalType(load<u8>(header)) != NAL_AUD) {
+    if (length > 0 && !leftOut(load<u8>(header), isIdr)) {
       ringWriteU32(length);
       ringWrite(header, length);
       size += 4 + length;
@@ -342,22 +369,52 @@ export function commitHead(): void {
 
 // ---- The init segment ----
 
-/** The latest SPS/PPS differ from the init segment's: a new segment (and init segment) must start at this IDR. */
+// The parameter sets the current init segment was built from: H.264 SPS, PPS; H.265 VPS, SPS, PPS.
+const INIT_SET_MAX: u32 = 960;
+const initSets: usize = memory.data(3 * INIT_SET_MAX);
+const initSetLengths: usize = memory.data(3 * 4);
+
+function latestSet(i: u32): usize {
+  if (codecIsHevc) return i == 0 ? vpsStore : i == 1 ? hevcSpsStore : hevcPpsStore;
+  return i == 0 ? spsStore : ppsStore;
+}
+
+function latestSetLength(i: u32): u32 {
+  if (codecIsHevc) return i == 0 ? vpsLength : i == 1 ? hevcSpsLength : hevcPpsLength;
+  return i == 0 ? spsLength : i == 1 ? ppsLength : 0;
+}
+
+function initSet(i: u32): usize {
+  return initSets + <usize>(i * INIT_SET_MAX);
+}
+
+function initSetLength(i: u32): u32 {
+  return load<u32>(initSetLengths + (<usize>i << 2));
+}
+
+function setsDiffer(): bool {
+  for (let i: u32 = 0; i < 3; i++) {
+    let length = latestSetLength(i);
+    if (length != initSetLength(i) || memory.compare(latestSet(i), initSet(i), length) != 0) return true;
+  }
+  return false;
+}
+
+/** The latest parameter sets differ from the init segment's: a new segment (and init segment) must start at this IDR. */
 export function parameterSetsChanged(): bool {
-  return initVersion > 0 && (spsLength != initSpsLength || ppsLength != initPpsLength ||
-    memory.compare(spsStore, initSps, spsLength) != 0 || memory.compare(ppsStore, initPps, ppsLength) != 0);
+  return initVersion > 0 && setsDiffer();
 }
 
 /** Rebuilds the init segment if the parameter sets or the audio format changed; whether it has an audio track. */
 export function refreshInit(audioKnown: bool, rate: u32, channels: u32, objectType: u32): bool {
-  let same = initVersion > 0 && spsLength == initSpsLength && ppsLength == initPpsLength &&
-    memory.compare(spsStore, initSps, spsLength) == 0 && memory.compare(ppsStore, initPps, ppsLength) == 0 &&
+  let same = initVersion > 0 && !setsDiffer() &&
     audioKnown == initHasAudio && (!audioKnown || (rate == initRate && channels == initChannels && objectType == initObjectType));
   if (same) return initHasAudio;
-  memory.copy(initSps, spsStore, spsLength);
-  memory.copy(initPps, ppsStore, ppsLength);
-  initSpsLength = spsLength;
-  initPpsLength = ppsLength;
+  for (let i: u32 = 0; i < 3; i++) {
+    let length = latestSetLength(i);
+    memory.copy(initSet(i), latestSet(i), length);
+    store<u32>(initSetLengths + (<usize>i << 2), length);
+  }
   initHasAudio = audioKnown;
   initRate = rate;
   initChannels = channels;
@@ -376,7 +433,7 @@ function buildInit(area: usize): void {
   put32(0x69736f36); // iso6
   put32(0x636d6663); // cmfc
   put32(0x69736f6d); // isom
-  put32(0x61766331); // avc1
+  put32(codecIsHevc ? 0x68766331 : 0x61766331); // hvc1 / avc1
   closeBox();
   openBox(0x6d6f6f76); // moov
   openFullBox(0x6d766864, 0, 0); // mvhd
@@ -420,8 +477,8 @@ function writeTkhd(track: u32, audio: bool): void {
   put16(audio ? 0x0100 : 0); // volume
   put16(0);
   unityMatrix();
-  put32(audio ? 0 : spsWidth << 16);
-  put32(audio ? 0 : spsHeight << 16);
+  put32(audio ? 0 : videoWidth() << 16);
+  put32(audio ? 0 : videoHeight() << 16);
   closeBox();
 }
 
@@ -469,37 +526,86 @@ function writeVideoTrak(): void {
   openBox(0x7374626c); // stbl
   openFullBox(0x73747364, 0, 0); // stsd
   put32(1);
-  openBox(0x61766331); // avc1
+  openBox(codecIsHevc ? 0x68766331 : 0x61766331); // hvc1 / avc1
   zeros(6);
   put16(1); // data reference index
   zeros(16);
-  put16(spsWidth);
-  put16(spsHeight);
+  put16(videoWidth());
+  put16(videoHeight());
   put32(0x00480000); put32(0x00480000); // 72 dpi
   put32(0);
   put16(1); // frame count
   zeros(32); // compressor name
   put16(0x0018); // depth
   put16(0xffff); // pre_defined -1
-  openBox(0x61766343); // avcC
-  put8(1);
-  put8(load<u8>(initSps + 1)); // profile, constraints, level straight from the SPS
-  put8(load<u8>(initSps + 2));
-  put8(load<u8>(initSps + 3));
-  put8(0xff); // 4-byte NAL lengths
-  put8(0xe1); // one SPS
-  put16(initSpsLength);
-  bytes(initSps, initSpsLength);
-  put8(1); // one PPS
-  put16(initPpsLength);
-  bytes(initPps, initPpsLength);
-  closeBox();
+  if (codecIsHevc) writeHvcC();
+  else writeAvcC();
   closeBox();
   closeBox();
   writeEmptySampleTables();
   closeBox();
   closeBox();
   closeBox();
+  closeBox();
+}
+
+function videoWidth(): u32 {
+  return codecIsHevc ? hevcWidth : spsWidth;
+}
+
+function videoHeight(): u32 {
+  return codecIsHevc ? hevcHeight : spsHeight;
+}
+
+function writeAvcC(): void {
+  let sps = initSet(0);
+  let spsBytes = initSetLength(0);
+  let ppsBytes = initSetLength(1);
+  openBox(0x61766343); // avcC
+  put8(1);
+  put8(load<u8>(sps + 1)); // profile, constraints, level straight from the SPS
+  put8(load<u8>(sps + 2));
+  put8(load<u8>(sps + 3));
+  put8(0xff); // 4-byte NAL lengths
+  put8(0xe1); // one SPS
+  put16(spsBytes);
+  bytes(sps, spsBytes);
+  put8(1); // one PPS
+  put16(ppsBytes);
+  bytes(initSet(1), ppsBytes);
+  closeBox();
+}
+
+/** HEVCDecoderConfigurationRecord (ISO/IEC 14496-15 8.3.3.1.2) from the VPS/SPS/PPS stored (h265.ts read them). */
+function writeHvcC(): void {
+  openBox(0x68766343); // hvcC
+  put8(1); // configurationVersion
+  put8((hevcProfileSpace << 6) | (hevcTier << 5) | hevcProfileIdc);
+  put32(hevcCompatFlags);
+  put32(hevcConstraintHigh);
+  put16(hevcConstraintLow);
+  put8(hevcLevelIdc);
+  put16(0xf000 | hevcMinSpatialSegmentation);
+  // parallelismType: what the PPS's tools allow (only meaningful with a min_spatial_segmentation_idc).
+  let parallelism: u32 = 0;
+  if (hevcMinSpatialSegmentation > 0) {
+    parallelism = hevcPpsTiles && hevcPpsWavefronts ? 0 : hevcPpsWavefronts ? 3 : hevcPpsTiles ? 2 : 1;
+  }
+  put8(0xfc | parallelism);
+  put8(0xfc | hevcChromaFormat);
+  put8(0xf8 | (hevcBitDepthLuma - 8));
+  put8(0xf8 | (hevcBitDepthChroma - 8));
+  put16(0); // avgFrameRate: unspecified
+  let layers = hevcVpsMaxSubLayers > hevcSpsMaxSubLayers ? hevcVpsMaxSubLayers : hevcSpsMaxSubLayers;
+  // constantFrameRate 0, numTemporalLayers, temporalIdNested, lengthSizeMinusOne 3
+  put8((layers << 3) | (hevcTemporalIdNested << 2) | 3);
+  put8(3); // numOfArrays: VPS, SPS, PPS, one each
+  for (let i: u32 = 0; i < 3; i++) {
+    put8(0x80 | (HEVC_VPS + i)); // array_completeness 1: hvc1 carries no parameter sets in the samples
+    put16(1);
+    put16(initSetLength(i));
+    bytes(initSet(i), initSetLength(i));
+  }
   closeBox();
 }
 

@@ -25,6 +25,8 @@ export const CODEC_H265 = 2;
 export const CONTAINER_TS = 0;
 /** fMP4: an init segment, then moof + mdat per segment */
 export const CONTAINER_FMP4 = 1;
+/** the codec decides (assembly/codec.ts containerForCodec): TS for H.264, fMP4 for H.265 */
+export const CONTAINER_AUTO = 2;
 /** video + audio samples one fMP4 segment can hold (more: the frame is dropped) */
 export const FMP4_MAX_SAMPLES = 8192;
 /** bytes of the init segment area */
