@@ -19,6 +19,7 @@ import {
 } from "./audio-queue";
 import { scanAccessUnit, AU_OK, AU_PARAMS_ONLY, auIsIdr, auCopyFrom, auSliceRefIdc } from "./access-unit";
 import { parameterSetsKnown, videoPrefixLength, writeVideoPrefix } from "./video-prefix";
+import { codecRefusal } from "./codec";
 import { parseAdtsHeader, adtsSupported, adtsObjectType, adtsSampleRate, adtsChannels, adtsFrameLength, adtsSamples } from "./adts";
 import {
   freeBytes, tableHasRoom, openSegment, closeSegment, oldestFinished, markDropped, discardOpenSegment, segmentIsOpen, noteHighWater,
@@ -283,7 +284,7 @@ export function muxVideo(len: u32, pts: i64, dts: i64, wallMs: f64, scan: i32): 
       return OK;
     }
     loseVideoFrame(dts, true);
-    return DROP_MALFORMED;
+    return codecRefusal != OK ? codecRefusal : DROP_MALFORMED;
   }
   if (pts < dts) pts = dts;
 
