@@ -8,9 +8,9 @@
 import { ringBase, ringCapacity, fmp4Area, MAX_SEGMENTS } from "./layout";
 import { writePos, advanceBytes } from "./ring";
 import { FMP4_MAX_SAMPLES, FMP4_INIT_MAX, CONTAINER_TS, CONTAINER_AUTO } from "./abi";
-import { findStartCode, nalType, NAL_AUD, spsStore, spsLength, ppsStore, ppsLength, spsWidth, spsHeight } from "./h264";
+import { findStartCode, nalType, NAL_AUD, MAX_PARAM_SET, spsStore, spsLength, ppsStore, ppsLength, spsWidth, spsHeight } from "./h264";
 import {
-  hevcNalType, HEVC_VPS, HEVC_AUD, vpsStore, vpsLength, hevcSpsStore, hevcSpsLength, hevcPpsStore, hevcPpsLength, hevcWidth, hevcHeight,
+  hevcNalType, HEVC_VPS, HEVC_AUD, HEVC_MAX_PARAM_SET, vpsStore, vpsLength, hevcSpsStore, hevcSpsLength, hevcPpsStore, hevcPpsLength, hevcWidth, hevcHeight,
   hevcProfileSpace, hevcTier, hevcProfileIdc, hevcCompatFlags, hevcConstraintHigh, hevcConstraintLow, hevcLevelIdc,
   hevcVpsMaxSubLayers, hevcSpsMaxSubLayers, hevcTemporalIdNested, hevcChromaFormat, hevcBitDepthLuma, hevcBitDepthChroma,
   hevcMinSpatialSegmentation, hevcPpsTiles, hevcPpsWavefronts,
@@ -167,19 +167,24 @@ export function videoSampleBound(from: usize, end: usize): u32 {
 
 /**
  * The next 00 00 01 at or after p (before end), or end. Slice data is scanned here (the lengths need every NAL
- * unit's end), so with SIMD 16 bytes without a zero byte are passed over at once.
+ * unit's end). With SIMD, 64 bytes at a time are tested for a pair of zero bytes: in slice data 00 00 occurs only in a start code or before an emulation prevention byte (00 00 03), so
+ * the byte-wise search runs only on the rare block that has one.
  */
 function nextStartCode(p: usize, end: usize): usize {
   if (ASC_FEATURE_SIMD) {
-    while (p + 18 <= end) {
-      let zeros = i8x16.bitmask(i8x16.eq(v128.load(p), i8x16.splat(0)));
-      if (zeros == 0) {
-        p += 16;
-        continue;
+    while (p + 66 <= end) {
+      // max(byte q, byte q + 1) is 0 only where both are: every lane of the min over the block is non-zero
+      // when there is no 00 00 in it.
+      let pairs = i8x16.min_u(
+        i8x16.min_u(i8x16.max_u(v128.load(p), v128.load(p + 1)), i8x16.max_u(v128.load(p + 16), v128.load(p + 17))),
+        i8x16.min_u(i8x16.max_u(v128.load(p + 32), v128.load(p + 33)), i8x16.max_u(v128.load(p + 48), v128.load(p + 49))),
+      );
+      if (!i8x16.all_true(pairs)) {
+        // A start code at p..p + 63 has its 01 before p + 66.
+        let found = findStartCode(p, p + 66);
+        if (found < p + 66) return found;
       }
-      p += <usize>ctz(zeros);
-      if (load<u8>(p + 1) == 0 && load<u8>(p + 2) == 1) return p;
-      p++;
+      p += 64;
     }
   }
   return findStartCode(p, end);
@@ -370,7 +375,7 @@ export function commitHead(): void {
 // ---- The init segment ----
 
 // The parameter sets the current init segment was built from: H.264 SPS, PPS; H.265 VPS, SPS, PPS.
-const INIT_SET_MAX: u32 = 960;
+const INIT_SET_MAX: u32 = MAX_PARAM_SET > HEVC_MAX_PARAM_SET ? MAX_PARAM_SET : HEVC_MAX_PARAM_SET;
 const initSets: usize = memory.data(3 * INIT_SET_MAX);
 const initSetLengths: usize = memory.data(3 * 4);
 
