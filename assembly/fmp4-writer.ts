@@ -165,21 +165,25 @@ export function videoSampleBound(from: usize, end: usize): u32 {
   return length + length / 4 + 4;
 }
 
-/**
- * The next 00 00 01 at or after p (before end), or end. Slice data is scanned here (the lengths need every NAL
- * unit's end). With SIMD, 64 bytes at a time are tested for a pair of zero bytes: in slice data 00 00 occurs only in a start code or before an emulation prevention byte (00 00 03), so
- * the byte-wise search runs only on the rare block that has one.
- */
+// With SIMD the slice data is read in 64-byte blocks, each tested for a pair of zero bytes: in slice data 00 00
+// occurs only in a start code or before an emulation prevention byte (00 00 03), so only the rare block with one
+// is searched byte by byte. max(byte q, byte q + 1) is 0 only where both are; the block is free of pairs when every
+// lane of the min over its four vectors is non-zero. (The pair of the block's last byte and the next is tested too.)
+
+// @ts-ignore: decorator
+@inline function pairsIn(a: v128, b: v128, c: v128, d: v128, p: usize): bool {
+  let pairs = i8x16.min_u(
+    i8x16.min_u(i8x16.max_u(a, v128.load(p + 1)), i8x16.max_u(b, v128.load(p + 17))),
+    i8x16.min_u(i8x16.max_u(c, v128.load(p + 33)), i8x16.max_u(d, v128.load(p + 49))),
+  );
+  return !i8x16.all_true(pairs);
+}
+
+/** The next 00 00 01 at or after p (before end), or end. */
 function nextStartCode(p: usize, end: usize): usize {
   if (ASC_FEATURE_SIMD) {
     while (p + 66 <= end) {
-      // max(byte q, byte q + 1) is 0 only where both are: every lane of the min over the block is non-zero
-      // when there is no 00 00 in it.
-      let pairs = i8x16.min_u(
-        i8x16.min_u(i8x16.max_u(v128.load(p), v128.load(p + 1)), i8x16.max_u(v128.load(p + 16), v128.load(p + 17))),
-        i8x16.min_u(i8x16.max_u(v128.load(p + 32), v128.load(p + 33)), i8x16.max_u(v128.load(p + 48), v128.load(p + 49))),
-      );
-      if (!i8x16.all_true(pairs)) {
+      if (pairsIn(v128.load(p), v128.load(p + 16), v128.load(p + 32), v128.load(p + 48), p)) {
         // A start code at p..p + 63 has its 01 before p + 66.
         let found = findStartCode(p, p + 66);
         if (found < p + 66) return found;
@@ -208,6 +212,50 @@ function endOfNal(header: usize, end: usize): usize {
   return type == HEVC_AUD || (irap && type >= HEVC_VPS && type < HEVC_AUD);
 }
 
+/**
+ * Writes the NAL unit at header into the ring with its 4-byte length; returns where it ends. With SIMD, the
+ * blocks found free of start codes are stored as they are tested, so the bytes are read once (as the TS
+ * packetizer does); the length goes in front once the end is known. Same bytes as without SIMD.
+ */
+function writeNal(header: usize, end: usize): usize {
+  if (ASC_FEATURE_SIMD) {
+    let lengthAt = writePos;
+    // A block (and the length) must fit before the ring's end; the first block must be free of pairs, so the
+    // unit is not empty.
+    if (ringCapacity - lengthAt >= 68 && header + 66 <= end &&
+      !pairsIn(v128.load(header), v128.load(header + 16), v128.load(header + 32), v128.load(header + 48), header)) {
+      let p = header;
+      let dst = ringBase + lengthAt + 4;
+      let limit = ringBase + ringCapacity;
+      while (p + 66 <= end && dst + 64 <= limit) {
+        let a = v128.load(p);
+        let b = v128.load(p + 16);
+        let c = v128.load(p + 32);
+        let d = v128.load(p + 48);
+        if (pairsIn(a, b, c, d, p)) break;
+        v128.store(dst, a);
+        v128.store(dst, b, 16);
+        v128.store(dst, c, 32);
+        v128.store(dst, d, 48);
+        p += 64;
+        dst += 64;
+      }
+      advanceBytes(4 + <u32>(p - header));
+      let stop = endOfNal(p, end);
+      ringWrite(p, <u32>(stop - p));
+      store<u32>(ringBase + lengthAt, bswap<u32>(<u32>(stop - header)));
+      return stop;
+    }
+  }
+  let stop = endOfNal(header, end);
+  let length = <u32>(stop - header);
+  if (length > 0) {
+    ringWriteU32(length);
+    ringWrite(header, length);
+  }
+  return stop;
+}
+
 /** Writes the access unit as one sample (room checked by the caller, videoSampleBytes(from, end) bytes). */
 export function writeVideoSample(from: usize, end: usize, pts: i64, dts: i64, isIdr: bool): void {
   if (videoFirst) {
@@ -218,12 +266,12 @@ export function writeVideoSample(from: usize, end: usize, pts: i64, dts: i64, is
   let sc = nextStartCode(from, end);
   while (sc < end) {
     let header = sc + 3;
-    let stop = endOfNal(header, end);
-    let length = <u32>(stop - header);
-    if (length > 0 && !leftOut(load<u8>(header), isIdr)) {
-      ringWriteU32(length);
-      ringWrite(header, length);
-      size += 4 + length;
+    let stop: usize;
+    if (header < end && leftOut(load<u8>(header), isIdr)) {
+      stop = endOfNal(header, end);
+    } else {
+      stop = writeNal(header, end);
+      if (stop > header) size += 4 + <u32>(stop - header);
     }
     sc = nextStartCode(stop, end);
   }
