@@ -3,6 +3,7 @@
 // with the frame size. SPS and PPS found here are stored for re-insertion before later IDRs.
 import { findStartCode, nalEnd, parseSps, spsLength, spsStore, storePps, NAL_AUD, NAL_SPS, NAL_PPS, NAL_IDR, NAL_SLICE, NAL_UNSPECIFIED_24, nalType } from "./h264";
 import { codecIsHevc, codecSeeNal, codecSeeStart, codecRefusal } from "./codec";
+import { OK } from "./abi";
 import { scanHevcAccessUnit, hevcAuIrap, hevcAuHasVps, hevcAuHasSps, hevcAuHasPps, hevcAuCopyFrom, hevcAuFirstSlice, hevcAuFirstSliceLength } from "./hevc-access-unit";
 
 export const AU_OK: i32 = 0;
@@ -25,7 +26,7 @@ export function scanAccessUnit(ptr: usize, len: u32): i32 {
   codecSeeStart(ptr, len);
   let lead = findStartCode(ptr, ptr + len);
   codecSeeNal(lead + 3, ptr + len > lead + 3 ? <u32>(ptr + len - lead - 3) : 0);
-  if (codecRefusal != 0) return AU_MALFORMED; // (muxVideo names it)
+  if (codecRefusal != OK) return AU_MALFORMED; // H.266 or MJPEG: muxVideo names it (codec.ts codecRefusal)
   if (codecIsHevc) {
     let result = scanHevcAccessUnit(ptr, len);
     auIsIdr = hevcAuIrap;
