@@ -12,7 +12,7 @@ import { decodeErrors, ffmpegSync, fixturePath, frameHashes, repoRoot, tempDir }
 import { parsePlaylist, runCli } from "./support/mux-run.js";
 import { nalUnitsOf, readFragment, readHvcC, readInit } from "./support/mp4-inspect.js";
 import { MuxerCore } from "../src/core.js";
-import { hevcAccessUnits } from "./support/annexb.js";
+import { accessUnits, hevcAccessUnits } from "./support/annexb.js";
 
 const tmp = tempDir("hevc-fmp4-");
 afterAll(() => tmp.cleanup());
@@ -168,9 +168,16 @@ test("MuxerCore: container unset follows the codec (h265 → fMP4, h264 → TS);
     expect(await decodeErrors(file)).toBe("");
     expect(await frameHashes(file)).toEqual(await frameHashes(join(tmp.path, "sdk.hevc")));
   }
-  const h264 = await MuxerCore.create({ bufferSize: 1 << 20, videoCodec: "h264" });
-  h264.flush();
-  expect(h264.takeSegment()).toBeUndefined();
+  // H.264, by setting or as the stream shows: TS (no init segment, 188-byte packets from 0x47).
+  const h264Units = accessUnits(new Uint8Array(readFileSync(fixturePath("video/baseline-320x240-25fps.h264"))));
+  for (const videoCodec of ["h264", "auto"] as const) {
+    const core = await MuxerCore.create({ bufferSize: 1 << 20, videoCodec });
+    h264Units.forEach((u, i) => core.putVideo([u], i * 40_000));
+    core.flush();
+    const s = core.takeSegment()!;
+    expect(s.init, videoCodec).toBeUndefined();
+    expect(s.parts[0]![0]).toBe(0x47);
+  }
 });
 
 // The scalar core (no Wasm SIMD; test/core-scalar.test.ts) must write the same HEVC fMP4 files as the SIMD core.
