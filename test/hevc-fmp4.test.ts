@@ -193,3 +193,30 @@ test("MuxerCore: container unset follows the codec (h265 → fMP4, h264 → TS);
   expect(simd!.filter(([f]) => f!.endsWith(".m4s")).length).toBeGreaterThan(1);
   expect(scalar).toEqual(simd);
 });
+
+test("new VPS/SPS/PPS mid-stream (a size change): the segment is cut there, init-2.mp4 carries the new hvcC", async () => {
+  const first = makeInput({ name: "splice-a", params: "keyint=30:min-keyint=30:bframes=0", seconds: 2, frames: 60 });
+  const second = makeInput({ name: "splice-b", params: "keyint=30:min-keyint=30:bframes=0", size: "352x288", seconds: 2, frames: 60 });
+  const input = join(tmp.path, "splice.hevc");
+  writeFileSync(input, Buffer.concat([readFileSync(first), readFileSync(second)]));
+  const out = join(tmp.path, "out-splice");
+  const r = await runCli(["mux", input, "--out", out, "--fps", "30000/1001"]);
+  expect(r.stderr).toBe("");
+  expect(r.exitCode).toBe(0);
+  const segs = parsePlaylist(readFileSync(join(out, "index.m3u8"), "utf8")).segments as unknown as { uri: string; map?: { uri: string } }[];
+  expect([...new Set(segs.map((s) => s.map?.uri))]).toEqual(["init.mp4", "init-2.mp4"]);
+  // Each init's hvcC holds the SPS of its own part (ffmpeg's hvcC for that part alone, field by field).
+  for (const [map, part] of [["init.mp4", first], ["init-2.mp4", second]] as const) {
+    const theirs = join(tmp.path, `${map}-ffmpeg.mp4`);
+    ffmpegSync(["-i", part, "-c", "copy", "-tag:v", "hvc1", "-f", "mp4", "-movflags", "frag_keyframe+empty_moov", theirs]);
+    expect(readHvcC(readFileSync(join(out, map))), map).toEqual(readHvcC(readFileSync(theirs)));
+  }
+  const hashes: string[] = [];
+  for (const [i, s] of segs.entries()) {
+    const joined = join(out, `joined-${i}.mp4`);
+    writeFileSync(joined, Buffer.concat([readFileSync(join(out, s.map!.uri)), readFileSync(join(out, s.uri))]));
+    expect(await decodeErrors(joined), s.uri).toBe("");
+    hashes.push(...(await frameHashes(joined)));
+  }
+  expect(hashes).toEqual([...(await frameHashes(first)), ...(await frameHashes(second))]);
+});
