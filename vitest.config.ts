@@ -32,6 +32,7 @@ export const unitTests = [
   "sdk-credentials",
   "serve-symlinks",
   "spill-unusable",
+  "unsupported-codecs",
 ].map((name) => `test/${name}.test.ts`);
 
 export default defineConfig({

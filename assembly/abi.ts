@@ -23,6 +23,7 @@ export const CODEC_H265: u32 = 2;
 // ---- setContainer(kind), called before init: the segments' format ----
 export const CONTAINER_TS: u32 = 0; // MPEG-TS (the default)
 export const CONTAINER_FMP4: u32 = 1; // fMP4: an init segment, then moof + mdat per segment
+export const CONTAINER_AUTO: u32 = 2; // the codec decides (assembly/codec.ts containerForCodec): TS for H.264, fMP4 for H.265
 export const FMP4_MAX_SAMPLES: u32 = 8192; // video + audio samples one fMP4 segment can hold (more: the frame is dropped)
 export const FMP4_INIT_MAX: u32 = 4096; // bytes of the init segment area
 
@@ -38,6 +39,8 @@ export const DROP_TIMESTAMP_BACKWARDS: i32 = 4; // decode timestamp not after th
 export const DROP_BUFFER_FULL: i32 = 5; // ring full under the drop-new policy
 export const DROP_AUDIO_FORMAT_CHANGE: i32 = 6; // sample rate or channels changed mid-stream
 export const DROP_AUDIO_UNSUPPORTED: i32 = 7; // well-formed ADTS but not AAC-LC, 8-48 kHz, mono or stereo
+export const DROP_CODEC_H266: i32 = 8; // the video is H.266/VVC (its first NAL header says so): not carried
+export const DROP_CODEC_MJPEG: i32 = 9; // the video is MJPEG (it starts with a JPEG SOI, FF D8 FF): not carried
 
 // ---- The segment info struct: f64 words at infoPointer(), filled by takeSegment() ----
 export const INFO_ID: u32 = 0; // sequence number
@@ -116,7 +119,8 @@ export const RS_AUDIO_UNSUPPORTED: u32 = 6; // well-formed ADTS frames refused: 
 export const RS_REFUSED_OBJECT_TYPE: u32 = 7; // the last refused frame's format
 export const RS_REFUSED_SAMPLE_RATE: u32 = 8;
 export const RS_REFUSED_CHANNELS: u32 = 9;
-export const RS_WORDS: u32 = 10;
+export const RS_UNSUPPORTED_VIDEO: u32 = 10; // DROP_CODEC_H266 or DROP_CODEC_MJPEG: the video stream is one we do not carry
+export const RS_WORDS: u32 = 11;
 
 // ---- Feeding raw streams, as `ipc-hls mux` and the WASI command both do (the same pieces give the same bytes) ----
 export const RAW_VIDEO_PIECE_BYTES: u32 = 4096; // video goes in pieces this size

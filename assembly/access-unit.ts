@@ -2,7 +2,8 @@
 // AUD, SPS, PPS, and whether the picture is an IDR. Slice data is never scanned, so the cost does not grow
 // with the frame size. SPS and PPS found here are stored for re-insertion before later IDRs.
 import { findStartCode, nalEnd, parseSps, spsLength, spsStore, storePps, NAL_AUD, NAL_SPS, NAL_PPS, NAL_IDR, NAL_SLICE, NAL_UNSPECIFIED_24, nalType } from "./h264";
-import { codecIsHevc, codecSeeNal } from "./codec";
+import { codecIsHevc, codecSeeNal, codecSeeStart, codecRefusal } from "./codec";
+import { OK } from "./abi";
 import { scanHevcAccessUnit, hevcAuIrap, hevcAuHasVps, hevcAuHasSps, hevcAuHasPps, hevcAuCopyFrom, hevcAuFirstSlice, hevcAuFirstSliceLength } from "./hevc-access-unit";
 
 export const AU_OK: i32 = 0;
@@ -22,8 +23,10 @@ export let auSliceRefIdc: u32 = 0;
 
 export function scanAccessUnit(ptr: usize, len: u32): i32 {
   // ---- H.265: the same facts from hevc-access-unit.ts (auIsIdr means an IRAP picture) ----
+  codecSeeStart(ptr, len);
   let lead = findStartCode(ptr, ptr + len);
   codecSeeNal(lead + 3, ptr + len > lead + 3 ? <u32>(ptr + len - lead - 3) : 0);
+  if (codecRefusal != OK) return AU_MALFORMED; // H.266 or MJPEG: muxVideo names it (codec.ts codecRefusal)
   if (codecIsHevc) {
     let result = scanHevcAccessUnit(ptr, len);
     auIsIdr = hevcAuIrap;

@@ -7,14 +7,22 @@
 // were muxed, so each track gets one trun per contiguous run of its samples.
 import { ringBase, ringCapacity, fmp4Area, MAX_SEGMENTS } from "./layout";
 import { writePos, advanceBytes } from "./ring";
-import { FMP4_MAX_SAMPLES, FMP4_INIT_MAX, CONTAINER_TS } from "./abi";
-import { findStartCode, nalType, NAL_AUD, spsStore, spsLength, ppsStore, ppsLength, spsWidth, spsHeight } from "./h264";
+import { FMP4_MAX_SAMPLES, FMP4_INIT_MAX, CONTAINER_TS, CONTAINER_AUTO } from "./abi";
+import { findStartCode, nalType, NAL_AUD, MAX_PARAM_SET, spsStore, spsLength, ppsStore, ppsLength, spsWidth, spsHeight } from "./h264";
+import {
+  hevcNalType, HEVC_VPS, HEVC_AUD, HEVC_MAX_PARAM_SET, vpsStore, vpsLength, hevcSpsStore, hevcSpsLength, hevcPpsStore, hevcPpsLength, hevcWidth, hevcHeight,
+  hevcProfileSpace, hevcTier, hevcProfileIdc, hevcCompatFlags, hevcConstraintHigh, hevcConstraintLow, hevcLevelIdc,
+  hevcVpsMaxSubLayers, hevcSpsMaxSubLayers, hevcTemporalIdNested, hevcChromaFormat, hevcBitDepthLuma, hevcBitDepthChroma,
+  hevcMinSpatialSegmentation, hevcPpsTiles, hevcPpsWavefronts,
+} from "./h265";
+import { codecIsHevc, codecDecided, containerForCodec } from "./codec";
 import { sampleRateIndex } from "./adts";
 import {
   boxesAt, boxCursor, put8, put16, put24, put32, put64, zeros, bytes, openBox, openFullBox, closeBox, unityMatrix,
 } from "./mp4-boxes";
 
 export let container: u32 = CONTAINER_TS;
+let containerAuto: bool = false; // CONTAINER_AUTO: resolved by the codec (codec.ts containerForCodec) once it is known
 
 const ENTRY: usize = 24;
 const S_KIND: usize = 0; // u32: 0 video sync, 1 video non-sync, 2 audio
@@ -51,10 +59,6 @@ export function initLengthOf(version: u32): u32 {
   return load<u32>(initLengths + (<usize>(version & 1) << 2));
 }
 let initHasAudio: bool = false;
-const initSps: usize = memory.data(960);
-const initPps: usize = memory.data(960);
-let initSpsLength: u32 = 0;
-let initPpsLength: u32 = 0;
 let initRate: u32 = 0;
 let initChannels: u32 = 0;
 let initObjectType: u32 = 0;
@@ -70,12 +74,24 @@ let segmentAudioRate: u32 = 0;
 export let headLength: u32 = 0;
 
 export function setContainer(kind: u32): void {
+  containerAuto = kind == CONTAINER_AUTO;
   container = kind;
 }
 
+/** The container is "auto" and the codec is known now: the container follows it (for the rest of this init). */
+export function resolveContainer(): void {
+  if (containerAuto && container == CONTAINER_AUTO && codecDecided) container = containerForCodec(codecIsHevc);
+}
+
+/** The layout needs the fMP4 area: fMP4, or auto (the codec is seen only in the first frame). */
+export function containerMayBeFmp4(): bool {
+  return container != CONTAINER_TS || containerAuto;
+}
+
 export function fmp4Reset(): void {
+  if (containerAuto) container = CONTAINER_AUTO;
   initVersion = 0;
-  initSpsLength = initPpsLength = 0;
+  memory.fill(initSetLengths, 0, 3 * 4);
   initRate = initChannels = initObjectType = 0;
   initHasAudio = false;
   samples = 0;
@@ -149,21 +165,30 @@ export function videoSampleBound(from: usize, end: usize): u32 {
   return length + length / 4 + 4;
 }
 
-/**
- * The next 00 00 01 at or after p (before end), or end. Slice data is scanned here (the lengths need every NAL
- * unit's end), so with SIMD 16 bytes without a zero byte are passed over at once.
- */
+// With SIMD the slice data is read in 64-byte blocks, each tested for a pair of zero bytes: in slice data 00 00
+// occurs only in a start code or before an emulation prevention byte (00 00 03), so only the rare block with one
+// is searched byte by byte. max(byte q, byte q + 1) is 0 only where both are; the block is free of pairs when every
+// lane of the min over its four vectors is non-zero. (The pair of the block's last byte and the next is tested too.)
+
+// @ts-ignore: decorator
+@inline function pairsIn(a: v128, b: v128, c: v128, d: v128, p: usize): bool {
+  let pairs = i8x16.min_u(
+    i8x16.min_u(i8x16.max_u(a, v128.load(p + 1)), i8x16.max_u(b, v128.load(p + 17))),
+    i8x16.min_u(i8x16.max_u(c, v128.load(p + 33)), i8x16.max_u(d, v128.load(p + 49))),
+  );
+  return !i8x16.all_true(pairs);
+}
+
+/** The next 00 00 01 at or after p (before end), or end. */
 function nextStartCode(p: usize, end: usize): usize {
   if (ASC_FEATURE_SIMD) {
-    while (p + 18 <= end) {
-      let zeros = i8x16.bitmask(i8x16.eq(v128.load(p), i8x16.splat(0)));
-      if (zeros == 0) {
-        p += 16;
-        continue;
+    while (p + 66 <= end) {
+      if (pairsIn(v128.load(p), v128.load(p + 16), v128.load(p + 32), v128.load(p + 48), p)) {
+        // A start code at p..p + 63 has its 01 before p + 66.
+        let found = findStartCode(p, p + 66);
+        if (found < p + 66) return found;
       }
-      p += <usize>ctz(zeros);
-      if (load<u8>(p + 1) == 0 && load<u8>(p + 2) == 1) return p;
-      p++;
+      p += 64;
     }
   }
   return findStartCode(p, end);
@@ -176,6 +201,61 @@ function endOfNal(header: usize, end: usize): usize {
   return next;
 }
 
+/**
+ * NAL units a sample leaves out: AUDs (fMP4 has no use for them), and for H.265 the VPS/SPS/PPS of an IRAP picture
+ * (hvc1: the parameter sets are in hvcC, and a new one cuts the segment and makes a new init segment).
+ */
+// @ts-ignore: decorator
+@inline function leftOut(first: u8, irap: bool): bool {
+  if (!codecIsHevc) return nalType(first) == NAL_AUD;
+  let type = hevcNalType(first);
+  return type == HEVC_AUD || (irap && type >= HEVC_VPS && type < HEVC_AUD);
+}
+
+/**
+ * Writes the NAL unit at header into the ring with its 4-byte length; returns where it ends. With SIMD, the
+ * blocks found free of start codes are stored as they are tested, so the bytes are read once (as the TS
+ * packetizer does); the length goes in front once the end is known. Same bytes as without SIMD.
+ */
+function writeNal(header: usize, end: usize): usize {
+  if (ASC_FEATURE_SIMD) {
+    let lengthAt = writePos;
+    // A block (and the length) must fit before the ring's end; the first block must be free of pairs, so the
+    // unit is not empty.
+    if (ringCapacity - lengthAt >= 68 && header + 66 <= end &&
+      !pairsIn(v128.load(header), v128.load(header + 16), v128.load(header + 32), v128.load(header + 48), header)) {
+      let p = header;
+      let dst = ringBase + lengthAt + 4;
+      let limit = ringBase + ringCapacity;
+      while (p + 66 <= end && dst + 64 <= limit) {
+        let a = v128.load(p);
+        let b = v128.load(p + 16);
+        let c = v128.load(p + 32);
+        let d = v128.load(p + 48);
+        if (pairsIn(a, b, c, d, p)) break;
+        v128.store(dst, a);
+        v128.store(dst, b, 16);
+        v128.store(dst, c, 32);
+        v128.store(dst, d, 48);
+        p += 64;
+        dst += 64;
+      }
+      advanceBytes(4 + <u32>(p - header));
+      let stop = endOfNal(p, end);
+      ringWrite(p, <u32>(stop - p));
+      store<u32>(ringBase + lengthAt, bswap<u32>(<u32>(stop - header)));
+      return stop;
+    }
+  }
+  let stop = endOfNal(header, end);
+  let length = <u32>(stop - header);
+  if (length > 0) {
+    ringWriteU32(length);
+    ringWrite(header, length);
+  }
+  return stop;
+}
+
 /** Writes the access unit as one sample (room checked by the caller, videoSampleBytes(from, end) bytes). */
 export function writeVideoSample(from: usize, end: usize, pts: i64, dts: i64, isIdr: bool): void {
   if (videoFirst) {
@@ -186,12 +266,12 @@ export function writeVideoSample(from: usize, end: usize, pts: i64, dts: i64, is
   let sc = nextStartCode(from, end);
   while (sc < end) {
     let header = sc + 3;
-    let stop = endOfNal(header, end);
-    let length = <u32>(stop - header);
-    if (length > 0 && nalType(load<u8>(header)) != NAL_AUD) {
-      ringWriteU32(length);
-      ringWrite(header, length);
-      size += 4 + length;
+    let stop: usize;
+    if (header < end && leftOut(load<u8>(header), isIdr)) {
+      stop = endOfNal(header, end);
+    } else {
+      stop = writeNal(header, end);
+      if (stop > header) size += 4 + <u32>(stop - header);
     }
     sc = nextStartCode(stop, end);
   }
@@ -342,22 +422,52 @@ export function commitHead(): void {
 
 // ---- The init segment ----
 
-/** The latest SPS/PPS differ from the init segment's: a new segment (and init segment) must start at this IDR. */
+// The parameter sets the current init segment was built from: H.264 SPS, PPS; H.265 VPS, SPS, PPS.
+const INIT_SET_MAX: u32 = MAX_PARAM_SET > HEVC_MAX_PARAM_SET ? MAX_PARAM_SET : HEVC_MAX_PARAM_SET;
+const initSets: usize = memory.data(3 * INIT_SET_MAX);
+const initSetLengths: usize = memory.data(3 * 4);
+
+function latestSet(i: u32): usize {
+  if (codecIsHevc) return i == 0 ? vpsStore : i == 1 ? hevcSpsStore : hevcPpsStore;
+  return i == 0 ? spsStore : ppsStore;
+}
+
+function latestSetLength(i: u32): u32 {
+  if (codecIsHevc) return i == 0 ? vpsLength : i == 1 ? hevcSpsLength : hevcPpsLength;
+  return i == 0 ? spsLength : i == 1 ? ppsLength : 0;
+}
+
+function initSet(i: u32): usize {
+  return initSets + <usize>(i * INIT_SET_MAX);
+}
+
+function initSetLength(i: u32): u32 {
+  return load<u32>(initSetLengths + (<usize>i << 2));
+}
+
+function setsDiffer(): bool {
+  for (let i: u32 = 0; i < 3; i++) {
+    let length = latestSetLength(i);
+    if (length != initSetLength(i) || memory.compare(latestSet(i), initSet(i), length) != 0) return true;
+  }
+  return false;
+}
+
+/** The latest parameter sets differ from the init segment's: a new segment (and init segment) must start at this IDR. */
 export function parameterSetsChanged(): bool {
-  return initVersion > 0 && (spsLength != initSpsLength || ppsLength != initPpsLength ||
-    memory.compare(spsStore, initSps, spsLength) != 0 || memory.compare(ppsStore, initPps, ppsLength) != 0);
+  return initVersion > 0 && setsDiffer();
 }
 
 /** Rebuilds the init segment if the parameter sets or the audio format changed; whether it has an audio track. */
 export function refreshInit(audioKnown: bool, rate: u32, channels: u32, objectType: u32): bool {
-  let same = initVersion > 0 && spsLength == initSpsLength && ppsLength == initPpsLength &&
-    memory.compare(spsStore, initSps, spsLength) == 0 && memory.compare(ppsStore, initPps, ppsLength) == 0 &&
+  let same = initVersion > 0 && !setsDiffer() &&
     audioKnown == initHasAudio && (!audioKnown || (rate == initRate && channels == initChannels && objectType == initObjectType));
   if (same) return initHasAudio;
-  memory.copy(initSps, spsStore, spsLength);
-  memory.copy(initPps, ppsStore, ppsLength);
-  initSpsLength = spsLength;
-  initPpsLength = ppsLength;
+  for (let i: u32 = 0; i < 3; i++) {
+    let length = latestSetLength(i);
+    memory.copy(initSet(i), latestSet(i), length);
+    store<u32>(initSetLengths + (<usize>i << 2), length);
+  }
   initHasAudio = audioKnown;
   initRate = rate;
   initChannels = channels;
@@ -376,7 +486,7 @@ function buildInit(area: usize): void {
   put32(0x69736f36); // iso6
   put32(0x636d6663); // cmfc
   put32(0x69736f6d); // isom
-  put32(0x61766331); // avc1
+  put32(codecIsHevc ? 0x68766331 : 0x61766331); // hvc1 / avc1
   closeBox();
   openBox(0x6d6f6f76); // moov
   openFullBox(0x6d766864, 0, 0); // mvhd
@@ -420,8 +530,8 @@ function writeTkhd(track: u32, audio: bool): void {
   put16(audio ? 0x0100 : 0); // volume
   put16(0);
   unityMatrix();
-  put32(audio ? 0 : spsWidth << 16);
-  put32(audio ? 0 : spsHeight << 16);
+  put32(audio ? 0 : videoWidth() << 16);
+  put32(audio ? 0 : videoHeight() << 16);
   closeBox();
 }
 
@@ -469,37 +579,86 @@ function writeVideoTrak(): void {
   openBox(0x7374626c); // stbl
   openFullBox(0x73747364, 0, 0); // stsd
   put32(1);
-  openBox(0x61766331); // avc1
+  openBox(codecIsHevc ? 0x68766331 : 0x61766331); // hvc1 / avc1
   zeros(6);
   put16(1); // data reference index
   zeros(16);
-  put16(spsWidth);
-  put16(spsHeight);
+  put16(videoWidth());
+  put16(videoHeight());
   put32(0x00480000); put32(0x00480000); // 72 dpi
   put32(0);
   put16(1); // frame count
   zeros(32); // compressor name
   put16(0x0018); // depth
   put16(0xffff); // pre_defined -1
-  openBox(0x61766343); // avcC
-  put8(1);
-  put8(load<u8>(initSps + 1)); // profile, constraints, level straight from the SPS
-  put8(load<u8>(initSps + 2));
-  put8(load<u8>(initSps + 3));
-  put8(0xff); // 4-byte NAL lengths
-  put8(0xe1); // one SPS
-  put16(initSpsLength);
-  bytes(initSps, initSpsLength);
-  put8(1); // one PPS
-  put16(initPpsLength);
-  bytes(initPps, initPpsLength);
-  closeBox();
+  if (codecIsHevc) writeHvcC();
+  else writeAvcC();
   closeBox();
   closeBox();
   writeEmptySampleTables();
   closeBox();
   closeBox();
   closeBox();
+  closeBox();
+}
+
+function videoWidth(): u32 {
+  return codecIsHevc ? hevcWidth : spsWidth;
+}
+
+function videoHeight(): u32 {
+  return codecIsHevc ? hevcHeight : spsHeight;
+}
+
+function writeAvcC(): void {
+  let sps = initSet(0);
+  let spsBytes = initSetLength(0);
+  let ppsBytes = initSetLength(1);
+  openBox(0x61766343); // avcC
+  put8(1);
+  put8(load<u8>(sps + 1)); // profile, constraints, level straight from the SPS
+  put8(load<u8>(sps + 2));
+  put8(load<u8>(sps + 3));
+  put8(0xff); // 4-byte NAL lengths
+  put8(0xe1); // one SPS
+  put16(spsBytes);
+  bytes(sps, spsBytes);
+  put8(1); // one PPS
+  put16(ppsBytes);
+  bytes(initSet(1), ppsBytes);
+  closeBox();
+}
+
+/** HEVCDecoderConfigurationRecord (ISO/IEC 14496-15 8.3.3.1.2) from the VPS/SPS/PPS stored (h265.ts read them). */
+function writeHvcC(): void {
+  openBox(0x68766343); // hvcC
+  put8(1); // configurationVersion
+  put8((hevcProfileSpace << 6) | (hevcTier << 5) | hevcProfileIdc);
+  put32(hevcCompatFlags);
+  put32(hevcConstraintHigh);
+  put16(hevcConstraintLow);
+  put8(hevcLevelIdc);
+  put16(0xf000 | hevcMinSpatialSegmentation);
+  // parallelismType: what the PPS's tools allow (only meaningful with a min_spatial_segmentation_idc).
+  let parallelism: u32 = 0;
+  if (hevcMinSpatialSegmentation > 0) {
+    parallelism = hevcPpsTiles && hevcPpsWavefronts ? 0 : hevcPpsWavefronts ? 3 : hevcPpsTiles ? 2 : 1;
+  }
+  put8(0xfc | parallelism);
+  put8(0xfc | hevcChromaFormat);
+  put8(0xf8 | (hevcBitDepthLuma - 8));
+  put8(0xf8 | (hevcBitDepthChroma - 8));
+  put16(0); // avgFrameRate: unspecified
+  let layers = hevcVpsMaxSubLayers > hevcSpsMaxSubLayers ? hevcVpsMaxSubLayers : hevcSpsMaxSubLayers;
+  // constantFrameRate 0, numTemporalLayers, temporalIdNested, lengthSizeMinusOne 3
+  put8((layers << 3) | (hevcTemporalIdNested << 2) | 3);
+  put8(3); // numOfArrays: VPS, SPS, PPS, one each
+  for (let i: u32 = 0; i < 3; i++) {
+    put8(0x80 | (HEVC_VPS + i)); // array_completeness 1: hvc1 carries no parameter sets in the samples
+    put16(1);
+    put16(initSetLength(i));
+    bytes(initSet(i), initSetLength(i));
+  }
   closeBox();
 }
 

@@ -79,6 +79,18 @@ export let hevcUnitsInTick: u32 = 0;
 /** The SPS's VUI timing, the same way; 0 when it carries none (or when what comes before it did not parse). */
 export let hevcSpsTimeScale: u32 = 0;
 export let hevcSpsUnitsInTick: u32 = 0;
+// What the hvcC record (ISO/IEC 14496-15 8.3.3.1) says besides the profile: from the VPS, SPS and PPS stored.
+export let hevcVpsMaxSubLayers: u32 = 1;
+export let hevcSpsMaxSubLayers: u32 = 1;
+export let hevcTemporalIdNested: u32 = 0;
+export let hevcChromaFormat: u32 = 1;
+export let hevcBitDepthLuma: u32 = 8;
+export let hevcBitDepthChroma: u32 = 8;
+/** min_spatial_segmentation_idc of the SPS's VUI bitstream restriction, 0 when absent (or not read). */
+export let hevcMinSpatialSegmentation: u32 = 0;
+/** The PPS's tiles_enabled_flag and entropy_coding_sync_enabled_flag, which give hvcC's parallelismType. */
+export let hevcPpsTiles: bool = false;
+export let hevcPpsWavefronts: bool = false;
 // PPS fields the slice header's layout depends on.
 let ppsDependentSlices: bool = false;
 let ppsOutputFlagPresent: bool = false;
@@ -134,6 +146,7 @@ export function parseVps(ptr: usize, len: u32): bool {
   if (bitsOverrun || maxSub > 6) return false;
   memory.copy(vpsStore, ptr, len);
   vpsLength = len;
+  hevcVpsMaxSubLayers = maxSub + 1;
   hevcUnitsInTick = unitsInTick;
   hevcTimeScale = timeScale;
   return true;
@@ -188,8 +201,10 @@ function skipShortTermRefPicSets(count: u32): void {
 /** Reads from log2_min_luma_coding_block_size_minus3 to the VUI's timing; sets spsTiming* (0, 0 when absent). */
 let spsTimingScale: u32 = 0;
 let spsTimingUnits: u32 = 0;
+let spsMinSpatialSegmentation: u32 = 0;
 function readSpsTiming(log2MaxPocLsb: u32): void {
   spsTimingScale = spsTimingUnits = 0;
+  spsMinSpatialSegmentation = 0;
   for (let i = 0; i < 6; i++) readUE(); // coding and transform block sizes, transform hierarchy depths
   if (readBit() && readBit()) skipScalingListData();
   skipBits(2); // amp_enabled_flag, sample_adaptive_offset_enabled_flag
@@ -223,12 +238,19 @@ function readSpsTiming(log2MaxPocLsb: u32): void {
   if (readBit()) {
     for (let i = 0; i < 4; i++) readUE(); // default display window
   }
-  if (!readBit()) return;
-  let units = readBits(32);
-  let scale = readBits(32);
-  if (bitsOverrun) return;
-  spsTimingUnits = units;
-  spsTimingScale = scale;
+  if (readBit()) {
+    let units = readBits(32);
+    let scale = readBits(32);
+    if (bitsOverrun) return;
+    spsTimingUnits = units;
+    spsTimingScale = scale;
+    if (readBit()) readUE(); // vui_num_ticks_poc_diff_one_minus1
+    if (readBit()) return; // HRD parameters: the bitstream restriction after them is not read (hvcC then says 0)
+  }
+  if (!readBit()) return; // no bitstream restriction
+  skipBits(3); // tiles_fixed_structure, motion_vectors_over_pic_boundaries, restricted_ref_pic_lists
+  let segmentation = readUE();
+  if (!bitsOverrun && segmentation < 4096) spsMinSpatialSegmentation = segmentation;
 }
 
 /** Parses an SPS NAL up to the VUI's timing; stores it. False if malformed before the sub-layer ordering info. */
@@ -237,7 +259,7 @@ export function parseHevcSps(ptr: usize, len: u32): bool {
   bitsLoad(ptr + 2, len - 2);
   skipBits(4); // sps_video_parameter_set_id
   let maxSub = readBits(3);
-  skipBits(1);
+  let nested = readBit();
   readProfileTierLevel(maxSub);
   readUE(); // sps_seq_parameter_set_id
   let chroma = readUE();
@@ -252,8 +274,8 @@ export function parseHevcSps(ptr: usize, len: u32): bool {
     top = readUE();
     bottom = readUE();
   }
-  readUE(); // bit_depth_luma_minus8
-  readUE(); // bit_depth_chroma_minus8
+  let depthLuma = readUE() + 8;
+  let depthChroma = readUE() + 8;
   let log2MaxPocLsb = readUE() + 4;
   let orderingAll = readBit() == 1;
   let reorder: u32 = 0;
@@ -262,7 +284,8 @@ export function parseHevcSps(ptr: usize, len: u32): bool {
     reorder = readUE(); // the last one read is the highest sub-layer's
     readUE();
   }
-  if (bitsOverrun || maxSub > 6 || chroma > 3 || log2MaxPocLsb > 16 || width == 0 || height == 0 || width > 16888 || height > 16888 || reorder > 16) {
+  if (bitsOverrun || maxSub > 6 || chroma > 3 || log2MaxPocLsb > 16 || width == 0 || height == 0 || width > 16888 || height > 16888 || reorder > 16 ||
+    depthLuma > 16 || depthChroma > 16) {
     return false;
   }
   // The frame rate is a bonus: an SPS whose later fields do not parse is still used, without it.
@@ -290,6 +313,12 @@ export function parseHevcSps(ptr: usize, len: u32): bool {
   hevcSeparateColourPlane = separate;
   hevcSpsTimeScale = spsTimingScale;
   hevcSpsUnitsInTick = spsTimingUnits;
+  hevcSpsMaxSubLayers = maxSub + 1;
+  hevcTemporalIdNested = nested;
+  hevcChromaFormat = chroma;
+  hevcBitDepthLuma = depthLuma;
+  hevcBitDepthChroma = depthChroma;
+  hevcMinSpatialSegmentation = spsMinSpatialSegmentation;
   return true;
 }
 
@@ -303,11 +332,27 @@ export function parseHevcPps(ptr: usize, len: u32): bool {
   let outputFlag = readBit() == 1;
   let extraBits = readBits(3);
   if (bitsOverrun) return false;
+  // On to tiles_enabled_flag and entropy_coding_sync_enabled_flag (7.3.2.3.1), for hvcC's parallelismType.
+  skipBits(2); // sign_data_hiding_enabled_flag, cabac_init_present_flag
+  readUE(); // num_ref_idx_l0_default_active_minus1
+  readUE(); // num_ref_idx_l1_default_active_minus1
+  readSE(); // init_qp_minus26
+  skipBits(2); // constrained_intra_pred_flag, transform_skip_enabled_flag
+  if (readBit()) readUE(); // cu_qp_delta_enabled_flag: diff_cu_qp_delta_depth
+  readSE(); // pps_cb_qp_offset
+  readSE(); // pps_cr_qp_offset
+  skipBits(4); // slice chroma qp offsets present, weighted pred, weighted bipred, transquant bypass
+  let tiles = readBit() == 1;
+  let wavefronts = readBit() == 1;
+  // (A PPS too short for these still serves the slice headers: the flags are then taken as off.)
+  if (bitsOverrun) tiles = wavefronts = false;
   memory.copy(hevcPpsStore, ptr, len);
   hevcPpsLength = len;
   ppsDependentSlices = dependent;
   ppsOutputFlagPresent = outputFlag;
   ppsExtraSliceHeaderBits = extraBits;
+  hevcPpsTiles = tiles;
+  hevcPpsWavefronts = wavefronts;
   return true;
 }
 

@@ -8,13 +8,13 @@ import {
   INFO_WALL_START_MS, INFO_VIDEO_FRAMES, INFO_AUDIO_FRAMES, INFO_FLAGS, INFO_PROFILE, INFO_CONSTRAINTS, INFO_LEVEL, INFO_WIDTH,
   INFO_HEIGHT, INFO_AUDIO_OBJECT_TYPE, INFO_AUDIO_SAMPLE_RATE, INFO_AUDIO_CHANNELS, INFO_DURATION_TICKS, INFO_KEYFRAME_BYTES, INFO_WORDS,
   INFO_PART3_OFFSET, INFO_PART3_LENGTH, INFO_PART4_OFFSET, INFO_PART4_LENGTH, INFO_INIT_VERSION, INFO_INIT_LENGTH,
-  CONTAINER_TS, CONTAINER_FMP4,
+  CONTAINER_TS, CONTAINER_FMP4, CONTAINER_AUTO,
   STATS_VIDEO_FRAMES_IN, STATS_AUDIO_FRAMES_IN, STATS_BYTES_IN, STATS_VIDEO_FRAMES_DROPPED, STATS_AUDIO_FRAMES_DROPPED,
   STATS_SEGMENTS_MADE, STATS_SEGMENTS_DROPPED, STATS_RING_USED, STATS_RING_HIGH_WATER, STATS_RING_CAPACITY, STATS_TS_PACKETS,
   STATS_SEGMENT_SLOTS_FREE, STATS_WORDS, INFO_CODEC, INFO_HEVC_PROFILE_SPACE, INFO_HEVC_TIER, INFO_HEVC_COMPAT, INFO_HEVC_CONSTRAINT_HIGH,
   INFO_HEVC_CONSTRAINT_LOW, CODEC_AUTO, CODEC_H264, CODEC_H265,
 } from "./abi";
-import { codecReset, codecIsHevc } from "./codec";
+import { codecReset, codecIsHevc, containerForCodec } from "./codec";
 import {
   hevcProfileSpace, hevcTier, hevcProfileIdc, hevcCompatFlags, hevcConstraintHigh, hevcConstraintLow, hevcLevelIdc, hevcWidth, hevcHeight,
 } from "./h265";
@@ -29,7 +29,7 @@ import {
   segStart, segEnd, segStartPtsUs, segDurationTicks, segWallMs, segVideoFrames, segAudioFrames, segFlags, segKeyframeBytes,
 } from "./ring";
 import { packetsWritten } from "./ts-writer";
-import { container, setContainer as chooseContainer, FMP4_AREA_BYTES, initAreaOf, initLengthOf, segInitVersion } from "./fmp4-writer";
+import { container, containerMayBeFmp4, setContainer as chooseContainer, FMP4_AREA_BYTES, initAreaOf, initLengthOf, segInitVersion } from "./fmp4-writer";
 import { spsProfile, spsConstraints, spsLevel, spsWidth, spsHeight } from "./h264";
 
 import { parseFrameRateText, reducedNum, reducedDen } from "./frame-rate";
@@ -62,7 +62,7 @@ export function init(ringBytes: u32, maxFrameBytes: u32, segmentMs: u32, policy:
   if (ringBytes < MIN_RING_BYTES || ringBytes > MAX_RING_BYTES || maxFrameBytes < MIN_FRAME_BYTES || maxFrameBytes > MAX_FRAME_BYTES || heapReserve > MAX_HEAP_RESERVE) {
     return INIT_BAD_ARGUMENTS;
   }
-  if (!layOut(ringBytes, maxFrameBytes, heapReserve, container == CONTAINER_FMP4 ? FMP4_AREA_BYTES : 0)) return INIT_NO_MEMORY;
+  if (!layOut(ringBytes, maxFrameBytes, heapReserve, containerMayBeFmp4() ? FMP4_AREA_BYTES : 0)) return INIT_NO_MEMORY;
   buildCrcTables();
   codecReset(CODEC_AUTO);
   muxerInit(segmentMs, policy);
@@ -76,11 +76,22 @@ export function setCodec(codec: u32): i32 {
   return 0;
 }
 
-/** The segments' format (assembly/abi.ts CONTAINER_*), called before init; TS when never called. 0, or -2 if unknown. */
+/**
+ * The segments' format (assembly/abi.ts CONTAINER_*), called before init; TS when never called. CONTAINER_AUTO:
+ * the codec decides, once known (defaultContainer). 0, or -2 if unknown.
+ */
 export function setContainer(kind: u32): i32 {
-  if (kind != CONTAINER_TS && kind != CONTAINER_FMP4) return INIT_BAD_ARGUMENTS;
+  if (kind != CONTAINER_TS && kind != CONTAINER_FMP4 && kind != CONTAINER_AUTO) return INIT_BAD_ARGUMENTS;
   chooseContainer(kind);
   return INIT_OK;
+}
+
+/**
+ * The container a host should ask for when its user chose none, given the codec setting (CODEC_*): TS for H.264,
+ * fMP4 for H.265, and CONTAINER_AUTO when the stream will tell (codec.ts containerForCodec holds the rule).
+ */
+export function defaultContainer(codec: u32): u32 {
+  return codec == CODEC_AUTO ? CONTAINER_AUTO : containerForCodec(codec == CODEC_H265);
 }
 
 /** fMP4: where the init segment of the given version is (a segment's version and its length are in the info struct). */

@@ -19,7 +19,7 @@ import {
 } from "./audio-queue";
 import { scanAccessUnit, AU_OK, AU_PARAMS_ONLY, auIsIdr, auCopyFrom, auSliceRefIdc } from "./access-unit";
 import { parameterSetsKnown, videoPrefixLength, writeVideoPrefix } from "./video-prefix";
-import { codecIsHevc } from "./codec";
+import { codecRefusal } from "./codec";
 import { parseAdtsHeader, adtsSupported, adtsObjectType, adtsSampleRate, adtsChannels, adtsFrameLength, adtsSamples } from "./adts";
 import {
   freeBytes, tableHasRoom, openSegment, closeSegment, oldestFinished, markDropped, discardOpenSegment, segmentIsOpen, noteHighWater,
@@ -34,7 +34,7 @@ import {
 import { CONTAINER_FMP4 } from "./abi";
 import {
   container, fmp4Reset, refreshInit, beginFmp4Segment, videoSampleBound, writeVideoSample, writeAudioSample, fmp4HasRoom,
-  fmp4HeadRoom, parameterSetsChanged, buildHead, commitHead, FMP4_SAMPLE_HEAD_BYTES,
+  fmp4HeadRoom, parameterSetsChanged, buildHead, commitHead, FMP4_SAMPLE_HEAD_BYTES, resolveContainer,
 } from "./fmp4-writer";
 import { setOpenHeadBytes } from "./ring";
 // ---- fMP4 (end) ----
@@ -275,13 +275,7 @@ function closeAtLastFrame(): void {
 
 /** Muxes the access unit in the input area. Timestamps are 90 kHz ticks from the origin. */
 export function muxVideo(len: u32, pts: i64, dts: i64, wallMs: f64, scan: i32): i32 {
-  // fMP4 is written for H.264 only (avc1/avcC): HEVC frames are refused there rather than boxed as H.264.
-  if (codecIsHevc && container == CONTAINER_FMP4) {
-    videoFramesIn++;
-    bytesIn += <f64>len;
-    loseVideoFrame(lastDts, true);
-    return DROP_MALFORMED;
-  }
+  resolveContainer(); // (CONTAINER_AUTO: the codec is known once a frame was scanned)
   videoFramesIn++;
   bytesIn += <f64>len;
   if (scan != AU_OK) {
@@ -290,7 +284,7 @@ export function muxVideo(len: u32, pts: i64, dts: i64, wallMs: f64, scan: i32): 
       return OK;
     }
     loseVideoFrame(dts, true);
-    return DROP_MALFORMED;
+    return codecRefusal != OK ? codecRefusal : DROP_MALFORMED;
   }
   if (pts < dts) pts = dts;
 

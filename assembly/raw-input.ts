@@ -6,7 +6,7 @@ import { inputPtr, inputCapacity, rawChunk, rawAudioBuffer, RAW_AUDIO_BYTES } fr
 import { reducedRate, reducedNum, reducedDen } from "./frame-rate";
 import {
   RAW_CHUNK_BYTES, RAW_AUDIO_LEAD_TICKS, RATE_TERM_MAX, RS_WORDS, RS_RATE_NUM, RS_RATE_DEN, RS_STREAM_NUM, RS_STREAM_DEN, RS_NEEDS_RATE, RS_AUDIO_FRAMES,
-  RS_AUDIO_UNSUPPORTED, RS_REFUSED_OBJECT_TYPE, RS_REFUSED_SAMPLE_RATE, RS_REFUSED_CHANNELS, OK, DROP_MALFORMED, DROP_AUDIO_UNSUPPORTED,
+  RS_AUDIO_UNSUPPORTED, RS_UNSUPPORTED_VIDEO, RS_REFUSED_OBJECT_TYPE, RS_REFUSED_SAMPLE_RATE, RS_REFUSED_CHANNELS, OK, DROP_MALFORMED, DROP_AUDIO_UNSUPPORTED,
 } from "./abi";
 import {
   findStartCode, parseSliceHeader, slicePocLsb, spsPocType, spsLog2MaxPocLsb, spsProfile, spsReorderFrames, spsLength, spsTimeScale,
@@ -15,7 +15,7 @@ import {
 import { scanAccessUnit, AU_OK, AU_PARAMS_ONLY, auIsIdr, auFirstSlice, auFirstSliceLength, auSliceRefIdc } from "./access-unit";
 import { parseAdtsHeader, adtsFixedHeader, adtsSupported, adtsFrameLength, adtsSampleRate, adtsSamples, adtsObjectType, adtsChannels } from "./adts";
 import { muxVideo, muxAudio, countLostVideoFrame, countLostAudioFrame } from "./muxer";
-import { codecIsHevc, codecSeeNal } from "./codec";
+import { codecIsHevc, codecSeeNal, codecSeeStart, codecRefusal } from "./codec";
 import { hevcStartsNewUnit, hevcIsPicture, hevcPocReset, hevcPictureOrder, hevcPocRestarts, hevcRateNum, hevcRateDen, hevcReorder } from "./hevc-raw";
 import { hevcSpsLength } from "./h265";
 
@@ -270,9 +270,25 @@ export function rawVideoEnd(): u32 {
   return muxed;
 }
 
+/**
+ * The video is a codec we do not carry (codec.ts codecRefusal): its bytes are discarded, the status names the codec
+ * and the stream counts as one lost frame (the host stops feeding on the status).
+ */
+function refusedStream(): bool {
+  if (codecRefusal == OK) return false;
+  if (load<u32>(statusWord(RS_UNSUPPORTED_VIDEO)) == 0) {
+    store<u32>(statusWord(RS_UNSUPPORTED_VIDEO), <u32>codecRefusal);
+    countLostVideoFrame(auLength);
+  }
+  auLength = scanFrom = 0;
+  return true;
+}
+
 function scanUnits(atEnd: bool): u32 {
   let muxed: u32 = 0;
   let base = inputPtr;
+  if (!synced) codecSeeStart(base, auLength);
+  if (refusedStream()) return 0;
   for (;;) {
     let end = base + auLength;
     let sc = findStartCode(base + scanFrom, end);
@@ -297,6 +313,7 @@ function scanUnits(atEnd: bool): u32 {
       synced = true;
       scanFrom = 3;
       codecSeeNal(base + 3, auLength > 3 ? auLength - 3 : 0);
+      if (refusedStream()) return muxed;
       let t = nalType(load<u8>(base + 3));
       auHasPicture = codecIsHevc ? hevcIsPicture(base + 3) : t == NAL_SLICE || t == NAL_IDR;
       continue;

@@ -12,6 +12,8 @@ export const SECONDS = 60;
 export const FPS = 25;
 export const VIDEO_FILE = join(CACHE, "camera-1080p25-5mbps.h264");
 export const AUDIO_FILE = join(CACHE, "camera-aac-48k.aac");
+/** The same minute re-encoded to H.265 (libx265, 5 Mbps, no B-frames, an IRAP every 2 s) for the HEVC rows. */
+export const HEVC_FILE = join(CACHE, "camera-1080p25-5mbps.h265");
 const AUDIO_SAMPLE_RATE = 48000;
 const AAC_FRAME_SAMPLES = 1024;
 
@@ -46,6 +48,63 @@ export function ensureInput(log = () => {}) {
     ]);
     renameSync(tmp, AUDIO_FILE);
   }
+  if (!existsSync(HEVC_FILE)) {
+    log(`generating ${HEVC_FILE} with ffmpeg/libx265 from the H.264 minute (first run only, a few minutes)...`);
+    const tmp = HEVC_FILE + ".tmp.h265";
+    ffmpeg([
+      "-framerate", String(FPS), "-f", "h264", "-i", VIDEO_FILE, "-c:v", "libx265", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-b:v", "5M",
+      "-x265-params", `log-level=error:keyint=${FPS * 2}:min-keyint=${FPS * 2}:scenecut=0:bframes=0:vbv-maxrate=5000:vbv-bufsize=5000`,
+      "-f", "hevc", tmp,
+    ]);
+    renameSync(tmp, HEVC_FILE);
+  }
+}
+
+/**
+ * Cuts an Annex B H.265 stream into access units (H.265 7.4.2.4.4, simplified): a unit ends before a VPS, SPS,
+ * PPS, AUD or prefix SEI, or before a slice with first_slice_segment_in_pic_flag set, once it holds a picture.
+ */
+export function splitHevcAccessUnits(bytes) {
+  const units = [];
+  let unitStart = -1;
+  let hasPicture = false;
+  const n = bytes.length;
+  for (let i = 0; i + 4 < n; i++) {
+    if (bytes[i + 2] > 1) { i += 2; continue; }
+    if (bytes[i] !== 0 || bytes[i + 1] !== 0 || bytes[i + 2] !== 1) continue;
+    const start = i > 0 && bytes[i - 1] === 0 ? i - 1 : i;
+    const type = (bytes[i + 3] >> 1) & 0x3f;
+    const isSlice = type < 32;
+    const boundary = (type >= 32 && type <= 35) || type === 39 || (isSlice && (bytes[i + 5] & 0x80) !== 0);
+    if (unitStart < 0) unitStart = start;
+    else if (boundary && hasPicture) {
+      units.push([unitStart, start - unitStart]);
+      unitStart = start;
+      hasPicture = false;
+    }
+    if (isSlice) hasPicture = true;
+    i += 2;
+  }
+  if (unitStart >= 0 && hasPicture) units.push([unitStart, n - unitStart]);
+  return units;
+}
+
+/** The HEVC minute as separate frames, timed as loadInput's video (no B-frames: pts = dts = i / 25 s). */
+export function loadHevcInput() {
+  ensureInput((m) => process.stderr.write(m + "\n"));
+  const bytes = readFileSync(HEVC_FILE);
+  const video = splitHevcAccessUnits(bytes).map(([off, len], i) => {
+    let key = false;
+    for (let p = off; p + 3 < off + len; p++) {
+      if (bytes[p] === 0 && bytes[p + 1] === 0 && bytes[p + 2] === 1 && ((bytes[p + 3] >> 1) & 0x3f) < 32) {
+        const type = (bytes[p + 3] >> 1) & 0x3f;
+        key = type >= 16 && type <= 23;
+        break;
+      }
+    }
+    return { data: Buffer.from(bytes.subarray(off, off + len)), ptsUs: Math.round((i * 1e6) / FPS), key };
+  });
+  return { video, audio: [], videoBytes: video.reduce((s, f) => s + f.data.length, 0), audioBytes: 0, seconds: video.length / FPS };
 }
 
 /**

@@ -33,17 +33,18 @@ for (const f of ["build/core.wasm", "dist/core.js", "dist/index.js"]) {
   }
 }
 
-const { loadInput, ensureInput, CACHE, VIDEO_FILE, AUDIO_FILE, FPS } = await import("./input.js");
+const { loadInput, loadHevcInput, ensureInput, CACHE, VIDEO_FILE, AUDIO_FILE, FPS } = await import("./input.js");
 const { measureThroughput } = await import("./throughput.js");
 const { summary } = await import("./stats.js");
 
 ensureInput(log);
 const input = loadInput();
+const hevc = loadHevcInput();
 const avBytes = input.videoBytes + input.audioBytes;
 
 // ---- Throughput ----
 log(`throughput: ${rounds} rounds of every row on ${input.video.length} frames (${(input.videoBytes / 1e6).toFixed(1)} MB video, ${(input.audioBytes / 1e6).toFixed(2)} MB AAC)`);
-const tp = await measureThroughput(input, { rounds, minSampleMs: quick ? 50 : 100, log, only });
+const tp = await measureThroughput(input, { rounds, minSampleMs: quick ? 50 : 100, log, only, hevc });
 
 /** @type {Record<string, any>[]} */
 const results = tp.rows.map((row) => {
@@ -108,6 +109,15 @@ const ratios = [
   ratio("Node API, zero-copy / mediabunny (video)", "ipc-hls Node API, video, zero-copy", "mediabunny 1.61.0 MPEG-TS, video", 30),
   ratio("Node API / mediabunny (audio+video)", "ipc-hls Node API, audio+video", "mediabunny 1.61.0 MPEG-TS, audio+video"),
   ratio("Node API / ffmpeg whole process (video)", "ipc-hls Node API, video", "ffmpeg"),
+  // fMP4 beside TS (goal: within 10 %), HEVC beside H.264, and fMP4 beside mediabunny's fMP4 (goal: ≥ 30×).
+  ratio("fMP4 / TS, core alone (video)", "ipc-hls core alone, fMP4 video", "ipc-hls core alone, video (frame in place)", 0.9),
+  ratio("fMP4 / TS, core alone (audio+video)", "ipc-hls core alone, fMP4 audio+video", "ipc-hls core alone, audio+video", 0.9),
+  ratio("fMP4 core alone / bare copy floor (video)", "ipc-hls core alone, fMP4 video", "bare copy floor, core-alone memory"),
+  ratio("fMP4 core alone / mediabunny fMP4 (video)", "ipc-hls core alone, fMP4 video", "mediabunny 1.61.0 fMP4, video", 30),
+  ratio("HEVC TS core alone / its bare copy floor", "ipc-hls core alone, HEVC TS video", "bare copy floor, HEVC core-alone memory"),
+  ratio("HEVC fMP4 core alone / its bare copy floor", "ipc-hls core alone, HEVC fMP4 video", "bare copy floor, HEVC core-alone memory"),
+  ratio("HEVC fMP4 / HEVC TS, core alone", "ipc-hls core alone, HEVC fMP4 video", "ipc-hls core alone, HEVC TS video", 0.9),
+  ratio("HEVC fMP4 core alone / mediabunny fMP4 (HEVC)", "ipc-hls core alone, HEVC fMP4 video", "mediabunny 1.61.0 fMP4, HEVC video", 30),
   ratio("core alone / 184-byte v128 floor in one loop", "ipc-hls core alone, video (frame in place)", "copy floor: 184-byte chunks, unrolled v128 (one loop)"),
   ratio("unrolled v128 / memory.copy, 184-byte chunks", "copy floor: 184-byte chunks, unrolled v128 (one loop)", "copy floor: 184-byte chunks, memory.copy"),
 ].filter(Boolean);

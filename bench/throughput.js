@@ -7,8 +7,8 @@ import { readFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { MuxerCore } from "../dist/core.js";
-import { INIT_OK, POLICY_DROP_OLDEST, STATS_WORDS, STATS_TS_PACKETS, STATS_VIDEO_FRAMES_DROPPED, STATS_AUDIO_FRAMES_DROPPED, STATS_RING_CAPACITY } from "../dist/core-abi.js";
-import { Output, MpegTsOutputFormat, BufferTarget, EncodedPacket, EncodedVideoPacketSource, EncodedAudioPacketSource } from "mediabunny";
+import { INIT_OK, CONTAINER_TS, CONTAINER_FMP4, POLICY_DROP_OLDEST, STATS_WORDS, STATS_TS_PACKETS, STATS_VIDEO_FRAMES_DROPPED, STATS_AUDIO_FRAMES_DROPPED, STATS_RING_CAPACITY } from "../dist/core-abi.js";
+import { Output, MpegTsOutputFormat, Mp4OutputFormat, BufferTarget, EncodedPacket, EncodedVideoPacketSource, EncodedAudioPacketSource } from "mediabunny";
 import { VIDEO_FILE, AUDIO_FILE, FPS } from "./input.js";
 import { buildFloor } from "./build-floor.js";
 
@@ -40,9 +40,10 @@ function interleave(input) {
  * encoder wrote it there). Memory is grown for the stream by the bench, above memoryBytes(): the core never
  * looks past its own regions.
  */
-export async function coreAloneRow(input, withAudio, wasmFile = CORE_WASM) {
+export async function coreAloneRow(input, withAudio, wasmFile = CORE_WASM, container = CONTAINER_TS) {
   const instance = await WebAssembly.instantiate(new WebAssembly.Module(readFileSync(wasmFile)), {});
   const x = /** @type {import("../dist/core.js").CoreExports} */ (/** @type {unknown} */ (instance.exports));
+  x.setContainer(container);
   if (x.init(RING_BYTES, 512 * 1024, SEGMENT_MS, POLICY_DROP_OLDEST, 64 * 1024) !== INIT_OK) throw new Error("core init failed");
   if (withAudio) x.setAudioExpected(1);
   const events = withAudio ? interleave(input) : input.video.map((frame) => ({ audio: false, frame }));
@@ -230,16 +231,23 @@ function totalMs(perFrame) {
 
 // ---- mediabunny ----
 
-/** mediabunny's MPEG-TS muxer into a BufferTarget; Annex B and ADTS as they come (no decoder description). */
-function mediabunnyRow(input, withAudio) {
+/**
+ * mediabunny's MPEG-TS muxer (or its fragmented MP4 one) into a BufferTarget; Annex B and ADTS as they come (no
+ * decoder description: its MP4 muxer builds avcC/hvcC from the first key frame and rewrites NAL units itself).
+ * @param {any} input
+ * @param {boolean} withAudio
+ * @param {{ fmp4?: boolean, hevc?: boolean }} [kind]
+ */
+function mediabunnyRow(input, withAudio, { fmp4 = false, hevc = false } = {}) {
   const events = withAudio ? interleave(input) : input.video.map((frame) => ({ audio: false, frame }));
   let total = 0;
   for (const e of events) total += e.frame.data.length;
   let lastBytes = 0;
   async function run() {
     const t0 = performance.now();
-    const output = new Output({ format: new MpegTsOutputFormat(), target: new BufferTarget() });
-    const video = new EncodedVideoPacketSource("avc");
+    const format = fmp4 ? new Mp4OutputFormat({ fastStart: "fragmented", minimumFragmentDuration: SEGMENT_MS / 1000 }) : new MpegTsOutputFormat();
+    const output = new Output({ format, target: new BufferTarget() });
+    const video = new EncodedVideoPacketSource(hevc ? "hevc" : "avc");
     output.addVideoTrack(video, { frameRate: FPS });
     const audio = withAudio ? new EncodedAudioPacketSource("aac") : undefined;
     if (audio) output.addAudioTrack(audio);
@@ -254,7 +262,7 @@ function mediabunnyRow(input, withAudio) {
         firstAudio = false;
       } else {
         const packet = new EncodedPacket(f.data, f.key ? "key" : "delta", f.ptsUs / 1e6, 1 / FPS);
-        await video.add(packet, firstVideo ? { decoderConfig: { codec: "avc1.640028", codedWidth: 1920, codedHeight: 1080 } } : undefined);
+        await video.add(packet, firstVideo ? { decoderConfig: { codec: hevc ? "hvc1.1.6.L120.90" : "avc1.640028", codedWidth: 1920, codedHeight: 1080 } } : undefined);
         firstVideo = false;
       }
     }
@@ -355,9 +363,9 @@ export async function floorRows(place) {
  */
 /**
  * @param {any} input
- * @param {{ rounds: number, minSampleMs: number, log: (message: string) => unknown, only?: RegExp, verbose?: boolean }} options
+ * @param {{ rounds: number, minSampleMs: number, log: (message: string) => unknown, only?: RegExp, verbose?: boolean, hevc?: any }} options
  */
-export async function measureThroughput(input, { rounds, minSampleMs, log, only, verbose }) {
+export async function measureThroughput(input, { rounds, minSampleMs, log, only, verbose, hevc }) {
   const rows = [];
   const add = (name, opts) => rows.push({ name, samples: [], passesPerSample: 1, ...opts });
   const avBytes = input.videoBytes + input.audioBytes;
@@ -378,6 +386,23 @@ export async function measureThroughput(input, { rounds, minSampleMs, log, only,
   add("ipc-hls Node API, video, zero-copy (frame written into frameBuffer)", { kind: "ours", run: nodeV.runInPlace, bytes: nodeV.bytes, stats: nodeV.before, note: "the producer writes each frame into MuxerCore.frameBuffer (untimed: the encoder's own write), then putVideoInPlace + take/release are timed" });
   add("ipc-hls core alone, audio+video (frame in place)", { kind: "ours", run: coreAV.runInPlace, bytes: coreAV.bytes, stats: coreAV.before, note: "as the video row, AAC ADTS frames interleaved by time" });
   add("ipc-hls Node API, audio+video", { kind: "ours", run: nodeAV.run, bytes: nodeAV.bytes, stats: nodeAV.before, note: "MuxerCore.putVideo/putAudio per frame" });
+  // fMP4 (H.264 + AAC) and H.265 (TS and fMP4) on the same minute (the HEVC rows on its libx265 encode).
+  const fmp4V = await coreAloneRow(input, false, CORE_WASM, CONTAINER_FMP4);
+  const fmp4AV = await coreAloneRow(input, true, CORE_WASM, CONTAINER_FMP4);
+  add("ipc-hls core alone, fMP4 video (frame in place)", { kind: "ours", run: fmp4V.runInPlace, bytes: fmp4V.bytes, stats: fmp4V.before, note: "as the TS video row, container fMP4: length-prefixed samples into the ring, moof + mdat header per segment" });
+  add("ipc-hls core alone, fMP4 audio+video (frame in place)", { kind: "ours", run: fmp4AV.runInPlace, bytes: fmp4AV.bytes, stats: fmp4AV.before, note: "as above with the AAC frames (ADTS headers dropped) interleaved by time" });
+  const mbF = mediabunnyRow(input, false, { fmp4: true });
+  add("mediabunny 1.61.0 fMP4, video", { kind: "peer", run: mbF.run, bytes: mbF.bytes, note: "Output + Mp4OutputFormat({ fastStart: \"fragmented\" }) + BufferTarget, Annex B in, awaited add() per frame" });
+  let hevcFloor;
+  if (hevc) {
+    const hevcTs = await coreAloneRow(hevc, false, CORE_WASM, CONTAINER_TS);
+    const hevcFmp4 = await coreAloneRow(hevc, false, CORE_WASM, CONTAINER_FMP4);
+    hevcFloor = await floorRows(hevcTs.place);
+    add("ipc-hls core alone, HEVC TS video (frame in place)", { kind: "ours", run: hevcTs.runInPlace, bytes: hevcTs.bytes, stats: hevcTs.before, note: "the minute re-encoded with libx265 (5 Mbps, IRAP every 2 s), into MPEG-TS (stream_type 0x24)" });
+    add("ipc-hls core alone, HEVC fMP4 video (frame in place)", { kind: "ours", run: hevcFmp4.runInPlace, bytes: hevcFmp4.bytes, stats: hevcFmp4.before, note: "as above into fMP4 (hvc1/hvcC): HEVC's default container" });
+    const mbH = mediabunnyRow(hevc, false, { fmp4: true, hevc: true });
+    add("mediabunny 1.61.0 fMP4, HEVC video", { kind: "peer", run: mbH.run, bytes: mbH.bytes, note: "as the mediabunny fMP4 row with EncodedVideoPacketSource(\"hevc\") on the HEVC frames" });
+  }
   const mbV = mediabunnyRow(input, false);
   const mbAV = mediabunnyRow(input, true);
   add("mediabunny 1.61.0 MPEG-TS, video", { kind: "peer", run: mbV.run, bytes: mbV.bytes, packets: mbV.packets, note: "Output + MpegTsOutputFormat + BufferTarget, EncodedVideoPacketSource, awaited add() per frame" });
@@ -390,6 +415,7 @@ export async function measureThroughput(input, { rounds, minSampleMs, log, only,
   const floorNote = "per frame: the frame copied into the input area untimed (as in the row compared), then one timed call copying it into the ring in 184-byte chunks at 188-byte stride, no headers";
   add("bare copy floor, core-alone memory: 184-byte chunks, unrolled v128 (frame in place)", { kind: "floor", run: floors.bareInPlace, bytes: input.videoBytes, note: `on the core-alone video row's own input area and ring; ${floorNote}` });
   add("bare copy floor, Node API memory: 184-byte chunks, unrolled v128 (frame in place)", { kind: "floor", run: nodeFloor.bareInPlace, bytes: input.videoBytes, note: `on the Node API video rows' input area and ring (MuxerCore's memory); ${floorNote}` });
+  if (hevcFloor) add("bare copy floor, HEVC core-alone memory: 184-byte chunks, unrolled v128 (frame in place)", { kind: "floor", run: hevcFloor.bareInPlace, bytes: hevc.videoBytes, note: `on the HEVC TS row's own input area and ring, its frames; ${floorNote}` });
   add("copy-in limit: cold Buffers into the input area (Uint8Array.set, no muxing)", { kind: "floor", run: nodeV.runCopyInOnly, bytes: nodeV.bytes, note: "the cold Node API row's loop with only its copy of each frame's Buffer into MuxerCore's input area: what reading 37.7 MB of frames not in cache costs by itself" });
   add("copy floor: 184-byte chunks, unrolled v128 (one loop)", { kind: "floor", run: floors.bare, bytes: input.videoBytes, note: "core-alone memory; all frames in one call, each read from the input area (stays clean in cache)" });
   add("copy floor: 184-byte chunks, memory.copy", { kind: "floor", run: floors.memoryCopy184, bytes: input.videoBytes, note: "as above with memory.copy per chunk" });

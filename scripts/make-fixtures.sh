@@ -103,6 +103,17 @@ ff -f lavfi -i "$(src 640x360 25 10)" -vf "$overlay" "${x264_common[@]}" -profil
 ff -f lavfi -i "sine=frequency=1000:sample_rate=48000:duration=10:beep_factor=4" -ac 1 -c:a aac \
   -profile:a aac_low -flags:a +bitexact -b:a 48k -f adts "$out/sample/sample-48000-mono.aac"
 
+# H.265 (libx265, one thread pool and frame thread: deterministic) for the fMP4 fuzz test: short GOPs, so random
+# frame orders still meet IRAP pictures often.
+echo "hevc-bframes: x265 Main, 3 B-frames, 2 slices per picture, 0.4 s closed GOP, VPS/SPS/PPS at every IRAP"
+ff -f lavfi -i "$(src 320x240 25 2)" -c:v libx265 -pix_fmt yuv420p -b:v 100k \
+  -x265-params log-level=error:pools=1:frame-threads=1:keyint=10:min-keyint=10:scenecut=0:open-gop=0:bframes=3:slices=2:repeat-headers=1 \
+  -f hevc "$out/video/hevc-bframes-320x240-25fps.h265"
+# Streams ipc-hls refuses by name. (Debian's ffmpeg has no H.266 encoder: test/unsupported-codecs.test.ts builds
+# VVC NAL headers itself.)
+echo "mjpeg: 3 JPEG pictures back to back, as an MJPEG camera's raw stream"
+ff -f lavfi -i "$(src 160x120 25 0.12)" -c:v mjpeg -q:v 20 -f mjpeg "$out/video/mjpeg-160x120.mjpeg"
+
 # What ffprobe counts in each file: tests compare our output against these, never against our own numbers.
 echo "frame-counts.json"
 node --input-type=module - "$out" <<'EOF'

@@ -25,6 +25,8 @@ export const CODEC_H265 = 2;
 export const CONTAINER_TS = 0;
 /** fMP4: an init segment, then moof + mdat per segment */
 export const CONTAINER_FMP4 = 1;
+/** the codec decides (assembly/codec.ts containerForCodec): TS for H.264, fMP4 for H.265 */
+export const CONTAINER_AUTO = 2;
 /** video + audio samples one fMP4 segment can hold (more: the frame is dropped) */
 export const FMP4_MAX_SAMPLES = 8192;
 /** bytes of the init segment area */
@@ -50,6 +52,10 @@ export const DROP_BUFFER_FULL = 5;
 export const DROP_AUDIO_FORMAT_CHANGE = 6;
 /** well-formed ADTS but not AAC-LC, 8-48 kHz, mono or stereo */
 export const DROP_AUDIO_UNSUPPORTED = 7;
+/** the video is H.266/VVC (its first NAL header says so): not carried */
+export const DROP_CODEC_H266 = 8;
+/** the video is MJPEG (it starts with a JPEG SOI, FF D8 FF): not carried */
+export const DROP_CODEC_MJPEG = 9;
 
 // ---- The segment info struct: f64 words at infoPointer(), filled by takeSegment() ----
 /** sequence number */
@@ -151,7 +157,9 @@ export const RS_AUDIO_UNSUPPORTED = 6;
 export const RS_REFUSED_OBJECT_TYPE = 7;
 export const RS_REFUSED_SAMPLE_RATE = 8;
 export const RS_REFUSED_CHANNELS = 9;
-export const RS_WORDS = 10;
+/** DROP_CODEC_H266 or DROP_CODEC_MJPEG: the video stream is one we do not carry */
+export const RS_UNSUPPORTED_VIDEO = 10;
+export const RS_WORDS = 11;
 
 // ---- Feeding raw streams, as `ipc-hls mux` and the WASI command both do (the same pieces give the same bytes) ----
 /** video goes in pieces this size */
@@ -175,4 +183,6 @@ export const DROP_REASONS = [
   "buffer-full", // ring full under the drop-new policy
   "audio-format-change", // sample rate or channels changed mid-stream
   "audio-unsupported", // well-formed ADTS but not AAC-LC, 8-48 kHz, mono or stereo
+  "codec-h266", // the video is H.266/VVC (its first NAL header says so): not carried
+  "codec-mjpeg", // the video is MJPEG (it starts with a JPEG SOI, FF D8 FF): not carried
 ] as const;

@@ -39,8 +39,9 @@ export interface CoreOptions {
    */
   clock?: () => number;
   /**
-   * The segments' format: "ts" (MPEG-TS, the default) or "fmp4" (fragmented MP4: an init segment, then one
-   * moof + mdat per segment; each segment names its init segment in `init`).
+   * The segments' format: "ts" (MPEG-TS) or "fmp4" (fragmented MP4: an init segment, then one moof + mdat per
+   * segment; each segment names its init segment in `init`). Default: the core's rule for the codec, TS for H.264
+   * and fMP4 for H.265 (with videoCodec "auto", as the stream shows; a segment with `init` is fMP4).
    */
   container?: Container;
 }

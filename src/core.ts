@@ -26,6 +26,7 @@ export interface CoreExports extends RawExports {
   fileNamePointer(): number;
   segmentFileName(seq: number, kind: number): number;
   initFileName(version: number): number;
+  defaultContainer(codec: number): number;
   initPointer(version: number): number;
   inputPointer(): number;
   inputCapacity(): number;
@@ -194,8 +195,7 @@ export class MuxerCore {
   static async create(options: CoreOptions): Promise<MuxerCore> {
     const { bufferSize, maxFrameSize, segmentDuration, overflowPolicy: policy, videoCodec: codec } = checkCoreOptions(options);
     if (options.clock !== undefined && typeof options.clock !== "function") throw new InvalidOptionError("clock", "must be a function returning ms since the epoch");
-    const container = oneOf("container", options.container ?? "ts", CONTAINERS);
-    if (container === "fmp4" && codec === "h265") throw new InvalidOptionError("container", "fmp4 is written for H.264 only so far: H.265 goes into TS");
+    const container = options.container === undefined ? undefined : oneOf("container", options.container, CONTAINERS);
 
     // The loader supplies the core's imports (abort messages); its demangled exports wrap every function in a
     // rest-arguments shim for optional parameters, which ours do not have: call the instance's own exports.
@@ -204,11 +204,13 @@ export class MuxerCore {
     const { instance } = instantiateSync<Record<string, unknown>>(await coreModule(), {});
     const core = instance.exports as unknown as CoreExports;
     const policyCode = policy === "drop-oldest" ? abi.POLICY_DROP_OLDEST : abi.POLICY_DROP_NEW;
-    if (container === "fmp4") core.setContainer(abi.CONTAINER_FMP4);
+    const codecCode = codec === "h264" ? abi.CODEC_H264 : codec === "h265" ? abi.CODEC_H265 : abi.CODEC_AUTO;
+    // No container chosen: the core's rule (TS for H.264, fMP4 for H.265; "auto" until the stream shows which).
+    core.setContainer(container === undefined ? core.defaultContainer(codecCode) : container === "fmp4" ? abi.CONTAINER_FMP4 : abi.CONTAINER_TS);
     const status = core.init(bufferSize, maxFrameSize, Math.round(segmentDuration * 1000), policyCode, HEAP_RESERVE);
     if (status !== abi.INIT_OK) throw new CoreInitError(`the core could not allocate ${bufferSize} bytes of buffer (status ${status})`);
     if (options.audio) core.setAudioExpected(1);
-    core.setCodec(codec === "h264" ? abi.CODEC_H264 : codec === "h265" ? abi.CODEC_H265 : abi.CODEC_AUTO);
+    core.setCodec(codecCode);
     return new MuxerCore(core, options.clock ?? Date.now);
   }
 

@@ -21,7 +21,7 @@ export interface MuxFilesOptions {
   outDir: string;
   segmentDuration?: number;
   bufferSize?: number;
-  /** "ts" (default): segment-NNNNNN.ts; "fmp4": init.mp4 and segment-NNNNNN.m4s. */
+  /** "ts": segment-NNNNNN.ts; "fmp4": init.mp4 and segment-NNNNNN.m4s. Default: the core's rule for the codec seen. */
   container?: Container;
   /** Called after each segment is written. */
   onSegment?: (segment: Segment, file: string) => void;
@@ -67,7 +67,7 @@ export async function muxFiles(options: MuxFilesOptions): Promise<MuxFilesResult
 
   const drain = async () => {
     for (let s = core.takeSegment(); s; s = core.takeSegment()) {
-      const file = segmentFileName(s.seq, options.container);
+      const file = segmentFileName(s.seq, s.init ? "fmp4" : "ts");
       // A new init segment starts a new period of the playlist (the decoder is set up anew).
       let map: string | undefined;
       if (s.init && s.init.version !== initWritten) {

@@ -2,6 +2,7 @@
 // a recorder, interleaved by stream time. Used by `ipc-hls mux`, `push` and `demo`, so all make the same bytes.
 
 import type { RawStreamStatus } from "./core.js";
+import type { DropReason } from "./core-types.js";
 import { RAW_AUDIO_PIECE_BYTES, RAW_TIMING_MISMATCH, RAW_VIDEO_PIECE_BYTES } from "./core-abi.js";
 
 /** What takes raw streams: MuxerCore and HlsRecorder both do. */
@@ -23,17 +24,24 @@ export interface RawStreamSink {
 }
 
 /**
- * The inputs cannot be muxed as given: "needs-rate" (no rate given and the stream's SPS carries none) or
- * "no-audio" (the audio input holds no ADTS frame we can carry). Nothing was muxed when it is thrown.
+ * The inputs cannot be muxed as given: "needs-rate" (no rate given and the stream's SPS carries none),
+ * "no-audio" (the audio input holds no ADTS frame we can carry) or "unsupported-video" (the video is H.266/VVC or
+ * MJPEG). Nothing was muxed when it is thrown.
  */
 export class RawInputError extends Error {
   override name = "RawInputError";
   constructor(
-    readonly reason: "needs-rate" | "no-audio",
+    readonly reason: "needs-rate" | "no-audio" | "unsupported-video",
     message: string,
   ) {
     super(message);
   }
+}
+
+/** What a video stream the core refused by codec (RawStreamStatus.unsupportedVideo, a put's drop reason) is. */
+export function unsupportedVideoMessage(reason: DropReason): string {
+  const what = reason === "codec-h266" ? "H.266/VVC" : reason === "codec-mjpeg" ? "MJPEG (Motion JPEG)" : reason;
+  return `${what} is not supported: ipc-hls takes H.264 or H.265 (HEVC) Annex B video; set the camera's stream to one of those`;
 }
 
 const AAC_OBJECT_TYPES = ["", "AAC Main", "AAC-LC", "AAC SSR", "AAC LTP"];
@@ -131,7 +139,9 @@ export async function feedRawStreams(
       } else {
         sink.putRawVideo(next.value);
       }
-      if (sink.rawStatus().needsRate) throw new RawInputError("needs-rate", "the stream's SPS carries no frame rate (no VUI timing)");
+      const status = sink.rawStatus();
+      if (status.unsupportedVideo) throw new RawInputError("unsupported-video", unsupportedVideoMessage(status.unsupportedVideo));
+      if (status.needsRate) throw new RawInputError("needs-rate", "the stream's SPS carries no frame rate (no VUI timing)");
       await options.pace?.(sink.rawStreamTimes().video);
     }
   } finally {

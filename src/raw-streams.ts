@@ -2,7 +2,7 @@
 // deliver them, cut into access units and frames and timed inside the core. Used by `ipc-hls mux`, `push` and the
 // demo. Kept apart from src/core.ts so the boundary the recorder uses stays the handful of functions it needs.
 import { DROP_REASONS, RATE_TERM_MAX, RS_WORDS, RS_RATE_NUM, RS_RATE_DEN, RS_STREAM_NUM, RS_STREAM_DEN, RS_NEEDS_RATE } from "./core-abi.js";
-import { RS_AUDIO_FRAMES, RS_AUDIO_UNSUPPORTED, RS_REFUSED_OBJECT_TYPE, RS_REFUSED_SAMPLE_RATE, RS_REFUSED_CHANNELS } from "./core-abi.js";
+import { RS_AUDIO_FRAMES, RS_AUDIO_UNSUPPORTED, RS_REFUSED_OBJECT_TYPE, RS_REFUSED_SAMPLE_RATE, RS_REFUSED_CHANNELS, RS_UNSUPPORTED_VIDEO } from "./core-abi.js";
 import type { DropReason } from "./core-types.js";
 import { InvalidOptionError, wholeNumber } from "./options.js";
 
@@ -55,6 +55,8 @@ export interface RawStreamStatus {
   audioUnsupported: number;
   /** The last refused frame's format (AAC object type, Hz, channel configuration). */
   refusedAudio?: { objectType: number; sampleRate: number; channels: number };
+  /** The video is a codec we recognise but do not carry ("codec-h266", "codec-mjpeg"): nothing of it is muxed. */
+  unsupportedVideo?: DropReason;
 }
 
 /** The raw readers of one core instance (MuxerCore.raw). */
@@ -91,6 +93,7 @@ export class RawStreams {
       refusedAudio: w[RS_AUDIO_UNSUPPORTED]
         ? { objectType: w[RS_REFUSED_OBJECT_TYPE]!, sampleRate: w[RS_REFUSED_SAMPLE_RATE]!, channels: w[RS_REFUSED_CHANNELS]! }
         : undefined,
+      unsupportedVideo: w[RS_UNSUPPORTED_VIDEO] ? DROP_REASONS[w[RS_UNSUPPORTED_VIDEO]!] : undefined,
     };
   }
 

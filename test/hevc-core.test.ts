@@ -9,7 +9,7 @@ import { MuxerCore } from "../src/core.js";
 import { DROP_REASONS } from "../src/core-types.js";
 import { checkPackets } from "./support/ts-inspect.js";
 import { decodeErrors, ffmpegSync, fixturePath, frameHashes, tempDir } from "./support/media-tools.js";
-import { accessUnits } from "./support/annexb.js";
+import { accessUnits, hevcAccessUnits } from "./support/annexb.js";
 import { xorshiftBytes } from "./support/random-bytes.js";
 
 const tmp = tempDir("hevc-core-");
@@ -18,33 +18,6 @@ afterAll(() => tmp.cleanup());
 const FRAME_US = 1_001_000 / 30;
 let rawFile = "";
 let units: Uint8Array[] = [];
-
-/**
- * Access units of an Annex B HEVC stream (H.265 7.4.2.4.4, written for this test): a new one starts at a VPS, SPS,
- * PPS, AUD or prefix SEI after a picture, or at a slice with first_slice_segment_in_pic_flag set.
- */
-function hevcAccessUnits(data: Uint8Array): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  let start = -1;
-  let hasPicture = false;
-  for (let i = 0; i + 4 < data.length; i++) {
-    if (!(data[i] === 0 && data[i + 1] === 0 && data[i + 2] === 1)) continue;
-    const at = i > 0 && data[i - 1] === 0 ? i - 1 : i;
-    if (start < 0) start = at;
-    const type = (data[i + 3]! >> 1) & 0x3f;
-    const vcl = type < 32;
-    const opens = (type >= 32 && type <= 35) || type === 39 || (vcl && (data[i + 5]! & 0x80) !== 0);
-    if (hasPicture && opens) {
-      out.push(data.subarray(start, at));
-      start = at;
-      hasPicture = false;
-    }
-    if (vcl) hasPicture = true;
-    i += 3;
-  }
-  if (start >= 0) out.push(data.subarray(start));
-  return out;
-}
 
 beforeAll(() => {
   rawFile = join(tmp.path, "nob.hevc");
@@ -70,9 +43,9 @@ function drain(core: MuxerCore, into: Uint8Array[]): void {
   }
 }
 
-test("HEVC frames through putVideo: IRAP-cut segments that decode to the raw file's pictures, with an hvc1 codec string", async () => {
+test("HEVC frames through putVideo into TS: IRAP-cut segments that decode to the raw file's pictures, with an hvc1 codec string", async () => {
   expect(units.length).toBe(60);
-  const core = await MuxerCore.create({ segmentDuration: 1, bufferSize: 1 << 20 });
+  const core = await MuxerCore.create({ segmentDuration: 1, bufferSize: 1 << 20, container: "ts" });
   const segments: Uint8Array[] = [];
   const codecs = new Set<string>();
   units.forEach((u, i) => {
@@ -110,15 +83,14 @@ test("videoCodec: \"h264\" muxes nothing of an HEVC stream; \"h265\" takes it; a
   await expect(MuxerCore.create({ bufferSize: 1 << 20, videoCodec: "vp9" })).rejects.toThrow(/videoCodec must be "auto" or "h264" or "h265", got "vp9"/);
 });
 
-test("fMP4 is H.264 only so far: h265 with container fmp4 is an option error, auto-detected HEVC frames are refused", async () => {
-  await expect(MuxerCore.create({ bufferSize: 1 << 20, videoCodec: "h265", container: "fmp4" })).rejects.toThrow(/container.*H\.264 only/);
-  const core = await MuxerCore.create({ segmentDuration: 1, bufferSize: 1 << 20, container: "fmp4" });
-  const reasons = units.slice(0, 20).map((u, k) => core.putVideo([u], k * FRAME_US));
-  expect(reasons.filter((r) => r === "malformed").length).toBeGreaterThan(0);
-  expect(reasons.every((r) => r === "malformed" || r === undefined)).toBe(true);
+test("HEVC frames with container unset become fMP4 (the core's default for H.265): an init segment with every segment", async () => {
+  const core = await MuxerCore.create({ segmentDuration: 1, bufferSize: 1 << 20 });
+  units.slice(0, 20).forEach((u, k) => expect(core.putVideo([u], k * FRAME_US)).toBeUndefined());
   core.flush();
-  expect(core.takeSegment()).toBeUndefined();
-  expect(core.stats().segmentsMade).toBe(0);
+  const s = core.takeSegment()!;
+  expect(s.init?.version).toBe(1);
+  expect(Buffer.from(s.init!.bytes.subarray(4, 8)).toString()).toBe("ftyp");
+  expect(Buffer.from(s.parts[0]!.subarray(4, 8)).toString()).toBe("moof");
 });
 
 test("auto-detection never takes an H.264 fixture for H.265: the same bytes as with videoCodec \"h264\"", async () => {
@@ -181,7 +153,7 @@ test("mutated and random HEVC frames never trap the core; drops are named; the T
   // The parameter sets are the first unit, mutated too: a broken VPS/SPS/PPS must be refused, not trusted.
   await fc.assert(
     fc.asyncProperty(fc.array(mutation, { minLength: 1, maxLength: 60 }), async (steps) => {
-      const core = await MuxerCore.create({ segmentDuration: 1, bufferSize: 256 * 1024 });
+      const core = await MuxerCore.create({ segmentDuration: 1, bufferSize: 256 * 1024, container: "ts" });
       const segments: Uint8Array[] = [];
       steps.forEach((m, i) => {
         const reason = core.putVideo([materialise(units[i]!, m)], i * FRAME_US);
@@ -203,7 +175,7 @@ test("a mutated raw HEVC stream never traps the raw reader", async () => {
     fc.asyncProperty(fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { maxLength: 40 }), fc.nat({ max: raw.length }), async (flips, cut) => {
       const bytes = raw.slice(0, Math.max(cut, 64));
       for (const [at, mask] of flips) bytes[at % bytes.length]! ^= mask;
-      const core = await MuxerCore.create({ segmentDuration: 1, bufferSize: 256 * 1024 });
+      const core = await MuxerCore.create({ segmentDuration: 1, bufferSize: 256 * 1024, container: "ts" });
       core.raw.rawStart(30000, 1001);
       const segments: Uint8Array[] = [];
       for (let at = 0; at < bytes.length; at += 4096) {

@@ -1,4 +1,4 @@
-// H.265 input, MPEG-TS output: raw HEVC files made at test time with Debian's ffmpeg + libx265 (no B-frames,
+// H.265 input, MPEG-TS output (--container ts; fMP4 is HEVC's default, test/hevc-fmp4.test.ts): raw HEVC files made at test time with Debian's ffmpeg + libx265 (no B-frames,
 // B-frames, 4 slices per picture, with and without AUDs, 29.97 fps) go through `ipc-hls mux`; ffmpeg must decode
 // every segment without an error, give the same pictures (per-frame MD5) as its decode of the raw file, and ffprobe
 // must see an HEVC stream (stream_type 0x24) whose profile and level match the codec string we report.
@@ -55,7 +55,7 @@ const results: Record<string, MuxResult> = {};
 beforeAll(async () => {
   for (const [name, params] of Object.entries(FIXTURES)) {
     inputs[name] = makeFixture(name, params);
-    results[name] = await ipcHlsMux(inputs[name]!, "30000/1001", join(tmp.path, `out-${name}`));
+    results[name] = await ipcHlsMux(inputs[name]!, "30000/1001", join(tmp.path, `out-${name}`), ["--container", "ts"]);
   }
 }, 120_000);
 
@@ -128,7 +128,7 @@ function headersOnce(data: Uint8Array): Uint8Array {
 test("parameter sets sent once are put back before every IRAP: each segment decodes alone", async () => {
   const input = join(tmp.path, "headers-once.hevc");
   writeFileSync(input, headersOnce(new Uint8Array(readFileSync(inputs["no-b"]!))));
-  const r = await ipcHlsMux(input, "30000/1001", join(tmp.path, "out-headers-once"));
+  const r = await ipcHlsMux(input, "30000/1001", join(tmp.path, "out-headers-once"), ["--container", "ts"]);
   expect(r.exitCode).toBe(0);
   expect(r.segments.length).toBeGreaterThanOrEqual(2);
   const got: string[] = [];
@@ -150,7 +150,7 @@ test("without --fps, the frame rate comes from the SPS's VUI timing (25 fps here
     "-f", "hevc", input,
   ]);
   const outDir = join(tmp.path, "out-25fps");
-  const { exitCode, stderr } = await runCli(["mux", input, "--out", outDir]);
+  const { exitCode, stderr } = await runCli(["mux", input, "--out", outDir, "--container", "ts"]);
   expect(stderr).toBe("");
   expect(exitCode).toBe(0);
   const r = collectOutput(outDir);
@@ -168,7 +168,7 @@ test("open GOPs (x265's default: CRA pictures with RASL leading pictures) keep p
     "-x265-params", "log-level=error:pools=1:frame-threads=1:keyint=25:min-keyint=25:scenecut=0:open-gop=1:bframes=3",
     "-f", "hevc", input,
   ]);
-  const r = await ipcHlsMux(input, "25", join(tmp.path, "out-open-gop"));
+  const r = await ipcHlsMux(input, "25", join(tmp.path, "out-open-gop"), ["--container", "ts"]);
   expect(r.exitCode).toBe(0);
   expect(r.segments.length).toBeGreaterThanOrEqual(2);
   // A segment that starts at a CRA decodes without error; its first RASL pictures need the previous segment
@@ -200,7 +200,7 @@ test("Main 10 at 640x360: the codec string follows the stream (hvc1.2.4.L63…, 
     "-c:v", "libx265", "-pix_fmt", "yuv420p10le", "-x265-params", "log-level=error:pools=1:frame-threads=1:keyint=25",
     "-f", "hevc", input,
   ]);
-  const r = await ipcHlsMux(input, "25", join(tmp.path, "out-main10"));
+  const r = await ipcHlsMux(input, "25", join(tmp.path, "out-main10"), ["--container", "ts"]);
   expect(r.exitCode).toBe(0);
   const expected = codecStringFromHvcc(input);
   expect(expected).toMatch(/^hvc1\.2\.4\.L63\./);

@@ -8,7 +8,8 @@ import { catchInterrupts } from "./interrupt.js";
 const help = `Usage: ipc-hls mux <input.h264|input.hevc|-> --out <dir> [--fps <rate>] [options]
 
 Packages a raw Annex B H.264 or H.265 stream (a file, or - for standard input; the codec is seen in the stream)
-into HLS MPEG-TS segments cut at IDR (H.265: IRAP) frames, and writes <dir>/segment-NNNNNN.ts plus <dir>/index.m3u8 (a VOD playlist).
+into HLS segments cut at IDR (H.265: IRAP) frames, and writes them plus <dir>/index.m3u8 (a VOD playlist):
+MPEG-TS <dir>/segment-NNNNNN.ts for H.264, fMP4 <dir>/init.mp4 and segment-NNNNNN.m4s for H.265 (as Apple's HLS rules ask).
 
 Options:
   --fps <rate>               frame rate of the raw stream: 25, 29.97 or 30000/1001 (default: the one its SPS
@@ -18,7 +19,7 @@ Options:
                              timed by its sample count
   --segment-duration <s>     target segment duration in seconds (default 2); cuts happen at the next IDR
   --buffer-size <bytes>      ring buffer size (default 8388608)
-  --container ts|fmp4        segment format (default ts); fmp4 writes init.mp4 and segment-NNNNNN.m4s
+  --container ts|fmp4        segment format (default: ts for H.264, fmp4 for H.265)
   -h, --help                 this help
 
 Examples:
@@ -39,8 +40,8 @@ export const command: Command = {
       "buffer-size": { type: "string" },
       container: { type: "string" },
     });
-    const container = values.container ?? "ts";
-    if (container !== "ts" && container !== "fmp4") throw new UsageError(`--container must be ts or fmp4, got ${JSON.stringify(container)}`);
+    const container = values.container;
+    if (container !== undefined && container !== "ts" && container !== "fmp4") throw new UsageError(`--container must be ts or fmp4, got ${JSON.stringify(container)}`);
     if (positionals.length !== 1) throw new UsageError("give exactly one input: a .h264 file or - for standard input");
     const [fpsNum, fpsDen] = parseFrameRate(values.fps) ?? [];
     const outDir = values.out;
@@ -68,7 +69,7 @@ export const command: Command = {
       throw new Error(
         s.videoFramesIn === 0
           ? `no H.264 access unit found in ${positionals[0]}: is it a raw Annex B stream (ffmpeg -f h264)?`
-          : `no segment: none of the ${s.videoFramesIn} access units could start one (no SPS/PPS and IDR found${container === "fmp4" ? "; fMP4 is written for H.264 only: an H.265 stream goes into TS, without --container fmp4" : ""})`,
+          : `no segment: none of the ${s.videoFramesIn} access units could start one (no SPS/PPS and IDR found)`,
       );
     }
     // Milliseconds rounded half up, as the WASI command writes them (assembly/wasi.ts summary).

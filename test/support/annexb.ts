@@ -41,3 +41,30 @@ export function accessUnits(data: Uint8Array): Uint8Array[] {
 
 /** NAL types of one access unit. */
 export const nalTypesOf = (au: Uint8Array) => nalUnits(au).map((u) => u.type);
+
+/**
+ * Access units of an Annex B HEVC stream (H.265 7.4.2.4.4, written for this test): a new one starts at a VPS, SPS,
+ * PPS, AUD or prefix SEI after a picture, or at a slice with first_slice_segment_in_pic_flag set.
+ */
+export function hevcAccessUnits(data: Uint8Array): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let start = -1;
+  let hasPicture = false;
+  for (let i = 0; i + 4 < data.length; i++) {
+    if (!(data[i] === 0 && data[i + 1] === 0 && data[i + 2] === 1)) continue;
+    const at = i > 0 && data[i - 1] === 0 ? i - 1 : i;
+    if (start < 0) start = at;
+    const type = (data[i + 3]! >> 1) & 0x3f;
+    const vcl = type < 32;
+    const opens = (type >= 32 && type <= 35) || type === 39 || (vcl && (data[i + 5]! & 0x80) !== 0);
+    if (hasPicture && opens) {
+      out.push(data.subarray(start, at));
+      start = at;
+      hasPicture = false;
+    }
+    if (vcl) hasPicture = true;
+    i += 3;
+  }
+  if (start >= 0) out.push(data.subarray(start));
+  return out;
+}

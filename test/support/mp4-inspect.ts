@@ -125,3 +125,92 @@ export function nalUnitsOf(sample: Uint8Array): Uint8Array[] {
   return units;
 }
 
+
+export interface HevcConfig {
+  sampleEntry: string;
+  profileSpace: number;
+  tier: number;
+  profileIdc: number;
+  compatibility: number;
+  constraints: string;
+  levelIdc: number;
+  minSpatialSegmentation: number;
+  parallelismType: number;
+  chromaFormat: number;
+  bitDepthLuma: number;
+  bitDepthChroma: number;
+  avgFrameRate: number;
+  constantFrameRate: number;
+  numTemporalLayers: number;
+  temporalIdNested: number;
+  lengthSizeMinusOne: number;
+  /** Per array: completeness, NAL unit type, the NAL units (hex). */
+  arrays: { complete: number; type: number; units: string[] }[];
+}
+
+/**
+ * The video sample entry of an init segment (moov/trak/mdia/minf/stbl/stsd) and its HEVCDecoderConfigurationRecord
+ * (ISO/IEC 14496-15 8.3.3.1.2), field by field.
+ */
+export function readHvcC(bytes: Uint8Array): HevcConfig {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const moov = boxes(bytes, 0, bytes.byteLength).find((b) => b.type === "moov")!;
+  const entries = child(bytes, moov, "trak").flatMap((trak) => {
+    const stbl = child(bytes, child(bytes, child(bytes, trak, "mdia")[0]!, "minf")[0]!, "stbl")[0]!;
+    return child(bytes, stbl, "stsd").flatMap((stsd) => boxes(bytes, stsd.body + 8, stsd.start + stsd.size));
+  });
+  const entry = entries.find((e) => e.type === "hvc1" || e.type === "hev1");
+  expect(entry, "an HEVC sample entry").toBeDefined();
+  // VisualSampleEntry: 6 reserved, data_reference_index, 16 pre-defined/reserved, size, resolution... 78 bytes.
+  const hvcC = child(bytes, entry!, "hvcC", 78)[0]!;
+  expect(hvcC, "hvcC").toBeDefined();
+  let at = hvcC.body;
+  const u8 = () => bytes[at++]!;
+  const u16 = () => ((at += 2), view.getUint16(at - 2));
+  expect(u8(), "configurationVersion").toBe(1);
+  const ptl = u8();
+  const compatibility = view.getUint32(at);
+  at += 4;
+  const constraints = Buffer.from(bytes.subarray(at, at + 6)).toString("hex");
+  at += 6;
+  const levelIdc = u8();
+  const config: HevcConfig = {
+    sampleEntry: entry!.type,
+    profileSpace: ptl >> 6,
+    tier: (ptl >> 5) & 1,
+    profileIdc: ptl & 0x1f,
+    compatibility,
+    constraints,
+    levelIdc,
+    minSpatialSegmentation: u16() & 0xfff,
+    parallelismType: u8() & 3,
+    chromaFormat: u8() & 3,
+    bitDepthLuma: (u8() & 7) + 8,
+    bitDepthChroma: (u8() & 7) + 8,
+    avgFrameRate: u16(),
+    constantFrameRate: 0,
+    numTemporalLayers: 0,
+    temporalIdNested: 0,
+    lengthSizeMinusOne: 0,
+    arrays: [],
+  };
+  const packed = u8();
+  config.constantFrameRate = packed >> 6;
+  config.numTemporalLayers = (packed >> 3) & 7;
+  config.temporalIdNested = (packed >> 2) & 1;
+  config.lengthSizeMinusOne = packed & 3;
+  const arrays = u8();
+  for (let i = 0; i < arrays; i++) {
+    const head = u8();
+    const count = u16();
+    const units: string[] = [];
+    for (let n = 0; n < count; n++) {
+      const length = u16();
+      units.push(Buffer.from(bytes.subarray(at, at + length)).toString("hex"));
+      at += length;
+    }
+    config.arrays.push({ complete: head >> 7, type: head & 0x3f, units });
+  }
+  expect(at, "the arrays fill hvcC").toBe(hvcC.start + hvcC.size);
+  return config;
+}
