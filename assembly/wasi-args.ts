@@ -1,7 +1,7 @@
 // The command line of the WASI build, read and parsed without managed strings: arguments are (pointer, length)
 // byte slices in the heap reserve, and the parsers follow `ipc-hls mux` (src/cli/command.ts, src/cli/mux.ts).
 import { argsSizes, argsCount, argsBytes, argsGet, ERRNO_SUCCESS } from "./wasi-sys";
-import { CONTAINER_TS, CONTAINER_FMP4 } from "./abi";
+import { CONTAINER_TS, CONTAINER_FMP4, CONTAINER_AUTO } from "./abi";
 import { parseDecimal, decimalValue, mantissa, parseFrameRateText, reducedNum, reducedDen } from "./frame-rate";
 
 // Where each option's value is: (pointer, length) pairs in a static table; length -1 when not given.
@@ -152,7 +152,7 @@ export function parseWhole(p: usize, len: i32): f64 {
  * word. The one place the command chooses it.
  */
 export function containerArgument(): i32 {
-  if (!given(ARG_CONTAINER)) return <i32>CONTAINER_TS;
+  if (!given(ARG_CONTAINER)) return <i32>CONTAINER_AUTO; // the codec decides (codec.ts containerForCodec)
   let p = argPtr(ARG_CONTAINER);
   let len = argLen(ARG_CONTAINER);
   if (argIs(p, len, "ts")) return <i32>CONTAINER_TS;

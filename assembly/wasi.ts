@@ -18,11 +18,11 @@ import {
 } from "./raw-input";
 import {
   RAW_CHUNK_BYTES, RAW_VIDEO_PIECE_BYTES, RAW_TIMING_MISMATCH, RAW_AUDIO_PIECE_BYTES, RS_RATE_NUM, RS_RATE_DEN, RS_STREAM_NUM, RS_STREAM_DEN, RS_NEEDS_RATE, RS_AUDIO_FRAMES, RS_AUDIO_UNSUPPORTED,
-  RS_REFUSED_OBJECT_TYPE, RS_REFUSED_SAMPLE_RATE, RS_REFUSED_CHANNELS, INFO_PART1_OFFSET, INFO_PART1_LENGTH, INFO_PART2_OFFSET,
+  RS_REFUSED_OBJECT_TYPE, RS_REFUSED_SAMPLE_RATE, RS_REFUSED_CHANNELS, RS_UNSUPPORTED_VIDEO, DROP_CODEC_H266, INFO_PART1_OFFSET, INFO_PART1_LENGTH, INFO_PART2_OFFSET,
   INFO_PART2_LENGTH, INFO_FLAGS, INFO_PROFILE, INFO_CONSTRAINTS, INFO_LEVEL, INFO_AUDIO_OBJECT_TYPE, INFO_DURATION_TICKS,
   SEGMENT_DISCONTINUITY, SEGMENT_AUDIO, STATS_VIDEO_FRAMES_IN, STATS_AUDIO_FRAMES_IN, STATS_VIDEO_FRAMES_DROPPED,
   STATS_AUDIO_FRAMES_DROPPED, POLICY_DROP_NEW, INIT_OK, INFO_PART3_OFFSET, INFO_PART3_LENGTH, INFO_PART4_OFFSET, INFO_PART4_LENGTH,
-  INFO_INIT_VERSION, INFO_INIT_LENGTH, CONTAINER_FMP4, FILE_NAME_BYTES,
+  INFO_INIT_VERSION, INFO_INIT_LENGTH, CONTAINER_TS, CONTAINER_FMP4, FILE_NAME_BYTES,
 } from "./abi";
 import {
   STDIN, STDOUT, STDERR, ERRNO_NOENT, ERRNO_ISDIR, ERRNO_NOTDIR, ERRNO_ACCES, ERRNO_PERM, ERRNO_NOTCAPABLE, ERRNO_NOSPC,
@@ -61,8 +61,7 @@ Options:
                              timed by its sample count
   --segment-duration <s>     target segment duration in seconds (default 2); cuts happen at the next IDR
   --buffer-size <bytes>      ring buffer size, 65536 to 8388608 (default 8388608: the memory is fixed)
-  --container ts|fmp4        segment format (default ts: MPEG-TS); fmp4 writes init.mp4 and segment-NNNNNN.m4s
-                             (H.264 only)
+  --container ts|fmp4        segment format (default: ts for H.264, fmp4 for H.265); fmp4 writes init.mp4 and segment-NNNNNN.m4s
   -h, --help                 this help
 
 Examples:
@@ -160,7 +159,6 @@ const INIT_NAME: usize = memory.data(FILE_NAME_BYTES);
 let initNameLength: u32 = 0;
 
 let outDir: u32 = 0;
-let container: u32 = 0;
 let segmentsWritten: u32 = 0;
 let initWritten: u32 = 0; // fMP4: the init segment version written last (0: none yet)
 let totalTicks: i64 = 0;
@@ -204,7 +202,8 @@ function drain(): bool {
         return false;
       }
     }
-    let segmentNameLength = nameSegment(<u32>id, container);
+    // With no --container the codec chose: a segment with an init version is fMP4.
+    let segmentNameLength = nameSegment(<u32>id, version != 0 ? CONTAINER_FMP4 : CONTAINER_TS);
     // A TS segment that wraps around the end of the ring comes in two parts; an fMP4 one in up to four (the
     // moof first, in one or two, then the samples).
     let fd = createFile(outDir, SEGMENT_NAME, segmentNameLength);
@@ -343,6 +342,8 @@ function feed(videoFd: u32, audioFd: i32): u32 {
       rawVideoEnd();
       videoFinished = true;
     }
+    let unsupported = rawStatus(RS_UNSUPPORTED_VIDEO);
+    if (unsupported != 0) return unsupportedVideo(unsupported);
     if (rawStatus(RS_NEEDS_RATE) != 0) return fail(EXIT_USAGE, FPS_REQUIRED);
     if (!drain()) return 0;
   }
@@ -409,8 +410,7 @@ function run(): u32 {
   // The same parameters as MuxerCore.create() for `ipc-hls mux`: drop-new, frames up to 1/8 of the ring (and
   // no setAudioExpected: audio starts at stream time 0, before the first picture, so the PMT lists it anyway).
   let maxFrame = min(max(bufferBytes / 8, 64 * 1024), 1024 * 1024);
-  container = <u32>kind;
-  setContainer(container);
+  setContainer(<u32>kind);
   let status = init(bufferBytes, maxFrame, <u32>Math.round(segmentSeconds * 1000), POLICY_DROP_NEW, HEAP_RESERVE);
   if (status != INIT_OK) return fail(EXIT_ERROR, "the core could not lay out its memory (this build's memory is too small)");
   rawInit(rateGiven ? fpsNum : 0, rateGiven ? fpsDen : 0, 0);
@@ -434,6 +434,16 @@ function run(): u32 {
   return 0;
 }
 
+/** A video stream the core refused by codec, in the words of src/raw-feed.ts unsupportedVideoMessage. */
+function unsupportedVideo(reason: u32): u32 {
+  textTo(STDERR);
+  text("ipc-hls: ");
+  text(reason == <u32>DROP_CODEC_H266 ? "H.266/VVC" : "MJPEG (Motion JPEG)");
+  text(" is not supported: ipc-hls takes H.264 or H.265 (HEVC) Annex B video; set the camera's stream to one of those\n");
+  textEnd();
+  return EXIT_ERROR;
+}
+
 function badFrameRate(): u32 {
   return failArg(EXIT_USAGE, "bad --fps (give a rate between 0.1 and 1000 like 25 or 29.97, or a fraction like 30000/1001):", ARG_FPS);
 }
@@ -450,7 +460,6 @@ function noSegment(): u32 {
     text("ipc-hls: no segment: none of the ");
     decimal(videoIn);
     text(" access units could start one (no SPS/PPS and IDR found");
-    if (container == CONTAINER_FMP4) text("; fMP4 is written for H.264 only: an H.265 stream goes into TS, without --container fmp4");
     text(")\n");
   }
   textEnd();

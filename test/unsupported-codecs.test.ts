@@ -4,11 +4,12 @@
 // reserved bits 0, nuh_layer_id 0, nal_unit_type, TemporalId + 1 = 1) of an AUD, VPS, SPS, PPS and IDR picture.
 // Through `ipc-hls mux`, the SDK's frame API (MuxerCore.putVideo: a drop reason) and its raw input (MuxerCore.raw).
 import { afterAll, expect, test } from "vitest";
-import { readFileSync, writeFileSync, existsSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync, writeFileSync, existsSync, mkdirSync, readdirSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { MuxerCore } from "../src/core.js";
 import { fixturePath, tempDir } from "./support/media-tools.js";
 import { runCli } from "./support/mux-run.js";
+import { runUnderNodeWasi } from "./support/wasi-run.js";
 
 const tmp = tempDir("unsupported-codecs-");
 afterAll(() => tmp.cleanup());
@@ -38,6 +39,18 @@ test.each(CASES)("ipc-hls mux refuses $name by name, writes no segment", async (
   expect(r.stderr).toMatch(says);
   expect(r.stderr).not.toMatch(/no segment|access unit found/);
   expect(existsSync(join(out, "index.m3u8"))).toBe(false);
+});
+
+test.each(CASES)("the WASI command (under node:wasi) refuses $name in the same words, writes no segment", async ({ file, says }) => {
+  const input = file();
+  const out = join(tmp.path, `wasi-${Math.random().toString(36).slice(2)}`);
+  mkdirSync(out);
+  const { run } = await runUnderNodeWasi(["in/" + basename(input), "--fps", "25", "--out", "out"], { dirs: { in: dirname(input), out } });
+  expect(run.trapped).toBe(false);
+  expect(run.exitCode).toBe(1);
+  expect(run.stderr).toMatch(says);
+  expect(run.stderr).not.toMatch(/no segment|access unit found/);
+  expect(readdirSync(out)).toEqual([]);
 });
 
 test.each(CASES)("MuxerCore.putVideo names $name in its drop reason, whatever the videoCodec setting", async ({ frame, reason }) => {

@@ -21,6 +21,8 @@ interface Case {
   frames?: number;
   /** The init segments the playlist must name, in order. */
   maps?: string[];
+  /** No --container flag: the codec chooses (fMP4 for H.265). */
+  byDefault?: boolean;
 }
 
 const CASES: Case[] = [
@@ -31,6 +33,8 @@ const CASES: Case[] = [
   { name: "50 segments through a 64 KiB ring", video: "made/all-idr.h264", extra: ["--fps", "25", "--segment-duration", "0.1", "--buffer-size", "65536"], frames: 150 },
   // New parameter sets mid-stream: init-2.mp4 and init-3.mp4, each after an EXT-X-MAP and a discontinuity.
   { name: "parameter sets change twice", video: "made/changing.h264", extra: ["--fps", "25"], frames: 0, maps: ["init.mp4", "init-2.mp4", "init-3.mp4"] },
+  // H.265 with B-frames and no --container: fMP4 is H.265's default (codec.ts containerForCodec), on both sides.
+  { name: "H.265 without --container", video: "video/hevc-bframes-320x240-25fps.h265", extra: ["--segment-duration", "0.5"], frames: 50, byDefault: true },
 ];
 
 const facts = fixtureFacts();
@@ -66,7 +70,7 @@ describe.each(CASES)("ipc-hls.wasm --container fmp4: $name", (c) => {
 
   beforeAll(async () => {
     const audio = (path: string) => (c.audio ? ["--audio", path] : []);
-    const options = ["--container", "fmp4", ...(c.extra ?? [])];
+    const options = [...(c.byDefault ? [] : ["--container", "fmp4"]), ...(c.extra ?? [])];
     cli = await runCli(["mux", c.stdin ? "-" : hostPath(c.video), "--out", cliOut, ...audio(c.audio ? hostPath(c.audio) : ""), ...options], c.stdin ? hostPath(c.video) : undefined);
     const inDir = c.video.startsWith("made/") ? tmp.path : join(repoRoot, "fixtures");
     for (const runtime of RUNTIMES) {
