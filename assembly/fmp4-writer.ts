@@ -58,7 +58,7 @@ export function initAreaOf(version: u32): usize {
 export function initLengthOf(version: u32): u32 {
   return load<u32>(initLengths + (<usize>(version & 1) << 2));
 }
-let initHasAudio: bool = false;
+export let initHasAudio: bool = false;
 let initRate: u32 = 0;
 let initChannels: u32 = 0;
 let initObjectType: u32 = 0;
@@ -388,7 +388,7 @@ function writeTraf(audio: bool, moofSize: u32, endDts: i64): void {
  */
 export function buildHead(sequence: u32, endDts: i64): u32 {
   let videoCount = countTrack(false);
-  let audioCount = samples - videoCount;
+  let audioCount = initHasAudio ? samples - videoCount : 0; // (without the track, audio bytes stay unreferenced)
   let moofSize: u32 = 8 + 16;
   if (videoCount > 0) moofSize += 8 + 16 + 20 + countRuns(KIND_SYNC) * 20 + videoCount * 16;
   if (audioCount > 0) moofSize += 8 + 16 + 20 + countRuns(KIND_AUDIO) * 20 + audioCount * 8;
@@ -456,6 +456,23 @@ function setsDiffer(): bool {
 /** The latest parameter sets differ from the init segment's: a new segment (and init segment) must start at this IDR. */
 export function parameterSetsChanged(): bool {
   return initVersion > 0 && setsDiffer();
+}
+
+/**
+ * The audio's format became known during a segment opened without an audio track because the host said audio would
+ * come (setAudioExpected): the init segment gains the track, and that segment (seq) needs the new version, so its
+ * audio plays. False when the video's parameter sets have moved on since (this init cannot be rebuilt for it).
+ */
+export function addAudioTrack(seq: u32, rate: u32, channels: u32, objectType: u32): bool {
+  if (initHasAudio || initVersion == 0 || setsDiffer()) return false;
+  initHasAudio = true;
+  initRate = rate;
+  initChannels = channels;
+  initObjectType = objectType;
+  initVersion++;
+  buildInit(initAreaOf(initVersion));
+  store<u32>(segmentInits + (<usize>(seq % MAX_SEGMENTS) << 2), initVersion);
+  return true;
 }
 
 /** Rebuilds the init segment if the parameter sets or the audio format changed; whether it has an audio track. */

@@ -33,7 +33,7 @@ import {
 // ---- fMP4 (begin): the container option's hooks; TS output is unchanged when it is off ----
 import { CONTAINER_FMP4 } from "./abi";
 import {
-  container, fmp4Reset, refreshInit, beginFmp4Segment, videoSampleBound, writeVideoSample, writeAudioSample, fmp4HasRoom,
+  container, fmp4Reset, refreshInit, addAudioTrack, initHasAudio, beginFmp4Segment, videoSampleBound, writeVideoSample, writeAudioSample, fmp4HasRoom,
   fmp4HeadRoom, parameterSetsChanged, buildHead, commitHead, FMP4_SAMPLE_HEAD_BYTES, resolveContainer,
 } from "./fmp4-writer";
 import { setOpenHeadBytes } from "./ring";
@@ -204,7 +204,8 @@ function startSegment(idrPts: i64, dts: i64, wallMs: f64): void {
   let withAudio = audioKnown || audioExpected;
   // fMP4: the init segment lists audio once its format is known (it needs the AudioSpecificConfig).
   let fmp4 = container == CONTAINER_FMP4;
-  if (fmp4) withAudio = refreshInit(audioKnown, audioSampleRate, audioChannels, audioObjectType);
+  // Audio expected but not yet seen: the segment takes it anyway and the init gains the track at its close.
+  if (fmp4) withAudio = refreshInit(audioKnown, audioSampleRate, audioChannels, audioObjectType) || audioExpected;
   let flags: u32 = (pendingDiscontinuity ? SEGMENT_DISCONTINUITY : 0) | (withAudio ? SEGMENT_AUDIO : 0);
   pendingDiscontinuity = false;
   openSegment(ticksToUs(idrPts), wallAt(idrPts), flags);
@@ -241,6 +242,10 @@ function finishSegment(endDts: i64): void {
 /** fMP4: the head (moof + mdat header) goes after the samples; a segment it cannot follow is lost whole. */
 function finishFmp4Segment(endDts: i64): void {
   if (openHasAudio() && openAudioFrames() == 0) clearOpenAudio();
+  else if (openAudioFrames() > 0 && !initHasAudio && !addAudioTrack(headSeq - 1, audioSampleRate, audioChannels, audioObjectType)) {
+    audioFramesDropped += <f64>openAudioFrames(); // written but not referenced: no track to play them
+    clearOpenAudio();
+  }
   let head = buildHead(headSeq, endDts); // mfhd sequence numbers start at 1
   if (!ensureRoom(head, false)) {
     abandonOpenSegment();

@@ -184,7 +184,7 @@ test("open GOPs (x265's default: CRA pictures with RASL leading pictures) keep p
 test("the WASI command muxes the same HEVC file to the same bytes and names the same codec string", async () => {
   const outDir = join(tmp.path, "wasi-out");
   mkdirSync(outDir, { recursive: true });
-  const { run } = await runUnderNodeWasi(["in/bframes.hevc", "--fps", "30000/1001", "--out", "out"], { dirs: { in: tmp.path, out: outDir } });
+  const { run } = await runUnderNodeWasi(["in/bframes.hevc", "--fps", "30000/1001", "--out", "out", "--container", "ts"], { dirs: { in: tmp.path, out: outDir } });
   expect(run.stderr).toBe("");
   expect(run.exitCode).toBe(0);
   const cli = results.bframes!;

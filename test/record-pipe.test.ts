@@ -5,7 +5,7 @@
 // HEVC, and the pictures are ffmpeg's decode of the same bytes.
 import { describe, it, expect, afterAll } from "vitest";
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { Parser } from "m3u8-parser";
@@ -16,6 +16,7 @@ import { LocalStore } from "../src/store/local-store.js";
 import { rangePlaylist } from "../src/playback/range-playlist.js";
 import { Camera } from "../src/record/camera.js";
 import { LivePipeSource } from "../src/record/sources/live-pipe.js";
+import { directorySegments, joinedRecording, playableFiles } from "./support/stored-segments.js";
 import { readFileSync, writeFileSync } from "node:fs";
 
 const tmp = tempDir("record-pipe-");
@@ -147,18 +148,22 @@ describe("ipc-hls record - (live pipe)", () => {
       return file;
     };
 
-    /** Every segment decodes as HEVC; joined, their pictures are ffmpeg's decode of the raw stream, every one. */
-    async function expectPictures(files: string[], raw: string): Promise<void> {
-      expect(files.length).toBeGreaterThanOrEqual(2);
-      for (const file of files) {
+    /**
+     * Every segment is fMP4 (H.265's default) and decodes as HEVC joined to its init object; joined, their pictures
+     * are ffmpeg's decode of the raw stream, every one.
+     */
+    async function expectPictures(storeRoot: string, raw: string): Promise<void> {
+      const stored = directorySegments(storeRoot);
+      expect(stored.keys.length).toBeGreaterThanOrEqual(2);
+      expect(stored.keys.filter((k) => !k.endsWith(".m4s"))).toEqual([]);
+      const playable = mkdtempSync(join(tmp.path, "playable-"));
+      for (const file of playableFiles(stored, playable)) {
         expect(await decodeErrors(file), file).toBe("");
         expect((await probeStreams(file)).map((s) => s.codecName)).toEqual(["hevc"]);
       }
-      const joined = join(tmp.path, `joined-${files.length}-${Date.now()}.ts`);
-      writeFileSync(joined, Buffer.concat(files.map((f) => readFileSync(f) as Uint8Array)));
       const theirs = await frameHashes(raw);
       expect(theirs).toHaveLength(150);
-      expect(await frameHashes(joined)).toEqual(theirs);
+      expect(await frameHashes(joinedRecording(stored, join(playable, "joined.mp4")))).toEqual(theirs);
     }
 
     it("a live H.265 pipe: the codec is seen in the stream, access units cut at H.265's boundaries", async () => {
@@ -182,7 +187,7 @@ describe("ipc-hls record - (live pipe)", () => {
       expect(lines).toContain("hevc: recording: H.265 from test pipe at 25 frames/s");
       expect(stats.videoFramesIn).toBe(150);
       expect(stats.videoFramesDropped).toBe(0);
-      await expectPictures(segmentFiles(dir), hevc);
+      await expectPictures(dir, hevc);
     }, 60_000);
 
     it("record clip.hevc --realtime: the codec is seen in the file", async () => {
@@ -194,7 +199,7 @@ describe("ipc-hls record - (live pipe)", () => {
       const code = await new Promise<number | null>((resolve) => record.once("exit", (c) => resolve(c)));
       expect(code, stdout).toBe(0);
       expect(stdout).toMatch(/clip: recording: H\.265 .*clip\.hevc at 25 frames\/s, real time/);
-      await expectPictures(segmentFiles(dir), hevc);
+      await expectPictures(dir, hevc);
     }, 60_000);
   });
 });

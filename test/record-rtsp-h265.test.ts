@@ -6,7 +6,7 @@
 // MJPEG camera is refused with one line naming the codec, and the camera stops (no retry loop).
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { execFile, execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
@@ -14,6 +14,7 @@ import { freshBucket, minio, referenceClient } from "./support/minio.js";
 import { decodeErrors, frameHashes, probeStreams, tempDir } from "./support/media-tools.js";
 import { startRtspServer, type TestRtspServer } from "./support/rtsp-server.js";
 import { startRecord } from "./support/record-run.js";
+import { directorySegments, fetchedSegments, joinedRecording, playableFiles, type StoredSegments } from "./support/stored-segments.js";
 
 const run = promisify(execFile);
 const tmp = tempDir("record-rtsp-h265-");
@@ -35,17 +36,20 @@ async function ffmpegRecording(path: string, seconds: number, from = server): Pr
   return file;
 }
 
-/** Each segment decodes cleanly and holds HEVC video and AAC audio; the first session's pictures are ffmpeg's. */
-async function expectSameAsFfmpeg(files: string[], reference: string): Promise<void> {
-  expect(files.length).toBeGreaterThanOrEqual(3);
-  for (const file of files) {
+/**
+ * Every segment is fMP4 (H.265's default container), decodes cleanly joined to its init object and holds HEVC video
+ * and AAC audio; the first session's pictures are ffmpeg's.
+ */
+async function expectSameAsFfmpeg(stored: StoredSegments, reference: string): Promise<void> {
+  expect(stored.keys.length).toBeGreaterThanOrEqual(3);
+  expect(stored.keys.filter((k) => !k.endsWith(".m4s"))).toEqual([]);
+  const dir = mkdtempSync(join(tmp.path, "playable-"));
+  for (const file of playableFiles(stored, dir)) {
     expect(await decodeErrors(file), file).toBe("");
     const streams = await probeStreams(file);
     expect(streams.map((s) => `${s.codecType}:${s.codecName}`).sort(), file).toEqual(["audio:aac", "video:hevc"]);
   }
-  const joined = join(tmp.path, `joined-${Math.random().toString(16).slice(2)}.ts`);
-  writeFileSync(joined, Buffer.concat(files.map((f) => readFileSync(f) as Uint8Array)));
-  const ours = await frameHashes(joined);
+  const ours = await frameHashes(joinedRecording(stored, join(dir, "joined.mp4")));
   const theirs = await frameHashes(reference);
   const common = Math.min(ours.length, theirs.length);
   expect(common).toBeGreaterThanOrEqual(150); // ≥ 6 s at 25 frames/s
@@ -66,14 +70,12 @@ describe("ipc-hls record rtsp:// from an H.265 camera", () => {
     expect(code, stderr).toBe(0);
     expect(stdout).toMatch(/yard: recording: H\.265 \+ AAC 48000 Hz 2 ch from rtsp:\/\/127\.0\.0\.1:\d+\/h265/);
     expect(stdout).toMatch(/segments: +\d+ made, \d+ uploaded, 0 lost/);
-    const files: string[] = [];
-    for (const [i, key] of (await listKeys()).entries()) {
+    const objects = new Map<string, Uint8Array>();
+    for (const key of await listKeys()) {
       const got = await referenceClient().send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-      const file = join(tmp.path, `inband-${String(i).padStart(3, "0")}.ts`);
-      writeFileSync(file, await got.Body!.transformToByteArray());
-      files.push(file);
+      objects.set(key, await got.Body!.transformToByteArray());
     }
-    await expectSameAsFfmpeg(files, reference);
+    await expectSameAsFfmpeg(fetchedSegments(objects), reference);
   }, 90_000);
 
   it("parameter sets in the SDP only (sprop-vps/sps/pps): put before the IRAPs; every segment decodes alone", async () => {
@@ -85,8 +87,7 @@ describe("ipc-hls record rtsp:// from an H.265 camera", () => {
     record.child.kill("SIGINT");
     const code = await record.exited;
     expect(code, record.output.stderr).toBe(0);
-    const files = (await run("find", [join(dir, "porch"), "-name", "*.ts", "-not", "-name", ".*"])).stdout.trim().split("\n").filter(Boolean).sort();
-    await expectSameAsFfmpeg(files, reference);
+    await expectSameAsFfmpeg(directorySegments(dir), reference);
   }, 90_000);
 
   it("parameter sets never in band (an MP4's hvcC → the SDP only): put before every IRAP; all the file's pictures", async () => {
@@ -105,12 +106,11 @@ describe("ipc-hls record rtsp:// from an H.265 camera", () => {
       while (!/file-cam: disconnected/.test(record.output.stderr)) await sleep(200);
       record.child.kill("SIGINT");
       expect(await record.exited, record.output.stderr).toBe(0);
-      const files = (await run("find", [join(dir, "file-cam"), "-name", "*.ts", "-not", "-name", ".*"])).stdout.trim().split("\n").filter(Boolean).sort();
-      expect(files.length).toBeGreaterThanOrEqual(3);
-      for (const file of files) expect(await decodeErrors(file), file).toBe("");
-      const joined = join(tmp.path, "hvc1-joined.ts");
-      writeFileSync(joined, Buffer.concat(files.map((f) => readFileSync(f) as Uint8Array)));
-      expect((await frameHashes(joined)).slice(0, 150)).toEqual(pictures);
+      const stored = directorySegments(dir);
+      expect(stored.keys.length).toBeGreaterThanOrEqual(3);
+      const playable = mkdtempSync(join(tmp.path, "hvc1-"));
+      for (const file of playableFiles(stored, playable)) expect(await decodeErrors(file), file).toBe("");
+      expect((await frameHashes(joinedRecording(stored, join(playable, "joined.mp4")))).slice(0, 150)).toEqual(pictures);
     } finally {
       await fileServer.stop();
     }
