@@ -5,19 +5,17 @@ import { layOut, inputPtr, inputCapacity as inputBytes, ringBase, ringCapacity, 
 import {
   MIN_RING_BYTES, MAX_RING_BYTES, MIN_FRAME_BYTES, MAX_FRAME_BYTES, MAX_HEAP_RESERVE, FRAME_RATE_TEXT_BYTES, INIT_OK, INIT_NO_MEMORY, INIT_BAD_ARGUMENTS,
   INFO_ID, INFO_PART1_OFFSET, INFO_PART1_LENGTH, INFO_PART2_OFFSET, INFO_PART2_LENGTH, INFO_START_PTS_US, INFO_DURATION_US,
-  INFO_WALL_START_MS, INFO_VIDEO_FRAMES, INFO_AUDIO_FRAMES, INFO_FLAGS, INFO_PROFILE, INFO_CONSTRAINTS, INFO_LEVEL, INFO_WIDTH,
+  INFO_WALL_START_MS, INFO_VIDEO_FRAMES, INFO_AUDIO_FRAMES, INFO_FLAGS, INFO_WIDTH,
   INFO_HEIGHT, INFO_AUDIO_OBJECT_TYPE, INFO_AUDIO_SAMPLE_RATE, INFO_AUDIO_CHANNELS, INFO_DURATION_TICKS, INFO_KEYFRAME_BYTES, INFO_WORDS,
   INFO_PART3_OFFSET, INFO_PART3_LENGTH, INFO_PART4_OFFSET, INFO_PART4_LENGTH, INFO_INIT_VERSION, INFO_INIT_LENGTH,
   CONTAINER_TS, CONTAINER_FMP4, CONTAINER_AUTO,
   STATS_VIDEO_FRAMES_IN, STATS_AUDIO_FRAMES_IN, STATS_BYTES_IN, STATS_VIDEO_FRAMES_DROPPED, STATS_AUDIO_FRAMES_DROPPED,
   STATS_SEGMENTS_MADE, STATS_SEGMENTS_DROPPED, STATS_RING_USED, STATS_RING_HIGH_WATER, STATS_RING_CAPACITY, STATS_TS_PACKETS,
-  STATS_SEGMENT_SLOTS_FREE, STATS_WORDS, INFO_CODEC, INFO_HEVC_PROFILE_SPACE, INFO_HEVC_TIER, INFO_HEVC_COMPAT, INFO_HEVC_CONSTRAINT_HIGH,
-  INFO_HEVC_CONSTRAINT_LOW, CODEC_AUTO, CODEC_H264, CODEC_H265,
+  STATS_SEGMENT_SLOTS_FREE, STATS_WORDS, INFO_CODEC, INFO_CODEC_STRING_LENGTH, CODEC_STRING_BYTES, CODEC_AUTO, CODEC_H264, CODEC_H265,
 } from "./abi";
 import { codecReset, codecIsHevc, containerForCodec } from "./codec";
-import {
-  hevcProfileSpace, hevcTier, hevcProfileIdc, hevcCompatFlags, hevcConstraintHigh, hevcConstraintLow, hevcLevelIdc, hevcWidth, hevcHeight,
-} from "./h265";
+import { hevcWidth, hevcHeight } from "./h265";
+import { writeCodecString } from "./codec-string";
 import { buildCrcTables, crc32Ieee } from "./crc";
 import {
   muxerInit, expectAudio, putVideo as muxPutVideo, setWallClock as muxSetWallClock, WALL_CLOCK_WANTED, putAudio as muxPutAudio, flush as muxFlush,
@@ -30,7 +28,7 @@ import {
 } from "./ring";
 import { packetsWritten } from "./ts-writer";
 import { container, containerMayBeFmp4, setContainer as chooseContainer, FMP4_AREA_BYTES, initAreaOf, initLengthOf, segInitVersion } from "./fmp4-writer";
-import { spsProfile, spsConstraints, spsLevel, spsWidth, spsHeight } from "./h264";
+import { spsWidth, spsHeight } from "./h264";
 
 import { parseFrameRateText, reducedNum, reducedDen } from "./frame-rate";
 import { FILE_NAME, nameSegment, nameInit } from "./file-names";
@@ -157,6 +155,10 @@ function describeViews(start: u64, length: u32, offsetWord: u32): void {
   setInfo(offsetWord + 3, <f64>(length - first));
 }
 
+// The codec string of the segment takeSegment() described last (INFO_CODEC_STRING_LENGTH bytes).
+const CODEC_STRING: usize = memory.data(CODEC_STRING_BYTES);
+export function codecStringPointer(): usize { return CODEC_STRING; }
+
 function describe(seq: u32): void {
   let start = segStart(seq);
   let length = <u32>(segEnd(seq) - start);
@@ -184,16 +186,9 @@ function describe(seq: u32): void {
   setInfo(INFO_FLAGS, <f64>segFlags(seq));
   let hevc = codecIsHevc;
   setInfo(INFO_CODEC, <f64>(hevc ? CODEC_H265 : CODEC_H264));
-  setInfo(INFO_PROFILE, <f64>(hevc ? hevcProfileIdc : spsProfile));
-  setInfo(INFO_CONSTRAINTS, <f64>(hevc ? 0 : spsConstraints));
-  setInfo(INFO_LEVEL, <f64>(hevc ? hevcLevelIdc : spsLevel));
   setInfo(INFO_WIDTH, <f64>(hevc ? hevcWidth : spsWidth));
   setInfo(INFO_HEIGHT, <f64>(hevc ? hevcHeight : spsHeight));
-  setInfo(INFO_HEVC_PROFILE_SPACE, <f64>hevcProfileSpace);
-  setInfo(INFO_HEVC_TIER, <f64>hevcTier);
-  setInfo(INFO_HEVC_COMPAT, <f64>hevcCompatFlags);
-  setInfo(INFO_HEVC_CONSTRAINT_HIGH, <f64>hevcConstraintHigh);
-  setInfo(INFO_HEVC_CONSTRAINT_LOW, <f64>hevcConstraintLow);
+  setInfo(INFO_CODEC_STRING_LENGTH, <f64>writeCodecString(CODEC_STRING));
   setInfo(INFO_AUDIO_OBJECT_TYPE, <f64>audioObjectTypeNow());
   setInfo(INFO_AUDIO_SAMPLE_RATE, <f64>audioSampleRateNow());
   setInfo(INFO_AUDIO_CHANNELS, <f64>audioChannelsNow());

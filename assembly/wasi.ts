@@ -7,10 +7,9 @@
 // Memory is declared once (asconfig.json "wasi" target: initial = maximum) and never grows. The entry makes no
 // managed allocations: arguments and preopened directory names go into the heap reserve that init() keeps free
 // below the core's regions, everything else is static data.
-import { writeVideoCodec } from "./wasi-codec-string";
 import { FILE_NAME, nameSegment, nameInit } from "./file-names";
 import {
-  init, flush, takeSegment, releaseSegment, infoPointer, refreshStats, setContainer, initPointer,
+  init, flush, takeSegment, releaseSegment, infoPointer, refreshStats, setContainer, initPointer, codecStringPointer,
 } from "./index";
 import {
   rawInit, rawChunkPtr, rawVideoPushFrom, rawVideoEnd, rawAudioChunkPtr, rawAudioPushFrom, rawAudioEnd, rawVideoTime, rawAudioTime,
@@ -19,7 +18,7 @@ import {
 import {
   RAW_CHUNK_BYTES, RAW_VIDEO_PIECE_BYTES, RAW_TIMING_MISMATCH, RAW_AUDIO_PIECE_BYTES, RS_RATE_NUM, RS_RATE_DEN, RS_STREAM_NUM, RS_STREAM_DEN, RS_NEEDS_RATE, RS_AUDIO_FRAMES, RS_AUDIO_UNSUPPORTED,
   RS_REFUSED_OBJECT_TYPE, RS_REFUSED_SAMPLE_RATE, RS_REFUSED_CHANNELS, RS_UNSUPPORTED_VIDEO, DROP_CODEC_H266, INFO_PART1_OFFSET, INFO_PART1_LENGTH, INFO_PART2_OFFSET,
-  INFO_PART2_LENGTH, INFO_FLAGS, INFO_PROFILE, INFO_CONSTRAINTS, INFO_LEVEL, INFO_AUDIO_OBJECT_TYPE, INFO_DURATION_TICKS,
+  INFO_PART2_LENGTH, INFO_FLAGS, INFO_CODEC_STRING_LENGTH, CODEC_STRING_BYTES, INFO_AUDIO_OBJECT_TYPE, INFO_DURATION_TICKS,
   SEGMENT_DISCONTINUITY, SEGMENT_AUDIO, STATS_VIDEO_FRAMES_IN, STATS_AUDIO_FRAMES_IN, STATS_VIDEO_FRAMES_DROPPED,
   STATS_AUDIO_FRAMES_DROPPED, POLICY_DROP_NEW, INIT_OK, INFO_PART3_OFFSET, INFO_PART3_LENGTH, INFO_PART4_OFFSET, INFO_PART4_LENGTH,
   INFO_INIT_VERSION, INFO_INIT_LENGTH, CONTAINER_TS, CONTAINER_FMP4, FILE_NAME_BYTES,
@@ -164,9 +163,8 @@ let initWritten: u32 = 0; // fMP4: the init segment version written last (0: non
 let totalTicks: i64 = 0;
 let writeError: i32 = 0;
 // The first segment's codec parameters, for the summary line.
-let firstProfile: u32 = 0;
-let firstConstraints: u32 = 0;
-let firstLevel: u32 = 0;
+const FIRST_CODEC: usize = memory.data(CODEC_STRING_BYTES);
+let firstCodecLength: u32 = 0;
 let firstAudioObjectType: u32 = 0;
 let firstHasAudio = false;
 
@@ -225,9 +223,8 @@ function drain(): bool {
     let discontinuity = ((flags & SEGMENT_DISCONTINUITY) != 0 || (newInit && initWritten != 0)) && segmentsWritten > 0;
     if (newInit) initWritten = version;
     if (segmentsWritten == 0) {
-      firstProfile = <u32>info(INFO_PROFILE);
-      firstConstraints = <u32>info(INFO_CONSTRAINTS);
-      firstLevel = <u32>info(INFO_LEVEL);
+      firstCodecLength = <u32>info(INFO_CODEC_STRING_LENGTH);
+      memory.copy(FIRST_CODEC, codecStringPointer(), firstCodecLength);
       firstHasAudio = (flags & SEGMENT_AUDIO) != 0;
       firstAudioObjectType = <u32>info(INFO_AUDIO_OBJECT_TYPE);
     }
@@ -487,7 +484,7 @@ function summary(): void {
   text(", codecs ");
   if (segmentsWritten == 0) text("none");
   else {
-    writeVideoCodec(firstProfile, firstConstraints, firstLevel);
+    bytes(FIRST_CODEC, firstCodecLength);
     if (firstHasAudio) {
       text(",mp4a.40.");
       decimal(<u64>firstAudioObjectType);

@@ -74,38 +74,30 @@ export const INFO_VIDEO_FRAMES = 8;
 export const INFO_AUDIO_FRAMES = 9;
 /** SEGMENT_* bits */
 export const INFO_FLAGS = 10;
-/** profile_idc, constraint flags, level_idc of the SPS (RFC 6381 avc1.PPCCLL) */
-export const INFO_PROFILE = 11;
-export const INFO_CONSTRAINTS = 12;
-export const INFO_LEVEL = 13;
-export const INFO_WIDTH = 14;
-export const INFO_HEIGHT = 15;
-export const INFO_AUDIO_OBJECT_TYPE = 16;
-export const INFO_AUDIO_SAMPLE_RATE = 17;
-export const INFO_AUDIO_CHANNELS = 18;
+export const INFO_WIDTH = 11;
+export const INFO_HEIGHT = 12;
+export const INFO_AUDIO_OBJECT_TYPE = 13;
+export const INFO_AUDIO_SAMPLE_RATE = 14;
+export const INFO_AUDIO_CHANNELS = 15;
 /** exact, 90 kHz */
-export const INFO_DURATION_TICKS = 19;
+export const INFO_DURATION_TICKS = 16;
 /** bytes from the start to the end of the first picture (PAT, PMT, IDR) */
-export const INFO_KEYFRAME_BYTES = 20;
+export const INFO_KEYFRAME_BYTES = 17;
 /** CODEC_H264 or CODEC_H265 */
-export const INFO_CODEC = 21;
-export const INFO_HEVC_PROFILE_SPACE = 22;
-export const INFO_HEVC_TIER = 23;
-/** general_profile_compatibility_flag[0..31], flag 0 in the top bit */
-export const INFO_HEVC_COMPAT = 24;
-/** the 48 constraint-indicator bits: first 32 */
-export const INFO_HEVC_CONSTRAINT_HIGH = 25;
-/** and last 16 */
-export const INFO_HEVC_CONSTRAINT_LOW = 26;
+export const INFO_CODEC = 18;
+/** the video's RFC 6381 codec string, ASCII at codecStringPointer() */
+export const INFO_CODEC_STRING_LENGTH = 19;
 /** length 0 for TS */
-export const INFO_PART3_OFFSET = 27;
-export const INFO_PART3_LENGTH = 28;
-export const INFO_PART4_OFFSET = 29;
-export const INFO_PART4_LENGTH = 30;
+export const INFO_PART3_OFFSET = 20;
+export const INFO_PART3_LENGTH = 21;
+export const INFO_PART4_OFFSET = 22;
+export const INFO_PART4_LENGTH = 23;
 /** fMP4: 1, 2... the init segment (initPointer()) this segment needs; 0 for TS */
-export const INFO_INIT_VERSION = 31;
-export const INFO_INIT_LENGTH = 32;
-export const INFO_WORDS = 33;
+export const INFO_INIT_VERSION = 24;
+export const INFO_INIT_LENGTH = 25;
+export const INFO_WORDS = 26;
+/** "hvc1.A255.FFFFFFFF.H255.FF.FF.FF.FF.FF.FF" is 41 */
+export const CODEC_STRING_BYTES = 48;
 /** the timeline has a gap before this segment */
 export const SEGMENT_DISCONTINUITY = 1;
 /** the segment carries an audio track */

@@ -10,7 +10,6 @@ import * as abi from "./core-abi.js";
 import { finiteNumber, InvalidOptionError, oneOf, wholeNumber } from "./options.js";
 import { RawStreams, type RawExports } from "./raw-streams.js";
 import { jsCrc32 } from "./s3/checksum.js";
-import { videoCodecString } from "./video-codec-string.js";
 
 export type { CoreOptions, CoreStats, DropReason, Segment, OverflowPolicy } from "./core-types.js";
 export { checkFrameRate, FRAME_RATE_TERM_MAX, RAW_CHUNK_BYTES, type RawStreamStatus, type RawStreams } from "./raw-streams.js";
@@ -28,6 +27,7 @@ export interface CoreExports extends RawExports {
   initFileName(version: number): number;
   defaultContainer(codec: number): number;
   initPointer(version: number): number;
+  codecStringPointer(): number;
   inputPointer(): number;
   inputCapacity(): number;
   infoPointer(): number;
@@ -269,6 +269,12 @@ export class MuxerCore {
    * area (or -1: it did not fit) becomes maxFrameSize + 1, which the core counts as frame-too-large; a length that
    * is no whole number, or a frame without finite timestamps (above), becomes 0, counted as malformed.
    */
+  /** The codec string the core wrote for the segment just described (ASCII, assembly/codec-string.ts). */
+  private codecString(length: number): string {
+    const at = this.core.codecStringPointer();
+    return String.fromCharCode(...this.bytes.subarray(at, at + length));
+  }
+
   private inputLength(length: number): number {
     if (length === -1 || length > this.maxFrameSize) return this.maxFrameSize + 1;
     return Number.isInteger(length) && length >= 0 ? length : 0;
@@ -301,7 +307,7 @@ export class MuxerCore {
     const initAt = initVersion > 0 ? this.core.initPointer(initVersion) : 0;
     const flags = i[abi.INFO_FLAGS];
     const hasAudio = (flags & abi.SEGMENT_AUDIO) !== 0;
-    const video = videoCodecString(i);
+    const video = this.codecString(i[abi.INFO_CODEC_STRING_LENGTH]);
     return {
       id,
       seq: id,
