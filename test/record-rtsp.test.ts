@@ -2,7 +2,7 @@
 // pictures are the ones ffmpeg's own RTSP client records from the same server, audio is there and in sync; the
 // camera dies and comes back 5 s later: record reconnects, the playlist over the whole range marks the gap and
 // plays through it in ffmpeg, nothing is lost; a wrong password gives one line (password never printed) and
-// retries with backoff; SIGINT ends with a summary and exit code 0.
+// retries with backoff (and ends with exit code 1: nothing recorded); SIGINT ends with a summary and exit code 0.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { execFile } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -133,7 +133,8 @@ describe("ipc-hls record rtsp://", () => {
       record.child.kill("SIGINT");
       const code = await record.exited;
       const { stdout, stderr } = record.output;
-      expect(code).toBe(0); // nothing recorded, nothing lost
+      expect(code).toBe(1); // nothing recorded because of an error: a failure, with its reason in the summary
+      expect(stdout).toMatch(/door: FAILED: nothing recorded: .*user or password refused \(401/);
       const refusals = stderr.split("\n").filter((l) => /door: .*user or password refused \(401/.test(l));
       expect(refusals, stderr).toHaveLength(1);
       expect(refusals[0]).toContain("rtsp://admin:***@127.0.0.1");

@@ -316,4 +316,31 @@ describe("Camera (reconnect loop) and runner", () => {
     expect(lines).toEqual(["old: ERROR rtsp://cam/x: the camera's video is MJPEG (JPEG/90000, RTP payload 26), which ipc-hls cannot record; this camera stops"]);
     expect(camera.status().state).toBe("failed");
   });
+
+  it("stopped after recording nothing because the source refused every time: exit code 1, the reason in the summary; one that recorded exits 0", async () => {
+    const log = { info: () => {}, error: () => {} };
+    const board = () => new StatusBoard(() => [], { tty: false, intervalMs: 0, out: new PassThrough(), err: new PassThrough() });
+    const runUntil = async (camera: Camera, source: { opens: number }, opens: number) => {
+      const out = new PassThrough();
+      let summary = "";
+      out.on("data", (d) => (summary += d));
+      const running = runCameras([camera], board(), out);
+      while (source.opens < opens) await new Promise((resolve) => setTimeout(resolve, 5));
+      camera.stop();
+      return { ...(await running), summary };
+    };
+    const refusing = flakySource(1000, 0);
+    const never = new Camera({ name: "never", source: refusing, recorder: { bufferSize: 1 << 20, store: new LocalStore(join(dir.path, "d")) }, log, backoff: { baseMs: 1, capMs: 2 } });
+    const refused = await runUntil(never, refusing, 3);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.summary).toMatch(/never: FAILED: nothing recorded: flaky: user or password refused \(401 to DESCRIBE\)/);
+
+    // Refused once, then recorded (and lost nothing): the early refusal is not a failure.
+    const healing = flakySource(1, 1);
+    const healed = new Camera({ name: "healed", source: healing, recorder: { bufferSize: 1 << 20, store: new LocalStore(join(dir.path, "e")) }, log, backoff: { baseMs: 1, capMs: 2 } });
+    const recorded = await runUntil(healed, healing, 3);
+    expect(recorded.stats.get("healed")!.videoFramesIn).toBe(75);
+    expect(recorded.exitCode).toBe(0);
+    expect(recorded.summary).not.toMatch(/FAILED/);
+  });
 });

@@ -25,7 +25,8 @@ Records a camera until Ctrl-C (SIGINT) or SIGTERM, as HLS segments under <camera
 (what 'serve' and 'playlist --prefix <camera>' read). A camera that drops or reboots is reconnected with a
 backoff from 1 s to 30 s, forever. The store may be unreachable at start: the recording waits in the buffer
 (and the --spill directory) and is uploaded when the store answers. At the end the open segment is finished and
-uploaded (or spilled) and a summary printed; the exit code is 0 when nothing was lost.
+uploaded (or spilled) and a summary printed; the exit code is 0 when nothing was lost, 1 when something was
+lost or a camera failed or recorded nothing because of an error (wrong password, unreachable camera).
 
 <source>:
   rtsp://[user:pass@]host[:port]/path   an IP camera (also rtsps://); H.264 or H.265 video, AAC audio when it sends AAC

@@ -72,6 +72,8 @@ export class Camera {
   private lastUploadAt?: number;
   private failure?: string;
   private lastErrorLine?: string;
+  /** The last trouble reported (kept across sessions): why a camera that recorded nothing recorded nothing. */
+  private lastTrouble?: string;
   private session?: SourceSession;
   private sessionLost = 0;
   private readonly startedMs = Date.now();
@@ -224,6 +226,11 @@ export class Camera {
     return this.retired ? addStats(this.retired, now) : now;
   }
 
+  /** Why the camera recorded no frame at all (a wrong password, an unreachable camera), if trouble is why. */
+  get nothingRecorded(): string | undefined {
+    return this.stats().videoFramesIn === 0 ? this.lastTrouble : undefined;
+  }
+
   status(): CameraStatus {
     const stats = this.stats();
     const current = this.session ? framesLostIn(this.session) : 0;
@@ -310,6 +317,7 @@ export class Camera {
 
   /** One line per kind of trouble: the same line again (every retry) is not repeated. */
   private error(line: string): void {
+    this.lastTrouble = line;
     if (line === this.lastErrorLine) return;
     this.lastErrorLine = line;
     this.options.log.error(this.name, line);

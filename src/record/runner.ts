@@ -7,7 +7,7 @@ import { catchInterrupts } from "../cli/interrupt.js";
 import { summaryLines, type StatusBoard } from "./status.js";
 
 export interface RunResult {
-  /** 0 when nothing was lost and no camera failed, else 1. */
+  /** 0 when nothing was lost and no camera failed or recorded nothing because of an error, else 1. */
   exitCode: number;
   stats: Map<string, RecorderStats>;
 }
@@ -34,8 +34,10 @@ export async function runCameras(cameras: Camera[], board: StatusBoard, out: Nod
   for (const camera of cameras) {
     const s = stats.get(camera.name)!;
     const status = camera.status();
-    lines.push(...summaryLines(camera.name, s, status.reconnects, status.sourceFramesLost, camera.failed));
-    if (camera.failed || s.segmentsDropped > 0) lostOrFailed = true;
+    // A camera that never recorded because of an error (wrong password, unreachable) failed too, even if stopped.
+    const failure = camera.failed ?? (camera.nothingRecorded && `nothing recorded: ${camera.nothingRecorded}`);
+    lines.push(...summaryLines(camera.name, s, status.reconnects, status.sourceFramesLost, failure));
+    if (failure || s.segmentsDropped > 0) lostOrFailed = true;
   }
   out.write(lines.join("\n") + "\n");
   return { exitCode: lostOrFailed ? 1 : 0, stats };
