@@ -2,8 +2,6 @@
 // interleaved RTP/RTCP frames ("$", channel, 16-bit length) that share the connection with them (RFC 2326 10.12).
 // Interleaved frames are handed over as views into the received chunk; only a frame split across two chunks is
 // copied (into one preallocated 64 KiB buffer), and bytes of a message that did not end in a chunk are copied.
-// Once media flows, the socket is read at most every READ_BATCH_MS: a camera writes each RTP packet on its own,
-// and a wake-up, a read and a pass into JS per packet (≈ 500 a second at 5 Mbps) was most of the client's CPU.
 import { connect as netConnect, isIP, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import { RtspConnectionLostError, RtspError, RtspProtocolError, RtspTimeoutError } from "./errors.js";
@@ -33,23 +31,14 @@ const INTERLEAVED_MAX = 4 + 0xffff;
 const DOLLAR = 0x24;
 /** The reused read buffer of a plain TCP connection (what Node reads at most per call anyway). */
 const READ_BYTES = 64 * 1024;
-/**
- * While media flows, the pause after each read: what arrived meanwhile waits in the kernel and comes in one read
- * (≈ 13 KB at 5 Mbps). Half a frame interval at 25 fps, far within the kernel's receive buffer, and too short to
- * matter to the timing (RTP timestamps; arrival time only anchors a stream without RTP-Info).
- */
-const READ_BATCH_MS = 20;
 const USER_AGENT = "ipc-hls";
 
 /** Called with the response as soon as it is parsed, before any frame that follows it in the same chunk. */
 export type ResponseHook = (response: RtspResponse) => void;
 
-/**
- * Where the socket's chunks go; each chunk is only valid during the call (plain TCP reuses one buffer). Returns
- * false when the socket is to pause (it is resumed after READ_BATCH_MS).
- */
+/** Where the socket's chunks go; each chunk is only valid during the call (plain TCP reuses one buffer). */
 interface Reader {
-  deliver(chunk: Buffer): boolean;
+  deliver(chunk: Buffer): void;
 }
 
 interface Pending {
@@ -75,10 +64,6 @@ export class RtspConnection {
   private frameNeed = 0;
   /** Bytes of a message (or of a frame's first 4 bytes) that did not end in the last chunk. */
   private carry?: Buffer;
-  /** Set by the first interleaved frame: from then on reads are batched. */
-  private streaming = false;
-  /** Resumes the paused socket (one timer, refreshed after each batched read). */
-  private resumeTimer?: NodeJS.Timeout;
 
   private constructor(
     private readonly socket: Socket,
@@ -93,28 +78,22 @@ export class RtspConnection {
       } catch (err) {
         this.fail(err instanceof RtspError ? err : new RtspProtocolError(`${options.label}: ${(err as Error).message}`));
       }
-      if (!this.streaming || this.isClosed) return true;
-      if (this.resumeTimer) this.resumeTimer.refresh();
-      else this.resumeTimer = setTimeout(() => socket.resume(), READ_BATCH_MS);
-      return false;
     };
     socket.on("error", (err) => this.fail(new RtspConnectionLostError(`${options.label}: ${err.message}`)));
     socket.on("close", () => this.fail(new RtspConnectionLostError(`${options.label}: connection closed by the server`)));
   }
 
   static async open(url: RtspUrl, options: ConnectionOptions): Promise<RtspConnection> {
-    const read: Reader = { deliver: () => true };
+    const read: Reader = { deliver: () => {} };
     let socket: Socket;
     if (url.tls) {
       socket = tlsConnect({ host: url.host, port: url.port, servername: isIP(url.host) ? undefined : url.host, ca: options.ca, rejectUnauthorized: true });
-      socket.on("data", (chunk: Buffer) => {
-        if (!read.deliver(chunk)) socket.pause();
-      });
+      socket.on("data", (chunk: Buffer) => read.deliver(chunk));
     } else {
       // Every read lands in one reused buffer: a camera's RTP packets mostly arrive one per read, and a new
       // Buffer plus a pass through the stream machinery per read was most of the client's CPU.
       const buffer = Buffer.allocUnsafe(READ_BYTES);
-      socket = netConnect({ host: url.host, port: url.port, onread: { buffer, callback: (bytes: number) => read.deliver(buffer.subarray(0, bytes)) } });
+      socket = netConnect({ host: url.host, port: url.port, onread: { buffer, callback: (bytes: number) => (read.deliver(buffer.subarray(0, bytes)), true) } });
     }
     await new Promise<void>((resolve, reject) => {
       const done = (err?: Error) => {
@@ -166,7 +145,6 @@ export class RtspConnection {
   private finish(reason: Error | undefined): void {
     if (this.isClosed) return;
     this.isClosed = true;
-    clearTimeout(this.resumeTimer);
     const pending = this.pending;
     this.pending = undefined;
     if (pending) {
@@ -220,7 +198,6 @@ export class RtspConnection {
           this.frameNeed = end - at;
           return;
         }
-        this.streaming = true;
         this.onInterleaved(chunk[at + 1], chunk.subarray(at + 4, end));
         at = end;
         continue;
