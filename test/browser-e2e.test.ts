@@ -2,7 +2,8 @@
 // server holding recordings made by our SDK (H.264 + AAC): "frontdoor" twice with a gap between, "yard" at the
 // same moment as frontdoor's first, and "porch" recording now. It plays from the timeline, seeks with the keyboard,
 // follows a camera live, plays a grid in step, and saves screenshots under test-artifacts/. A second server with
-// authentication shows the login form's session cookie at work; hls.js plays an fMP4 recording of `ipc-hls mux`.
+// authentication shows the login form's session cookie at work; hls.js plays an fMP4 recording of `ipc-hls mux`,
+// and a camera `ipc-hls record` took from GStreamer's RTSP server across the server's restart.
 // "garage" is a TS session then an fMP4 one made by the SDK (played across the change); "hevc-cam" is H.265 in
 // fMP4 (made by Debian's ffmpeg with libx265, stored under our keys), which the page plays or says it cannot.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
@@ -10,7 +11,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { createServer, type Server } from "node:http";
-import { readFile } from "node:fs/promises";
+import { readFile, readdir } from "node:fs/promises";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { LocalStore } from "../src/store/local-store.js";
 import { createReplayServer } from "../src/playback/server.js";
@@ -25,6 +26,9 @@ import { promisify } from "node:util";
 import { initKey, segmentKey } from "../src/keys.js";
 
 const exec = promisify(execFile);
+import { startRecord } from "./support/record-run.js";
+import { startRtspServer } from "./support/rtsp-server.js";
+import { Parser } from "m3u8-parser";
 
 const HOUR = 3_600_000;
 // Two hours ago at a fixed minute (never across midnight); the second recording starts 20 s after the first ends.
@@ -527,5 +531,84 @@ describe("fMP4 in Chromium with hls.js", () => {
     expect(events.errors.filter((e) => !e.startsWith("mediaError:bufferSeekOverHole "))).toEqual([]);
     expect(events.fragments).toContain(3);
     expect(consoleErrors, consoleErrors.join("\n")).toEqual([]);
+  }, 90_000);
+});
+
+// A real camera's reboot, in the browser: `ipc-hls record` takes GStreamer's RTSP server (not ours) into the
+// replay server's directory; the server is killed after 3 segments and started again 5 s later. The range's
+// playlist marks the gap (EXT-X-DISCONTINUITY, found with m3u8-parser); hls.js plays from 2 s before it to 2 s
+// after, with no fatal error, and pictures after the gap are decoded and shown.
+describe("a camera recorded over RTSP across its server's restart, in hls.js", () => {
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  /** Finished segments of the camera in the store (hidden temporary files left out). */
+  const segmentsOf = async (camera: string) =>
+    (await readdir(join(dir.path, camera), { recursive: true })).filter((name) => name.endsWith(".ts") && !name.split("/").pop()!.startsWith(".")).length;
+
+  it("plays across the discontinuity: currentTime passes the gap, no fatal hls.js error, frames decoded after it", async () => {
+    const startMs = Date.now() - 1000;
+    let rtsp = await startRtspServer();
+    const record = startRecord([rtsp.url("/av"), "--name", "rtspcam", "--store", dir.path]);
+    try {
+      while ((await segmentsOf("rtspcam").catch(() => 0)) < 3) await sleep(200);
+      const port = rtsp.port;
+      await rtsp.stop(); // the camera loses power
+      await sleep(5000);
+      rtsp = await startRtspServer({ port });
+      const before = await segmentsOf("rtspcam");
+      while ((await segmentsOf("rtspcam")) < before + 2) await sleep(200);
+      record.child.kill("SIGINT");
+      expect(await record.exited, record.output.stderr).toBe(0);
+    } finally {
+      record.child.kill("SIGKILL");
+      await rtsp.stop();
+    }
+    expect(record.output.stdout).toMatch(/rtspcam: reconnected/);
+
+    const url = `${base}/cameras/rtspcam/playlist.m3u8?start=${new Date(startMs).toISOString()}&end=${new Date(Date.now()).toISOString()}`;
+    const parser = new Parser();
+    parser.push(await (await fetch(url)).text());
+    parser.end();
+    const segments = parser.manifest.segments as Array<{ duration: number; discontinuity?: boolean }>;
+    const gapIndex = segments.findIndex((seg) => seg.discontinuity);
+    expect(segments.filter((seg) => seg.discontinuity)).toHaveLength(1);
+    const gapAt = segments.slice(0, gapIndex).reduce((sum, seg) => sum + seg.duration, 0);
+
+    // A page of its own on the replay server's origin, with hls.js from the package.
+    const player = await context.newPage();
+    await player.goto(`${base}/cameras`);
+    await player.addScriptTag({ path: join(repoRoot, "node_modules/hls.js/dist/hls.min.js") });
+    const seen = await player.evaluate(
+      async ({ src, gapAt }) => {
+        const Hls = (window as unknown as { Hls: any }).Hls;
+        const video = document.createElement("video");
+        video.muted = true;
+        document.body.append(video);
+        const hls = new Hls({ startPosition: Math.max(0, gapAt - 2) });
+        const errors: string[] = [];
+        hls.on(Hls.Events.ERROR, (_e: unknown, data: { fatal: boolean; details: string }) => errors.push(`${data.details}${data.fatal ? ":fatal" : ""}`));
+        // Pictures shown after the gap (media time past it), counted as the compositor presents them.
+        let framesAfterGap = 0;
+        const onFrame = (_now: number, meta: { mediaTime: number }) => {
+          if (meta.mediaTime > gapAt + 0.1) framesAfterGap++;
+          (video as any).requestVideoFrameCallback(onFrame);
+        };
+        (video as any).requestVideoFrameCallback(onFrame);
+        hls.loadSource(src);
+        hls.attachMedia(video);
+        hls.on(Hls.Events.MANIFEST_PARSED, () => video.play());
+        const deadline = performance.now() + 20_000;
+        while (video.currentTime < gapAt + 2 && !errors.some((e) => e.endsWith(":fatal")) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+        const result = { errors, currentTime: video.currentTime, framesAfterGap, decoded: video.getVideoPlaybackQuality().totalVideoFrames, width: video.videoWidth };
+        hls.destroy();
+        video.remove();
+        return result;
+      },
+      { src: url, gapAt },
+    );
+    await player.close();
+    expect(seen.errors.filter((e) => e.endsWith(":fatal"))).toEqual([]);
+    expect(seen.currentTime, JSON.stringify(seen)).toBeGreaterThan(gapAt + 2);
+    expect(seen.width).toBe(640);
+    expect(seen.framesAfterGap, JSON.stringify(seen)).toBeGreaterThanOrEqual(25); // a second of the camera's 25 fps
   }, 90_000);
 });
