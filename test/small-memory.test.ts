@@ -1,8 +1,9 @@
 // One 5 Mbps camera on a small board: `ipc-hls push --realtime` of a 60 s A/V stream into MinIO with V8's old
 // space capped at 16 MB (the README's flags for 128 MB boards) records the minute without loss: every frame in,
 // every segment uploaded, each object byte-identical to what `ipc-hls mux` writes for the same input. Runs for
-// 60 s of wall time (the camera's pace). The process's peak RSS is printed and checked (x86 figures: a machine
-// that is not Linux on x86-64 is not held to them).
+// 60 s of wall time (the camera's pace). The process's peak RSS is printed and checked on Linux x86-64, arm64 and
+// armv7; under qemu-user (scripts/ci-arm.sh runs this file with its workers on the ARM Nodes) it is the guest's
+// RSS, not the emulator's (test/support/peak-rss.mjs says how).
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -14,10 +15,15 @@ import { accessUnits } from "./support/annexb.js";
 import { ipcHlsMux } from "./support/mux-run.js";
 
 /** The README's Node flags and environment for a 128 MB board. */
-const BOARD_FLAGS = ["--max-old-space-size=16", "--max-semi-space-size=1", "--single-threaded", "--no-opt"];
+const BOARD_FLAGS = ["--max-old-space-size=16", "--max-semi-space-size=1", "--single-threaded", "--no-opt", "--optimize-for-size"];
 const BOARD_ENV = { UV_THREADPOOL_SIZE: "1", MALLOC_ARENA_MAX: "1" };
-/** Measured about 63 MiB on x86 (bare Node 41 MiB); 83 MiB while the file was read in 1 MiB blocks. */
-const PEAK_RSS_MAX = 72 * 1024 * 1024;
+/**
+ * Measured 63 MiB on x86 (bare Node 39-41 MiB), 63 MiB on arm64 and 59 MiB on armv7 under qemu-user (README
+ * "Boards"); the goal is 64. The bound leaves 5 MiB for noise and fails on a regression like the 83 MiB of the
+ * input read in 1 MiB blocks.
+ */
+const PEAK_RSS_MAX = 68 * 1024 * 1024;
+const MEASURED_ARCHS = ["x64", "arm64", "arm"];
 const REPEATS = 6; // the 10 s sample, six times: 60 s, 1500 frames
 const FRAME_BYTES = 25_000; // 5 Mbps at 25 fps
 
@@ -52,7 +58,7 @@ function pushWithBoardFlags(args: string[]): Promise<{ code: number; stdout: str
   });
 }
 
-test("push --realtime of a 60 s 5 Mbps A/V stream with --max-old-space-size=16: nothing lost, peak RSS under 72 MiB", { timeout: 180_000 }, async () => {
+test("push --realtime of a 60 s 5 Mbps A/V stream with --max-old-space-size=16: nothing lost, peak RSS under 68 MiB", { timeout: 180_000 }, async () => {
   const m = minio();
   const bucket = await freshBucket("small-memory");
   const res = await pushWithBoardFlags([video, "--audio", audio, "--fps", "25", "--realtime", "--bucket", bucket, "--prefix", "cam", "--endpoint", m.endpoint, "--path-style"]);
@@ -60,9 +66,9 @@ test("push --realtime of a 60 s 5 Mbps A/V stream with --max-old-space-size=16: 
   expect(res.stdout).toMatch(/frames in: +1500 video, 2820 audio \(0 dropped\)/);
   expect(res.stdout).toMatch(/segments: +30 made, 30 uploaded, 0 lost/);
   const peak = Number(/peak-rss-kib (\d+)/.exec(res.stderr)?.[1]) * 1024;
-  console.log(`push --realtime, 60 s at 5 Mbps, ${BOARD_FLAGS.join(" ")}: peak RSS ${(peak / 1048576).toFixed(1)} MiB`);
+  console.log(`push --realtime, 60 s at 5 Mbps, ${process.arch}, ${BOARD_FLAGS.join(" ")}: peak RSS ${(peak / 1048576).toFixed(1)} MiB${/guest/.test(res.stderr) ? " (guest, under qemu-user)" : ""}`);
   expect(peak).toBeGreaterThan(0);
-  if (process.platform === "linux" && process.arch === "x64") expect(peak).toBeLessThan(PEAK_RSS_MAX);
+  if (process.platform === "linux" && MEASURED_ARCHS.includes(process.arch)) expect(peak).toBeLessThan(PEAK_RSS_MAX);
 
   // What MinIO holds, read back with the AWS SDK: the segments `ipc-hls mux` writes, in order, byte for byte.
   const local = await ipcHlsMux(video, "25", join(tmp.path, "mux"), ["--audio", audio]);
