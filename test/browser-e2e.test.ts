@@ -315,7 +315,18 @@ describe("replay page in chromium", () => {
     await expect.poll(() => caption("porch"), { timeout: 10_000 }).toMatch(/no recording now|nothing recorded around this time/);
     const videoOf = { frontdoor: 0, porch: 1, yard: 2 };
     await expect.poll(() => page.evaluate((n) => document.querySelectorAll("video")[n].paused, videoOf.porch)).toBe(true);
-    await page.waitForFunction((i) => i.every((n) => document.querySelectorAll("video")[n].currentTime > 1.5), [videoOf.frontdoor, videoOf.yard], { timeout: 30_000 });
+    await page
+      .waitForFunction((i) => i.every((n) => document.querySelectorAll("video")[n].currentTime > 1.5), [videoOf.frontdoor, videoOf.yard], { timeout: 30_000 })
+      .catch(async (err: Error) => {
+        // Say what each player was doing, so a failure here can be understood from the log alone.
+        const seen = await page.evaluate(() =>
+          [...document.querySelectorAll("#videos figure")].map((f) => {
+            const v = f.querySelector("video")!;
+            return `${f.querySelector("figcaption")?.textContent}: t=${v.currentTime.toFixed(2)} ready=${v.readyState} paused=${v.paused} error=${v.error?.code ?? "-"}`;
+          }),
+        );
+        throw new Error(`${err.message}\n${seen.join("\n")}`);
+      });
     // Throw yard 2 s off: the next sync brings it back within 0.5 s of frontdoor (wall clock, PROGRAM-DATE-TIME).
     await page.evaluate((n) => (document.querySelectorAll("video")[n].currentTime += 2), videoOf.yard);
     const inStep = () =>

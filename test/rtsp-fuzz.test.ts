@@ -74,6 +74,35 @@ describe("depacketizers and parsers on random bytes", () => {
   });
 });
 
+interface SentPacket {
+  seq: number;
+  timestamp: number;
+  marker: boolean;
+  payload: Uint8Array;
+}
+
+/**
+ * Packets of a known stream arrive lost, duplicated and out of order (fast-check picks up to maxLength of them):
+ * every frame the depacketizer hands over must be one of `whole` (the frames sent, with their start codes).
+ */
+function onlyWholeFrames(Depacketizer: typeof H264Depacketizer | typeof H265Depacketizer, packets: SentPacket[], whole: Set<string>, maxLength: number): void {
+  fc.assert(
+    fc.property(fc.array(fc.nat(packets.length - 1), { maxLength }), (order) => {
+      const target = new Uint8Array(4096);
+      const out: string[] = [];
+      const depacketizer = new Depacketizer({ target: () => target, frame: (n) => out.push([...target.subarray(0, n)].join(",")), lost: () => {} });
+      const sequence = new SequenceTracker();
+      for (const index of order) {
+        const p = packets[index]!;
+        const verdict = sequence.next(p.seq);
+        if (verdict !== "old") depacketizer.push(p.payload, p.timestamp, p.marker, verdict === "gap");
+      }
+      for (const frame of out) expect(whole.has(frame)).toBe(true);
+    }),
+    { numRuns: RUNS },
+  );
+}
+
 describe("mangled packets of a known stream", () => {
   // Frames of distinct bytes, each sent as FU-A fragments; the network then drops, duplicates and reorders.
   const frames = Array.from({ length: 12 }, (_, f) => [f % 4 === 0 ? 0x65 : 0x41, ...Array.from({ length: 40 + f * 7 }, (_, k) => (f * 31 + k) & 0xff)]);
@@ -90,21 +119,7 @@ describe("mangled packets of a known stream", () => {
   const whole = new Set(frames.map((nal) => [0, 0, 0, 1, ...nal].join(",")));
 
   test("whatever is lost, duplicated or late, every frame handed over is one that was sent, whole", () => {
-    fc.assert(
-      fc.property(fc.array(fc.nat(packets.length - 1), { maxLength: 60 }), (order) => {
-        const target = new Uint8Array(4096);
-        const out: string[] = [];
-        const depacketizer = new H264Depacketizer({ target: () => target, frame: (n) => out.push([...target.subarray(0, n)].join(",")), lost: () => {} });
-        const sequence = new SequenceTracker();
-        for (const index of order) {
-          const p = packets[index];
-          const verdict = sequence.next(p.seq);
-          if (verdict !== "old") depacketizer.push(p.payload, p.timestamp, p.marker, verdict === "gap");
-        }
-        for (const frame of out) expect(whole.has(frame)).toBe(true);
-      }),
-      { numRuns: RUNS },
-    );
+    onlyWholeFrames(H264Depacketizer, packets, whole, 60);
   });
 });
 
@@ -167,21 +182,7 @@ describe("mangled packets of a known H.265 stream", () => {
   const whole = new Set(slices.map((nal, f) => (f % 4 === 0 ? [...parameterSets.flatMap((n) => [...sc, ...n]), ...sc, ...nal] : [...sc, ...nal]).join(",")));
 
   test("whatever is lost, duplicated or late, every frame handed over is one that was sent, whole", () => {
-    fc.assert(
-      fc.property(fc.array(fc.nat(packets.length - 1), { maxLength: 70 }), (order) => {
-        const target = new Uint8Array(4096);
-        const out: string[] = [];
-        const depacketizer = new H265Depacketizer({ target: () => target, frame: (n) => out.push([...target.subarray(0, n)].join(",")), lost: () => {} });
-        const sequence = new SequenceTracker();
-        for (const index of order) {
-          const p = packets[index];
-          const verdict = sequence.next(p.seq);
-          if (verdict !== "old") depacketizer.push(p.payload, p.timestamp, p.marker, verdict === "gap");
-        }
-        for (const frame of out) expect(whole.has(frame)).toBe(true);
-      }),
-      { numRuns: RUNS },
-    );
+    onlyWholeFrames(H265Depacketizer, packets, whole, 70);
   });
 
   test("in order and complete, every frame comes out", () => {
