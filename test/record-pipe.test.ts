@@ -11,6 +11,7 @@ import { PassThrough } from "node:stream";
 import { Parser } from "m3u8-parser";
 import { decodeErrors, fixturePath, frameHashes, probeStreams, repoRoot, tempDir } from "./support/media-tools.js";
 import { accessUnits } from "./support/annexb.js";
+import { stripVui } from "./support/strip-vui.js";
 import { parseSegmentKey } from "../src/keys.js";
 import { LocalStore } from "../src/store/local-store.js";
 import { rangePlaylist } from "../src/playback/range-playlist.js";
@@ -135,6 +136,20 @@ describe("ipc-hls record - (live pipe)", () => {
     for (const file of segmentFiles(dir)) expect(await decodeErrors(file), file).toBe("");
   }, 30_000);
 
+  it("record file.h264 --realtime without --fps, when the SPS carries no frame rate: one line asking for --fps, exit 1", async () => {
+    const file = join(tmp.path, "no-vui.h264");
+    writeFileSync(file, stripVui(new Uint8Array(readFileSync(fixturePath("video/baseline-320x240-25fps.h264")))));
+    const dir = join(tmp.path, "no-vui");
+    const record = spawn(process.execPath, [join(repoRoot, "bin/ipc-hls"), "record", file, "--realtime", "--name", "novui", "--store", dir], { stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    let stdout = "";
+    record.stderr.on("data", (d) => (stderr += d));
+    record.stdout.on("data", (d) => (stdout += d));
+    const code = await new Promise<number | null>((resolve) => record.once("exit", (c) => resolve(c)));
+    expect(code, stdout + stderr).toBe(1);
+    expect(stderr).toMatch(/no-vui\.h264: the stream's SPS carries no frame rate \(no VUI timing\): give --fps/);
+  }, 30_000);
+
   describe("H.265", () => {
     // 6 s of x265 with several slices per picture and an IRAP every 25 frames; VPS/SPS/PPS only at the start (the
     // core puts them before the later IRAPs). The file has B-frames (timed by the core from the POC); the live
@@ -190,15 +205,16 @@ describe("ipc-hls record - (live pipe)", () => {
       await expectPictures(dir, hevc);
     }, 60_000);
 
-    it("record clip.hevc --realtime: the codec is seen in the file", async () => {
+    it("record clip.hevc --realtime: the codec is seen in the file, the frame rate in its SPS", async () => {
       const dir = join(tmp.path, "hevc-file");
       const hevc = made("clip.hevc", 3);
-      const record = spawn(process.execPath, [join(repoRoot, "bin/ipc-hls"), "record", hevc, "--realtime", "--fps", "25", "--name", "clip", "--store", dir], { stdio: ["ignore", "pipe", "pipe"] });
+      const record = spawn(process.execPath, [join(repoRoot, "bin/ipc-hls"), "record", hevc, "--realtime", "--name", "clip", "--store", dir], { stdio: ["ignore", "pipe", "pipe"] });
       let stdout = "";
       record.stdout.on("data", (d) => (stdout += d));
       const code = await new Promise<number | null>((resolve) => record.once("exit", (c) => resolve(c)));
       expect(code, stdout).toBe(0);
-      expect(stdout).toMatch(/clip: recording: H\.265 .*clip\.hevc at 25 frames\/s, real time/);
+      // No --fps: the rate comes from the SPS's VUI timing, as for push.
+      expect(stdout).toMatch(/clip: recording: H\.265 .*clip\.hevc at the frame rate its SPS gives, real time/);
       await expectPictures(dir, hevc);
     }, 60_000);
   });

@@ -31,7 +31,7 @@ lost or a camera failed or recorded nothing because of an error (wrong password,
 <source>:
   rtsp://[user:pass@]host[:port]/path   an IP camera (also rtsps://); H.264 or H.265 video, AAC audio when it sends AAC
   -                                     live Annex B H.264 or H.265 on standard input (e.g. rpicam-vid -t 0 --inline -o -)
-  <file.h264|.hevc> --realtime --fps <rate>  a raw H.264 or H.265 file played once at the camera's pace
+  <file.h264|.hevc> --realtime [--fps <rate>]  a raw H.264 or H.265 file played once at the camera's pace
 
 Options:
   --name <camera>           the camera's name: its folder in the store (letters, digits, . _ : -)
@@ -54,7 +54,7 @@ ${S3_FLAGS_HELP}
                             session (<camera>/init/)
   --transport <tcp|udp>     RTSP transport (default tcp)
   --fps <rate>              frame rate of a live pipe or file: 25, 29.97, 30000/1001 (a pipe without it is
-                            timed from the measured arrival rate)
+                            timed from the measured arrival rate; a file, from its SPS's timing)
   --stall-timeout <s>       a live pipe silent this long is handled as a dropped camera (default 5)
   --realtime                play a file at the camera's pace (required for files)
   --audio <file.aac>        ADTS AAC to record beside a file
@@ -113,9 +113,6 @@ export const command: Command = {
     const closeDeadlineMs = parseSeconds("--deadline", values.deadline, 30) * 1000;
     const stallMs = parseSeconds("--stall-timeout", values["stall-timeout"], 5) * 1000;
     const credentials = configs.some((c) => c.destination.kind === "s3") ? environmentCredentials() : undefined;
-    if (configs.some((c) => c.source.kind === "file" && !c.fps)) {
-      throw new UsageError(`camera ${JSON.stringify(configs.find((c) => c.source.kind === "file" && !c.fps)!.name)}: a file source needs fps`);
-    }
 
     const board = new StatusBoard(() => cameras.map((c) => c.status()), { tty: process.stdout.isTTY === true, intervalMs: statusInterval * 1000 });
     // One limit on uploads for every camera of the process (one uplink).
@@ -207,7 +204,6 @@ async function configFromFlags(where: string, values: Values): Promise<CameraCon
   else {
     await requireInputFile(where, "input");
     if (!values.realtime) throw new UsageError("a file source needs --realtime (it is played once at the camera's pace); for files as fast as possible use 'ipc-hls push'");
-    if (!fps) throw new UsageError("a file source needs --fps");
     if (values.audio) await requireInputFile(values.audio, "audio input");
     source = { kind: "file", path: where };
   }
@@ -243,7 +239,7 @@ function sourceOf(config: CameraConfig, o: { audio?: string; stallMs: number; bo
         resumed: () => o.camera().resumed(),
       });
     case "file":
-      return new FileSource({ video: source.path, audio: o.audio, fpsNum: fps![0], fpsDen: fps![1] });
+      return new FileSource({ video: source.path, audio: o.audio, fpsNum: fps?.[0], fpsDen: fps?.[1] }); // (no --fps: the SPS's rate)
   }
 }
 

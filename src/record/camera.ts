@@ -226,9 +226,9 @@ export class Camera {
     return this.retired ? addStats(this.retired, now) : now;
   }
 
-  /** Why the camera recorded no frame at all (a wrong password, an unreachable camera), if trouble is why. */
+  /** Why the camera recorded nothing (a wrong password, an unreachable camera, a file with no frame rate), if trouble is why. */
   get nothingRecorded(): string | undefined {
-    return this.stats().videoFramesIn === 0 ? this.lastTrouble : undefined;
+    return this.stats().segmentsMade === 0 ? this.lastTrouble : undefined;
   }
 
   status(): CameraStatus {

@@ -3,7 +3,7 @@
 // core's raw readers, as `push --realtime` does; the end of the file ends the recording.
 import { open as openFile } from "node:fs/promises";
 import { annexBCodec } from "../annexb-codec.js";
-import { feedRawStreams, VIDEO_CHUNK, AUDIO_CHUNK } from "../../raw-feed.js";
+import { feedRawStreams, RawInputError, VIDEO_CHUNK, AUDIO_CHUNK } from "../../raw-feed.js";
 import { fileChunks } from "../../mux-files.js";
 import { feedPace } from "../../feed-pace.js";
 import type { FrameSink, RecorderFor, Source, SourceSession } from "../source.js";
@@ -14,8 +14,9 @@ const SNIFF_BYTES = 64 * 1024;
 export interface FileSourceOptions {
   video: string;
   audio?: string;
-  fpsNum: number;
-  fpsDen: number;
+  /** The frame rate; without it, the one the stream's SPS gives (VUI timing), as `push` takes it. */
+  fpsNum?: number;
+  fpsDen?: number;
 }
 
 export class FileSource implements Source {
@@ -39,16 +40,24 @@ export class FileSource implements Source {
       pace: feedPace(true, signal), // (a stop ends the wait at once)
     }).then(
       () => undefined,
-      (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+      (err: unknown) =>
+        err instanceof RawInputError && err.reason === "needs-rate"
+          ? new Error(`${err.message}: give --fps (e.g. --fps 25 or --fps 29.97)`)
+          : err instanceof Error ? err : new Error(String(err)),
     );
     return {
-      description: `${codec === "h265" ? "H.265" : "H.264"} ${video}${audio ? ` + ${audio}` : ""} at ${fpsDen === 1 ? fpsNum : `${fpsNum}/${fpsDen}`} frames/s, real time`,
+      description: `${codec === "h265" ? "H.265" : "H.264"} ${video}${audio ? ` + ${audio}` : ""} at ${rateText(fpsNum, fpsDen)}, real time`,
       ended,
       close: async () => {
         await ended;
       },
     };
   }
+}
+
+function rateText(num: number | undefined, den = 1): string {
+  if (num === undefined) return "the frame rate its SPS gives";
+  return `${den === 1 ? num : `${num}/${den}`} frames/s`;
 }
 
 async function fileStart(path: string): Promise<Uint8Array> {
