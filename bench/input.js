@@ -65,28 +65,11 @@ export function ensureInput(log = () => {}) {
  * PPS, AUD or prefix SEI, or before a slice with first_slice_segment_in_pic_flag set, once it holds a picture.
  */
 export function splitHevcAccessUnits(bytes) {
-  const units = [];
-  let unitStart = -1;
-  let hasPicture = false;
-  const n = bytes.length;
-  for (let i = 0; i + 4 < n; i++) {
-    if (bytes[i + 2] > 1) { i += 2; continue; }
-    if (bytes[i] !== 0 || bytes[i + 1] !== 0 || bytes[i + 2] !== 1) continue;
-    const start = i > 0 && bytes[i - 1] === 0 ? i - 1 : i;
-    const type = (bytes[i + 3] >> 1) & 0x3f;
+  return splitUnits(bytes, 4, (at) => {
+    const type = (bytes[at] >> 1) & 0x3f;
     const isSlice = type < 32;
-    const boundary = (type >= 32 && type <= 35) || type === 39 || (isSlice && (bytes[i + 5] & 0x80) !== 0);
-    if (unitStart < 0) unitStart = start;
-    else if (boundary && hasPicture) {
-      units.push([unitStart, start - unitStart]);
-      unitStart = start;
-      hasPicture = false;
-    }
-    if (isSlice) hasPicture = true;
-    i += 2;
-  }
-  if (unitStart >= 0 && hasPicture) units.push([unitStart, n - unitStart]);
-  return units;
+    return { isSlice, boundary: (type >= 32 && type <= 35) || type === 39 || (isSlice && (bytes[at + 2] & 0x80) !== 0) };
+  });
 }
 
 /** The HEVC minute as separate frames, timed as loadInput's video (no B-frames: pts = dts = i / 25 s). */
@@ -112,18 +95,32 @@ export function loadHevcInput() {
  * SEI or a slice with first_mb_in_slice == 0 once it holds a picture. Returns [offset, length] pairs.
  */
 export function splitAccessUnits(bytes) {
+  return splitUnits(bytes, 3, (at) => {
+    const type = bytes[at] & 0x1f;
+    const isSlice = type === 1 || type === 5;
+    return { isSlice, boundary: type === 9 || type === 7 || type === 8 || type === 6 || (isSlice && (bytes[at + 1] & 0x80) !== 0) };
+  });
+}
+
+/**
+ * The start-code walk both splitters share: `kind(at)` reads the NAL header at `at` and says whether it is a slice
+ * and whether it may start a new unit; `tail` is how many bytes after the start code's first byte a header needs.
+ * @param {Uint8Array} bytes
+ * @param {number} tail
+ * @param {(at: number) => { isSlice: boolean, boundary: boolean }} kind
+ * @returns {[number, number][]}
+ */
+function splitUnits(bytes, tail, kind) {
+  /** @type {[number, number][]} */
   const units = [];
   let unitStart = -1;
   let hasPicture = false;
   const n = bytes.length;
-  for (let i = 0; i + 3 < n; i++) {
+  for (let i = 0; i + tail < n; i++) {
     if (bytes[i + 2] > 1) { i += 2; continue; }
     if (bytes[i] !== 0 || bytes[i + 1] !== 0 || bytes[i + 2] !== 1) continue;
     const start = i > 0 && bytes[i - 1] === 0 ? i - 1 : i; // a 4-byte start code belongs to its NAL
-    const type = bytes[i + 3] & 0x1f;
-    const isSlice = type === 1 || type === 5;
-    const firstSliceOfPicture = isSlice && (bytes[i + 4] & 0x80) !== 0;
-    const boundary = type === 9 || type === 7 || type === 8 || type === 6 || firstSliceOfPicture;
+    const { isSlice, boundary } = kind(i + 3);
     if (unitStart < 0) unitStart = start;
     else if (boundary && hasPicture) {
       units.push([unitStart, start - unitStart]);
