@@ -18,10 +18,10 @@ const CODECS = [
       ...accessUnits(new Uint8Array(readFileSync(fixturePath("video/high-bframes-320x240-25fps.h264")))),
       ...accessUnits(new Uint8Array(readFileSync(fixturePath("video/multislice-320x240-25fps.h264")))),
     ],
-    minSegments: 200,
+    minSegments: 50,
   },
   // (Every lost HEVC picture counts as referenced: the runs wait for an IRAP more often, so fewer segments.)
-  { codec: "H.265", frames: hevcAccessUnits(new Uint8Array(readFileSync(fixturePath("video/hevc-bframes-320x240-25fps.h265")))), minSegments: 50 },
+  { codec: "H.265", frames: hevcAccessUnits(new Uint8Array(readFileSync(fixturePath("video/hevc-bframes-320x240-25fps.h265")))), minSegments: 10 },
 ];
 const audio = adtsFrames(new Uint8Array(readFileSync(fixturePath("audio/aac-lc-48000-mono.aac"))));
 
@@ -104,7 +104,8 @@ describe.each(CODECS)("fMP4 core under random $codec input", ({ frames, minSegme
       ),
       { numRuns: 200 },
     );
-    // (The runs did reach the writer: segments came out, some with both tracks.)
+    // (The runs did reach the writer: segments came out, some with both tracks. The inputs are random, so the floor
+    // is well under what a run gives: five runs made 196–266 segments for H.264 and 41–98 for H.265.)
     expect(segments).toBeGreaterThan(minSegments);
     expect(withAudio).toBeGreaterThan(0);
   }, 60_000);
