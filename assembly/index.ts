@@ -18,7 +18,7 @@ import { hevcWidth, hevcHeight } from "./h265";
 import { writeCodecString } from "./codec-string";
 import { buildCrcTables, crc32Ieee } from "./crc";
 import {
-  muxerInit, expectAudio, putVideo as muxPutVideo, setWallClock as muxSetWallClock, WALL_CLOCK_WANTED, putAudio as muxPutAudio, flush as muxFlush,
+  muxerInit, expectAudio, videoLostAtSource, putVideo as muxPutVideo, setWallClock as muxSetWallClock, WALL_CLOCK_WANTED, putAudio as muxPutAudio, flush as muxFlush,
   videoFramesIn, audioFramesIn, bytesIn, videoFramesDropped, audioFramesDropped, segmentsMade, segmentsDropped,
   droppedList, droppedCount, resetDroppedCount, audioSampleRateNow, audioChannelsNow, audioObjectTypeNow,
 } from "./muxer";
@@ -127,6 +127,11 @@ export function putAudio(length: u32, ptsUs: f64): i32 {
 /** Audio will come (1) or not (0): with 1 the PMT lists the audio stream from the first segment on. */
 export function setAudioExpected(expected: u32): void {
   expectAudio(expected != 0);
+}
+
+/** A video frame was lost before it reached the core: mux nothing more until the next IDR (muxer.ts videoLostAtSource). */
+export function videoLost(): void {
+  videoLostAtSource();
 }
 
 /** Closes the open segment (end of stream). */

@@ -271,6 +271,16 @@ function loseVideoFrame(dts: i64, referenced: bool): void {
   if (segmentIsOpen) closeAtLastFrame();
 }
 
+/**
+ * The host's source lost a video frame before it could be put (RTP packets missing): pictures after it may refer
+ * to it, so the open segment ends at its last whole frame and nothing more is muxed until the next IDR (IRAP),
+ * which starts a segment marked as following a gap. Counted by the source, not here.
+ */
+export function videoLostAtSource(): void {
+  waitingForIdr = true;
+  if (segmentIsOpen) closeAtLastFrame();
+}
+
 function closeAtLastFrame(): void {
   let end = lastWrittenDts + frameInterval;
   flushAudioBefore(end, false, end);

@@ -40,6 +40,7 @@ export interface CoreExports extends RawExports {
   setWallClock(wallMs: number): void;
   wallClockWantedPointer(): number;
   flush(): void;
+  videoLost(): void;
   setAudioExpected(expected: number): void;
   setCodec(codec: number): number;
   takeSegment(): number;
@@ -283,6 +284,15 @@ export class MuxerCore {
   /** Closes the open segment now (end of stream). */
   flush(): void {
     this.core.flush();
+  }
+
+  /**
+   * A video frame was lost before it could be put (e.g. RTP packets missing): the open segment ends at its last
+   * whole frame and the frames after it are dropped (counted) until the next IDR, so no picture whose reference is
+   * missing is recorded.
+   */
+  videoLost(): void {
+    this.core.videoLost();
   }
 
   /** The oldest finished segment not taken yet, as views into the core's memory. */

@@ -372,6 +372,16 @@ export class HlsRecorder extends EventEmitter {
     return reason;
   }
 
+  /**
+   * Says a video frame never arrived whole (RTP packets lost, a frame too large for the buffer): the open segment
+   * ends at its last whole frame and later frames are dropped (counted) until the next IDR, which starts a segment
+   * marked as following a gap. Without this, frames that refer to the lost one would be recorded broken.
+   */
+  videoFrameLost(): void {
+    this.running().videoLost();
+    this.afterCoreCall();
+  }
+
   /** Muxes the ADTS frame(s) written at the start of frameBuffer (`length` bytes). */
   putAudioFrameInPlace(length: number, timestampUs: number): DropReason | undefined {
     const reason = this.running().putAudioInPlace(length, timestampUs);

@@ -52,3 +52,27 @@ describe("pauses in the video", () => {
     expect(segments.map((s) => s.discontinuity)).toEqual([false, false, true]);
   });
 });
+
+describe("a frame the source lost (MuxerCore.videoLost, as RTP loss reports it)", () => {
+  test("the open segment ends at its last whole frame, nothing is muxed until the next IDR, which starts a discontinuous segment", async () => {
+    const core = await MuxerCore.create({ bufferSize: 2 * 1024 * 1024, segmentDuration: 1 });
+    const reasons: string[] = [];
+    units.forEach((au, i) => {
+      if (i === 11) {
+        core.videoLost(); // frame 11 never arrived whole; 12–24 refer back to it
+        return;
+      }
+      const r = core.putVideo([au], i * FRAME_US);
+      if (r) reasons.push(`${i}:${r}`);
+    });
+    core.flush();
+    const segments: (Segment & { bytes: Uint8Array })[] = [];
+    for (let s = core.takeSegment(); s; s = core.takeSegment()) segments.push({ ...s, bytes: new Uint8Array(Buffer.concat(s.parts)) });
+    // Frames 0–10, then 25–49 and 50–74 (segments of 1 s cut at the IDRs).
+    expect(segments.map((s) => s.videoFrames)).toEqual([11, 25, 25]);
+    expect(segments.map((s) => s.discontinuity)).toEqual([false, true, false]);
+    expect(reasons).toEqual(Array.from({ length: 13 }, (_, k) => `${12 + k}:waiting-for-keyframe`));
+    expect(core.stats().videoFramesDropped).toBe(13);
+    for (const s of segments) checkSegments([s.bytes]);
+  });
+});

@@ -116,6 +116,23 @@ describe("ipc-hls record rtsp:// from an H.265 camera", () => {
     }
   }, 90_000);
 
+  it("RTP over UDP with 1 % of the packets lost: damaged frames dropped and counted, every stored segment decodes", async () => {
+    const dir = join(tmp.path, "h265-lossy");
+    const record = startRecord([server.url("/h265-lossy"), "--transport", "udp", "--name", "lossy", "--store", dir]);
+    while (!/lossy: recording: H\.265/.test(record.output.stdout)) await sleep(100);
+    await sleep(10_000);
+    record.child.kill("SIGINT");
+    const code = await record.exited;
+    const { stdout, stderr } = record.output;
+    expect(code, stderr).toBe(0);
+    expect(stdout).toMatch(/RTP over UDP/);
+    expect(Number(/(\d+) lost at the source/.exec(stdout)![1])).toBeGreaterThan(0);
+    const stored = directorySegments(dir);
+    expect(stored.keys.length).toBeGreaterThanOrEqual(2);
+    const playable = mkdtempSync(join(tmp.path, "lossy-"));
+    for (const file of playableFiles(stored, playable)) expect(await decodeErrors(file), file).toBe("");
+  }, 40_000);
+
   it("an MJPEG camera is refused with one line naming the codec, and the camera stops (no retries)", async () => {
     const dir = join(tmp.path, "mjpeg");
     const record = startRecord([server.url("/mjpeg"), "--name", "old-cam", "--store", dir]);

@@ -294,6 +294,7 @@ export class Camera {
       },
       videoLost: () => {
         this.framesLost++;
+        this.current.videoFrameLost(); // (what refers to it waits for the next IDR)
       },
     };
   }

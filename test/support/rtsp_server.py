@@ -8,6 +8,7 @@ Serves live test media on 127.0.0.1 over TCP and UDP:
   /lossy   as /av, with --loss (default 1 %) of the RTP packets of both tracks dropped after the payloaders
   /h265    H.265 (x265, a constant QP, an IRAP every 50 frames, VPS/SPS/PPS in band before each) + AAC
   /h265-sdp  the same H.265, its parameter sets only in the SDP (sprop-vps/sps/pps), + AAC
+  /h265-lossy  as /h265, with --loss of the RTP packets of both tracks dropped after the payloaders
   /mjpeg   MJPEG (jpegenc, RTP payload 26): video ipc-hls cannot record
   /h265-file  with --hevc-file F (an MP4 whose HEVC keeps its parameter sets in the hvcC box only): that file's video,
            the parameter sets in the SDP only, never in band
@@ -92,6 +93,7 @@ def main():
         "/lossy": f"( {video} ! {drop} name=pay0 {audio_aac} ! {drop} name=pay1 )",
         "/h265": f"( {hevc_inband} name=pay0 {audio_aac} name=pay1 )",
         "/h265-sdp": f"( {hevc_sdp_only} name=pay0 {audio_aac} name=pay1 )",
+        "/h265-lossy": f"( {hevc_inband} ! {drop} name=pay0 {audio_aac} ! {drop} name=pay1 )",
         "/mjpeg": f"( {mjpeg} name=pay0 )",
     }
     if args.hevc_file:
