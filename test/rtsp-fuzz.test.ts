@@ -92,6 +92,7 @@ function onlyWholeFrames(Depacketizer: typeof H264Depacketizer | typeof H265Depa
       const out: string[] = [];
       const depacketizer = new Depacketizer({ target: () => target, frame: (n) => out.push([...target.subarray(0, n)].join(",")), lost: () => {} });
       const sequence = new SequenceTracker();
+      sequence.expectFirst(packets[0]!.seq); // as the PLAY answer's RTP-Info tells the client
       for (const index of order) {
         const p = packets[index]!;
         const verdict = sequence.next(p.seq);

@@ -55,6 +55,14 @@ export class SequenceTracker {
   /** 65536 × the times the numbering wrapped. */
   private cycles = 0;
 
+  /**
+   * The first packet's number as the PLAY answer's RTP-Info says (seq=): packets lost before the first one that
+   * arrives are then a gap too, so a unit whose start was lost is not taken as whole. Only before any packet.
+   */
+  expectFirst(sequence: number): void {
+    if (this.last < 0 && this.received === 0) this.last = (sequence - 1) & 0xffff;
+  }
+
   next(sequence: number): SequenceVerdict {
     if (this.last < 0) {
       this.last = sequence;

@@ -362,11 +362,14 @@ class PlayingSession implements RtspSession {
     const times = new Map<Track, number>();
     for (const entry of info.split(",")) {
       const url = /url=([^;]+)/i.exec(entry)?.[1]?.trim();
-      const rtptime = /rtptime=(\d+)/i.exec(entry)?.[1];
-      if (!url || rtptime === undefined) continue;
+      if (!url) continue;
       // Servers write the control URL absolute or relative: match on its end.
       const track = this.tracks.find((t) => t.control === url || t.control.endsWith(`/${url.replace(/^.*\//, "")}`));
-      if (track) times.set(track, Number(rtptime) >>> 0);
+      if (!track) continue;
+      const seq = /seq=(\d+)/i.exec(entry)?.[1];
+      if (seq !== undefined) track.sequence.expectFirst(Number(seq) & 0xffff);
+      const rtptime = /rtptime=(\d+)/i.exec(entry)?.[1];
+      if (rtptime !== undefined) times.set(track, Number(rtptime) >>> 0);
     }
     if (times.size !== this.tracks.length) return;
     for (const [track, time] of times) track.timing.rtpInfoTime = time;
