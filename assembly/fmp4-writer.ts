@@ -465,12 +465,7 @@ export function parameterSetsChanged(): bool {
  */
 export function addAudioTrack(seq: u32, rate: u32, channels: u32, objectType: u32): bool {
   if (initHasAudio || initVersion == 0 || setsDiffer()) return false;
-  initHasAudio = true;
-  initRate = rate;
-  initChannels = channels;
-  initObjectType = objectType;
-  initVersion++;
-  buildInit(initAreaOf(initVersion));
+  newInitVersion(true, rate, channels, objectType);
   store<u32>(segmentInits + (<usize>(seq % MAX_SEGMENTS) << 2), initVersion);
   return true;
 }
@@ -485,14 +480,19 @@ export function refreshInit(audioKnown: bool, rate: u32, channels: u32, objectTy
     memory.copy(initSet(i), latestSet(i), length);
     store<u32>(initSetLengths + (<usize>i << 2), length);
   }
+  if (audioKnown && rate != segmentAudioRate) audioNext = -1;
+  newInitVersion(audioKnown, rate, channels, objectType);
+  return initHasAudio;
+}
+
+/** The next init segment version, built from the stored parameter sets and this audio format. */
+function newInitVersion(audioKnown: bool, rate: u32, channels: u32, objectType: u32): void {
   initHasAudio = audioKnown;
   initRate = rate;
   initChannels = channels;
   initObjectType = objectType;
-  if (audioKnown && rate != segmentAudioRate) audioNext = -1;
   initVersion++;
   buildInit(initAreaOf(initVersion));
-  return initHasAudio;
 }
 
 function buildInit(area: usize): void {
@@ -568,7 +568,8 @@ function writeMdhdHdlr(timescale: u32, audio: bool): void {
   closeBox();
 }
 
-function writeDinfAndEmptyTables(): void {
+/** dinf with one dref entry: the media is in this file. */
+function writeDinf(): void {
   openBox(0x64696e66); // dinf
   openFullBox(0x64726566, 0, 0); // dref
   put32(1);
@@ -585,17 +586,36 @@ function writeEmptySampleTables(): void {
   openFullBox(0x7374636f, 0, 0); put32(0); closeBox(); // stco
 }
 
-function writeVideoTrak(): void {
+/**
+ * trak, tkhd, mdia (mdhd, hdlr), minf with its media header and dinf, stbl and an stsd of one entry: every box of a
+ * track down to its sample entry, left open for the entry; closeTrak() closes them after it.
+ */
+function openTrak(track: u32, timescale: u32, audio: bool): void {
   openBox(0x7472616b); // trak
-  writeTkhd(VIDEO_TRACK, false);
+  writeTkhd(track, audio);
   openBox(0x6d646961); // mdia
-  writeMdhdHdlr(VIDEO_TIMESCALE, false);
+  writeMdhdHdlr(timescale, audio);
   openBox(0x6d696e66); // minf
-  openFullBox(0x766d6864, 0, 1); zeros(8); closeBox(); // vmhd
-  writeDinfAndEmptyTables();
+  if (audio) { openFullBox(0x736d6864, 0, 0); put32(0); closeBox(); } // smhd
+  else { openFullBox(0x766d6864, 0, 1); zeros(8); closeBox(); } // vmhd
+  writeDinf();
   openBox(0x7374626c); // stbl
   openFullBox(0x73747364, 0, 0); // stsd
   put32(1);
+}
+
+/** After the sample entry: stsd closed, the empty sample tables (fragments carry the samples), stbl to trak closed. */
+function closeTrak(): void {
+  closeBox(); // stsd
+  writeEmptySampleTables();
+  closeBox(); // stbl
+  closeBox(); // minf
+  closeBox(); // mdia
+  closeBox(); // trak
+}
+
+function writeVideoTrak(): void {
+  openTrak(VIDEO_TRACK, VIDEO_TIMESCALE, false);
   openBox(codecIsHevc ? 0x68766331 : 0x61766331); // hvc1 / avc1
   zeros(6);
   put16(1); // data reference index
@@ -610,13 +630,8 @@ function writeVideoTrak(): void {
   put16(0xffff); // pre_defined -1
   if (codecIsHevc) writeHvcC();
   else writeAvcC();
-  closeBox();
-  closeBox();
-  writeEmptySampleTables();
-  closeBox();
-  closeBox();
-  closeBox();
-  closeBox();
+  closeBox(); // avc1 / hvc1
+  closeTrak();
 }
 
 function videoWidth(): u32 {
@@ -680,16 +695,7 @@ function writeHvcC(): void {
 }
 
 function writeAudioTrak(): void {
-  openBox(0x7472616b); // trak
-  writeTkhd(AUDIO_TRACK, true);
-  openBox(0x6d646961); // mdia
-  writeMdhdHdlr(initRate, true);
-  openBox(0x6d696e66); // minf
-  openFullBox(0x736d6864, 0, 0); put32(0); closeBox(); // smhd
-  writeDinfAndEmptyTables();
-  openBox(0x7374626c); // stbl
-  openFullBox(0x73747364, 0, 0); // stsd
-  put32(1);
+  openTrak(AUDIO_TRACK, initRate, true);
   openBox(0x6d703461); // mp4a
   zeros(6);
   put16(1);
@@ -706,12 +712,7 @@ function writeAudioTrak(): void {
   let asc: u32 = (initObjectType << 11) | (sampleRateIndex(initRate) << 7) | (initChannels << 3);
   put16(asc);
   put8(6); put8(1); put8(2);
-  closeBox();
-  closeBox();
-  closeBox();
-  writeEmptySampleTables();
-  closeBox();
-  closeBox();
-  closeBox();
-  closeBox();
+  closeBox(); // esds
+  closeBox(); // mp4a
+  closeTrak();
 }
