@@ -16,7 +16,7 @@ import { startRtspServer, type TestRtspServer } from "./support/rtsp-server.js";
 import { parseSegmentKey } from "../src/keys.js";
 import { buildPlaylist } from "../src/playback/playlist.js";
 import { markDiscontinuities } from "../src/playback/recordings.js";
-import { startRecord } from "./support/record-run.js";
+import { expectLossyUdpRecording, startRecord } from "./support/record-run.js";
 
 const run = promisify(execFile);
 const tmp = tempDir("record-rtsp-");
@@ -146,19 +146,6 @@ describe("ipc-hls record rtsp://", () => {
   }, 30_000);
 
   it("RTP over UDP with 1 % of the packets lost: damaged frames are dropped and counted, every stored segment decodes", async () => {
-    const dir = join(tmp.path, "lossy");
-    const record = startRecord([server.url("/lossy"), "--transport", "udp", "--name", "lossy", "--store", dir]);
-    while (!/lossy: recording: H\.264/.test(record.output.stdout)) await sleep(100);
-    await sleep(10_000);
-    record.child.kill("SIGINT");
-    const code = await record.exited;
-    const { stdout, stderr } = record.output;
-    expect(code, stderr).toBe(0);
-    expect(stdout).toMatch(/RTP over UDP/);
-    const lost = Number(/(\d+) lost at the source/.exec(stdout)![1]);
-    expect(lost).toBeGreaterThan(0);
-    const files = (await run("find", [dir, "-name", "*.ts", "-not", "-name", ".*"])).stdout.trim().split("\n").filter(Boolean);
-    expect(files.length).toBeGreaterThanOrEqual(3);
-    for (const file of files) expect(await decodeErrors(file), file).toBe("");
+    await expectLossyUdpRecording(server.url("/lossy"), join(tmp.path, "lossy"), "H.264", 3);
   }, 40_000);
 });

@@ -1,8 +1,11 @@
 // Runs `ipc-hls record` as a user would, with our MinIO's credentials in the environment, collecting its output.
 import { spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { expect } from "vitest";
 import { minio } from "./minio.js";
-import { repoRoot } from "./media-tools.js";
+import { decodeErrors, repoRoot } from "./media-tools.js";
+import { directorySegments, playableFiles } from "./stored-segments.js";
 
 export function startRecord(args: string[]) {
   const m = minio();
@@ -15,4 +18,27 @@ export function startRecord(args: string[]) {
   child.stderr.on("data", (d) => (output.stderr += d));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   return { child, output, exited };
+}
+
+/**
+ * `ipc-hls record <url> --transport udp` into `dir` for 10 s of a server mount that drops packets, then Ctrl-C: exit
+ * code 0, RTP over UDP said, frames lost at the source counted, and every stored segment (fMP4 joined to its init)
+ * decodes under ffmpeg -xerror: damaged frames, and those after them until the next keyframe, were not recorded.
+ */
+export async function expectLossyUdpRecording(url: string, dir: string, codec: "H.264" | "H.265", minSegments: number): Promise<void> {
+  const record = startRecord([url, "--transport", "udp", "--name", "lossy", "--store", dir]);
+  const recording = new RegExp(`lossy: recording: ${codec.replace(".", "\\.")}`);
+  while (!recording.test(record.output.stdout)) await new Promise((resolve) => setTimeout(resolve, 100));
+  await new Promise((resolve) => setTimeout(resolve, 10_000));
+  record.child.kill("SIGINT");
+  const code = await record.exited;
+  const { stdout, stderr } = record.output;
+  expect(code, stderr).toBe(0);
+  expect(stdout).toMatch(/RTP over UDP/);
+  expect(Number(/(\d+) lost at the source/.exec(stdout)![1])).toBeGreaterThan(0);
+  const stored = directorySegments(dir);
+  expect(stored.keys.length).toBeGreaterThanOrEqual(minSegments);
+  const playable = `${dir}-playable`;
+  mkdirSync(playable);
+  for (const file of playableFiles(stored, playable)) expect(await decodeErrors(file), file).toBe("");
 }
