@@ -5,7 +5,7 @@
 // HEVC, and the pictures are ffmpeg's decode of the same bytes.
 import { describe, it, expect, afterAll } from "vitest";
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { Parser } from "m3u8-parser";
@@ -25,18 +25,9 @@ afterAll(() => tmp.cleanup());
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The stored segments' paths in time order (none while the directory is not there yet). */
 function segmentFiles(dir: string): string[] {
-  const out: string[] = [];
-  if (!existsSync(dir)) return out;
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const path = join(d, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else if (name.endsWith(".ts") && !name.startsWith(".")) out.push(path);
-    }
-  };
-  walk(dir);
-  return out.sort();
+  return existsSync(dir) ? directorySegments(dir).keys.map((key) => join(dir, key)) : [];
 }
 
 describe("ipc-hls record - (live pipe)", () => {
