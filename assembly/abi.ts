@@ -60,7 +60,7 @@ export const INFO_AUDIO_OBJECT_TYPE: u32 = 13;
 export const INFO_AUDIO_SAMPLE_RATE: u32 = 14;
 export const INFO_AUDIO_CHANNELS: u32 = 15;
 export const INFO_DURATION_TICKS: u32 = 16; // exact, 90 kHz
-export const INFO_KEYFRAME_BYTES: u32 = 17; // bytes from the start to the end of the first picture (PAT, PMT, IDR)
+export const INFO_KEYFRAME_BYTES: u32 = 17; // bytes from the start to the end of the first picture (TS: PAT, PMT, IDR; fMP4: moof, mdat header, samples to the first video one's end)
 export const INFO_CODEC: u32 = 18; // CODEC_H264 or CODEC_H265
 export const INFO_CODEC_STRING_LENGTH: u32 = 19; // the video's RFC 6381 codec string, ASCII at codecStringPointer()
 // fMP4 (assembly/fmp4-writer.ts): PART1/PART2 view the head (moof + mdat header), PART3/PART4 the samples.

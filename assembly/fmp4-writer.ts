@@ -303,6 +303,11 @@ const segmentInits: usize = memory.data(MAX_SEGMENTS * 4);
 export function segInitVersion(seq: u32): u32 {
   return load<u32>(segmentInits + (<usize>(seq % MAX_SEGMENTS) << 2));
 }
+// How long each segment's head (moof + mdat header) is: it was written last, after the samples, and is handed out first.
+const segmentHeads: usize = memory.data(MAX_SEGMENTS * 4);
+export function segHeadBytes(seq: u32): u32 {
+  return load<u32>(segmentHeads + (<usize>(seq % MAX_SEGMENTS) << 2));
+}
 
 /** A new segment (sequence number seq): its samples start here. */
 export function beginFmp4Segment(seq: u32): void {
@@ -415,9 +420,23 @@ export function buildHead(sequence: u32, endDts: i64): u32 {
   return headLength;
 }
 
-/** Copies the head built by buildHead into the ring after the samples. */
-export function commitHead(): void {
+/** Copies the head built by buildHead into the ring after the samples; seq is the segment's sequence number. */
+export function commitHead(seq: u32): void {
   ringWrite(fmp4Area + <usize>FMP4_MAX_SAMPLES * ENTRY, headLength);
+  store<u32>(segmentHeads + (<usize>(seq % MAX_SEGMENTS) << 2), headLength);
+}
+
+/**
+ * Bytes of the segment as handed out (head first) that hold its first picture: the moof, the mdat header and the
+ * mdat payload up to the end of the first video sample (the IRAP the segment starts with), audio muxed before it
+ * included. Those bytes and the init segment decode to that one picture (an I-frame playlist entry, a thumbnail).
+ * After buildHead; 0 for a segment without video.
+ */
+export function firstPictureBytes(): u32 {
+  let first = nextOf(0, false);
+  if (first >= samples) return 0;
+  let e = sampleEntry(first);
+  return headLength + load<u32>(e + S_OFFSET) + load<u32>(e + S_SIZE);
 }
 
 // ---- The init segment ----

@@ -27,7 +27,7 @@ import {
   segStart, segEnd, segStartPtsUs, segDurationTicks, segWallMs, segVideoFrames, segAudioFrames, segFlags, segKeyframeBytes,
 } from "./ring";
 import { packetsWritten } from "./ts-writer";
-import { container, containerMayBeFmp4, setContainer as chooseContainer, FMP4_AREA_BYTES, initAreaOf, initLengthOf, segInitVersion } from "./fmp4-writer";
+import { container, containerMayBeFmp4, setContainer as chooseContainer, FMP4_AREA_BYTES, initAreaOf, initLengthOf, segInitVersion, segHeadBytes } from "./fmp4-writer";
 import { spsWidth, spsHeight } from "./h264";
 
 import { parseFrameRateText, reducedNum, reducedDen } from "./frame-rate";
@@ -172,7 +172,7 @@ function describe(seq: u32): void {
   let fmp4 = container == CONTAINER_FMP4;
   if (fmp4) {
     // The head (moof + mdat header) was written after the samples; it is handed out first.
-    let head = segKeyframeBytes(seq);
+    let head = segHeadBytes(seq);
     describeViews(start + <u64>(length - head), head, INFO_PART1_OFFSET);
     describeViews(start, length - head, INFO_PART3_OFFSET);
   } else {
@@ -198,7 +198,7 @@ function describe(seq: u32): void {
   setInfo(INFO_AUDIO_SAMPLE_RATE, <f64>audioSampleRateNow());
   setInfo(INFO_AUDIO_CHANNELS, <f64>audioChannelsNow());
   setInfo(INFO_DURATION_TICKS, <f64>ticks);
-  setInfo(INFO_KEYFRAME_BYTES, fmp4 ? 0 : <f64>segKeyframeBytes(seq));
+  setInfo(INFO_KEYFRAME_BYTES, <f64>segKeyframeBytes(seq));
 }
 
 /** The store acknowledged the segment: its ring space can be reused. */

@@ -34,9 +34,9 @@ import {
 import { CONTAINER_FMP4 } from "./abi";
 import {
   container, fmp4Reset, refreshInit, addAudioTrack, initHasAudio, beginFmp4Segment, videoSampleBound, writeVideoSample, writeAudioSample, fmp4HasRoom,
-  fmp4HeadRoom, parameterSetsChanged, buildHead, commitHead, FMP4_SAMPLE_HEAD_BYTES, resolveContainer,
+  fmp4HeadRoom, parameterSetsChanged, buildHead, commitHead, firstPictureBytes, FMP4_SAMPLE_HEAD_BYTES, resolveContainer,
 } from "./fmp4-writer";
-import { setOpenHeadBytes } from "./ring";
+import { setOpenKeyframeBytes } from "./ring";
 // ---- fMP4 (end) ----
 
 // (Results of a put are assembly/abi.ts OK and DROP_*: the host names them.)
@@ -251,8 +251,8 @@ function finishFmp4Segment(endDts: i64): void {
     abandonOpenSegment();
     return;
   }
-  commitHead();
-  setOpenHeadBytes(head);
+  commitHead(headSeq - 1);
+  setOpenKeyframeBytes(firstPictureBytes());
   closeSegment(endDts - segStartDts);
 }
 

@@ -199,8 +199,8 @@ export function advanceBytes(n: u32): void {
   writeAbs += n;
 }
 
-/** fMP4: the open segment's head (moof + mdat header) is its last `bytes` bytes; kept where TS keeps keyframe bytes. */
-export function setOpenHeadBytes(bytes: u32): void {
+/** fMP4: the open segment's first picture ends `bytes` into it as handed out (fmp4-writer.ts firstPictureBytes). */
+export function setOpenKeyframeBytes(bytes: u32): void {
   store<u32>(entry(openSeq()) + E_KEYFRAME_BYTES, bytes);
 }
 

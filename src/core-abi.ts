@@ -81,7 +81,7 @@ export const INFO_AUDIO_SAMPLE_RATE = 14;
 export const INFO_AUDIO_CHANNELS = 15;
 /** exact, 90 kHz */
 export const INFO_DURATION_TICKS = 16;
-/** bytes from the start to the end of the first picture (PAT, PMT, IDR) */
+/** bytes from the start to the end of the first picture (TS: PAT, PMT, IDR; fMP4: moof, mdat header, samples to the first video one's end) */
 export const INFO_KEYFRAME_BYTES = 17;
 /** CODEC_H264 or CODEC_H265 */
 export const INFO_CODEC = 18;

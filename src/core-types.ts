@@ -90,8 +90,10 @@ export interface Segment {
   /** Duration in 90 kHz ticks (exact; durationUs is derived from it). */
   durationTicks: number;
   /**
-   * Bytes from the segment's start to the end of the TS packet that ends its first picture (PAT, PMT, the IDR):
-   * a ranged GET of this many bytes holds a decodable picture (thumbnails, I-frame playlists).
+   * Bytes from the segment's start that hold its first picture: TS, to the end of the packet that ends it (PAT, PMT,
+   * the IDR); fMP4, the moof, the mdat header and the samples up to the end of the first video sample (the IRAP).
+   * A ranged GET of this many bytes (after the init segment, for fMP4) holds a decodable picture (thumbnails,
+   * I-frame playlists).
    */
   keyframeBytes: number;
   /** fMP4 only: the init segment this segment needs. */

@@ -7,8 +7,9 @@
 // - The duration in the key lets a playlist be built from a listing alone (no GET, no HEAD).
 // - <session> is 8 hex digits drawn at start and <seq> the segment's sequence number in that session, so two
 //   segments never share a key, even after a reboot with a clock that went backwards.
-// - i<keyframeBytes>: how many bytes from the segment's start hold its first picture (PAT, PMT, IDR), so a
-//   thumbnail or an I-frame playlist needs a ranged GET, not a HEAD or a whole segment. Keys without it still parse.
+// - i<keyframeBytes>: how many bytes from the segment's start hold its first picture (TS: PAT, PMT, IDR; fMP4: moof,
+//   mdat header, samples to the end of the first video sample), so a thumbnail or an I-frame playlist needs a ranged
+//   GET, not a HEAD or a whole segment. Keys without it still parse.
 // - A change of session means the timestamps restarted: the playlist marks a discontinuity there.
 //
 // fMP4 segments end "_<codec>-v<version>.m4s" instead of ".ts" (e.g. "_avc1-v2.m4s"): the container (extension),

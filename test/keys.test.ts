@@ -56,6 +56,10 @@ describe("segment keys", () => {
     expect(initKey("", "00000000", { codec: "hvc1", version: 1 })).toBe("init/00000000-hvc1-v1.mp4");
     expect(initKeyOf(parseSegmentKey("cams/door/2026/11/25/19/36-42.711_2000ms_f286e9c2-000007.ts")!)).toBeUndefined();
     expect(sampleEntryOf("hvc1.1.6.L93.B0,mp4a.40.2")).toBe("hvc1");
+    // Their first picture's size too (moof, mdat header, samples up to the first video one's end), as TS keys.
+    const withPicture = segmentKey({ prefix: "cams/door", startMs, durationMs: 2000, keyframeBytes: 31337, session: "f286e9c2", seq: 7, init: { codec: "hvc1", version: 1 } });
+    expect(withPicture).toBe("cams/door/2026/11/25/19/36-42.711_2000ms_i31337_f286e9c2-000007_hvc1-v1.m4s");
+    expect(parseSegmentKey(withPicture)).toMatchObject({ keyframeBytes: 31337, seq: 7, init: { codec: "hvc1", version: 1 } });
     for (const bad of ["c/2026/11/25/19/36-42.711_2000ms_abcdef01-000001_avc1-v.m4s", "c/2026/11/25/19/36-42.711_2000ms_abcdef01-000001.m4s", "c/init/abcdef01-avc1-v1.ts"]) {
       expect(parseSegmentKey(bad) ?? parseInitKey(bad), bad).toBeUndefined();
     }

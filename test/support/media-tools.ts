@@ -34,6 +34,18 @@ export async function decodeErrors(file: string): Promise<string> {
   }
 }
 
+/**
+ * decodeErrors of an fMP4 fragment cut after its first picture on purpose (init segment + an I-frame byte range):
+ * its moof still lists the samples past the cut, and the demuxer says "partial file" when it reaches the first of
+ * each track. That notice is the only complaint allowed; ffmpeg must still exit 0 under -xerror.
+ */
+export async function decodeErrorsOfCutFragment(file: string): Promise<string> {
+  return (await decodeErrors(file))
+    .split("\n")
+    .filter((line) => !/^\[mov,mp4[^\]]*\] stream \d+, offset 0x[0-9a-f]+: partial file$/.test(line))
+    .join("\n");
+}
+
 export interface ProbedPacket {
   /** Timestamps in seconds (ffprobe's pts_time/dts_time), undefined when ffprobe says N/A. */
   pts?: number;
@@ -126,17 +138,20 @@ export interface DecodedFrame {
   /** Presentation time in seconds as the decoder reports it (best_effort_timestamp_time). */
   time?: number;
   pictType?: string;
-  /** Decode-order number of the picture (ffmpeg counts coded pictures from 0 in each input). */
+  /** Decode-order number of the picture (ffmpeg counts coded pictures from 0 in each input; H.264 only: 0 for HEVC). */
   codedPictureNumber?: number;
+  /** Byte position of the picture's packet in the file (its decode order in a raw stream, for any codec). */
+  pos?: number;
 }
 
 /** Decoded video frames in output (presentation) order. */
 export async function decodedVideoFrames(file: string): Promise<DecodedFrame[]> {
-  const json = await ffprobe(["-select_streams", "v:0", "-show_entries", "frame=best_effort_timestamp_time,pict_type,coded_picture_number", file]);
+  const json = await ffprobe(["-select_streams", "v:0", "-show_entries", "frame=best_effort_timestamp_time,pict_type,coded_picture_number,pkt_pos", file]);
   return (json.frames ?? []).map((f) => ({
     time: num(f.best_effort_timestamp_time),
     pictType: f.pict_type as string | undefined,
     codedPictureNumber: num(f.coded_picture_number),
+    pos: num(f.pkt_pos),
   }));
 }
 
@@ -186,14 +201,19 @@ export function fixtureFacts(): Record<string, FixtureFacts> {
 }
 
 /**
- * Timestamps for feeding a raw H.264 file's access units (in file = decode order) to the core directly, derived
+ * Timestamps for feeding a raw H.264 or H.265 file's access units (in file = decode order) to the core directly, derived
  * from ffmpeg's decode of that file: the n-th picture ffmpeg outputs is presentation slot n. DTS are one frame
  * apart; PTS are shifted by the reorder delay so that PTS ≥ DTS.
  */
 export async function rawTimestampsUs(file: string, fps: number): Promise<{ ptsUs: number[]; dtsUs: number[] }> {
   const frames = await decodedVideoFrames(file);
+  // Decode order: ffmpeg's coded picture number (H.264; its HEVC decoder says 0 for every picture), else the
+  // packets' order in the raw file.
+  const numbered = new Set(frames.map((f) => f.codedPictureNumber)).size === frames.length;
+  const byPosition = [...frames].sort((a, b) => a.pos! - b.pos!);
+  const decodeIndex = (f: DecodedFrame) => (numbered ? f.codedPictureNumber! : byPosition.indexOf(f));
   const slot = new Map<number, number>();
-  frames.forEach((f, outputIndex) => slot.set(f.codedPictureNumber!, outputIndex));
+  frames.forEach((f, outputIndex) => slot.set(decodeIndex(f), outputIndex));
   const n = frames.length;
   let delay = 0;
   for (let i = 0; i < n; i++) delay = Math.max(delay, i - slot.get(i)!);

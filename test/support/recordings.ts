@@ -8,7 +8,7 @@ import { segmentKey, newSessionId, parseSegmentKey } from "../../src/keys.js";
 import type { ObjectStore } from "../../src/store/types.js";
 import type { Container } from "../../src/core-types.js";
 import { HlsRecorder } from "../../src/sdk.js";
-import { accessUnits } from "./annexb.js";
+import { accessUnits, hevcAccessUnits } from "./annexb.js";
 import { fixturePath, rawTimestampsUs, tempDir } from "./media-tools.js";
 import { adtsFrames } from "./adts.js";
 
@@ -62,21 +62,38 @@ export async function recordWithFfmpeg(
   }
 }
 
+/** A raw 25 fps video file to record instead of the demo clip's H.264 (path under fixtures/). */
+export interface SdkSource {
+  video: string;
+  hevc?: boolean;
+  /** The SDK's segmentDuration (seconds), for a short file cut into several segments. */
+  segmentDuration?: number;
+}
+
 /**
  * Records the bundled 10 s demo clip (640x360 H.264 with B-frames + 48 kHz AAC) with our own SDK (HlsRecorder →
  * WASM core → store) into `store` under `prefix`, as if the camera's clock read `startMs` at the first frame.
+ * `source` replaces the clip's video (e.g. an H.265 fixture); the audio stays.
  */
-export async function recordWithSdk(store: ObjectStore, prefix: string, startMs: number, session = newSessionId(), container?: Container): Promise<RecordedKey[]> {
-  const video = fixturePath("sample/sample-640x360-25fps.h264");
+export async function recordWithSdk(
+  store: ObjectStore,
+  prefix: string,
+  startMs: number,
+  session = newSessionId(),
+  container?: Container,
+  source: SdkSource = { video: "sample/sample-640x360-25fps.h264" },
+): Promise<RecordedKey[]> {
+  const video = fixturePath(source.video);
   const { ptsUs, dtsUs } = await rawTimestampsUs(video, 25);
+  const units = (source.hevc ? hevcAccessUnits : accessUnits)(new Uint8Array(await readFile(video)));
   const frames = [
-    ...accessUnits(new Uint8Array(await readFile(video))).map((bytes, i) => ({ video: true, bytes, ptsUs: ptsUs[i]!, dtsUs: dtsUs[i]! })),
+    ...units.map((bytes, i) => ({ video: true, bytes, ptsUs: ptsUs[i]!, dtsUs: dtsUs[i]! })),
     ...adtsFrames(new Uint8Array(await readFile(fixturePath("sample/sample-48000-mono.aac")))).map((bytes, i) => {
       const t = Math.round((i * 1024 * 1e6) / 48_000);
       return { video: false, bytes, ptsUs: t, dtsUs: t };
     }),
   ].sort((a, b) => a.dtsUs - b.dtsUs || (a.video ? 1 : -1));
-  const recorder = new HlsRecorder({ bufferSize: 4 * 1024 * 1024, store, prefix, session, container, now: () => startMs });
+  const recorder = new HlsRecorder({ bufferSize: 4 * 1024 * 1024, store, prefix, session, container, segmentDuration: source.segmentDuration, now: () => startMs });
   const uploaded: string[] = [];
   recorder.on("segment-uploaded", (info) => uploaded.push(info.key));
   await recorder.start();
