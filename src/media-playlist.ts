@@ -22,7 +22,7 @@ export interface MediaPlaylistEntry {
 export interface MediaPlaylistOptions {
   /** VOD: complete, with EXT-X-ENDLIST. EVENT: may still grow, no EXT-X-ENDLIST (the player reloads it). */
   type: "VOD" | "EVENT";
-  /** An I-frame playlist (EXT-X-I-FRAMES-ONLY, version 4) instead of one of whole independent segments. */
+  /** An I-frame playlist (EXT-X-I-FRAMES-ONLY, version 4; 5 with EXT-X-MAP) instead of one of whole independent segments. */
   iFramesOnly?: boolean;
   /** EXT-X-TARGETDURATION when there is no entry (for a live playlist: how often the player reloads). Default 1. */
   emptyTargetDuration?: number;

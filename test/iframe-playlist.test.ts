@@ -1,6 +1,8 @@
 // The I-frame playlist (EXT-X-I-FRAMES-ONLY, EXT-X-BYTERANGE n@0) of a range, built from the listing alone, and the
 // segment route's Range support that it (and the page's thumbnails) rely on. Judged by m3u8-parser and by ffmpeg
-// reading the playlist over HTTP: every entry must decode to one I picture.
+// reading the playlist over HTTP: every entry must decode to one I picture. fMP4 recordings (H.264 and H.265, made
+// by the SDK): EXT-X-MAP names the init segment (version 5), and each entry's range fetched over HTTP after its
+// map decodes to one I picture, the one ffmpeg decodes first from the whole segment.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFile } from "node:child_process";
 import { copyFileSync, mkdirSync } from "node:fs";
@@ -13,7 +15,8 @@ import { LocalStore } from "../src/store/local-store.js";
 import { createReplayServer } from "../src/playback/server.js";
 import { parseSegmentKey, segmentKey } from "../src/keys.js";
 import { recordWithSdk, type RecordedKey } from "./support/recordings.js";
-import { decodedVideoFrames, decodeErrors, tempDir } from "./support/media-tools.js";
+import { decodedVideoFrames, decodeErrors, decodeErrorsOfCutFragment, frameHashes, tempDir } from "./support/media-tools.js";
+import { writeFile } from "node:fs/promises";
 
 const run = promisify(execFile);
 const T = Date.UTC(2026, 10, 25, 19, 0, 0);
@@ -23,6 +26,7 @@ let base: string;
 let first: RecordedKey[];
 let second: RecordedKey[];
 let oldLayoutKey: string;
+const fmp4Keys: Record<string, RecordedKey[]> = {};
 
 beforeAll(async () => {
   dir = tempDir("ipc-hls-iframes-");
@@ -36,6 +40,8 @@ beforeAll(async () => {
   oldLayoutKey = segmentKey({ ...f, keyframeBytes: undefined, startMs: end + 120_000, session: "0000000c", seq: 0 });
   mkdirSync(dirname(join(root, oldLayoutKey)), { recursive: true });
   copyFileSync(join(root, second[0].key), join(root, oldLayoutKey));
+  fmp4Keys["fcam"] = await recordWithSdk(store, "fcam", T, "0000001a", "fmp4");
+  fmp4Keys["hcam"] = await recordWithSdk(store, "hcam", T, "0000001b", "fmp4", { video: "video/hevc-bframes-320x240-25fps.h265", hevc: true, segmentDuration: 0.4 });
   server = createReplayServer({ store });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -114,5 +120,52 @@ describe("I-frame playlist", () => {
     expect(plain.status).toBe(200);
     expect(plain.headers.get("accept-ranges")).toBe("bytes");
     await plain.arrayBuffer();
+  });
+});
+
+interface ParsedIframes {
+  iFramesOnly?: boolean;
+  version?: number;
+  segments: Array<{ uri: string; byterange?: { length: number; offset: number }; map?: { uri: string }; dateTimeObject?: Date }>;
+}
+
+describe.each([
+  { camera: "fcam", codec: "H.264" },
+  { camera: "hcam", codec: "H.265" },
+])("I-frame playlist of an $codec fMP4 recording", ({ camera }) => {
+  it("names the init segment (EXT-X-MAP, version 5); each range after it decodes to the segment's first picture", async () => {
+    const url = `${base}/cameras/${camera}/iframes.m3u8?${range}`;
+    const text = await (await fetch(url)).text();
+    const parser = new Parser();
+    parser.push(text);
+    parser.end();
+    const m = parser.manifest as unknown as ParsedIframes;
+    expect(m.iFramesOnly).toBe(true);
+    expect(m.version).toBe(5);
+    expect(text.match(/#EXT-X-MAP:/g)).toHaveLength(1); // one session, one init segment
+    const keys = fmp4Keys[camera]!;
+    expect(keys.length).toBeGreaterThanOrEqual(4);
+    expect(m.segments).toHaveLength(keys.length);
+    const d = tempDir("ipc-hls-iframes-fmp4-");
+    try {
+      for (const [i, s] of m.segments.entries()) {
+        const n = parseSegmentKey(keys[i]!.key)!.keyframeBytes!;
+        expect(s.byterange).toEqual({ length: n, offset: 0 });
+        expect(s.dateTimeObject?.getTime()).toBe(keys[i]!.startMs);
+        const get = async (uri: string, headers?: Record<string, string>) => new Uint8Array(await (await fetch(new URL(uri, url), { headers })).arrayBuffer());
+        const init = await get(s.map!.uri);
+        const picture = await get(s.uri, { range: `bytes=0-${n - 1}` });
+        expect(picture.length).toBe(n);
+        const head = join(d.path, "entry.mp4");
+        const whole = join(d.path, "whole.mp4");
+        await writeFile(head, Buffer.concat([init, picture]));
+        await writeFile(whole, Buffer.concat([init, await get(s.uri)]));
+        expect(await decodeErrorsOfCutFragment(head), s.uri).toBe("");
+        expect((await decodedVideoFrames(head)).map((f) => f.pictType), s.uri).toEqual(["I"]);
+        expect(await frameHashes(head), s.uri).toEqual((await frameHashes(whole)).slice(0, 1));
+      }
+    } finally {
+      d.cleanup();
+    }
   });
 });

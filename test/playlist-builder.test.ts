@@ -4,6 +4,7 @@ import { Parser } from "m3u8-parser";
 import { LocalStore } from "../src/store/local-store.js";
 import { segmentKey, type InitRef } from "../src/keys.js";
 import { rangePlaylist } from "../src/playback/range-playlist.js";
+import { buildIframePlaylist } from "../src/playback/iframe-playlist.js";
 import { CONTINUITY_TOLERANCE_MS } from "../src/playback/recordings.js";
 import { hourPrefixesFor, parseTime, checkRange, InvalidTimeError } from "../src/playback/time-range.js";
 import { tempDir } from "./support/media-tools.js";
@@ -44,9 +45,9 @@ beforeEach(() => {
 afterEach(() => dir.cleanup());
 
 /** Stores empty objects under segment keys: the playlist is built from the listing alone. */
-async function put(prefix: string, session: string, segments: Array<[startMs: number, durationMs: number]>, firstSeq = 0, init?: InitRef) {
+async function put(prefix: string, session: string, segments: Array<[startMs: number, durationMs: number]>, firstSeq = 0, init?: InitRef, keyframeBytes?: number) {
   for (const [i, [startMs, durationMs]] of segments.entries()) {
-    await store.put(segmentKey({ prefix, startMs, durationMs, session, seq: firstSeq + i, init }), [new Uint8Array(1)]);
+    await store.put(segmentKey({ prefix, startMs, durationMs, keyframeBytes, session, seq: firstSeq + i, init }), [new Uint8Array(1)]);
   }
 }
 
@@ -74,6 +75,25 @@ describe("fMP4 in playlists", () => {
     ]);
     expect(m.segments[4]!.map!.byterange).toEqual({ length: 376, offset: 0 });
     expect(result.playlist.match(/#EXT-X-MAP/g)).toHaveLength(4);
+    expect(m.discontinuityStarts).toEqual([2, 4, 5]);
+  });
+
+  it("the I-frame playlist maps the same way (version 5), over the entries it lists", async () => {
+    await put("c", "0000000a", run(T0, 2, 2000), 0, undefined, 9000); // TS
+    await put("c", "0000000b", run(T0 + 4000, 2, 2000), 0, { codec: "avc1", version: 1 }, 7000);
+    await put("c", "0000000b", run(T0 + 8000, 1, 2000), 2, { codec: "avc1", version: 1 }); // no picture size: left out
+    await put("c", "0000000b", run(T0 + 10_000, 1, 2000), 3, { codec: "avc1", version: 2 }, 7100);
+    await put("c", "0000000c", run(T0 + 12_000, 1, 2000), 0, undefined, 9100); // back to TS
+    const text = (await rangePlaylist({ store, prefix: "c", range: { startMs: T0, endMs: T0 + 60_000 }, now: NOW, segmentUri: (s) => `u/${s.key}`, build: buildIframePlaylist })).playlist;
+    const m = parse(text);
+    expect(m.version).toBe(5);
+    expect(m.segments.map((s) => s.map?.uri)).toEqual([
+      undefined, undefined,
+      "u/c/init/0000000b-avc1-v1.mp4", "u/c/init/0000000b-avc1-v1.mp4",
+      "u/c/init/0000000b-avc1-v2.mp4",
+      m.segments[5]!.uri,
+    ]);
+    expect(m.segments[5]!.map!.byterange).toEqual({ length: 376, offset: 0 });
     expect(m.discontinuityStarts).toEqual([2, 4, 5]);
   });
 

@@ -34,29 +34,43 @@ export const seconds = (ms: number) => (ms / 1000).toFixed(3);
  */
 const TS_INIT_SECTION = `${2 * 188}@0`;
 
+/**
+ * Which EXT-X-MAP each listed entry needs, in order: the media playlists and the I-frame playlists follow one rule.
+ * fMP4: a new map wherever the init segment changes (a new session, or new parameter sets). TS after fMP4 (or after
+ * a TS map, at a discontinuity): the segment's own PAT/PMT, since the earlier map would still apply.
+ */
+export class MapsInForce {
+  private inForce: string | undefined; // the init key (fMP4), or the URI of the TS segment whose PAT/PMT is the map
+  private previousFmp4 = false;
+
+  /** The map fields of the next entry listed; `discontinuity` is whether that entry follows a gap. */
+  next({ segment, uri, initUri }: PlaylistEntry, discontinuity: boolean): Pick<MediaPlaylistEntry, "map" | "mapByteRange"> {
+    const fmp4 = segment.initKey !== undefined;
+    const previousFmp4 = this.previousFmp4;
+    this.previousFmp4 = fmp4;
+    if (fmp4) {
+      if (initUri === undefined) throw new Error(`no init segment URI for ${segment.key}`);
+      if (this.inForce === segment.initKey) return {};
+      this.inForce = segment.initKey;
+      return { map: initUri };
+    }
+    if (this.inForce === undefined || !(previousFmp4 || discontinuity)) return {};
+    this.inForce = uri;
+    return { map: uri, mapByteRange: TS_INIT_SECTION };
+  }
+}
+
 export function buildPlaylist(entries: readonly PlaylistEntry[], options: PlaylistOptions): string {
-  let mapInForce: string | undefined; // the init key (fMP4), or the URI of the TS segment whose PAT/PMT is the map
-  let previousFmp4 = false;
-  const lines = entries.map(({ segment, uri, initUri }, i): MediaPlaylistEntry => {
-    const line: MediaPlaylistEntry = {
+  const maps = new MapsInForce();
+  const lines = entries.map((entry, i): MediaPlaylistEntry => {
+    const { segment, uri } = entry;
+    return {
       uri,
       duration: seconds(segment.durationMs),
       discontinuity: i > 0 && segment.discontinuity,
       programDateTime: i === 0 || segment.discontinuity ? programDateTime(segment.startMs) : undefined,
+      ...maps.next(entry, segment.discontinuity),
     };
-    if (segment.initKey !== undefined) {
-      // fMP4: a new EXT-X-MAP wherever the init segment changes (a new session, or new parameter sets).
-      if (initUri === undefined) throw new Error(`no init segment URI for ${segment.key}`);
-      if (mapInForce !== segment.initKey) line.map = initUri;
-      mapInForce = segment.initKey;
-    } else if (mapInForce !== undefined && (previousFmp4 || segment.discontinuity)) {
-      // TS after fMP4 in one playlist: the fMP4 map would still apply, so it gets its own PAT/PMT as its map.
-      line.map = uri;
-      line.mapByteRange = TS_INIT_SECTION;
-      mapInForce = uri;
-    }
-    previousFmp4 = segment.initKey !== undefined;
-    return line;
   });
   return formatMediaPlaylist(lines, { type: options.live ? "EVENT" : "VOD", emptyTargetDuration: DEFAULT_TARGET_DURATION_S });
 }
