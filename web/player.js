@@ -12,6 +12,14 @@ const iso = (ms) => new Date(ms).toISOString();
 export const playlistUrl = (camera, startMs, endMs) =>
   `cameras/${encodeURIComponent(camera)}/playlist.m3u8?start=${iso(startMs)}&end=${iso(endMs)}`;
 
+/** What the page says of a codec this browser cannot decode (the player's caption, the thumbnail strip). */
+export function cannotDecodeText(codec) {
+  const hevc = /hvc1|hev1/.test(codec);
+  const what = hevc ? "H.265 (HEVC)" : "this recording's video";
+  const advice = hevc ? ": try Safari, or a browser with HEVC support" : "";
+  return `this browser cannot decode ${what}${codec ? ` (${codec})` : ""}${advice}`;
+}
+
 export class Player {
   /** `stats` collects what every player did, for the page's status and the end-to-end test. */
   constructor(camera, video, stats) {
@@ -152,12 +160,9 @@ export class Player {
 
   /** The recording's codec is one this browser cannot decode: say so, and stop loading it. */
   cannotDecode(codec) {
-    const hevc = /hvc1|hev1/.test(codec);
     this.undecodable = codec || "unknown";
     this.stats.undecodable = this.undecodable;
-    const what = hevc ? "H.265 (HEVC)" : "this recording's video";
-    const advice = hevc ? ": try Safari, or a browser with HEVC support" : "";
-    if (this.note) this.note.textContent = ` · this browser cannot decode ${what}${codec ? ` (${codec})` : ""}${advice}`;
+    if (this.note) this.note.textContent = ` · ${cannotDecodeText(codec)}`;
     if (this.hls) this.hls.stopLoad();
   }
 

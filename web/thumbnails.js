@@ -1,8 +1,12 @@
 // Thumbnails along the timeline and on hover, without transcoding and without a server: the camera's I-frame
 // playlist gives each segment's first picture as a byte range (its keyframeBytes); the page fetches that range,
-// takes the IDR out of the TS (ts-picture.js) and decodes it with WebCodecs. Without WebCodecs the timeline stays
-// plain.
+// takes the IDR out of the TS (ts-picture.js) or, for fMP4, the first video sample out of the moof + mdat with the
+// codec configuration of the init segment its EXT-X-MAP names (fmp4-picture.js), and decodes it with WebCodecs.
+// Without WebCodecs the timeline stays plain; a codec the browser cannot decode (H.265 in most Chromium builds) is
+// said on the strip, in the player's words.
 import { firstPicture, avcCodecString } from "./ts-picture.js";
+import { initVideoTrack, firstSample, isFragment } from "./fmp4-picture.js";
+import { cannotDecodeText } from "./player.js";
 
 /**
  * Thumbnails are laid along the view only up to an hour (1800 entries of 2 s segments; a day is 43 200, each a
@@ -20,23 +24,42 @@ const THUMB_H = 90;
 
 const iso = (ms) => new Date(ms).toISOString();
 
-/** Entries of an I-frame playlist: {wallMs, durationMs, bytes, url}, URLs made absolute against the playlist. */
+/**
+ * Entries of an I-frame playlist: {wallMs, durationMs, bytes, url}, and `map` (the EXT-X-MAP URI in force: an fMP4
+ * init segment) where there is one; URLs made absolute against the playlist.
+ */
 export function parseIframePlaylist(text, playlistUrl) {
   const entries = [];
   let wallMs;
   let durationMs;
   let bytes;
+  let map; // applies to every entry after it, until the next
   for (const line of text.split("\n")) {
     if (line.startsWith("#EXT-X-PROGRAM-DATE-TIME:")) wallMs = Date.parse(line.slice(25));
     else if (line.startsWith("#EXTINF:")) durationMs = parseFloat(line.slice(8)) * 1000;
     else if (line.startsWith("#EXT-X-BYTERANGE:")) bytes = parseInt(line.slice(17), 10);
-    else if (line && !line.startsWith("#")) {
-      if (wallMs !== undefined && bytes > 0) entries.push({ wallMs, durationMs, bytes, url: new URL(line, playlistUrl).href });
+    else if (line.startsWith("#EXT-X-MAP:")) {
+      const uri = /URI="([^"]*)"/.exec(line);
+      map = uri ? new URL(uri[1], playlistUrl).href : undefined;
+    } else if (line && !line.startsWith("#")) {
+      if (wallMs !== undefined && bytes > 0) {
+        const entry = { wallMs, durationMs, bytes, url: new URL(line, playlistUrl).href };
+        if (map !== undefined) entry.map = map;
+        entries.push(entry);
+      }
       wallMs = undefined; // every entry carries its own date-time
       bytes = undefined;
     }
   }
   return entries;
+}
+
+/** A picture this browser has no decoder for: not a failure to retry, but something to say. */
+class UndecodableError extends Error {
+  constructor(codec) {
+    super(cannotDecodeText(codec));
+    this.codec = codec;
+  }
 }
 
 export class Thumbnails {
@@ -46,10 +69,12 @@ export class Thumbnails {
     this.supported = typeof VideoDecoder !== "undefined";
     /** Decoded pictures by segment URL (ImageBitmap), and pictures in flight (Promise). */
     this.pictures = new Map();
+    /** fMP4 init segments' video tracks by URL (Promise of {trackId, codec, description}). */
+    this.initTracks = new Map();
     this.entries = [];
     this.viewKey = "";
-    /** For the page's status and the end-to-end test. */
-    this.stats = { decoded: 0, failed: 0, lastError: undefined };
+    /** For the page's status and the end-to-end test; `undecodable` is the codec string of a picture it could not decode. */
+    this.stats = { decoded: 0, failed: 0, lastError: undefined, undecodable: undefined };
     this.previewAt = undefined;
   }
 
@@ -115,10 +140,23 @@ export class Thumbnails {
       canvas.style.left = `${(i / slots) * 100}%`;
       canvas.style.width = `calc(${100 / slots}% - 2px)`;
       canvas.title = new Date(best.wallMs).toLocaleTimeString([], { hour12: false });
-      this.picture(best).then((bitmap) => bitmap && canvas.getContext("2d").drawImage(bitmap, 0, 0, THUMB_W, THUMB_H));
+      this.picture(best).then((bitmap) => {
+        if (bitmap) canvas.getContext("2d").drawImage(bitmap, 0, 0, THUMB_W, THUMB_H);
+        else if (this.stats.undecodable) this.sayUndecodable(strip, canvas);
+      });
       canvases.push(canvas);
     }
     strip.replaceChildren(...canvases);
+  }
+
+  /** A picture of the strip is in a codec this browser cannot decode: its slot goes, and the strip says why. */
+  sayUndecodable(strip, canvas) {
+    canvas.remove();
+    if (strip.querySelector(".thumbs-note")) return;
+    const note = document.createElement("p");
+    note.className = "thumbs-note";
+    note.textContent = `No thumbnails: ${cannotDecodeText(this.stats.undecodable)}`;
+    strip.prepend(note);
   }
 
   /** The picture under the pointer, above the timeline; wallMs undefined hides it. */
@@ -143,7 +181,11 @@ export class Thumbnails {
       return;
     }
     const bitmap = await this.picture(entry);
-    if (this.previewAt !== wallMs || !bitmap) return;
+    if (this.previewAt !== wallMs) return;
+    if (!bitmap) {
+      preview.hidden = true;
+      return;
+    }
     preview.getContext("2d").drawImage(bitmap, 0, 0, preview.width, preview.height);
     preview.style.left = `${x}px`;
     preview.hidden = false;
@@ -154,6 +196,10 @@ export class Thumbnails {
     let pending = this.pictures.get(entry.url);
     if (!pending) {
       pending = this.decode(entry).catch((err) => {
+        if (err instanceof UndecodableError) {
+          this.stats.undecodable = err.codec; // (kept: asking again gives the same answer)
+          return undefined;
+        }
         this.stats.failed++;
         this.stats.lastError = String(err && err.message ? err.message : err);
         this.pictures.delete(entry.url); // may work another time (network)
@@ -167,10 +213,45 @@ export class Thumbnails {
   async decode(entry) {
     const res = await fetch(entry.url, { headers: { Range: `bytes=0-${entry.bytes - 1}` } });
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    const annexB = firstPicture(new Uint8Array(await res.arrayBuffer()));
+    const range = new Uint8Array(await res.arrayBuffer());
+    if (isFragment(range)) {
+      // fMP4: the sample is length-prefixed NAL units; the init segment's avcC / hvcC is the description.
+      if (!entry.map) throw new Error("an fMP4 range without EXT-X-MAP");
+      const track = await this.initTrack(entry.map);
+      const sample = firstSample(range, track.trackId);
+      if (!sample) throw new Error("no video sample in the range");
+      return this.decodePicture({ codec: track.codec, description: track.description }, sample);
+    }
+    const annexB = firstPicture(range);
     if (!annexB) throw new Error("no picture in the range");
     const codec = avcCodecString(annexB);
     if (!codec) throw new Error("no SPS before the picture");
+    // Without a `description` (avcC) the decoder takes Annex B, which is what a TS carries.
+    return this.decodePicture({ codec }, annexB);
+  }
+
+  /** The video track of an fMP4 init segment (fetched once per URL). */
+  initTrack(url) {
+    let pending = this.initTracks.get(url);
+    if (!pending) {
+      pending = (async () => {
+        const res = await fetch(url);
+        if (!res.ok) throw new Error(`HTTP ${res.status} for the init segment`);
+        const track = initVideoTrack(new Uint8Array(await res.arrayBuffer()));
+        if (!track) throw new Error("no H.264 or H.265 video track in the init segment");
+        return track;
+      })();
+      pending.catch(() => this.initTracks.delete(url)); // may work another time (network)
+      this.initTracks.set(url, pending);
+    }
+    return pending;
+  }
+
+  /** One key picture through WebCodecs, scaled to a thumbnail. */
+  async decodePicture(config, data) {
+    const full = { ...config, optimizeForLatency: true };
+    const support = await VideoDecoder.isConfigSupported(full).catch(() => ({ supported: false }));
+    if (!support.supported) throw new UndecodableError(config.codec);
     let scaled;
     let failure;
     const decoder = new VideoDecoder({
@@ -181,9 +262,8 @@ export class Thumbnails {
       error: (err) => (failure = err),
     });
     try {
-      // Without a `description` (avcC) the decoder takes Annex B, which is what a TS carries.
-      decoder.configure({ codec, optimizeForLatency: true });
-      decoder.decode(new EncodedVideoChunk({ type: "key", timestamp: 0, data: annexB }));
+      decoder.configure(full);
+      decoder.decode(new EncodedVideoChunk({ type: "key", timestamp: 0, data }));
       await decoder.flush();
     } finally {
       if (decoder.state !== "closed") decoder.close();

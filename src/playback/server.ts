@@ -31,7 +31,7 @@ const MAX_LOGIN_BODY = 4096;
 const packageRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 /** The page's script modules (web/). */
-const PAGE_MODULES = ["replay.js", "timeline.js", "player.js", "grid.js", "thumbnails.js", "ts-picture.js"];
+const PAGE_MODULES = ["replay.js", "timeline.js", "player.js", "grid.js", "thumbnails.js", "ts-picture.js", "fmp4-picture.js"];
 
 /** The page's files: the only static files the server hands out (no directory is served as a whole). */
 function staticFiles(webRoot: string): Record<string, { path: string; type: string }> {
