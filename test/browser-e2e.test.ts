@@ -69,6 +69,7 @@ let porch: RecordedKey[];
 let garageTs: RecordedKey[];
 let garageFmp4: RecordedKey[];
 let hevcStartMs = 0;
+let hevcSdk: RecordedKey[];
 const consoleErrors: string[] = [];
 /** The clip the page offered for the range dragged on the timeline. */
 let clipHref = "";
@@ -87,6 +88,8 @@ beforeAll(async () => {
   garageFmp4 = await recordWithSdk(store, "garage", endOf(garageTs) + 4000, "00000010", "fmp4");
   hevcStartMs = T + 15 * 60_000;
   await storeHevcFmp4(store, "hevc-cam", hevcStartMs, "00000011");
+  // H.265 in fMP4 recorded by our SDK: its keys carry each segment's first-picture size, so it has thumbnails.
+  hevcSdk = await recordWithSdk(store, "hevc-sdk", T + 20 * 60_000, "00000012", "fmp4", { video: "video/hevc-bframes-320x240-25fps.h265", hevc: true, segmentDuration: 0.4 });
   server = createReplayServer({ store });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -404,6 +407,67 @@ describe("replay page in chromium", () => {
     // starts anew at the first fMP4 fragment, once.)
     expect(final.containerSwitches).toBe(1);
     await page.screenshot({ path: join(artifacts, "fmp4-playing.png") });
+  });
+
+  it("thumbnails of an fMP4 recording (H.264): each segment's first picture, read with its init segment, on the strip", async () => {
+    await page.goto(`${base}/?camera=garage&day=${day}`);
+    await page.waitForFunction(() => document.querySelectorAll("#spans .span").length === 2, undefined, { timeout: 15_000 });
+    await page.waitForFunction(() => (window as unknown as { replay: { thumbnails: { stats: { decoded: number } } } }).replay.thumbnails.stats.decoded >= 4, undefined, { timeout: 30_000 });
+    // Every fMP4 entry of the session through the page's own path (range + init → WebCodecs), and its picture's content.
+    const seen = await page.evaluate(async ([from, to]) => {
+      type Entry = { map?: string; wallMs: number };
+      const t = (window as unknown as { replay: { thumbnails: {
+        fetchEntries(c: string, a: number, b: number): Promise<Entry[]>;
+        picture(e: Entry): Promise<ImageBitmap | undefined>;
+        stats: { failed: number; lastError?: string; undecodable?: string };
+      } } }).replay.thumbnails;
+      const entries = (await t.fetchEntries("garage", from, to)).filter((e) => e.map !== undefined);
+      const levels: number[] = [];
+      for (const e of entries) {
+        const bitmap = await t.picture(e);
+        if (!bitmap) {
+          levels.push(0);
+          continue;
+        }
+        const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+        const ctx = canvas.getContext("2d")!;
+        ctx.drawImage(bitmap, 0, 0);
+        const px = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+        const lumas = new Set<number>();
+        for (let i = 0; i < px.length; i += 4 * 97) lumas.add((px[i]! + px[i + 1]! + px[i + 2]!) >> 4);
+        levels.push(lumas.size); // a decoded picture has many levels; an empty one few
+      }
+      return { entries: entries.length, levels, failed: t.stats.failed, lastError: t.stats.lastError, undecodable: t.stats.undecodable };
+    }, [garageFmp4[0]!.startMs, endOf(garageFmp4)] as const);
+    expect(seen.lastError).toBeUndefined();
+    expect(seen.failed).toBe(0);
+    expect(seen.undecodable).toBeUndefined();
+    expect(seen.entries).toBe(garageFmp4.length);
+    expect(Math.min(...seen.levels)).toBeGreaterThan(5);
+    // The strip shows them beside the TS session's.
+    const thumbs = await page.locator("#thumbs canvas").count();
+    expect(thumbs).toBeGreaterThanOrEqual(4);
+    await page.screenshot({ path: join(artifacts, "fmp4-thumbnails.png") });
+  });
+
+  it("thumbnails of an H.265 fMP4 recording decode, or the strip says this browser cannot decode H.265", async () => {
+    await page.goto(`${base}/?camera=hevc-sdk&day=${day}`);
+    await page.waitForFunction(() => document.querySelectorAll("#spans .span").length === 1, undefined, { timeout: 15_000 });
+    const decodable = await page.evaluate(async () => {
+      const codec = "hvc1.1.6.L60.90";
+      return typeof VideoDecoder !== "undefined" && (await VideoDecoder.isConfigSupported({ codec }).catch(() => ({ supported: false }))).supported === true;
+    });
+    console.log(`chromium WebCodecs H.265 (hvc1) support: ${decodable}`);
+    const stats = () => page.evaluate(() => ({ ...(window as unknown as { replay: { thumbnails: { stats: { decoded: number; failed: number; undecodable?: string } } } }).replay.thumbnails.stats }));
+    if (decodable) {
+      await expect.poll(async () => (await stats()).decoded, { timeout: 30_000 }).toBeGreaterThanOrEqual(1);
+    } else {
+      await page.waitForFunction(() => /No thumbnails: this browser cannot decode H\.265/.test(document.querySelector("#thumbs .thumbs-note")?.textContent ?? ""), undefined, { timeout: 30_000 });
+      expect((await stats()).undecodable).toMatch(/^hvc1\./);
+      await page.screenshot({ path: join(artifacts, "hevc-thumbnails-unsupported.png") });
+    }
+    expect((await stats()).failed).toBe(0);
+    expect(hevcSdk.length).toBeGreaterThanOrEqual(4);
   });
 
   it("an H.265 fMP4 recording plays, or the page says plainly that this browser cannot decode H.265", async () => {
