@@ -157,6 +157,32 @@ async function timelineX(wallMs: number) {
   return { x: box.x + ((wallMs - view.viewStartMs) / (view.viewEndMs - view.viewStartMs)) * box.width, y: box.y + box.height * 0.7 };
 }
 
+/** Plays an I-frame playlist with hls.js on a fresh video element until three fragments are buffered (or 20 s). */
+function playIframes(url: string) {
+  return page.evaluate(async (src) => {
+    const Hls = (window as unknown as { Hls: any }).Hls;
+    const video = document.createElement("video");
+    video.muted = true;
+    document.body.append(video);
+    const hls = new Hls();
+    const fatal: string[] = [];
+    const errors: string[] = [];
+    let buffered = 0;
+    let iframesOnly = false;
+    hls.on(Hls.Events.ERROR, (_e: unknown, data: { fatal: boolean; details: string }) => (data.fatal ? fatal : errors).push(data.details));
+    hls.on(Hls.Events.LEVEL_LOADED, (_e: unknown, data: { details: { iframesOnly: boolean } }) => (iframesOnly = data.details.iframesOnly));
+    hls.on(Hls.Events.FRAG_BUFFERED, () => buffered++);
+    hls.loadSource(src);
+    hls.attachMedia(video);
+    const deadline = performance.now() + 20_000;
+    while (buffered < 3 && fatal.length === 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const result = { fatal, errors, buffered, iframesOnly, ranges: video.buffered.length };
+    hls.destroy();
+    video.remove();
+    return result;
+  }, url);
+}
+
 describe("replay page in chromium", () => {
   it("opens a past day zoomed to its recordings, plays from a click near a span, seeks with the keyboard", async () => {
     await page.goto(`${base}/?camera=frontdoor&day=${day}`);
@@ -357,29 +383,19 @@ describe("replay page in chromium", () => {
   it("hls.js plays the I-frame playlist of a range across the gap (EXT-X-I-FRAMES-ONLY, byte ranges)", async () => {
     const from = new Date(T).toISOString();
     const to = new Date(endOf(second)).toISOString();
-    const url = `${base}/cameras/frontdoor/iframes.m3u8?start=${from}&end=${to}`;
-    const seen = await page.evaluate(async (src) => {
-      const Hls = (window as unknown as { Hls: any }).Hls;
-      const video = document.createElement("video");
-      video.muted = true;
-      document.body.append(video);
-      const hls = new Hls();
-      const fatal: string[] = [];
-      let buffered = 0;
-      let iframesOnly = false;
-      hls.on(Hls.Events.ERROR, (_e: unknown, data: { fatal: boolean; details: string }) => data.fatal && fatal.push(data.details));
-      hls.on(Hls.Events.LEVEL_LOADED, (_e: unknown, data: { details: { iframesOnly: boolean } }) => (iframesOnly = data.details.iframesOnly));
-      hls.on(Hls.Events.FRAG_BUFFERED, () => buffered++);
-      hls.loadSource(src);
-      hls.attachMedia(video);
-      const deadline = performance.now() + 20_000;
-      while (buffered < 3 && fatal.length === 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      const result = { fatal, buffered, iframesOnly, ranges: video.buffered.length };
-      hls.destroy();
-      video.remove();
-      return result;
-    }, url);
+    const seen = await playIframes(`${base}/cameras/frontdoor/iframes.m3u8?start=${from}&end=${to}`);
     expect(seen.fatal).toEqual([]);
+    expect(seen.iframesOnly).toBe(true);
+    expect(seen.buffered).toBeGreaterThanOrEqual(3);
+    expect(seen.ranges).toBeGreaterThan(0);
+  });
+
+  it("hls.js plays the I-frame playlist of an fMP4 session (EXT-X-MAP; each range cuts the mdat after the I-frame)", async () => {
+    const from = new Date(garageFmp4[0]!.startMs).toISOString();
+    const to = new Date(endOf(garageFmp4)).toISOString();
+    const seen = await playIframes(`${base}/cameras/garage/iframes.m3u8?start=${from}&end=${to}`);
+    expect(seen.fatal).toEqual([]);
+    expect(seen.errors).toEqual([]);
     expect(seen.iframesOnly).toBe(true);
     expect(seen.buffered).toBeGreaterThanOrEqual(3);
     expect(seen.ranges).toBeGreaterThan(0);
