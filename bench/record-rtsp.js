@@ -1,12 +1,15 @@
 // @ts-check
 // `ipc-hls record` of real RTSP cameras (GStreamer's test server, test/support/rtsp_server.py: 1280×720 H.264 at
 // 5 Mbps + AAC, over TCP) into the bench's MinIO, each run a separate process measured from /proc:
-//   one camera  our process beside a peer in the same run: ffmpeg's own RTSP client doing the same job without the
-//               upload (-rtsp_transport tcp -c copy -f hls -hls_time 2 into a directory); rounds interleaved
+//   one camera  our process beside two peers, the three at once on the same server (each its own session), so
+//               they share the machine's noise: ffmpeg's own RTSP client doing the same job without the upload
+//               (-rtsp_transport tcp -c copy -f hls -hls_time 2 into a directory), and Node's floor, a bare reader
+//               that only counts the bytes (bench/rtsp-bare-reader.js); measured after a warm-up long enough for
+//               V8 to optimize the per-frame code (it does so after a few thousand calls: ≈ a minute at 25 fps)
 //   scale       N cameras in one process (`record --config`) on a server whose mount is shared (one encoder for all
 //               clients), N doubling until a run falls behind; CPU of our process, MinIO and the RTSP server
 //   profile     optionally a --cpu-prof of our process at one count, summarised by function (self time)
-// Standalone: node bench/record-rtsp.js [--seconds S] [--rounds R] [--scale-seconds S] [--max N] [--profile N [--keep-profile FILE]]
+// Standalone: node bench/record-rtsp.js [--seconds S] [--warmup S] [--rounds R] [--scale-seconds S] [--max N] [--profile N [--keep-profile FILE]]
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,6 +21,7 @@ import { summary } from "./stats.js";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const SERVER = join(ROOT, "test/support/rtsp_server.py");
+const BARE_READER = join(ROOT, "bench/rtsp-bare-reader.js");
 const CLI = join(ROOT, "bin/ipc-hls");
 const FPS = 25;
 const SEGMENT_S = 2;
@@ -95,10 +99,10 @@ async function scrape(port) {
  * peak RSS; `during(t)` is called at the window's start and end (t = "start" | "end").
  */
 /** @param {(t: "start" | "end") => Promise<void>} [during] */
-async function measure(proc, seconds, others = {}, during = async () => {}) {
+async function measure(proc, seconds, others = {}, during = async () => {}, warmupMs = WARMUP_MS) {
   let stderr = "";
   proc.stderr?.on("data", (d) => (stderr = (stderr + d).slice(-4000)));
-  await sleep(WARMUP_MS);
+  await sleep(warmupMs);
   if (proc.exitCode !== null) throw new Error(`${proc.spawnfile} exited early (${proc.exitCode}): ${stderr}`);
   await during("start");
   const c0 = cpuSecondsOf(proc.pid);
@@ -117,8 +121,8 @@ async function measure(proc, seconds, others = {}, during = async () => {}) {
   return { seconds: wall, cpuPercentOfOneCore: (cpu / wall) * 100, peakRssBytes: peak, rssMedianBytes: summary(rss).median, others: othersPct, stderr };
 }
 
-/** @param {{ seconds: number, rounds: number, scaleSeconds: number, startCameras?: number, maxCameras: number, profileAt?: number, keepProfile?: string, log: (m: string) => void }} o */
-export async function measureRecordRtsp({ seconds, rounds, scaleSeconds, startCameras = 16, maxCameras, profileAt, keepProfile, log }) {
+/** @param {{ seconds: number, warmupSeconds: number, rounds: number, scaleSeconds: number, startCameras?: number, maxCameras: number, profileAt?: number, keepProfile?: string, log: (m: string) => void }} o */
+export async function measureRecordRtsp({ seconds, warmupSeconds, rounds, scaleSeconds, startCameras = 16, maxCameras, profileAt, keepProfile, log }) {
   const binary = findMinio();
   if (!binary) return { skipped: "no MinIO binary" };
   const minio = await startMinio(binary);
@@ -135,40 +139,49 @@ export async function measureRecordRtsp({ seconds, rounds, scaleSeconds, startCa
   };
   const servers = [];
   try {
-    // ---- one camera: ours and ffmpeg's, interleaved ----
+    // ---- one camera: ours, ffmpeg's client and Node's floor, side by side ----
     const perSession = await startRtspServer({ shared: false });
     servers.push(perSession);
     const ours = [];
     const ffmpeg = [];
+    const bare = [];
     for (let r = 0; r < rounds; r++) {
-      log(`record one RTSP camera, round ${r + 1}/${rounds}: ipc-hls record → MinIO, ${seconds} s...`);
+      log(`record one RTSP camera, round ${r + 1}/${rounds}: ipc-hls record → MinIO, ffmpeg's client and a bare Node reader at once, ${warmupSeconds} s warm-up + ${seconds} s...`);
       const metricsPort = await freePort();
       const args = [CLI, "record", perSession.url("/av"), "--name", "cam", "--bucket", await bucket(), "--endpoint", minio.endpoint, "--path-style", "--region", minio.region, "--metrics", String(metricsPort), "--status-interval", "0"];
       const proc = spawn(process.execPath, args, { env, stdio: ["ignore", "ignore", "pipe"] });
-      /** @type {Record<string, number> | undefined} */
-      let metrics;
-      const m = await measure(proc, seconds, { minio: minio.pid, rtspServer: perSession.pid }, async (t) => {
-        if (t === "end") metrics = (await scrape(metricsPort)).cam;
-      });
-      await stopProcess(proc);
-      ours.push({ ...m, segmentsUploaded: metrics?.segments_uploaded_total, segmentsDropped: metrics?.segments_dropped_total, exitCode: proc.exitCode });
-
-      log(`record one RTSP camera, round ${r + 1}/${rounds}: ffmpeg -rtsp_transport tcp -c copy -f hls, ${seconds} s...`);
       const out = mkdtempSync(join(work, "ffmpeg-"));
       const ff = spawn("ffmpeg", ["-nostdin", "-v", "error", "-rtsp_transport", "tcp", "-i", perSession.url("/av"), "-c", "copy", "-f", "hls", "-hls_time", String(SEGMENT_S), join(out, "x.m3u8")], { stdio: ["ignore", "ignore", "pipe"] });
-      const f = await measure(ff, seconds, { rtspServer: perSession.pid });
-      await stopProcess(ff);
+      const reader = spawn(process.execPath, [BARE_READER, perSession.url("/av")], { stdio: ["ignore", "pipe", "pipe"] });
+      let read = "";
+      reader.stdout.on("data", (d) => (read += d));
+      /** @type {Record<string, number> | undefined} */
+      let metrics;
+      const scrapeAtEnd = async (t) => {
+        if (t === "end") metrics = (await scrape(metricsPort)).cam;
+      };
+      const [m, f, b] = await Promise.all([
+        measure(proc, seconds, { minio: minio.pid, rtspServer: perSession.pid }, scrapeAtEnd, warmupSeconds * 1000),
+        measure(ff, seconds, {}, undefined, warmupSeconds * 1000),
+        measure(reader, seconds, {}, undefined, warmupSeconds * 1000),
+      ]);
+      await Promise.all([stopProcess(proc), stopProcess(ff), stopProcess(reader)]);
+      ours.push({ ...m, segmentsUploaded: metrics?.segments_uploaded_total, segmentsDropped: metrics?.segments_dropped_total, exitCode: proc.exitCode });
       ffmpeg.push({ ...f, segments: readdirSync(out).filter((n) => n.endsWith(".ts")).length });
+      bare.push({ ...b, bytesRead: JSON.parse(read || "{}").bytes });
       rmSync(out, { recursive: true, force: true });
     }
     await perSession.stop();
     servers.pop();
     const one = !rounds ? undefined : {
+      warmupSeconds,
       ours: summarize(ours),
       ffmpeg: summarize(ffmpeg),
+      nodeFloor: summarize(bare),
       cpuRatio: summaryOf(ours.map((o, i) => o.cpuPercentOfOneCore / ffmpeg[i].cpuPercentOfOneCore)),
       rssRatio: summaryOf(ours.map((o, i) => o.peakRssBytes / ffmpeg[i].peakRssBytes)),
-      rounds: ours.map((o, i) => ({ ours: trim(o), ffmpeg: trim(ffmpeg[i]) })),
+      cpuAboveNodeFloor: summaryOf(ours.map((o, i) => o.cpuPercentOfOneCore - bare[i].cpuPercentOfOneCore)),
+      rounds: ours.map((o, i) => ({ ours: trim(o), ffmpeg: trim(ffmpeg[i]), nodeFloor: trim(bare[i]) })),
     };
 
     // ---- scale: N cameras on one shared mount ----
@@ -307,6 +320,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const v = (name, fallback) => (a.includes(name) ? Number(a[a.indexOf(name) + 1]) : fallback);
   const r = await measureRecordRtsp({
     seconds: v("--seconds", 30),
+    warmupSeconds: v("--warmup", 60),
     rounds: v("--rounds", 3),
     scaleSeconds: v("--scale-seconds", 20),
     startCameras: v("--start", 16),

@@ -173,7 +173,7 @@ else if (spawnSync("/usr/bin/python3", ["-c", "import gi; gi.require_version('Gs
   recordRtsp = { skipped: "GStreamer's RTSP server (python3-gi, gir1.2-gst-rtsp-server-1.0) not installed" };
 } else {
   const { measureRecordRtsp } = await import("./record-rtsp.js");
-  recordRtsp = await measureRecordRtsp({ seconds: quick ? 8 : 30, rounds: quick ? 1 : 3, scaleSeconds: quick ? 8 : 20, startCameras: 16, maxCameras: quick ? 16 : 256, profileAt: quick ? 0 : 64, log });
+  recordRtsp = await measureRecordRtsp({ seconds: quick ? 8 : 30, warmupSeconds: quick ? 4 : 60, rounds: quick ? 1 : 3, scaleSeconds: quick ? 8 : 20, startCameras: 16, maxCameras: quick ? 16 : 256, profileAt: quick ? 0 : 64, log });
 }
 
 const machine = {
@@ -296,11 +296,12 @@ function printRecordRtsp(rec, out, mb) {
   const range = (x, f) => `${f(x.median)} [${f(x.min)}–${f(x.max)}]`;
   const pct = (v) => `${v.toFixed(2)} %`;
   const mib = (v) => `${(v / 2 ** 20).toFixed(1)} MiB`;
-  const { ours, ffmpeg, cpuRatio, rssRatio, rounds } = rec.one;
-  out.push(`ipc-hls record, one RTSP camera (GStreamer, 1280×720 5 Mbps + AAC, TCP) into MinIO, ${rounds.length} interleaved rounds of ${Math.round(rounds[0].ours.seconds)} s, medians [min–max]:`);
+  const { ours, ffmpeg, nodeFloor, cpuRatio, rssRatio, cpuAboveNodeFloor, rounds, warmupSeconds } = rec.one;
+  out.push(`ipc-hls record, one RTSP camera (GStreamer, 1280×720 5 Mbps + AAC, TCP) into MinIO, ${rounds.length} rounds, each the three below at once after ${warmupSeconds} s of warm-up, measured over ${Math.round(rounds[0].ours.seconds)} s, medians [min–max]:`);
   out.push(`  ipc-hls record → MinIO:             CPU ${range(ours.cpuPercentOfOneCore, pct)} of one core, peak RSS ${range(ours.peakRssBytes, mib)}`);
   out.push(`  ffmpeg -rtsp_transport tcp -c copy -f hls (no upload): CPU ${range(ffmpeg.cpuPercentOfOneCore, pct)}, peak RSS ${range(ffmpeg.peakRssBytes, mib)}`);
-  out.push(`  ratio ours / ffmpeg (within a round): CPU ${range(cpuRatio, (v) => v.toFixed(2))}, RSS ${range(rssRatio, (v) => v.toFixed(2))}`);
+  out.push(`  Node's floor (bench/rtsp-bare-reader.js: reads and counts the bytes): CPU ${range(nodeFloor.cpuPercentOfOneCore, pct)}, peak RSS ${range(nodeFloor.peakRssBytes, mib)}`);
+  out.push(`  ratio ours / ffmpeg (within a round): CPU ${range(cpuRatio, (v) => v.toFixed(2))}, RSS ${range(rssRatio, (v) => v.toFixed(2))}; ours above Node's floor: ${range(cpuAboveNodeFloor, pct)} of one core`);
   const s = rec.scale;
   out.push(`ipc-hls record --config, N cameras from one shared RTSP mount: ${s.maxCamerasKeptUp} kept up${s.firstBehind ? `; ${s.firstBehind} fell behind` : " (the highest count tried)"} (kept up = every camera up, ≥ 95 % of its frames taken, no segment dropped, last upload ≤ 3 segments ago)`);
   for (const x of s.steps) {
