@@ -7,6 +7,7 @@
 // were muxed, so each track gets one trun per contiguous run of its samples.
 import { ringBase, ringCapacity, fmp4Area, MAX_SEGMENTS } from "./layout";
 import { writePos, advanceBytes } from "./ring";
+import { copyShort } from "./copy";
 import { FMP4_MAX_SAMPLES, FMP4_INIT_MAX, CONTAINER_TS, CONTAINER_AUTO } from "./abi";
 import { findStartCode, nalType, NAL_AUD, MAX_PARAM_SET, spsStore, spsLength, ppsStore, ppsLength, spsWidth, spsHeight } from "./h264";
 import {
@@ -177,8 +178,9 @@ export function videoSampleBound(from: usize, end: usize): u32 {
 // @ts-ignore: decorator
 @inline function mayHoldStartCode(a: v128, b: v128, c: v128, d: v128): bool {
   let least = i8x16.min_u(i8x16.min_u(a, b), i8x16.min_u(c, d));
-  // Bytes 00 01 subtracted (saturating) from each lane: a lane 00 0x with x <= 1 becomes 0.
-  return !i16x8.all_true(i8x16.sub_sat_u(least, i16x8.splat(0x0100)));
+  // Bytes 00 01 subtracted (saturating) from each lane: a lane 00 0x with x <= 1 becomes 0. (A bit mask of the
+  // zero lanes is tested: V8 makes all_true a longer sequence.)
+  return i8x16.bitmask(i16x8.eq(i8x16.sub_sat_u(least, i16x8.splat(0x0100)), i16x8.splat(0))) != 0;
 }
 
 // @ts-ignore: decorator
@@ -201,6 +203,12 @@ function startCodeInBlock(p: usize): usize {
     pairs &= pairs - 1; // a pair that is not a start code: 00 00 03, or zero bytes before one
   }
   return p + 64;
+}
+
+/** The first start code that begins in the last 66 bytes before end, or end. */
+function startCodeNear(end: usize): usize {
+  let found = startCodeInBlock(end - 66);
+  return found < end - 2 ? found : end;
 }
 
 /** The next 00 00 01 at or after p (before end), or end. */
@@ -254,7 +262,7 @@ function writeNal(header: usize, end: usize): usize {
   if (ASC_FEATURE_SIMD) {
     let lengthAt = writePos;
     let length = <u32>(end - header);
-    let room = ringCapacity - lengthAt; // before the ring's end
+    let room = <u32>(ringCapacity - lengthAt); // before the ring's end
     if (room >= 68 && length >= 66) {
       // Whole blocks that fit before the ring's end and before end (the exact search of a block reads past it).
       let fit = min(length - 2, room - 4);
@@ -289,12 +297,18 @@ function writeNal(header: usize, end: usize): usize {
         }
         if (p >= blocksEnd) break;
       }
-      // Bytes [header, p) are in the ring.
-      // (The blocks covered start codes up to p - 2; one at p - 1 is found from there.)
-      stop = trimZeros(header, found < end ? found : nextStartCode(p - 1, end));
+      // Bytes [header, p) are in the ring, and no start code begins before p - 1. The few bytes after the last
+      // block (the unit ran to the access unit's end) are searched as one block ending at end, and copied here:
+      // memory.copy is a call out of the module in V8.
+      if (found == end) found = end - p <= 65 ? startCodeNear(end) : nextStartCode(p - 1, end); // (p - 1 >= end - 66)
+      stop = trimZeros(header, found);
       if (stop == header) return stop; // an empty unit: nothing written
+      let size: u32 = 4 + <u32>(stop - header);
       if (stop <= p) {
-        advanceBytes(4 + <u32>(stop - header));
+        advanceBytes(size);
+      } else if (stop - p <= 66 && size <= room) {
+        copyShort(p + toRing, p, <u32>(stop - p));
+        advanceBytes(size);
       } else {
         advanceBytes(4 + <u32>(p - header));
         ringWrite(p, <u32>(stop - p));

@@ -152,6 +152,7 @@ const splitCases = [
     frames: accessUnits(new Uint8Array(readFileSync(fixturePath("video/multislice-320x240-25fps.h264")))),
     firstSlice: (b: number) => (b & 0x1f) === 1 || (b & 0x1f) === 5,
     leftOut: (b: number) => (b & 0x1f) === 9, // AUD
+    nonIdrHeader: [0x41], // a non-IDR slice, nal_ref_idc 2
   },
   {
     codec: "H.265",
@@ -159,10 +160,58 @@ const splitCases = [
     firstSlice: (b: number) => ((b >> 1) & 0x3f) < 32,
     // AUD; an IRAP picture's VPS/SPS/PPS (hvc1: in hvcC)
     leftOut: (b: number, irap: boolean) => ((b >> 1) & 0x3f) === 35 || (irap && ((b >> 1) & 0x3f) >= 32 && ((b >> 1) & 0x3f) <= 34),
+    nonIdrHeader: [0x02, 0x01], // TRAIL_R
   },
 ];
 
-describe.each(splitCases)("fMP4 samples of $codec access units with start-code-like bytes in the slice data", ({ frames, firstSlice, leftOut }) => {
+/** Collects the video samples' NAL units (as hex) of every segment the core hands out, releasing each. */
+function sampleCollector(core: MuxerCore) {
+  const written: string[][] = [];
+  const drain = () => {
+    for (let s = core.takeSegment(); s; s = core.takeSegment()) {
+      const bytes = new Uint8Array(Buffer.concat(s.parts));
+      const f = readFragment(bytes);
+      for (const r of f.trafs.find((t) => t.track === 1)?.runs ?? []) {
+        let at = f.moofStart + r.dataOffset;
+        for (const x of r.samples) written.push(nalUnitsOf(bytes.subarray(at, (at += x.size))).map((u) => Buffer.from(u).toString("hex")));
+      }
+      core.release(s.id);
+    }
+  };
+  return { written, drain };
+}
+
+const hex = (units: Uint8Array[]) => units.map((u) => Buffer.from(u).toString("hex"));
+
+describe.each(splitCases)("fMP4 samples of $codec access units with start-code-like bytes in the slice data", ({ frames, firstSlice, leftOut, nonIdrHeader }) => {
+  test("every slice length from 60 to 200 bytes against a start code at every place in it (and at none)", async () => {
+    // The block bounds, the bytes after the last block and a start code straddling them, by construction. (The
+    // ring holds two runs, so no segment is dropped while the next opens; 4 MB go through it.)
+    const core = await MuxerCore.create({ bufferSize: 160 * 1024, maxFrameSize: 16 * 1024, segmentDuration: 0.5, container: "fmp4" });
+    const { written, drain } = sampleCollector(core);
+    const expected: string[][] = [];
+    let n = 0;
+    const put = (frame: Uint8Array, irap: boolean) => {
+      expect(core.putVideo([frame], n++ * 40_000)).toBeUndefined();
+      expected.push(hex(referenceNalUnits(frame).filter((u) => !leftOut(u[0]!, irap))));
+      drain();
+    };
+    for (let length = 60; length <= 200; length++) {
+      put(frames[0]!, true); // an IDR (IRAP) with its parameter sets: each run of frames is a segment of its own
+      const payload = Array.from({ length }, (_, i) => ((i * 7) % 251) + 1); // no zero byte
+      for (let at = -1; at <= length; at++) {
+        const slice = [...nonIdrHeader, ...payload];
+        if (at >= 0) slice.splice(nonIdrHeader.length + at, 0, 0, 0, 1, ...nonIdrHeader);
+        put(new Uint8Array([0, 0, 0, 1, ...slice]), false);
+      }
+    }
+    core.flush();
+    drain();
+    expect(written.length).toBe(expected.length);
+    written.forEach((units, i) => expect(units, `frame ${i}`).toEqual(expected[i]));
+  }, 60_000);
+
+
   test("hold the NAL units a byte-by-byte search of the input finds, wherever they fall in a block or the ring", async () => {
     await fc.assert(
       fc.asyncProperty(
@@ -172,39 +221,28 @@ describe.each(splitCases)("fMP4 samples of $codec access units with start-code-l
         fc.nat({ max: 3 }),
         async (insertsPerFrame, ringKiB, trailingZeros) => {
           const core = await MuxerCore.create({ bufferSize: ringKiB * 1024, maxFrameSize: 16 * 1024, segmentDuration: 0.5, container: "fmp4" });
-          const expected: Uint8Array[][] = [];
-          const written: Uint8Array[][] = [];
-          const drain = () => {
-            for (let s = core.takeSegment(); s; s = core.takeSegment()) {
-              const bytes = new Uint8Array(Buffer.concat(s.parts));
-              const f = readFragment(bytes);
-              for (const r of f.trafs.find((t) => t.track === 1)?.runs ?? []) {
-                let at = f.moofStart + r.dataOffset;
-                for (const x of r.samples) written.push(nalUnitsOf(bytes.subarray(at, (at += x.size))).map((u) => u.slice()));
-              }
-              core.release(s.id);
-            }
-          };
+          const expected: string[][] = [];
+          const { written, drain } = sampleCollector(core);
           insertsPerFrame.forEach((list, i) => {
             const au = frames[i % frames.length]!;
             const units = referenceNalUnits(au);
             const slice = units.find((u) => firstSlice(u[0]!))!;
             const sliceAt = slice.byteOffset - au.byteOffset;
             const irap = ((slice[0]! >> 1) & 0x3f) >= 16 && ((slice[0]! >> 1) & 0x3f) <= 21; // (H.265 only)
-            // Inserts go after the first slice's first 16 bytes (its header stays readable), in offset order.
+            // Inserts go after the first slice's first 16 bytes (its header stays readable), up to the end, last first.
             const bytes = [...au];
-            const places = list.map(([at, insert]) => [sliceAt + 16 + (at % Math.max(1, au.length - sliceAt - 16)), insert] as const).sort((a, b) => b[0] - a[0]);
+            const places = list.map(([at, insert]) => [sliceAt + 16 + (at % (au.length - sliceAt - 15)), insert] as const).sort((a, b) => b[0] - a[0]);
             for (const [at, insert] of places) bytes.splice(at, 0, ...insert);
             for (let z = 0; z < trailingZeros; z++) bytes.push(0);
             const frame = new Uint8Array(bytes);
             expect(core.putVideo([frame], i * 40_000)).toBeUndefined();
-            expected.push(referenceNalUnits(frame).filter((u) => !leftOut(u[0]!, irap)));
+            expected.push(hex(referenceNalUnits(frame).filter((u) => !leftOut(u[0]!, irap))));
             drain();
           });
           core.flush();
           drain();
           expect(written.length).toBe(expected.length);
-          written.forEach((units, i) => expect(units.map((u) => Buffer.from(u).toString("hex")), `frame ${i}`).toEqual(expected[i]!.map((u) => Buffer.from(u).toString("hex"))));
+          written.forEach((units, i) => expect(units, `frame ${i}`).toEqual(expected[i]));
         },
       ),
       { numRuns: 150 },
