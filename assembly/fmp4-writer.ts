@@ -7,6 +7,7 @@
 // were muxed, so each track gets one trun per contiguous run of its samples.
 import { ringBase, ringCapacity, fmp4Area, MAX_SEGMENTS } from "./layout";
 import { writePos, advanceBytes } from "./ring";
+import { copyShort } from "./copy";
 import { FMP4_MAX_SAMPLES, FMP4_INIT_MAX, CONTAINER_TS, CONTAINER_AUTO } from "./abi";
 import { findStartCode, nalType, NAL_AUD, MAX_PARAM_SET, spsStore, spsLength, ppsStore, ppsLength, spsWidth, spsHeight } from "./h264";
 import {
@@ -165,28 +166,59 @@ export function videoSampleBound(from: usize, end: usize): u32 {
   return length + length / 4 + 4;
 }
 
-// With SIMD the slice data is read in 64-byte blocks, each tested for a pair of zero bytes: in slice data 00 00
-// occurs only in a start code or before an emulation prevention byte (00 00 03), so only the rare block with one
-// is searched byte by byte. max(byte q, byte q + 1) is 0 only where both are; the block is free of pairs when every
-// lane of the min over its four vectors is non-zero. (The pair of the block's last byte and the next is tested too.)
+// With SIMD the slice data is read in 64-byte blocks, and each is tested, with a few vector operations on the
+// bytes the copy loads anyway, for whether a start code may begin in it. Seen as 16-bit lanes (little-endian, at
+// even offsets from the block's start), a start code 00 00 01 at an even offset has a lane 0x0000 and at an odd
+// one the next lane is 00 01: a lane whose first byte is 0 and second at most 1. Tested on the bytewise minimum of
+// the block's four vectors such a lane cannot be missed (each byte of the minimum is at most the vectors' ones);
+// in slice data the test is true for about one block in a hundred (an emulation prevention 00 00 03, or zero and
+// small bytes in different vectors), and then the block is searched exactly.
+
+/** The 64 bytes a-d (from p) may hold the start of a start code: at p - 1 to p + 62. */
+// @ts-ignore: decorator
+@inline function mayHoldStartCode(a: v128, b: v128, c: v128, d: v128): bool {
+  let least = i8x16.min_u(i8x16.min_u(a, b), i8x16.min_u(c, d));
+  // Bytes 00 01 subtracted (saturating) from each lane: a lane 00 0x with x <= 1 becomes 0. (A bit mask of the
+  // zero lanes is tested: V8 makes all_true a longer sequence.)
+  return i8x16.bitmask(i16x8.eq(i8x16.sub_sat_u(least, i16x8.splat(0x0100)), i16x8.splat(0))) != 0;
+}
 
 // @ts-ignore: decorator
-@inline function pairsIn(a: v128, b: v128, c: v128, d: v128, p: usize): bool {
-  let pairs = i8x16.min_u(
-    i8x16.min_u(i8x16.max_u(a, v128.load(p + 1)), i8x16.max_u(b, v128.load(p + 17))),
-    i8x16.min_u(i8x16.max_u(c, v128.load(p + 33)), i8x16.max_u(d, v128.load(p + 49))),
-  );
-  return !i8x16.all_true(pairs);
+@inline function mayHoldStartCodeAt(p: usize): bool {
+  return mayHoldStartCode(v128.load(p), v128.load(p + 16), v128.load(p + 32), v128.load(p + 48));
+}
+
+/** Bit q set for each q in 0..15 where bytes p + q and p + q + 1 are both zero. */
+// @ts-ignore: decorator
+@inline function zeroPairs16(p: usize): u64 {
+  return <u64>i8x16.bitmask(i8x16.eq(v128.or(v128.load(p), v128.load(p + 1)), i8x16.splat(0)));
+}
+
+/** The first start code (00 00 01) that begins at p to p + 63 (its end may be two bytes further), or p + 64. */
+function startCodeInBlock(p: usize): usize {
+  let pairs = zeroPairs16(p) | zeroPairs16(p + 16) << 16 | zeroPairs16(p + 32) << 32 | zeroPairs16(p + 48) << 48;
+  while (pairs != 0) {
+    let q = p + <usize>ctz(pairs);
+    if (load<u8>(q + 2) == 1) return q;
+    pairs &= pairs - 1; // a pair that is not a start code: 00 00 03, or zero bytes before one
+  }
+  return p + 64;
+}
+
+/** The first start code that begins in the last 66 bytes before end, or end. */
+function startCodeNear(end: usize): usize {
+  let found = startCodeInBlock(end - 66);
+  return found < end - 2 ? found : end;
 }
 
 /** The next 00 00 01 at or after p (before end), or end. */
 function nextStartCode(p: usize, end: usize): usize {
   if (ASC_FEATURE_SIMD) {
     while (p + 66 <= end) {
-      if (pairsIn(v128.load(p), v128.load(p + 16), v128.load(p + 32), v128.load(p + 48), p)) {
-        // A start code at p..p + 63 has its 01 before p + 66.
-        let found = findStartCode(p, p + 66);
-        if (found < p + 66) return found;
+      // (The test from p + 1 covers start codes at p to p + 63.)
+      if (mayHoldStartCodeAt(p + 1)) {
+        let found = startCodeInBlock(p);
+        if (found < p + 64) return found;
       }
       p += 64;
     }
@@ -196,9 +228,14 @@ function nextStartCode(p: usize, end: usize): usize {
 
 /** End of the NAL unit at header: the next start code, less the zero bytes before it. */
 function endOfNal(header: usize, end: usize): usize {
-  let next = nextStartCode(header, end);
-  while (next > header && load<u8>(next - 1) == 0) next--;
-  return next;
+  return trimZeros(header, nextStartCode(header, end));
+}
+
+/** stop less the zero bytes before it (not before header): a NAL unit does not end in a zero byte. */
+// @ts-ignore: decorator
+@inline function trimZeros(header: usize, stop: usize): usize {
+  while (stop > header && load<u8>(stop - 1) == 0) stop--;
+  return stop;
 }
 
 /**
@@ -213,41 +250,74 @@ function endOfNal(header: usize, end: usize): usize {
 }
 
 /**
- * Writes the NAL unit at header into the ring with its 4-byte length; returns where it ends. With SIMD, the
- * blocks found free of start codes are stored as they are tested, so the bytes are read once (as the TS
- * packetizer does); the length goes in front once the end is known. Same bytes as without SIMD.
+ * Writes the NAL unit at header into the ring with its 4-byte length; returns where it ends. With SIMD, each
+ * block is stored as it is read and then tested, so the bytes are read once (as the TS packetizer does); a block
+ * with a pair of zeros but no start code (00 00 03) is slice data like any other. The block holding the next start
+ * code is stored whole: the bytes after the unit's end are within the room the muxer checked for the access unit
+ * (videoSampleBound) and the next unit overwrites them. The length goes in front once the end is known. Same
+ * bytes as without SIMD.
  */
 function writeNal(header: usize, end: usize): usize {
+  let stop: usize;
   if (ASC_FEATURE_SIMD) {
     let lengthAt = writePos;
-    // A block (and the length) must fit before the ring's end; the first block must be free of pairs, so the
-    // unit is not empty.
-    if (ringCapacity - lengthAt >= 68 && header + 66 <= end &&
-      !pairsIn(v128.load(header), v128.load(header + 16), v128.load(header + 32), v128.load(header + 48), header)) {
+    let length = <u32>(end - header);
+    let room = <u32>(ringCapacity - lengthAt); // before the ring's end
+    if (room >= 68 && length >= 66) {
+      // Whole blocks that fit before the ring's end and before end (the exact search of a block reads past it).
+      let fit = min(length - 2, room - 4);
+      let blocksEnd = header + <usize>(fit & ~63);
+      let toRing = ringBase + lengthAt + 4 - header; // (wraps: p + toRing is where the byte at p goes)
       let p = header;
-      let dst = ringBase + lengthAt + 4;
-      let limit = ringBase + ringCapacity;
-      while (p + 66 <= end && dst + 64 <= limit) {
-        let a = v128.load(p);
-        let b = v128.load(p + 16);
-        let c = v128.load(p + 32);
-        let d = v128.load(p + 48);
-        if (pairsIn(a, b, c, d, p)) break;
-        v128.store(dst, a);
-        v128.store(dst, b, 16);
-        v128.store(dst, c, 32);
-        v128.store(dst, d, 48);
+      let found = end;
+      while (true) {
+        // The hot loop makes no call (a call in it would make V8 keep its values in memory).
+        let hit = false;
+        do {
+          let a = v128.load(p);
+          let b = v128.load(p + 16);
+          let c = v128.load(p + 32);
+          let d = v128.load(p + 48);
+          v128.store(p + toRing, a);
+          v128.store(p + toRing, b, 16);
+          v128.store(p + toRing, c, 32);
+          v128.store(p + toRing, d, 48);
+          if (mayHoldStartCode(a, b, c, d)) {
+            hit = true;
+            break;
+          }
+          p += 64;
+        } while (p < blocksEnd);
+        if (!hit) break;
+        let sc = startCodeInBlock(p - 1);
         p += 64;
-        dst += 64;
+        if (sc < p - 1) {
+          found = sc;
+          break;
+        }
+        if (p >= blocksEnd) break;
       }
-      advanceBytes(4 + <u32>(p - header));
-      let stop = endOfNal(p, end);
-      ringWrite(p, <u32>(stop - p));
+      // Bytes [header, p) are in the ring, and no start code begins before p - 1. The few bytes after the last
+      // block (the unit ran to the access unit's end) are searched as one block ending at end, and copied here:
+      // memory.copy is a call out of the module in V8.
+      if (found == end) found = end - p <= 65 ? startCodeNear(end) : nextStartCode(p - 1, end); // (p - 1 >= end - 66)
+      stop = trimZeros(header, found);
+      if (stop == header) return stop; // an empty unit: nothing written
+      let size: u32 = 4 + <u32>(stop - header);
+      if (stop <= p) {
+        advanceBytes(size);
+      } else if (stop - p <= 66 && size <= room) {
+        copyShort(p + toRing, p, <u32>(stop - p));
+        advanceBytes(size);
+      } else {
+        advanceBytes(4 + <u32>(p - header));
+        ringWrite(p, <u32>(stop - p));
+      }
       store<u32>(ringBase + lengthAt, bswap<u32>(<u32>(stop - header)));
       return stop;
     }
   }
-  let stop = endOfNal(header, end);
+  stop = endOfNal(header, end);
   let length = <u32>(stop - header);
   if (length > 0) {
     ringWriteU32(length);
