@@ -129,7 +129,7 @@ fi
 # About 4 minutes.
 on_arm "the unit tests" arm64 --project unit
 # Uploads into MinIO, faults, spill, CRC, overflow, and the 128 MB board's minute of push --realtime with its peak
-# (guest) RSS checked: about 2 minutes. Two spill tests are skipped under qemu-user (test/sdk-spill.test.ts says why).
+# (guest) RSS checked: about 2 minutes.
 on_arm "the upload, spill and memory tests" arm64 test/s3-put-object.test.ts test/sdk-uploader-faults.test.ts \
   test/sdk-spill.test.ts test/sdk-crc-fallback.test.ts test/sdk-overflow-counts.test.ts test/small-memory.test.ts
 # The memory test on armv7 (about 2 minutes).
