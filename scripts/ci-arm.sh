@@ -126,7 +126,7 @@ if [ "${ARM_SUITE:-0}" = 1 ]; then
   on_arm "every test file" arm64 "$@" # (far beyond CI's budget: the integration files take minutes each here)
   exit $failed
 fi
-# About 4 minutes.
+# About 4 minutes (most of it child Nodes starting under emulation).
 on_arm "the unit tests" arm64 --project unit
 # Uploads into MinIO, faults, spill, CRC, overflow, and the 128 MB board's minute of push --realtime with its peak
 # (guest) RSS checked: about 2 minutes.
@@ -134,13 +134,13 @@ on_arm "the upload, spill and memory tests" arm64 test/s3-put-object.test.ts tes
   test/sdk-spill.test.ts test/sdk-crc-fallback.test.ts test/sdk-overflow-counts.test.ts test/small-memory.test.ts
 # The memory test on armv7 (about 2 minutes).
 on_arm "the memory test" armv7 test/small-memory.test.ts
-# The unit tests on armv7 too (about 2-3 minutes), but for the two files that check the CLI's option and usage
-# texts by starting it about 70 times (2 minutes more under emulation; they ran on arm64 above).
+# The unit tests on armv7 too (about 2 minutes), but for the two files that check the CLI's option and usage
+# texts by starting it about 70 times (1-2 minutes more under emulation; they ran on arm64 above).
 if [ "${ARMV7_UNIT:-0}" = 1 ]; then
   on_arm "the unit tests" armv7 --project unit
 else
   on_arm "the unit tests (but options-checked, cli-mistakes)" armv7 --project unit --exclude test/options-checked.test.ts --exclude test/cli-mistakes.test.ts
-  say "SKIPPED: test/options-checked.test.ts and test/cli-mistakes.test.ts with workers on armv7 Node (the CLI's texts, 2 minutes more under emulation; they ran on arm64 above; ARMV7_UNIT=1 runs them)"
+  say "SKIPPED: test/options-checked.test.ts and test/cli-mistakes.test.ts with workers on armv7 Node (the CLI's texts, 1-2 minutes more under emulation; they ran on arm64 above; ARMV7_UNIT=1 runs them)"
 fi
 say "SKIPPED: the other integration test files under emulation (minutes each, beyond CI's budget; ARM_SUITE=1 runs them on arm64)"
 exit $failed
