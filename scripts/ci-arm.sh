@@ -3,11 +3,11 @@
 # binaries mux every fixture (and the bench's 60 s 1080p A/V clip, where ffmpeg made it) to the same bytes as
 # x86 Node, also on an armv7 CPU without NEON (no Wasm SIMD: the scalar core), and armv7 Node pushes the sample in
 # real time into MinIO without losing a segment. Then tests with their workers forked on the ARM Nodes: the unit
-# tests and the upload, spill and memory tests on arm64, the memory test on armv7. Needs a built tree (npm run
+# tests and the upload, spill and memory tests on arm64, the memory test and the unit tests (but two) on armv7. Needs a built tree (npm run
 # build) and MinIO as the tests do. Where the machine cannot emulate ARM it says so in one line and exits 0.
 #   bash scripts/ci-arm.sh                          ARM_CLIP=0 leaves out the 60 s clip
 #   ARM_SUITE=1 bash scripts/ci-arm.sh [test files]  runs every test file (not only the unit ones) with workers on arm64
-#   ARMV7_UNIT=1 bash scripts/ci-arm.sh              also runs the unit tests with workers on armv7 (beyond CI's budget)
+#   ARMV7_UNIT=1 bash scripts/ci-arm.sh              runs every unit test file with workers on armv7 (two more files)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -126,18 +126,21 @@ if [ "${ARM_SUITE:-0}" = 1 ]; then
   on_arm "every test file" arm64 "$@" # (far beyond CI's budget: the integration files take minutes each here)
   exit $failed
 fi
-# About 4 minutes.
+# About 4 minutes (most of it child Nodes starting under emulation).
 on_arm "the unit tests" arm64 --project unit
 # Uploads into MinIO, faults, spill, CRC, overflow, and the 128 MB board's minute of push --realtime with its peak
-# (guest) RSS checked: about 2 minutes. Two spill tests are skipped under qemu-user (test/sdk-spill.test.ts says why).
+# (guest) RSS checked: about 2 minutes.
 on_arm "the upload, spill and memory tests" arm64 test/s3-put-object.test.ts test/sdk-uploader-faults.test.ts \
   test/sdk-spill.test.ts test/sdk-crc-fallback.test.ts test/sdk-overflow-counts.test.ts test/small-memory.test.ts
 # The memory test on armv7 (about 2 minutes).
 on_arm "the memory test" armv7 test/small-memory.test.ts
+# The unit tests on armv7 too (about 2 minutes), but for the two files that check the CLI's option and usage
+# texts by starting it about 70 times (1-2 minutes more under emulation; they ran on arm64 above).
 if [ "${ARMV7_UNIT:-0}" = 1 ]; then
   on_arm "the unit tests" armv7 --project unit
 else
-  say "SKIPPED: the unit tests with workers on armv7 Node (12 minutes under emulation, beyond CI's 25; they pass on arm64 above; ARMV7_UNIT=1 runs them)"
+  on_arm "the unit tests (but options-checked, cli-mistakes)" armv7 --project unit --exclude test/options-checked.test.ts --exclude test/cli-mistakes.test.ts
+  say "SKIPPED: test/options-checked.test.ts and test/cli-mistakes.test.ts with workers on armv7 Node (the CLI's texts, 1-2 minutes more under emulation; they ran on arm64 above; ARMV7_UNIT=1 runs them)"
 fi
 say "SKIPPED: the other integration test files under emulation (minutes each, beyond CI's budget; ARM_SUITE=1 runs them on arm64)"
 exit $failed

@@ -261,11 +261,15 @@ interface LockOwner {
   started: string;
 }
 
-/** A process's start, stable for its life and different for a later process with the same pid. */
+/**
+ * A process's start, stable for its life and different for a later process with the same pid. Read from its main
+ * thread's stat (the same start time), which reads alike from inside and outside: qemu-user answers a process's
+ * own /proc/<pid>/stat itself, with a start time that can be a tick off the kernel's that other processes read.
+ */
 async function processStart(pid: number): Promise<string> {
   try {
     const boot = (await readFile("/proc/sys/kernel/random/boot_id", "utf8")).trim();
-    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+    const stat = await readFile(`/proc/${pid}/task/${pid}/stat`, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // (the name may hold spaces)
     return `${boot}:${fields[19]}`; // field 22 of stat: starttime
   } catch {

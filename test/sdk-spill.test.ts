@@ -11,7 +11,6 @@ import { SpillDirectory, SpillDirectoryBusyError } from "../src/spill.js";
 import { repoRoot, tempDir } from "./support/media-tools.js";
 import { freshBucket } from "./support/minio.js";
 import { startFaultProxy, type FaultProxy } from "./support/fault-proxy.js";
-import { underQemuUser } from "./support/qemu-user.mjs";
 import { expectEachDecodes, fixtureFrames, record, recorderBehindProxy, referenceSegments, storedObjects, type Frame } from "./support/recorder-harness.js";
 
 const tmp = tempDir("sdk-spill-");
@@ -143,14 +142,14 @@ describe("spill directory (store and forward)", () => {
     storeUp();
   });
 
-  // Under qemu-user (scripts/ci-arm.sh, workers on arm64 Node) no buffer-overflow drop shows up here: not yet
-  // understood, so left out there rather than weakened (README "Boards").
-  it.skipIf(underQemuUser())("the spill directory goes away mid-outage (a card pulled): errors are reported, the overflow policy takes over, nothing hangs", async () => {
-    const bucket = await freshBucket("spill-gone");
+  // The store is down as a refused connection (nothing listens on port 9), not as 503s: a segment the core drops
+  // while an attempt of it is out on a connection is "uncertain" (the store might have it; a HEAD cannot tell), and
+  // whether the drop meets an attempt in flight is timing. Natively a 503 comes back within the 5-20 ms backoff;
+  // under qemu-user the attempts take longer than the backoff, so every drop could be uncertain and none an overflow.
+  it("the spill directory goes away mid-outage (a card pulled): errors are reported, the overflow policy takes over, nothing hangs", async () => {
     const dir = join(tmp.path, "gone");
     const frames = await fixtureFrames("sample/sample-640x360-25fps.h264", 25);
-    storeDown();
-    const recorder = recorderBehindProxy(proxy.endpoint, bucket, { bufferSize: RING, spill: { dir } });
+    const recorder = recorderBehindProxy("http://127.0.0.1:9", "b-unused", { bufferSize: RING, spill: { dir } });
     const events = record(recorder);
     await recorder.start();
     rmSync(dir, { recursive: true });
@@ -158,17 +157,14 @@ describe("spill directory (store and forward)", () => {
     const stats = await recorder.close({ deadlineMs: 200 });
     expect(events.errors.some((e) => /ENOENT/.test(e.message))).toBe(true);
     expect(stats.segmentsSpilled).toBe(0);
+    // Every segment is accounted for: dropped by the overflow policy while the ring was full, or given up at the
+    // close deadline; none was sent, so none is uncertain.
     const overflow = events.dropped.filter((d) => d.reason === "buffer-overflow");
     expect(overflow.length).toBeGreaterThan(0);
-    // Every segment is accounted for: dropped by the overflow policy, given up at the close deadline, or (an
-    // upload cut off once sent, while the store answers only 503, HEADs too) uncertain.
+    expect(overflow.length).toBe(stats.segmentsDroppedOverflow);
     expect(events.dropped.length).toBe(stats.segmentsMade);
-    const reasons = new Set(events.dropped.map((d) => d.reason));
-    expect(reasons).toContain("buffer-overflow");
-    expect(reasons).toContain("close-deadline");
-    expect([...reasons].every((r) => ["buffer-overflow", "close-deadline", "uncertain"].includes(r))).toBe(true);
-    expect(events.dropped.filter((d) => d.reason === "uncertain").length).toBe(stats.segmentsUncertain);
-    storeUp();
+    expect(new Set(events.dropped.map((d) => d.reason))).toEqual(new Set(["buffer-overflow", "close-deadline"]));
+    expect(stats.segmentsUncertain).toBe(0);
   });
 
   it("bad spill options are refused when the recorder is made", () => {
@@ -187,9 +183,7 @@ describe("spill directory (store and forward)", () => {
     expect(() => recorder.putVideoFrame(new Uint8Array(10), 0)).toThrow(/start\(\) first/);
   });
 
-  // Not under qemu-user: qemu answers a process's own /proc/<pid>/stat itself, with a start time that differs from
-  // the kernel's that every other process reads, so a live holder's lock would look stale (or ours foreign).
-  it.skipIf(underQemuUser())("one recorder per directory: a second one fails start() with SpillDirectoryBusyError; a lock left by a dead process is taken over", async () => {
+  it("one recorder per directory: a second one fails start() with SpillDirectoryBusyError; a lock left by a dead process is taken over", async () => {
     const dir = join(tmp.path, "locked");
     const first = recorderBehindProxy(proxy.endpoint, "b-unused", { bufferSize: RING, spill: { dir } });
     await first.start();
