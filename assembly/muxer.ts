@@ -92,7 +92,14 @@ let reanchor: bool = true;
 // restarted). A host may pass NaN as wallMs: when an anchoring put got NaN this u32 becomes 1, and the host
 // calls setWallClock() right after that put. So the host reads its clock once per anchoring, not per frame.
 export const WALL_CLOCK_WANTED: usize = memory.data(4);
+// The open segment's first picture (an IDR or IRAP): its decode time starts the segment's clock for the frames in
+// it, its presentation time is the segment's start. Segments are cut, and their durations counted, from one
+// starting picture's presentation time to the next one's: an H.265 CRA is decoded before its leading pictures, so
+// its decode time runs ahead of its place in time by as many of them as it has (x265's open GOPs), while the
+// span between two pictures' presentation times is what a player plays.
 let segStartDts: i64 = 0;
+let segStartPts: i64 = 0;
+let segLastPts: i64 = 0; // the latest presentation time among the open segment's pictures
 let lastPcr: i64 = 0; // media ticks of the last PCR: never goes backwards, across segments too
 let lastPsi: i64 = 0;
 
@@ -212,6 +219,8 @@ function startSegment(idrPts: i64, dts: i64, wallMs: f64): void {
   if (fmp4) beginFmp4Segment(headSeq - 1);
   else startTrackingPmts();
   segStartDts = dts;
+  segStartPts = idrPts;
+  segLastPts = idrPts;
   // Audio from before the segment's first picture is not played: drop it (counted).
   dropAudioEndingBy(idrPts);
   if (!fmp4) {
@@ -230,17 +239,23 @@ export function setWallClock(wallMs: f64): void {
   if (segmentIsOpen && isNaN(openWallMs())) setOpenWallMs(wallMs);
 }
 
-function finishSegment(endDts: i64): void {
+/** The open segment's duration when no next picture ends it: from its start to the end of its latest picture. */
+function presentedSpan(): i64 {
+  return segLastPts + frameInterval - segStartPts;
+}
+
+/** Ends the open segment: its last frame's clock stops at endDts, and it lasted durationTicks. */
+function finishSegment(endDts: i64, durationTicks: i64): void {
   if (container == CONTAINER_FMP4) {
-    finishFmp4Segment(endDts);
+    finishFmp4Segment(endDts, durationTicks);
     return;
   }
   if (openHasAudio() && openAudioFrames() == 0 && rewriteSegmentPmtsWithoutAudio()) clearOpenAudio();
-  closeSegment(endDts - segStartDts);
+  closeSegment(durationTicks);
 }
 
 /** fMP4: the head (moof + mdat header) goes after the samples; a segment it cannot follow is lost whole. */
-function finishFmp4Segment(endDts: i64): void {
+function finishFmp4Segment(endDts: i64, durationTicks: i64): void {
   if (openHasAudio() && openAudioFrames() == 0) clearOpenAudio();
   else if (openAudioFrames() > 0 && !initHasAudio && !addAudioTrack(headSeq - 1, audioSampleRate, audioChannels, audioObjectType)) {
     audioFramesDropped += <f64>openAudioFrames(); // written but not referenced: no track to play them
@@ -253,7 +268,7 @@ function finishFmp4Segment(endDts: i64): void {
   }
   commitHead(headSeq - 1);
   setOpenKeyframeBytes(firstPictureBytes());
-  closeSegment(endDts - segStartDts);
+  closeSegment(durationTicks);
 }
 
 // ---- Video ----
@@ -284,7 +299,7 @@ export function videoLostAtSource(): void {
 function closeAtLastFrame(): void {
   let end = lastWrittenDts + frameInterval;
   flushAudioBefore(end, false, end);
-  finishSegment(end);
+  finishSegment(end, presentedSpan());
   pendingDiscontinuity = true;
 }
 
@@ -338,12 +353,12 @@ export function muxVideo(len: u32, pts: i64, dts: i64, wallMs: f64, scan: i32): 
 
   // (fMP4: new parameter sets need a new init segment, so the segment is cut at their IDR too.)
   let newInit = fmp4 && isIdr && parameterSetsChanged();
-  if (segmentIsOpen && isIdr && (gap || newInit || dts - segStartDts >= targetTicks - CUT_TOLERANCE)) {
+  if (segmentIsOpen && isIdr && (gap || newInit || pts - segStartPts >= targetTicks - CUT_TOLERANCE)) {
     if (gap) closeAtLastFrame();
     else {
       // Audio up to the IDR's presentation time belongs to this segment; the clock stops at the IDR's DTS.
       flushAudioBefore(pts, false, dts);
-      finishSegment(dts);
+      finishSegment(dts, pts - segStartPts);
     }
   }
   if (fmp4 && segmentIsOpen && !fmp4HasRoom()) {
@@ -390,6 +405,7 @@ export function muxVideo(len: u32, pts: i64, dts: i64, wallMs: f64, scan: i32): 
   waitingForIdr = false;
   lastDts = dts;
   lastWrittenDts = dts;
+  if (pts > segLastPts) segLastPts = pts;
   noteHighWater();
   return OK;
 }
@@ -637,7 +653,7 @@ export function flush(): void {
     return;
   }
   flushAudioBefore(0x7fffffffffffffff, true, 0x7fffffffffffffff);
-  finishSegment(lastWrittenDts + frameInterval);
+  finishSegment(lastWrittenDts + frameInterval, presentedSpan());
   noteHighWater();
 }
 

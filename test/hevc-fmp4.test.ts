@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { spawnSync } from "node:child_process";
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { decodeErrors, ffmpegSync, fixturePath, frameHashes, repoRoot, tempDir } from "./support/media-tools.js";
+import { decodeErrors, ffmpegSync, fixturePath, frameHashes, probePackets, repoRoot, tempDir } from "./support/media-tools.js";
 import { parsePlaylist, runCli } from "./support/mux-run.js";
 import { nalUnitsOf, readFragment, readHvcC, readInit } from "./support/mp4-inspect.js";
 import { MuxerCore } from "../src/core.js";
@@ -38,6 +38,10 @@ const CASES: Case[] = [
   { name: "with-aud", params: "keyint=30:min-keyint=30:aud=1:bframes=2", frames: 90 },
   { name: "main10", params: "keyint=25:min-keyint=25:bframes=2", size: "640x360", rate: "25", seconds: 3, pixFmt: "yuv420p10le", frames: 75 },
   { name: "with-aac", params: "keyint=25:min-keyint=25:bframes=2", rate: "25", seconds: 4, audio: "audio/aac-lc-48000-mono.aac", frames: 100 },
+  // x265's default: open GOPs. Each CRA after the first picture is decoded before leading pictures that are
+  // shown before it, so its decode time runs ahead of its place in time (segments must be cut and timed by the
+  // latter: cut by decode time, the first segment took two seconds' GOPs and ended a frame early).
+  { name: "open-gop", params: "keyint=25:min-keyint=25:bframes=3:open-gop=1", rate: "25", seconds: 6, frames: 150 },
 ];
 
 function makeInput(c: Case): string {
@@ -58,7 +62,7 @@ describe.each(CASES)("ipc-hls mux (default container) of raw HEVC: $name", (c) =
   let input = "";
   let run: { exitCode: number; stdout: string; stderr: string };
   let init: Uint8Array;
-  let segments: { uri: string; bytes: Uint8Array }[];
+  let segments: { uri: string; bytes: Uint8Array; duration: number }[];
   let whole = "";
 
   beforeAll(async () => {
@@ -66,7 +70,7 @@ describe.each(CASES)("ipc-hls mux (default container) of raw HEVC: $name", (c) =
     const extra = c.audio ? ["--audio", fixturePath(c.audio)] : [];
     run = await runCli(["mux", input, "--out", out, ...extra]);
     const playlist = parsePlaylist(readFileSync(join(out, "index.m3u8"), "utf8"));
-    segments = playlist.segments.map((s) => ({ uri: s.uri, bytes: readFileSync(join(out, s.uri)) }));
+    segments = playlist.segments.map((s) => ({ uri: s.uri, bytes: readFileSync(join(out, s.uri)), duration: s.duration }));
     init = readFileSync(join(out, "init.mp4"));
     whole = join(out, "whole.mp4");
     writeFileSync(whole, Buffer.concat([init, ...segments.map((s) => s.bytes)]));
@@ -86,6 +90,21 @@ describe.each(CASES)("ipc-hls mux (default container) of raw HEVC: $name", (c) =
       writeFileSync(joined, Buffer.concat([init, s.bytes]));
       expect(await decodeErrors(joined), s.uri).toBe("");
     }
+  });
+
+  test("each segment lasts from its first picture's presentation time to the next one's (ffprobe), all adding up to the stream; none is cut short of 2 s but the last", async () => {
+    const starts: number[] = [];
+    for (const [i, s] of segments.entries()) {
+      const joined = join(out, `joined-${i}.mp4`);
+      writeFileSync(joined, Buffer.concat([init, s.bytes]));
+      starts.push((await probePackets(joined, "v:0")).find((p) => p.keyframe)!.pts!);
+    }
+    const fps = c.rate === "25" ? 25 : 30000 / 1001;
+    for (let i = 0; i + 1 < segments.length; i++) {
+      expect(segments[i]!.duration, segments[i]!.uri).toBeCloseTo(starts[i + 1]! - starts[i]!, 3);
+      expect(segments[i]!.duration, segments[i]!.uri).toBeGreaterThanOrEqual(2 - 0.001);
+    }
+    expect(segments.reduce((sum, s) => sum + s.duration, 0)).toBeCloseTo(c.frames / fps, 3);
   });
 
   test("the pictures are ffmpeg's decode of the raw file, frame for frame", async () => {
