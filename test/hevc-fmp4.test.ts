@@ -44,10 +44,17 @@ const CASES: Case[] = [
   { name: "open-gop", params: "keyint=25:min-keyint=25:bframes=3:open-gop=1", rate: "25", seconds: 6, frames: 150 },
 ];
 
+/** The case's frame rate as ffmpeg takes it, and in frames per second. */
+const rateText = (c: Case) => c.rate ?? "30000/1001";
+const framesPerSecond = (c: Case) => {
+  const [num, den = "1"] = rateText(c).split("/");
+  return Number(num) / Number(den);
+};
+
 function makeInput(c: Case): string {
   const file = join(tmp.path, `${c.name}.hevc`);
   ffmpegSync([
-    "-f", "lavfi", "-i", `testsrc2=size=${c.size ?? "320x240"}:rate=${c.rate ?? "30000/1001"}:duration=${c.seconds ?? 3}`,
+    "-f", "lavfi", "-i", `testsrc2=size=${c.size ?? "320x240"}:rate=${rateText(c)}:duration=${c.seconds ?? 3}`,
     "-c:v", "libx265", "-pix_fmt", c.pixFmt ?? "yuv420p", "-b:v", "200k", "-x265-params", `${X265}:${c.params}`,
     "-f", "hevc", file,
   ]);
@@ -63,6 +70,8 @@ describe.each(CASES)("ipc-hls mux (default container) of raw HEVC: $name", (c) =
   let run: { exitCode: number; stdout: string; stderr: string };
   let init: Uint8Array;
   let segments: { uri: string; bytes: Uint8Array; duration: number }[];
+  /** Each segment joined to the init segment, a file per segment (what a player reads). */
+  let joined: string[];
   let whole = "";
 
   beforeAll(async () => {
@@ -74,6 +83,11 @@ describe.each(CASES)("ipc-hls mux (default container) of raw HEVC: $name", (c) =
     init = readFileSync(join(out, "init.mp4"));
     whole = join(out, "whole.mp4");
     writeFileSync(whole, Buffer.concat([init, ...segments.map((s) => s.bytes)]));
+    joined = segments.map((s, i) => {
+      const file = join(out, `joined-${i}.mp4`);
+      writeFileSync(file, Buffer.concat([init, s.bytes]));
+      return file;
+    });
   }, 60_000);
 
   test("exits 0 and writes fMP4 (init.mp4 and .m4s, no .ts) cut into several segments", () => {
@@ -85,26 +99,17 @@ describe.each(CASES)("ipc-hls mux (default container) of raw HEVC: $name", (c) =
   });
 
   test("each segment joined to the init segment decodes under ffmpeg -xerror", async () => {
-    for (const [i, s] of segments.entries()) {
-      const joined = join(out, `joined-${i}.mp4`);
-      writeFileSync(joined, Buffer.concat([init, s.bytes]));
-      expect(await decodeErrors(joined), s.uri).toBe("");
-    }
+    for (const [i, s] of segments.entries()) expect(await decodeErrors(joined[i]!), s.uri).toBe("");
   });
 
   test("each segment lasts from its first picture's presentation time to the next one's (ffprobe), all adding up to the stream; none is cut short of 2 s but the last", async () => {
     const starts: number[] = [];
-    for (const [i, s] of segments.entries()) {
-      const joined = join(out, `joined-${i}.mp4`);
-      writeFileSync(joined, Buffer.concat([init, s.bytes]));
-      starts.push((await probePackets(joined, "v:0")).find((p) => p.keyframe)!.pts!);
-    }
-    const fps = c.rate === "25" ? 25 : 30000 / 1001;
+    for (const file of joined) starts.push((await probePackets(file, "v:0")).find((p) => p.keyframe)!.pts!);
     for (let i = 0; i + 1 < segments.length; i++) {
       expect(segments[i]!.duration, segments[i]!.uri).toBeCloseTo(starts[i + 1]! - starts[i]!, 3);
       expect(segments[i]!.duration, segments[i]!.uri).toBeGreaterThanOrEqual(2 - 0.001);
     }
-    expect(segments.reduce((sum, s) => sum + s.duration, 0)).toBeCloseTo(c.frames / fps, 3);
+    expect(segments.reduce((sum, s) => sum + s.duration, 0)).toBeCloseTo(c.frames / framesPerSecond(c), 3);
   });
 
   test("the pictures are ffmpeg's decode of the raw file, frame for frame", async () => {
