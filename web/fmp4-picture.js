@@ -3,6 +3,8 @@
 // the codec string and description (the avcC or hvcC record, ISO/IEC 14496-15) from the init segment's video
 // track, and the sample (length-prefixed NAL units) from the range. Boxes are ISO/IEC 14496-12.
 
+import { avcCodecText } from "./ts-picture.js";
+
 const SAMPLE_ENTRIES = new Set(["avc1", "avc3", "hvc1", "hev1"]);
 /** Bytes of a VisualSampleEntry before its child boxes (avcC, hvcC): SampleEntry's 8, then 70. */
 const VISUAL_SAMPLE_ENTRY_BYTES = 78;
@@ -61,16 +63,9 @@ export function initVideoTrack(init) {
     const config = child(init, entry, hevc ? "hvcC" : "avcC", VISUAL_SAMPLE_ENTRY_BYTES);
     if (!config || config.end - config.body < (hevc ? 23 : 7)) continue;
     const description = init.slice(config.body, config.end);
-    return { trackId, codec: hevc ? hevcCodecString(entry.type, description) : avcCodecString(entry.type, description), description };
+    return { trackId, codec: hevc ? hevcCodecString(entry.type, description) : avcCodecText(entry.type, description, 1), description };
   }
   return undefined;
-}
-
-const hex2 = (n) => n.toString(16).padStart(2, "0");
-
-/** "avc1.PPCCLL": profile_idc, constraint flags and level_idc as the AVCDecoderConfigurationRecord repeats them. */
-function avcCodecString(entry, avcC) {
-  return `${entry}.${hex2(avcC[1])}${hex2(avcC[2])}${hex2(avcC[3])}`;
 }
 
 /**

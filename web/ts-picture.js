@@ -61,13 +61,19 @@ export function firstPicture(bytes) {
   return pes.subarray(9 + pes[8]); // after the PES header
 }
 
+/**
+ * "<sample entry>.PPCCLL": profile_idc, the constraint flags and level_idc, the three bytes at `at` (an SPS's after
+ * its NAL header, which an avcC record repeats from its second byte).
+ */
+export function avcCodecText(sampleEntry, bytes, at) {
+  const hex = (b) => b.toString(16).padStart(2, "0");
+  return `${sampleEntry}.${hex(bytes[at])}${hex(bytes[at + 1])}${hex(bytes[at + 2])}`;
+}
+
 /** "avc1.PPCCLL" from the first SPS in Annex B bytes, or undefined. */
 export function avcCodecString(annexB) {
   for (let i = 0; i + 7 < annexB.length; i++) {
-    if (annexB[i] === 0 && annexB[i + 1] === 0 && annexB[i + 2] === 1 && (annexB[i + 3] & 0x1f) === 7) {
-      const hex = (b) => b.toString(16).padStart(2, "0");
-      return `avc1.${hex(annexB[i + 4])}${hex(annexB[i + 5])}${hex(annexB[i + 6])}`;
-    }
+    if (annexB[i] === 0 && annexB[i + 1] === 0 && annexB[i + 2] === 1 && (annexB[i + 3] & 0x1f) === 7) return avcCodecText("avc1", annexB, i + 4);
   }
   return undefined;
 }
