@@ -5,18 +5,16 @@
 // under ffmpeg -xerror, and the pictures are the ones ffmpeg's own RTSP client records from the same server. An
 // MJPEG camera is refused with one line naming the codec, and the camera stops (no retry loop).
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { execFile, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { freshBucket, minio, referenceClient } from "./support/minio.js";
-import { decodeErrors, frameHashes, probeStreams, tempDir } from "./support/media-tools.js";
+import { decodeErrors, ffmpegRtspRecording, frameHashes, probeStreams, tempDir } from "./support/media-tools.js";
 import { startRtspServer, type TestRtspServer } from "./support/rtsp-server.js";
 import { expectLossyUdpRecording, startRecord } from "./support/record-run.js";
 import { directorySegments, fetchedSegments, joinedRecording, playableFiles, type StoredSegments } from "./support/stored-segments.js";
 
-const run = promisify(execFile);
 const tmp = tempDir("record-rtsp-h265-");
 let server: TestRtspServer;
 beforeAll(async () => {
@@ -31,9 +29,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** ffmpeg's own recording of `seconds` of the stream (a session of its own, before ours: see record-rtsp.test.ts). */
 async function ffmpegRecording(path: string, seconds: number, from = server): Promise<string> {
-  const file = join(tmp.path, `reference${path.replace(/\//g, "-")}.ts`);
-  await run("ffmpeg", ["-nostdin", "-v", "error", "-rtsp_transport", "tcp", "-i", from.url(path), "-t", String(seconds), "-c", "copy", "-f", "mpegts", file]);
-  return file;
+  return ffmpegRtspRecording(from.url(path), seconds, join(tmp.path, `reference${path.replace(/\//g, "-")}.ts`));
 }
 
 /**

@@ -4,21 +4,18 @@
 // plays through it in ffmpeg, nothing is lost; a wrong password gives one line (password never printed) and
 // retries with backoff (and ends with exit code 1: nothing recorded); SIGINT ends with a summary and exit code 0.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { execFile } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { Parser } from "m3u8-parser";
 import { freshBucket, minio, referenceClient } from "./support/minio.js";
-import { decodeErrors, frameHashes, probeStreams, tempDir } from "./support/media-tools.js";
+import { decodeErrors, ffmpegRtspRecording, frameHashes, probeStreams, tempDir } from "./support/media-tools.js";
 import { startRtspServer, type TestRtspServer } from "./support/rtsp-server.js";
 import { parseSegmentKey } from "../src/keys.js";
 import { buildPlaylist } from "../src/playback/playlist.js";
 import { markDiscontinuities } from "../src/playback/recordings.js";
 import { expectLossyUdpRecording, startRecord } from "./support/record-run.js";
 
-const run = promisify(execFile);
 const tmp = tempDir("record-rtsp-");
 let server: TestRtspServer;
 beforeAll(async () => {
@@ -53,7 +50,7 @@ describe("ipc-hls record rtsp://", () => {
     // ffmpeg's own recording of the same stream: a session of its own, before ours (the server starts every session
     // at frame 0, and two at once on a busy machine may see different frames dropped by the live test source).
     const reference = join(tmp.path, "reference.ts");
-    await run("ffmpeg", ["-nostdin", "-v", "error", "-rtsp_transport", "tcp", "-i", url, "-t", "10", "-c", "copy", "-f", "mpegts", reference]);
+    await ffmpegRtspRecording(url, 10, reference);
     const record = startRecord([url, "--name", "gate", "--bucket", bucket, "--endpoint", m.endpoint, "--path-style"]);
 
     await waitForObjects(bucket, 7); // ≈ 14 s

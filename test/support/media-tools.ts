@@ -177,6 +177,16 @@ export async function decodedAudioSeconds(file: string): Promise<number> {
   return samples / rate;
 }
 
+/**
+ * ffmpeg's own RTSP client records `seconds` of a stream over TCP into `file` (MPEG-TS, nothing re-encoded): what a
+ * recording of ours is compared with. A session of its own: run it before ours, not beside it (on a busy machine
+ * the live test source may drop different frames in two sessions at once).
+ */
+export async function ffmpegRtspRecording(url: string, seconds: number, file: string): Promise<string> {
+  await run("ffmpeg", ["-nostdin", "-v", "error", "-rtsp_transport", "tcp", "-i", url, "-t", String(seconds), "-c", "copy", "-f", "mpegts", file]);
+  return file;
+}
+
 /** Runs ffmpeg synchronously (fixture preparation in tests); throws with ffmpeg's stderr on failure. */
 export function ffmpegSync(args: string[]): void {
   execFileSync("ffmpeg", ["-nostdin", "-hide_banner", "-v", "error", "-y", ...args], { stdio: ["ignore", "ignore", "pipe"] });

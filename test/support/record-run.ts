@@ -4,9 +4,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
 import { minio } from "./minio.js";
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
-import { decodeErrors, frameHashes, repoRoot } from "./media-tools.js";
+import { decodeErrors, ffmpegRtspRecording, frameHashes, repoRoot } from "./media-tools.js";
 import { directorySegments, playableFiles } from "./stored-segments.js";
 
 export function startRecord(args: string[]) {
@@ -32,11 +30,8 @@ export function startRecord(args: string[]) {
  * picture is not one the camera sent.
  */
 export async function expectLossyUdpRecording(url: string, losslessUrl: string, dir: string, codec: "H.264" | "H.265", minSegments: number): Promise<void> {
-  // The reference first, alone: two sessions at once on a busy machine may see different frames dropped by the
-  // live test source, and then their P-frames differ.
-  const reference = `${dir}-reference.mkv`;
-  await promisify(execFile)("ffmpeg", ["-nostdin", "-v", "error", "-rtsp_transport", "tcp", "-i", losslessUrl, "-t", "15", "-map", "0:v", "-c", "copy", reference]);
-  const sentPictures = new Set(await frameHashes(reference));
+  // The reference first, alone (see ffmpegRtspRecording).
+  const sentPictures = new Set(await frameHashes(await ffmpegRtspRecording(losslessUrl, 15, `${dir}-reference.ts`)));
   const record = startRecord([url, "--transport", "udp", "--name", "lossy", "--store", dir]);
   const recording = new RegExp(`lossy: recording: ${codec.replace(".", "\\.")}`);
   while (!recording.test(record.output.stdout)) await new Promise((resolve) => setTimeout(resolve, 100));
