@@ -3,13 +3,17 @@
 # binaries mux every fixture (and the bench's 60 s 1080p A/V clip, where ffmpeg made it) to the same bytes as
 # x86 Node, also on an armv7 CPU without NEON (no Wasm SIMD: the scalar core), and armv7 Node pushes the sample in
 # real time into MinIO without losing a segment. Then tests with their workers forked on the ARM Nodes: the unit
-# tests and the upload, spill and memory tests on arm64, the memory test and the unit tests (but two) on armv7. Needs a built tree (npm run
-# build) and MinIO as the tests do. Where the machine cannot emulate ARM it says so in one line and exits 0.
+# tests, the upload, spill and memory tests and a fifth of the other integration files (a different fifth for each
+# of five consecutive commits) on arm64, the memory test and the unit tests (but two) on armv7. Needs a built tree
+# (npm run build) and MinIO as the tests do. Where the machine cannot emulate ARM it says so in one line and exits 0.
 #   bash scripts/ci-arm.sh                          ARM_CLIP=0 leaves out the 60 s clip
 #   ARM_SUITE=1 bash scripts/ci-arm.sh [test files]  runs every test file (not only the unit ones) with workers on arm64
 #   ARMV7_UNIT=1 bash scripts/ci-arm.sh              runs every unit test file with workers on armv7 (two more files)
+#   ARM_SLICE=k/n bash scripts/ci-arm.sh             runs slice k of n of the other integration files on arm64
+#                                                    (default: slice 1 + commits mod 5 of 5, see below)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ARM_SLICES=5
 
 say() { echo "ci-arm: $*" >&2; }
 skip() { say "SKIPPED: $*"; exit 0; }
@@ -130,8 +134,9 @@ fi
 on_arm "the unit tests" arm64 --project unit
 # Uploads into MinIO, faults, spill, CRC, overflow, and the 128 MB board's minute of push --realtime with its peak
 # (guest) RSS checked: about 2 minutes.
-on_arm "the upload, spill and memory tests" arm64 test/s3-put-object.test.ts test/sdk-uploader-faults.test.ts \
-  test/sdk-spill.test.ts test/sdk-crc-fallback.test.ts test/sdk-overflow-counts.test.ts test/small-memory.test.ts
+arm64_every_run=(test/s3-put-object.test.ts test/sdk-uploader-faults.test.ts test/sdk-spill.test.ts
+  test/sdk-crc-fallback.test.ts test/sdk-overflow-counts.test.ts test/small-memory.test.ts)
+on_arm "the upload, spill and memory tests" arm64 "${arm64_every_run[@]}"
 # The memory test on armv7 (about 2 minutes).
 on_arm "the memory test" armv7 test/small-memory.test.ts
 # The unit tests on armv7 too (about 2 minutes), but for the two files that check the CLI's option and usage
@@ -142,5 +147,28 @@ else
   on_arm "the unit tests (but options-checked, cli-mistakes)" armv7 --project unit --exclude test/options-checked.test.ts --exclude test/cli-mistakes.test.ts
   say "SKIPPED: test/options-checked.test.ts and test/cli-mistakes.test.ts with workers on armv7 Node (the CLI's texts, 1-2 minutes more under emulation; they ran on arm64 above; ARMV7_UNIT=1 runs them)"
 fi
-say "SKIPPED: the other integration test files under emulation (minutes each, beyond CI's budget; ARM_SUITE=1 runs them on arm64)"
+
+# The other integration files on arm64, one slice per run: all of them take ≈ 14 minutes here, beyond CI's budget,
+# so each run takes every n-th file (sorted by name, from slice k), k following the commit count, so that n
+# consecutive commits on main run every file on arm64 (about 3 minutes a slice; a shallow clone has no count: the
+# commit's hash picks the slice). The files above run every time; first-run stays x86-only (installing on ARM
+# takes minutes).
+if [ -n "${ARM_SLICE:-}" ]; then
+  slice="$ARM_SLICE"
+elif [ "$(git rev-parse --is-shallow-repository 2>/dev/null)" = false ]; then
+  slice="$(($(git rev-list --count HEAD) % ARM_SLICES + 1))/$ARM_SLICES"
+else
+  slice="$((16#$(git rev-parse --short=7 HEAD 2>/dev/null || echo 0) % ARM_SLICES + 1))/$ARM_SLICES"
+fi
+mapfile -t rest < <(npx vitest list --project integration --filesOnly 2>/dev/null | sed 's/^\[integration\] //' |
+  grep -vxF -f <(printf '%s\n' "${arm64_every_run[@]}" test/first-run.test.ts) | sort |
+  awk -v k="${slice%/*}" -v n="${slice#*/}" '(NR - 1) % n == k - 1')
+if [ ${#rest[@]} -eq 0 ]; then
+  say "FAILED: no integration files in slice $slice"
+  failed=1
+else
+  say "integration slice $slice on arm64: ${rest[*]}"
+  on_arm "integration slice $slice (${#rest[@]} files)" arm64 "${rest[@]}"
+  say "NOT RUN this time on arm64: the integration files of the other $((${slice#*/} - 1)) slices (the next commits run them; ARM_SUITE=1 runs every file)"
+fi
 exit $failed
