@@ -9,7 +9,10 @@
 //   scale       N cameras in one process (`record --config`) on a server whose mount is shared (one encoder for all
 //               clients), N doubling until a run falls behind; CPU of our process, MinIO and the RTSP server
 //   profile     optionally a --cpu-prof of our process at one count, summarised by function (self time)
+//   floors      (--floors 0,50,100,…, alone) the bare reader at several --batch-ms intervals, all at once on one
+//               shared mount, per round: what reading the socket every N ms instead of at each arrival saves
 // Standalone: node bench/record-rtsp.js [--seconds S] [--warmup S] [--rounds R] [--scale-seconds S] [--max N] [--profile N [--keep-profile FILE]]
+//             node bench/record-rtsp.js --floors 0,50,100,250 [--seconds S] [--warmup S] [--rounds R]
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -253,6 +256,43 @@ export async function measureRecordRtsp({ seconds, warmupSeconds, rounds, scaleS
 }
 
 /**
+ * Node's floor at each read batching interval (bench/rtsp-bare-reader.js --batch-ms N), the readers of a round
+ * running at once on one shared mount (one encoder: the server's load does not grow with the count) so that they
+ * share the machine's noise; CPU over the window after the warm-up, and reads per second over the reader's life.
+ * @param {{ batches: number[], seconds: number, warmupSeconds: number, rounds: number, log: (m: string) => void }} o
+ */
+export async function measureReaderFloors({ batches, seconds, warmupSeconds, rounds, log }) {
+  const server = await startRtspServer({ shared: true });
+  const runs = batches.map(() => []);
+  try {
+    for (let r = 0; r < rounds; r++) {
+      log(`bare RTSP readers at --batch-ms ${batches.join(", ")} at once, round ${r + 1}/${rounds}: ${warmupSeconds} s warm-up + ${seconds} s...`);
+      const readers = batches.map((ms) => {
+        const proc = spawn(process.execPath, [BARE_READER, server.url("/av"), "--batch-ms", String(ms)], { stdio: ["ignore", "pipe", "pipe"] });
+        let out = "";
+        proc.stdout.on("data", (d) => (out += d));
+        return { proc, out: () => out };
+      });
+      const measured = await Promise.all(readers.map(({ proc }) => measure(proc, seconds, {}, undefined, warmupSeconds * 1000)));
+      await Promise.all(readers.map(({ proc }) => stopProcess(proc)));
+      readers.forEach(({ out }, i) => {
+        const { bytes, reads, seconds: alive } = JSON.parse(out() || "{}");
+        runs[i].push({ ...measured[i], readsPerSecond: reads / alive, bitsPerSecond: (bytes * 8) / alive });
+      });
+    }
+  } finally {
+    await server.stop();
+  }
+  return batches.map((ms, i) => ({
+    batchMs: ms,
+    ...summarize(runs[i]),
+    readsPerSecond: summaryOf(runs[i].map((r) => r.readsPerSecond)),
+    mbps: summaryOf(runs[i].map((r) => r.bitsPerSecond / 1e6)),
+    rounds: runs[i].map((r) => round(r.cpuPercentOfOneCore, 3)),
+  }));
+}
+
+/**
  * Kept up over the window: every camera up, no segment dropped, frames taken at the camera's rate (≥ 95 % of
  * 25 fps: a process that cannot keep up reads its sockets late and the frames back up), and uploads at most
  * 3 segments behind at the end (last stored ≤ 3 segment durations ago).
@@ -318,7 +358,13 @@ function round(x, digits) {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const a = process.argv.slice(2);
   const v = (name, fallback) => (a.includes(name) ? Number(a[a.indexOf(name) + 1]) : fallback);
-  const r = await measureRecordRtsp({
+  const r = a.includes("--floors") ? await measureReaderFloors({
+    batches: a[a.indexOf("--floors") + 1].split(",").map(Number),
+    seconds: v("--seconds", 30),
+    warmupSeconds: v("--warmup", 60),
+    rounds: v("--rounds", 3),
+    log: (m) => console.error(m),
+  }) : await measureRecordRtsp({
     seconds: v("--seconds", 30),
     warmupSeconds: v("--warmup", 60),
     rounds: v("--rounds", 3),
