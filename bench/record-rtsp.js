@@ -4,14 +4,18 @@
 //   one camera  our process beside two peers, the three at once on the same server (each its own session), so
 //               they share the machine's noise: ffmpeg's own RTSP client doing the same job without the upload
 //               (-rtsp_transport tcp -c copy -f hls -hls_time 2 into a directory), and Node's floor, a bare reader
-//               that only counts the bytes (bench/rtsp-bare-reader.js); measured after a warm-up long enough for
-//               V8 to optimize the per-frame code (it does so after a few thousand calls: ≈ a minute at 25 fps)
+//               that only counts the bytes (bench/rtsp-bare-reader.js), twice: reading in batches every
+//               READ_BATCH_MS into READ_BYTES as our client does, and at every arrival into 64 KiB (as our client
+//               did before); measured after a
+//               warm-up long enough for V8 to optimize the per-frame code (it does so after a few thousand calls:
+//               ≈ a minute at 25 fps). --baseline DIR adds DIR/bin/ipc-hls (another build, e.g. the commit before a
+//               change) to the same rounds.
 //   scale       N cameras in one process (`record --config`) on a server whose mount is shared (one encoder for all
 //               clients), N doubling until a run falls behind; CPU of our process, MinIO and the RTSP server
 //   profile     optionally a --cpu-prof of our process at one count, summarised by function (self time)
 //   floors      (--floors 0,50,100,…, alone) the bare reader at several --batch-ms intervals, all at once on one
 //               shared mount, per round: what reading the socket every N ms instead of at each arrival saves
-// Standalone: node bench/record-rtsp.js [--seconds S] [--warmup S] [--rounds R] [--scale-seconds S] [--max N] [--profile N [--keep-profile FILE]]
+// Standalone: node bench/record-rtsp.js [--seconds S] [--warmup S] [--rounds R] [--scale-seconds S] [--max N] [--profile N [--keep-profile FILE]] [--baseline DIR]
 //             node bench/record-rtsp.js --floors 0,50,100,250 [--seconds S] [--warmup S] [--rounds R]
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -19,6 +23,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { S3Connection } from "../dist/index.js";
+import { READ_BATCH_MS, READ_BYTES } from "../dist/rtsp/connection.js";
 import { findMinio, freePort, startMinio } from "./minio.js";
 import { summary } from "./stats.js";
 
@@ -124,8 +129,8 @@ async function measure(proc, seconds, others = {}, during = async () => {}, warm
   return { seconds: wall, cpuPercentOfOneCore: (cpu / wall) * 100, peakRssBytes: peak, rssMedianBytes: summary(rss).median, others: othersPct, stderr };
 }
 
-/** @param {{ seconds: number, warmupSeconds: number, rounds: number, scaleSeconds: number, startCameras?: number, maxCameras: number, profileAt?: number, keepProfile?: string, log: (m: string) => void }} o */
-export async function measureRecordRtsp({ seconds, warmupSeconds, rounds, scaleSeconds, startCameras = 16, maxCameras, profileAt, keepProfile, log }) {
+/** @param {{ seconds: number, warmupSeconds: number, rounds: number, scaleSeconds: number, startCameras?: number, maxCameras: number, profileAt?: number, keepProfile?: string, baseline?: string, log: (m: string) => void }} o */
+export async function measureRecordRtsp({ seconds, warmupSeconds, rounds, scaleSeconds, startCameras = 16, maxCameras, profileAt, keepProfile, baseline, log }) {
   const binary = findMinio();
   if (!binary) return { skipped: "no MinIO binary" };
   const minio = await startMinio(binary);
@@ -146,45 +151,57 @@ export async function measureRecordRtsp({ seconds, warmupSeconds, rounds, scaleS
     const perSession = await startRtspServer({ shared: false });
     servers.push(perSession);
     const ours = [];
+    const before = [];
     const ffmpeg = [];
     const bare = [];
-    for (let r = 0; r < rounds; r++) {
-      log(`record one RTSP camera, round ${r + 1}/${rounds}: ipc-hls record → MinIO, ffmpeg's client and a bare Node reader at once, ${warmupSeconds} s warm-up + ${seconds} s...`);
+    const bareUnbatched = [];
+    const recorder = async (cli) => {
       const metricsPort = await freePort();
-      const args = [CLI, "record", perSession.url("/av"), "--name", "cam", "--bucket", await bucket(), "--endpoint", minio.endpoint, "--path-style", "--region", minio.region, "--metrics", String(metricsPort), "--status-interval", "0"];
+      const args = [cli, "record", perSession.url("/av"), "--name", "cam", "--bucket", await bucket(), "--endpoint", minio.endpoint, "--path-style", "--region", minio.region, "--metrics", String(metricsPort), "--status-interval", "0"];
       const proc = spawn(process.execPath, args, { env, stdio: ["ignore", "ignore", "pipe"] });
-      const out = mkdtempSync(join(work, "ffmpeg-"));
-      const ff = spawn("ffmpeg", ["-nostdin", "-v", "error", "-rtsp_transport", "tcp", "-i", perSession.url("/av"), "-c", "copy", "-f", "hls", "-hls_time", String(SEGMENT_S), join(out, "x.m3u8")], { stdio: ["ignore", "ignore", "pipe"] });
-      const reader = spawn(process.execPath, [BARE_READER, perSession.url("/av")], { stdio: ["ignore", "pipe", "pipe"] });
-      let read = "";
-      reader.stdout.on("data", (d) => (read += d));
       /** @type {Record<string, number> | undefined} */
       let metrics;
-      const scrapeAtEnd = async (t) => {
+      const measured = measure(proc, seconds, { minio: minio.pid, rtspServer: perSession.pid }, async (t) => {
         if (t === "end") metrics = (await scrape(metricsPort)).cam;
-      };
-      const [m, f, b] = await Promise.all([
-        measure(proc, seconds, { minio: minio.pid, rtspServer: perSession.pid }, scrapeAtEnd, warmupSeconds * 1000),
-        measure(ff, seconds, {}, undefined, warmupSeconds * 1000),
-        measure(reader, seconds, {}, undefined, warmupSeconds * 1000),
-      ]);
-      await Promise.all([stopProcess(proc), stopProcess(ff), stopProcess(reader)]);
-      ours.push({ ...m, segmentsUploaded: metrics?.segments_uploaded_total, segmentsDropped: metrics?.segments_dropped_total, exitCode: proc.exitCode });
+      }, warmupSeconds * 1000);
+      return { proc, result: async () => ({ ...(await measured), segmentsUploaded: metrics?.segments_uploaded_total, segmentsDropped: metrics?.segments_dropped_total, exitCode: proc.exitCode }) };
+    };
+    const bareReader = (batchMs, readBytes) => {
+      const proc = spawn(process.execPath, [BARE_READER, perSession.url("/av"), "--batch-ms", String(batchMs), "--read-kib", String(readBytes / 1024)], { stdio: ["ignore", "pipe", "pipe"] });
+      let read = "";
+      proc.stdout.on("data", (d) => (read += d));
+      const measured = measure(proc, seconds, {}, undefined, warmupSeconds * 1000);
+      return { proc, result: async () => ({ ...(await measured), bytesRead: JSON.parse(read || "{}").bytes }) };
+    };
+    for (let r = 0; r < rounds; r++) {
+      log(`record one RTSP camera, round ${r + 1}/${rounds}: ipc-hls record → MinIO${baseline ? ` (and ${baseline}'s)` : ""}, ffmpeg's client and two bare Node readers (batched every ${READ_BATCH_MS} ms, and not) at once, ${warmupSeconds} s warm-up + ${seconds} s...`);
+      const out = mkdtempSync(join(work, "ffmpeg-"));
+      const ff = spawn("ffmpeg", ["-nostdin", "-v", "error", "-rtsp_transport", "tcp", "-i", perSession.url("/av"), "-c", "copy", "-f", "hls", "-hls_time", String(SEGMENT_S), join(out, "x.m3u8")], { stdio: ["ignore", "ignore", "pipe"] });
+      const ffMeasured = measure(ff, seconds, {}, undefined, warmupSeconds * 1000);
+      const runs = [await recorder(CLI), bareReader(READ_BATCH_MS, READ_BYTES), bareReader(0, 64 * 1024), ...(baseline ? [await recorder(join(baseline, "bin/ipc-hls"))] : [])];
+      const [f, m, b, u, o] = await Promise.all([ffMeasured, ...runs.map((x) => x.result())]);
+      await Promise.all([stopProcess(ff), ...runs.map((x) => stopProcess(x.proc))]);
+      ours.push({ ...m, exitCode: runs[0].proc.exitCode });
+      if (o) before.push({ ...o, exitCode: runs[3].proc.exitCode });
       ffmpeg.push({ ...f, segments: readdirSync(out).filter((n) => n.endsWith(".ts")).length });
-      bare.push({ ...b, bytesRead: JSON.parse(read || "{}").bytes });
+      bare.push(b);
+      bareUnbatched.push(u);
       rmSync(out, { recursive: true, force: true });
     }
     await perSession.stop();
     servers.pop();
     const one = !rounds ? undefined : {
       warmupSeconds,
+      readBatchMs: READ_BATCH_MS,
       ours: summarize(ours),
+      ...(before.length ? { baseline: { dir: baseline, ...summarize(before) }, cpuRatioToBaseline: summaryOf(ours.map((o, i) => o.cpuPercentOfOneCore / before[i].cpuPercentOfOneCore)) } : {}),
       ffmpeg: summarize(ffmpeg),
       nodeFloor: summarize(bare),
+      nodeFloorUnbatched: summarize(bareUnbatched),
       cpuRatio: summaryOf(ours.map((o, i) => o.cpuPercentOfOneCore / ffmpeg[i].cpuPercentOfOneCore)),
       rssRatio: summaryOf(ours.map((o, i) => o.peakRssBytes / ffmpeg[i].peakRssBytes)),
       cpuAboveNodeFloor: summaryOf(ours.map((o, i) => o.cpuPercentOfOneCore - bare[i].cpuPercentOfOneCore)),
-      rounds: ours.map((o, i) => ({ ours: trim(o), ffmpeg: trim(ffmpeg[i]), nodeFloor: trim(bare[i]) })),
+      rounds: ours.map((o, i) => ({ ours: trim(o), ...(before[i] ? { baseline: trim(before[i]) } : {}), ffmpeg: trim(ffmpeg[i]), nodeFloor: trim(bare[i]), nodeFloorUnbatched: trim(bareUnbatched[i]) })),
     };
 
     // ---- scale: N cameras on one shared mount ----
@@ -373,6 +390,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     maxCameras: v("--max", 256),
     profileAt: v("--profile", 0),
     keepProfile: a.includes("--keep-profile") ? a[a.indexOf("--keep-profile") + 1] : undefined,
+    baseline: a.includes("--baseline") ? a[a.indexOf("--baseline") + 1] : undefined,
     log: (m) => console.error(m),
   });
   console.log(JSON.stringify(r, null, 1));

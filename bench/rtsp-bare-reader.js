@@ -1,5 +1,5 @@
 // @ts-check
-// node bench/rtsp-bare-reader.js rtsp://host:port/path [--batch-ms N]
+// node bench/rtsp-bare-reader.js rtsp://host:port/path [--batch-ms N] [--read-kib K (the read buffer, default 64)]
 //
 // The floor of reading an RTSP camera in Node: DESCRIBE, SETUP of every track over TCP interleaved, PLAY, then the
 // socket is read into one reused buffer (net's `onread`, as src/rtsp/connection.ts reads it) and the bytes only
@@ -14,7 +14,7 @@ import { connect } from "node:net";
 const args = process.argv.slice(2);
 const url = new URL(args.find((a) => !a.startsWith("--")) ?? "");
 const batchMs = args.includes("--batch-ms") ? Number(args[args.indexOf("--batch-ms") + 1]) : 0;
-const buffer = Buffer.alloc(64 * 1024);
+const buffer = Buffer.alloc((args.includes("--read-kib") ? Number(args[args.indexOf("--read-kib") + 1]) : 64) * 1024);
 let playing = false;
 let bytes = 0;
 let reads = 0;
