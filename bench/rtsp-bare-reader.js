@@ -9,6 +9,8 @@
 // --batch-ms N (default 0: read whenever data arrives): after PLAY the socket stays paused and is resumed every
 // N ms to read what the kernel holds, then paused again at the first read that does not fill the buffer, so that
 // Node wakes once per N ms instead of once per burst of packets the server writes.
+// --read-kib K: the read buffer. Batches want one that takes a whole batch in one read (src/rtsp/connection.ts
+// READ_BYTES): Linux grows the receive buffer only for reads that leave nothing queued.
 import { connect } from "node:net";
 
 const args = process.argv.slice(2);
