@@ -33,7 +33,7 @@ const DOLLAR = 0x24;
  * The reused read buffer of a plain TCP connection. Large enough to take a whole batch (below) in one read: Linux
  * grows a socket's receive buffer by what one read took while nothing was left queued, so with 64 KiB reads it
  * stayed at its initial ≈ 96 KiB window and a 20 Mbps stream read every 100 ms was held to ≈ 8–10 Mbps (the
- * server slowed down by TCP); with 256 KiB reads it grew to 2 MiB and the stream came whole. Pages are touched
+ * server held back by TCP); with 256 KiB reads it grew to 2–4 MB and the stream came whole. Pages are touched
  * only as far as reads fill them.
  */
 export const READ_BYTES = 256 * 1024;
@@ -42,8 +42,9 @@ export const READ_BYTES = 256 * 1024;
  * whenever data arrives: servers write each RTP packet on its own, so Node woke ≈ 120 times a second for one 5 Mbps
  * camera, and waking was half of the client's CPU (bench/record-rtsp.js --floors: a bare reader's 0.77 % of a core
  * → 0.23 % at 100 ms). The kernel holds the bytes meanwhile (its receive buffer grows to what one interval brings,
- * see READ_BYTES; when full, TCP slows the server down: nothing is lost). 100 ms delays nothing a recording of 2 s
- * segments sees.
+ * see READ_BYTES; while it is smaller, TCP holds the server back). 100 ms delays nothing a recording of 2 s
+ * segments sees. Measurements: README "Recording cameras", and
+ * "Benchmarks" for 128 cameras.
  */
 export const READ_BATCH_MS = 100;
 const USER_AGENT = "ipc-hls";
