@@ -43,8 +43,7 @@ export const READ_BYTES = 256 * 1024;
  * camera, and waking was half of the client's CPU (bench/record-rtsp.js --floors: a bare reader's 0.77 % of a core
  * → 0.23 % at 100 ms). The kernel holds the bytes meanwhile (its receive buffer grows to what one interval brings,
  * see READ_BYTES; while it is smaller, TCP holds the server back). 100 ms delays nothing a recording of 2 s
- * segments sees. Measurements: README "Recording cameras", and
- * "Benchmarks" for 128 cameras.
+ * segments sees. Measurements: README "Recording cameras", and "Benchmarks" for 128 cameras.
  */
 export const READ_BATCH_MS = 100;
 const USER_AGENT = "ipc-hls";
