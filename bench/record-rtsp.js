@@ -4,18 +4,26 @@
 //   one camera  our process beside two peers, the three at once on the same server (each its own session), so
 //               they share the machine's noise: ffmpeg's own RTSP client doing the same job without the upload
 //               (-rtsp_transport tcp -c copy -f hls -hls_time 2 into a directory), and Node's floor, a bare reader
-//               that only counts the bytes (bench/rtsp-bare-reader.js); measured after a warm-up long enough for
-//               V8 to optimize the per-frame code (it does so after a few thousand calls: ≈ a minute at 25 fps)
+//               that only counts the bytes (bench/rtsp-bare-reader.js), twice: reading in batches every
+//               READ_BATCH_MS into READ_BYTES as our client does, and at every arrival into 64 KiB (as our client
+//               did before); measured after a
+//               warm-up long enough for V8 to optimize the per-frame code (it does so after a few thousand calls:
+//               ≈ a minute at 25 fps). --baseline DIR adds DIR/bin/ipc-hls (another build, e.g. the commit before a
+//               change) to the same rounds.
 //   scale       N cameras in one process (`record --config`) on a server whose mount is shared (one encoder for all
 //               clients), N doubling until a run falls behind; CPU of our process, MinIO and the RTSP server
 //   profile     optionally a --cpu-prof of our process at one count, summarised by function (self time)
-// Standalone: node bench/record-rtsp.js [--seconds S] [--warmup S] [--rounds R] [--scale-seconds S] [--max N] [--profile N [--keep-profile FILE]]
+//   floors      (--floors 0,50,100,…, alone) the bare reader at several --batch-ms intervals, all at once on one
+//               shared mount, per round: what reading the socket every N ms instead of at each arrival saves
+// Standalone: node bench/record-rtsp.js [--seconds S] [--warmup S] [--rounds R] [--scale-seconds S] [--max N] [--profile N [--keep-profile FILE]] [--baseline DIR]
+//             node bench/record-rtsp.js --floors 0,50,100,250 [--seconds S] [--warmup S] [--rounds R]
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { S3Connection } from "../dist/index.js";
+import { READ_BATCH_MS, READ_BYTES } from "../dist/rtsp/connection.js";
 import { findMinio, freePort, startMinio } from "./minio.js";
 import { summary } from "./stats.js";
 
@@ -121,8 +129,8 @@ async function measure(proc, seconds, others = {}, during = async () => {}, warm
   return { seconds: wall, cpuPercentOfOneCore: (cpu / wall) * 100, peakRssBytes: peak, rssMedianBytes: summary(rss).median, others: othersPct, stderr };
 }
 
-/** @param {{ seconds: number, warmupSeconds: number, rounds: number, scaleSeconds: number, startCameras?: number, maxCameras: number, profileAt?: number, keepProfile?: string, log: (m: string) => void }} o */
-export async function measureRecordRtsp({ seconds, warmupSeconds, rounds, scaleSeconds, startCameras = 16, maxCameras, profileAt, keepProfile, log }) {
+/** @param {{ seconds: number, warmupSeconds: number, rounds: number, scaleSeconds: number, startCameras?: number, maxCameras: number, profileAt?: number, keepProfile?: string, baseline?: string, log: (m: string) => void }} o */
+export async function measureRecordRtsp({ seconds, warmupSeconds, rounds, scaleSeconds, startCameras = 16, maxCameras, profileAt, keepProfile, baseline, log }) {
   const binary = findMinio();
   if (!binary) return { skipped: "no MinIO binary" };
   const minio = await startMinio(binary);
@@ -143,45 +151,57 @@ export async function measureRecordRtsp({ seconds, warmupSeconds, rounds, scaleS
     const perSession = await startRtspServer({ shared: false });
     servers.push(perSession);
     const ours = [];
+    const before = [];
     const ffmpeg = [];
     const bare = [];
-    for (let r = 0; r < rounds; r++) {
-      log(`record one RTSP camera, round ${r + 1}/${rounds}: ipc-hls record → MinIO, ffmpeg's client and a bare Node reader at once, ${warmupSeconds} s warm-up + ${seconds} s...`);
+    const bareUnbatched = [];
+    const recorder = async (cli) => {
       const metricsPort = await freePort();
-      const args = [CLI, "record", perSession.url("/av"), "--name", "cam", "--bucket", await bucket(), "--endpoint", minio.endpoint, "--path-style", "--region", minio.region, "--metrics", String(metricsPort), "--status-interval", "0"];
+      const args = [cli, "record", perSession.url("/av"), "--name", "cam", "--bucket", await bucket(), "--endpoint", minio.endpoint, "--path-style", "--region", minio.region, "--metrics", String(metricsPort), "--status-interval", "0"];
       const proc = spawn(process.execPath, args, { env, stdio: ["ignore", "ignore", "pipe"] });
-      const out = mkdtempSync(join(work, "ffmpeg-"));
-      const ff = spawn("ffmpeg", ["-nostdin", "-v", "error", "-rtsp_transport", "tcp", "-i", perSession.url("/av"), "-c", "copy", "-f", "hls", "-hls_time", String(SEGMENT_S), join(out, "x.m3u8")], { stdio: ["ignore", "ignore", "pipe"] });
-      const reader = spawn(process.execPath, [BARE_READER, perSession.url("/av")], { stdio: ["ignore", "pipe", "pipe"] });
-      let read = "";
-      reader.stdout.on("data", (d) => (read += d));
       /** @type {Record<string, number> | undefined} */
       let metrics;
-      const scrapeAtEnd = async (t) => {
+      const measured = measure(proc, seconds, { minio: minio.pid, rtspServer: perSession.pid }, async (t) => {
         if (t === "end") metrics = (await scrape(metricsPort)).cam;
-      };
-      const [m, f, b] = await Promise.all([
-        measure(proc, seconds, { minio: minio.pid, rtspServer: perSession.pid }, scrapeAtEnd, warmupSeconds * 1000),
-        measure(ff, seconds, {}, undefined, warmupSeconds * 1000),
-        measure(reader, seconds, {}, undefined, warmupSeconds * 1000),
-      ]);
-      await Promise.all([stopProcess(proc), stopProcess(ff), stopProcess(reader)]);
-      ours.push({ ...m, segmentsUploaded: metrics?.segments_uploaded_total, segmentsDropped: metrics?.segments_dropped_total, exitCode: proc.exitCode });
+      }, warmupSeconds * 1000);
+      return { proc, result: async () => ({ ...(await measured), segmentsUploaded: metrics?.segments_uploaded_total, segmentsDropped: metrics?.segments_dropped_total, exitCode: proc.exitCode }) };
+    };
+    const bareReader = (batchMs, readBytes) => {
+      const proc = spawn(process.execPath, [BARE_READER, perSession.url("/av"), "--batch-ms", String(batchMs), "--read-kib", String(readBytes / 1024)], { stdio: ["ignore", "pipe", "pipe"] });
+      let read = "";
+      proc.stdout.on("data", (d) => (read += d));
+      const measured = measure(proc, seconds, {}, undefined, warmupSeconds * 1000);
+      return { proc, result: async () => ({ ...(await measured), bytesRead: JSON.parse(read || "{}").bytes }) };
+    };
+    for (let r = 0; r < rounds; r++) {
+      log(`record one RTSP camera, round ${r + 1}/${rounds}: ipc-hls record → MinIO${baseline ? ` (and ${baseline}'s)` : ""}, ffmpeg's client and two bare Node readers (batched every ${READ_BATCH_MS} ms, and not) at once, ${warmupSeconds} s warm-up + ${seconds} s...`);
+      const out = mkdtempSync(join(work, "ffmpeg-"));
+      const ff = spawn("ffmpeg", ["-nostdin", "-v", "error", "-rtsp_transport", "tcp", "-i", perSession.url("/av"), "-c", "copy", "-f", "hls", "-hls_time", String(SEGMENT_S), join(out, "x.m3u8")], { stdio: ["ignore", "ignore", "pipe"] });
+      const ffMeasured = measure(ff, seconds, {}, undefined, warmupSeconds * 1000);
+      const runs = [await recorder(CLI), bareReader(READ_BATCH_MS, READ_BYTES), bareReader(0, 64 * 1024), ...(baseline ? [await recorder(join(baseline, "bin/ipc-hls"))] : [])];
+      const [f, m, b, u, o] = await Promise.all([ffMeasured, ...runs.map((x) => x.result())]);
+      await Promise.all([stopProcess(ff), ...runs.map((x) => stopProcess(x.proc))]);
+      ours.push({ ...m, exitCode: runs[0].proc.exitCode });
+      if (o) before.push({ ...o, exitCode: runs[3].proc.exitCode });
       ffmpeg.push({ ...f, segments: readdirSync(out).filter((n) => n.endsWith(".ts")).length });
-      bare.push({ ...b, bytesRead: JSON.parse(read || "{}").bytes });
+      bare.push(b);
+      bareUnbatched.push(u);
       rmSync(out, { recursive: true, force: true });
     }
     await perSession.stop();
     servers.pop();
     const one = !rounds ? undefined : {
       warmupSeconds,
+      readBatchMs: READ_BATCH_MS,
       ours: summarize(ours),
+      ...(before.length ? { baseline: { dir: baseline, ...summarize(before) }, cpuRatioToBaseline: summaryOf(ours.map((o, i) => o.cpuPercentOfOneCore / before[i].cpuPercentOfOneCore)) } : {}),
       ffmpeg: summarize(ffmpeg),
       nodeFloor: summarize(bare),
+      nodeFloorUnbatched: summarize(bareUnbatched),
       cpuRatio: summaryOf(ours.map((o, i) => o.cpuPercentOfOneCore / ffmpeg[i].cpuPercentOfOneCore)),
       rssRatio: summaryOf(ours.map((o, i) => o.peakRssBytes / ffmpeg[i].peakRssBytes)),
       cpuAboveNodeFloor: summaryOf(ours.map((o, i) => o.cpuPercentOfOneCore - bare[i].cpuPercentOfOneCore)),
-      rounds: ours.map((o, i) => ({ ours: trim(o), ffmpeg: trim(ffmpeg[i]), nodeFloor: trim(bare[i]) })),
+      rounds: ours.map((o, i) => ({ ours: trim(o), ...(before[i] ? { baseline: trim(before[i]) } : {}), ffmpeg: trim(ffmpeg[i]), nodeFloor: trim(bare[i]), nodeFloorUnbatched: trim(bareUnbatched[i]) })),
     };
 
     // ---- scale: N cameras on one shared mount ----
@@ -253,12 +273,52 @@ export async function measureRecordRtsp({ seconds, warmupSeconds, rounds, scaleS
 }
 
 /**
+ * Node's floor at each read batching interval (bench/rtsp-bare-reader.js --batch-ms N), the readers of a round
+ * running at once on one shared mount (one encoder: the server's load does not grow with the count) so that they
+ * share the machine's noise; CPU over the window after the warm-up, and reads per second over the reader's life.
+ * @param {{ batches: number[], seconds: number, warmupSeconds: number, rounds: number, log: (m: string) => void }} o
+ */
+export async function measureReaderFloors({ batches, seconds, warmupSeconds, rounds, log }) {
+  const server = await startRtspServer({ shared: true });
+  const runs = batches.map(() => []);
+  try {
+    for (let r = 0; r < rounds; r++) {
+      log(`bare RTSP readers at --batch-ms ${batches.join(", ")} at once, round ${r + 1}/${rounds}: ${warmupSeconds} s warm-up + ${seconds} s...`);
+      const readers = batches.map((ms) => {
+        const proc = spawn(process.execPath, [BARE_READER, server.url("/av"), "--batch-ms", String(ms)], { stdio: ["ignore", "pipe", "pipe"] });
+        let out = "";
+        proc.stdout.on("data", (d) => (out += d));
+        return { proc, out: () => out };
+      });
+      const measured = await Promise.all(readers.map(({ proc }) => measure(proc, seconds, {}, undefined, warmupSeconds * 1000)));
+      await Promise.all(readers.map(({ proc }) => stopProcess(proc)));
+      readers.forEach(({ out }, i) => {
+        const { bytes, reads, seconds: alive } = JSON.parse(out() || "{}");
+        runs[i].push({ ...measured[i], readsPerSecond: reads / alive, bitsPerSecond: (bytes * 8) / alive });
+      });
+    }
+  } finally {
+    await server.stop();
+  }
+  return batches.map((ms, i) => ({
+    batchMs: ms,
+    ...summarize(runs[i]),
+    readsPerSecond: summaryOf(runs[i].map((r) => r.readsPerSecond)),
+    mbps: summaryOf(runs[i].map((r) => r.bitsPerSecond / 1e6)),
+    rounds: runs[i].map((r) => round(r.cpuPercentOfOneCore, 3)),
+  }));
+}
+
+/**
  * Kept up over the window: every camera up, no segment dropped, frames taken at the camera's rate (≥ 95 % of
  * 25 fps: a process that cannot keep up reads its sockets late and the frames back up), and uploads at most
- * 3 segments behind at the end (last stored ≤ 3 segment durations ago).
+ * 3 segments behind at the end (last stored ≤ 3 segment durations ago). Also the median rate, how many cameras
+ * were under 95 % and the slowest one's frames and reconnects: whether one camera or all fell behind.
  */
 function judge(n, /** @type {{ start?: any, end?: any }} */ { start, end }, seconds) {
   let framesMin = Infinity;
+  const rates = [];
+  let slowest;
   let dropped = 0;
   let uploaded = 0;
   let down = 0;
@@ -266,14 +326,16 @@ function judge(n, /** @type {{ start?: any, end?: any }} */ { start, end }, seco
   for (let c = 0; c < n; c++) {
     const a = start?.[`cam${c}`] ?? {};
     const b = end?.[`cam${c}`] ?? {};
-    framesMin = Math.min(framesMin, ((b.frames_in_total_video ?? 0) - (a.frames_in_total_video ?? 0)) / (FPS * seconds));
+    rates.push(((b.frames_in_total_video ?? 0) - (a.frames_in_total_video ?? 0)) / (FPS * seconds));
+    if (rates[c] < framesMin) slowest = { camera: c, framesAtStart: a.frames_in_total_video ?? 0, framesAtEnd: b.frames_in_total_video ?? 0, reconnects: b.reconnects_total ?? 0 };
+    framesMin = Math.min(framesMin, rates[c]);
     dropped += b.segments_dropped_total ?? 0;
     uploaded += (b.segments_uploaded_total ?? 0) - (a.segments_uploaded_total ?? 0);
     if (!b.up) down++;
     lagMax = Math.max(lagMax, b.seconds_since_last_upload ?? Infinity);
   }
   const keptUp = down === 0 && dropped === 0 && framesMin >= 0.95 && lagMax <= 3 * SEGMENT_S;
-  return { keptUp, framesRateMin: framesMin, segmentsDropped: dropped, segmentsUploaded: uploaded, camerasDown: down, secondsSinceUploadMax: lagMax };
+  return { keptUp, framesRateMin: framesMin, framesRateMedian: summary(rates).median, camerasBelow95: rates.filter((r) => r < 0.95).length, slowest, segmentsDropped: dropped, segmentsUploaded: uploaded, camerasDown: down, secondsSinceUploadMax: lagMax };
 }
 
 /** Self time by function (name + file:line), the top 15, as % of the busy samples (idle left out). */
@@ -307,7 +369,7 @@ function trim(r) {
 }
 function trimStep(s) {
   const { stderr, ...rest } = trim(s);
-  return { ...rest, framesRateMin: round(s.framesRateMin, 3) };
+  return { ...rest, framesRateMin: round(s.framesRateMin, 3), framesRateMedian: round(s.framesRateMedian, 3) };
 }
 function round(x, digits) {
   if (!Number.isFinite(x)) return x;
@@ -318,7 +380,13 @@ function round(x, digits) {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const a = process.argv.slice(2);
   const v = (name, fallback) => (a.includes(name) ? Number(a[a.indexOf(name) + 1]) : fallback);
-  const r = await measureRecordRtsp({
+  const r = a.includes("--floors") ? await measureReaderFloors({
+    batches: a[a.indexOf("--floors") + 1].split(",").map(Number),
+    seconds: v("--seconds", 30),
+    warmupSeconds: v("--warmup", 60),
+    rounds: v("--rounds", 3),
+    log: (m) => console.error(m),
+  }) : await measureRecordRtsp({
     seconds: v("--seconds", 30),
     warmupSeconds: v("--warmup", 60),
     rounds: v("--rounds", 3),
@@ -327,6 +395,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     maxCameras: v("--max", 256),
     profileAt: v("--profile", 0),
     keepProfile: a.includes("--keep-profile") ? a[a.indexOf("--keep-profile") + 1] : undefined,
+    baseline: a.includes("--baseline") ? a[a.indexOf("--baseline") + 1] : undefined,
     log: (m) => console.error(m),
   });
   console.log(JSON.stringify(r, null, 1));

@@ -300,7 +300,7 @@ function printRecordRtsp(rec, out, mb) {
   out.push(`ipc-hls record, one RTSP camera (GStreamer, 1280×720 5 Mbps + AAC, TCP) into MinIO, ${rounds.length} rounds, each the three below at once after ${warmupSeconds} s of warm-up, measured over ${Math.round(rounds[0].ours.seconds)} s, medians [min–max]:`);
   out.push(`  ipc-hls record → MinIO:             CPU ${range(ours.cpuPercentOfOneCore, pct)} of one core, peak RSS ${range(ours.peakRssBytes, mib)}`);
   out.push(`  ffmpeg -rtsp_transport tcp -c copy -f hls (no upload): CPU ${range(ffmpeg.cpuPercentOfOneCore, pct)}, peak RSS ${range(ffmpeg.peakRssBytes, mib)}`);
-  out.push(`  Node's floor (bench/rtsp-bare-reader.js: reads and counts the bytes): CPU ${range(nodeFloor.cpuPercentOfOneCore, pct)}, peak RSS ${range(nodeFloor.peakRssBytes, mib)}`);
+  out.push(`  Node's floor (bench/rtsp-bare-reader.js: reads every ${rec.one.readBatchMs} ms as ours does, counts the bytes): CPU ${range(nodeFloor.cpuPercentOfOneCore, pct)}, peak RSS ${range(nodeFloor.peakRssBytes, mib)}; reading at every arrival: CPU ${range(rec.one.nodeFloorUnbatched.cpuPercentOfOneCore, pct)}`);
   out.push(`  ratio ours / ffmpeg (within a round): CPU ${range(cpuRatio, (v) => v.toFixed(2))}, RSS ${range(rssRatio, (v) => v.toFixed(2))}; ours above Node's floor: ${range(cpuAboveNodeFloor, pct)} of one core`);
   const s = rec.scale;
   out.push(`ipc-hls record --config, N cameras from one shared RTSP mount: ${s.maxCamerasKeptUp} kept up${s.firstBehind ? `; ${s.firstBehind} fell behind` : " (the highest count tried)"} (kept up = every camera up, ≥ 95 % of its frames taken, no segment dropped, last upload ≤ 3 segments ago)`);

@@ -381,6 +381,23 @@ describe("client against a scripted server", () => {
     expect(await session.ended).toBe(boom);
   });
 
+  it("once playing (read in batches): the server's own request is answered, frames keep coming, its closing the connection ends the session", async () => {
+    const frame = (seq: number) => interleaved(0, rtp(seq, seq * 3600, true, [0x65, seq]));
+    let camera: Socket | undefined;
+    // (the client's answer reaches the scripted server as a "request" whose method is RTSP/1.0: not answered)
+    const server = await scriptedServer(playingHandler((socket) => ((camera = socket), socket.write(frame(1))), (method) => (method.startsWith("RTSP/") ? "" : undefined)));
+    const { sink, frames } = collectingSink();
+    const session = await openRtspSession(`rtsp://127.0.0.1:${server.port}/x`, sink);
+    await expect.poll(() => frames.length, { timeout: 5000 }).toBe(1); // every stream anchored: batched reads from here
+    camera!.write(`GET_PARAMETER rtsp://127.0.0.1:${server.port}/x RTSP/1.0\r\nCSeq: 7\r\n\r\n`);
+    camera!.write(frame(2));
+    await expect.poll(() => server.requests.filter((r) => r.startsWith("RTSP/1.0 200")).length, { timeout: 5000 }).toBe(1);
+    await expect.poll(() => frames.length, { timeout: 5000 }).toBe(2);
+    expect(frames[1]).toEqual([0, 0, 0, 1, 0x65, 2]);
+    camera!.end();
+    expect(await session.ended).toBeInstanceOf(RtspConnectionLostError);
+  });
+
   it("close() does not wait long for a TEARDOWN that is never answered", async () => {
     const server = await scriptedServer(playingHandler(() => {}, (method) => (method === "TEARDOWN" ? "" : undefined)));
     const session = await openRtspSession(`rtsp://127.0.0.1:${server.port}/x`, collectingSink().sink, { timeoutMs: 120_000 });

@@ -3,7 +3,7 @@
 // Interleaved frames are handed over as views into the received chunk; only a frame split across two chunks is
 // copied (into one preallocated 64 KiB buffer), and bytes of a message that did not end in a chunk are copied.
 import { connect as netConnect, isIP, type Socket } from "node:net";
-import { connect as tlsConnect } from "node:tls";
+import { connect as tlsConnect, TLSSocket } from "node:tls";
 import { RtspConnectionLostError, RtspError, RtspProtocolError, RtspTimeoutError } from "./errors.js";
 import type { RtspUrl } from "./url.js";
 
@@ -29,8 +29,23 @@ const MAX_HEADER_BYTES = 64 * 1024;
 const MAX_BODY_BYTES = 1024 * 1024;
 const INTERLEAVED_MAX = 4 + 0xffff;
 const DOLLAR = 0x24;
-/** The reused read buffer of a plain TCP connection (what Node reads at most per call anyway). */
-const READ_BYTES = 64 * 1024;
+/**
+ * The reused read buffer of a plain TCP connection. Large enough to take a whole batch (below) in one read: Linux
+ * grows a socket's receive buffer by what one read took while nothing was left queued, so with 64 KiB reads it
+ * stayed at its initial ≈ 96 KiB window and a 20 Mbps stream read every 100 ms was held to ≈ 8–10 Mbps (the
+ * server held back by TCP); with 256 KiB reads it grew to 2–4 MB and the stream came whole. Pages are touched
+ * only as far as reads fill them.
+ */
+export const READ_BYTES = 256 * 1024;
+/**
+ * While media flows over plain TCP the socket is read once per this interval (resumed, drained, paused) instead of
+ * whenever data arrives: servers write each RTP packet on its own, so Node woke ≈ 120 times a second for one 5 Mbps
+ * camera, and waking was half of the client's CPU (bench/record-rtsp.js --floors: a bare reader's 0.77 % of a core
+ * → 0.23 % at 100 ms). The kernel holds the bytes meanwhile (its receive buffer grows to what one interval brings,
+ * see READ_BYTES; while it is smaller, TCP holds the server back). 100 ms delays nothing a recording of 2 s
+ * segments sees. Measurements: README "Recording cameras", and "Benchmarks" for 128 cameras.
+ */
+export const READ_BATCH_MS = 100;
 const USER_AGENT = "ipc-hls";
 
 /** Called with the response as soon as it is parsed, before any frame that follows it in the same chunk. */
@@ -38,7 +53,8 @@ export type ResponseHook = (response: RtspResponse) => void;
 
 /** Where the socket's chunks go; each chunk is only valid during the call (plain TCP reuses one buffer). */
 interface Reader {
-  deliver(chunk: Buffer): void;
+  /** Returns false to pause the socket (plain TCP only). */
+  deliver(chunk: Buffer): boolean;
 }
 
 interface Pending {
@@ -64,6 +80,8 @@ export class RtspConnection {
   private frameNeed = 0;
   /** Bytes of a message (or of a frame's first 4 bytes) that did not end in the last chunk. */
   private carry?: Buffer;
+  /** Resumes the paused socket every READ_BATCH_MS, once readInBatches() was called. */
+  private batchTimer?: NodeJS.Timeout;
 
   private constructor(
     private readonly socket: Socket,
@@ -78,13 +96,15 @@ export class RtspConnection {
       } catch (err) {
         this.fail(err instanceof RtspError ? err : new RtspProtocolError(`${options.label}: ${(err as Error).message}`));
       }
+      // A read that did not fill the buffer took all the kernel held: the batch is done.
+      return !(this.batchTimer && chunk.length < READ_BYTES);
     };
     socket.on("error", (err) => this.fail(new RtspConnectionLostError(`${options.label}: ${err.message}`)));
     socket.on("close", () => this.fail(new RtspConnectionLostError(`${options.label}: connection closed by the server`)));
   }
 
   static async open(url: RtspUrl, options: ConnectionOptions): Promise<RtspConnection> {
-    const read: Reader = { deliver: () => {} };
+    const read: Reader = { deliver: () => true };
     let socket: Socket;
     if (url.tls) {
       socket = tlsConnect({ host: url.host, port: url.port, servername: isIP(url.host) ? undefined : url.host, ca: options.ca, rejectUnauthorized: true });
@@ -93,7 +113,7 @@ export class RtspConnection {
       // Every read lands in one reused buffer: a camera's RTP packets mostly arrive one per read, and a new
       // Buffer plus a pass through the stream machinery per read was most of the client's CPU.
       const buffer = Buffer.allocUnsafe(READ_BYTES);
-      socket = netConnect({ host: url.host, port: url.port, onread: { buffer, callback: (bytes: number) => (read.deliver(buffer.subarray(0, bytes)), true) } });
+      socket = netConnect({ host: url.host, port: url.port, onread: { buffer, callback: (bytes: number) => read.deliver(buffer.subarray(0, bytes)) } });
     }
     await new Promise<void>((resolve, reject) => {
       const done = (err?: Error) => {
@@ -132,6 +152,17 @@ export class RtspConnection {
     return result;
   }
 
+  /**
+   * From now on reads the socket once per READ_BATCH_MS (plain TCP; TLS is read as before). For the media of a
+   * playing session: answers to requests and the server's own requests then wait up to that long too, and so
+   * does noticing that the server closed the connection.
+   */
+  readInBatches(): void {
+    if (this.isClosed || this.batchTimer || this.socket instanceof TLSSocket) return;
+    this.batchTimer = setInterval(() => this.socket.resume(), READ_BATCH_MS);
+    this.socket.pause();
+  }
+
   /** Ends the connection (without a TEARDOWN: the session does that first). */
   close(): void {
     this.finish(undefined);
@@ -145,6 +176,7 @@ export class RtspConnection {
   private finish(reason: Error | undefined): void {
     if (this.isClosed) return;
     this.isClosed = true;
+    clearInterval(this.batchTimer);
     const pending = this.pending;
     this.pending = undefined;
     if (pending) {

@@ -4,7 +4,9 @@
 // Video access units are assembled in the sink's buffer; an audio frame that completes meanwhile is held
 // (held-audio.ts) and handed over right after that unit, since the sink takes audio through the same buffer.
 // Keep-alive (GET_PARAMETER, or OPTIONS) runs at half the session timeout; silence for timeoutMs while playing
-// ends the session with a timeout.
+// ends the session with a timeout. Over TCP the connection is read in batches once playing (connection.ts
+// READ_BATCH_MS), from the PLAY answer on when it carries RTP-Info, else once every stream is anchored: a stream
+// anchored at its first packet's arrival must see that packet when it arrives, not when the batch is read.
 import { randomInt } from "node:crypto";
 import { AacDepacketizer } from "./aac-depacketizer.js";
 import { RtspClient, isRedirect, statusError } from "./client.js";
@@ -127,6 +129,8 @@ class PlayingSession implements RtspSession {
   private lastAudioPts = -Infinity;
   private lastMediaAt = performance.now();
   private timers: NodeJS.Timeout[] = [];
+  /** Over TCP, until the connection reads in batches (each packet then checks whether it may). */
+  private awaitingBatches: boolean;
   /** The aggregate control URL (PLAY, TEARDOWN, keep-alive). */
   private readonly playUrl: string;
 
@@ -142,6 +146,7 @@ class PlayingSession implements RtspSession {
     this.description = chosen.description;
     this.playUrl = chosen.playUrl;
     this.ended = new Promise((resolve) => (this.resolveEnded = resolve));
+    this.awaitingBatches = transport === "tcp";
     const v = chosen.video;
     const output: VideoOutput = {
       target: () => sink.videoTarget,
@@ -217,6 +222,7 @@ class PlayingSession implements RtspSession {
     this.timers.push(setInterval(() => this.keepAlive(), keepAliveMs));
     this.lastMediaAt = performance.now();
     this.timers.push(setInterval(() => this.checkSilence(), Math.max(250, this.timeoutMs / 4)));
+    this.readInBatchesOnceAnchored();
     void this.connection.closed.then((reason) => this.shutDown(reason ?? new RtspConnectionLostError(`${this.client.label}: connection closed`)));
   }
 
@@ -328,6 +334,14 @@ class PlayingSession implements RtspSession {
     track.ssrc = p.ssrc;
     this.lastMediaAt = performance.now();
     track.push(p.payload, p.timestamp, p.marker, verdict === "gap");
+    if (this.awaitingBatches) this.readInBatchesOnceAnchored();
+  }
+
+  /** Over TCP: batched reads from when no stream's anchor depends on a packet's arrival time any more. */
+  private readInBatchesOnceAnchored(): void {
+    if (!this.awaitingBatches || !(this.timeline.useRtpInfo || this.tracks.every((t) => t.timing.isAnchored))) return;
+    this.awaitingBatches = false;
+    this.connection.readInBatches();
   }
 
   private control(track: Track, data: Uint8Array): void {
