@@ -125,6 +125,7 @@ describe("RTSP client against GStreamer's RTSP server", () => {
     const reference = join(tmp.path, "ffmpeg-tcp.ts");
     const [recording] = await Promise.all([record(url, { transport: "tcp" }), ffmpegRecording(url, "tcp", reference)]);
     expect(recording.session.description).toEqual({ video: { codec: "H264", profileLevelId: "42c01e" }, audio: { codec: "AAC", sampleRate: 48000, channels: 2 } });
+    expect(recording.session.stats()).toMatchObject({ readsInBatches: true, rtpLost: 0 }); // (what follows checks batched reads)
     const files = await expectClean(recording, "tcp");
     const adtsFile = join(tmp.path, "tcp.aac");
     writeFileSync(adtsFile, Buffer.concat(recording.adts));
@@ -203,6 +204,14 @@ describe("RTSP client against GStreamer's RTSP server", () => {
     expect(found.filter((index) => index === undefined)).toEqual([]);
     expect(found.every((index, k) => k === 0 || index! > found[k - 1]!)).toBe(true);
     expect(found.length).toBeGreaterThan(25);
+  });
+
+  it("TCP with RTP packets dropped by the server: the session stops batching its reads; every segment decodes", async () => {
+    const recording = await record(server.url("/lossy"), { transport: "tcp" }, 3);
+    const stats = recording.session.stats();
+    expect(stats.rtpLost).toBeGreaterThan(0);
+    expect(stats.readsInBatches).toBe(false);
+    await expectClean(recording, "lossy-tcp");
   });
 
   it("PCMA audio is skipped and named; the video plays", async () => {

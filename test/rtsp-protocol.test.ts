@@ -389,6 +389,7 @@ describe("client against a scripted server", () => {
     const { sink, frames } = collectingSink();
     const session = await openRtspSession(`rtsp://127.0.0.1:${server.port}/x`, sink);
     await expect.poll(() => frames.length, { timeout: 5000 }).toBe(1); // every stream anchored: batched reads from here
+    expect(session.stats().readsInBatches).toBe(true);
     camera!.write(`GET_PARAMETER rtsp://127.0.0.1:${server.port}/x RTSP/1.0\r\nCSeq: 7\r\n\r\n`);
     camera!.write(frame(2));
     await expect.poll(() => server.requests.filter((r) => r.startsWith("RTSP/1.0 200")).length, { timeout: 5000 }).toBe(1);
@@ -396,6 +397,24 @@ describe("client against a scripted server", () => {
     expect(frames[1]).toEqual([0, 0, 0, 1, 0x65, 2]);
     camera!.end();
     expect(await session.ended).toBeInstanceOf(RtspConnectionLostError);
+  });
+
+  it("a packet missing over TCP (the server dropped it: its backlog overflowed) ends the batched reads; frames keep coming", async () => {
+    const frame = (seq: number) => interleaved(0, rtp(seq, seq * 3600, true, [0x65, seq]));
+    let camera: Socket | undefined;
+    const server = await scriptedServer(playingHandler((socket) => ((camera = socket), socket.write(frame(1)))));
+    const { sink, frames } = collectingSink();
+    const session = await openRtspSession(`rtsp://127.0.0.1:${server.port}/x`, sink);
+    await expect.poll(() => frames.length, { timeout: 5000 }).toBe(1);
+    camera!.write(frame(2));
+    await expect.poll(() => frames.length, { timeout: 5000 }).toBe(2);
+    expect(session.stats()).toMatchObject({ readsInBatches: true, rtpLost: 0 });
+    camera!.write(frame(4)); // (3 never sent)
+    camera!.write(frame(5));
+    await expect.poll(() => session.stats().rtpLost, { timeout: 5000 }).toBe(1);
+    expect(session.stats().readsInBatches).toBe(false);
+    await expect.poll(() => frames.at(-1), { timeout: 5000 }).toEqual([0, 0, 0, 1, 0x65, 5]);
+    await session.close();
   });
 
   it("close() does not wait long for a TEARDOWN that is never answered", async () => {

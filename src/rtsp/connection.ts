@@ -163,6 +163,18 @@ export class RtspConnection {
     this.socket.pause();
   }
 
+  /** Reads whatever arrives as it arrives again (undoes readInBatches). */
+  readAtEveryArrival(): void {
+    if (!this.batchTimer) return;
+    clearInterval(this.batchTimer);
+    this.batchTimer = undefined;
+    if (!this.isClosed) this.socket.resume();
+  }
+
+  get readsInBatches(): boolean {
+    return this.batchTimer !== undefined;
+  }
+
   /** Ends the connection (without a TEARDOWN: the session does that first). */
   close(): void {
     this.finish(undefined);

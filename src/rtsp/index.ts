@@ -66,6 +66,11 @@ export interface RtspStats {
   audioLost: number;
   /** RTP bytes received (payload and headers). */
   bytes: number;
+  /**
+   * Whether the connection is read once per READ_BATCH_MS (connection.ts): over plain TCP once playing and every
+   * stream is anchored, until a packet goes missing.
+   */
+  readsInBatches: boolean;
 }
 
 export interface RtspSession {

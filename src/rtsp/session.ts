@@ -6,7 +6,8 @@
 // Keep-alive (GET_PARAMETER, or OPTIONS) runs at half the session timeout; silence for timeoutMs while playing
 // ends the session with a timeout. Over TCP the connection is read in batches once playing (connection.ts
 // READ_BATCH_MS), from the PLAY answer on when it carries RTP-Info, else once every stream is anchored: a stream
-// anchored at its first packet's arrival must see that packet when it arrives, not when the batch is read.
+// anchored at its first packet's arrival must see that packet when it arrives, not when the batch is read; a
+// packet missing over TCP (the server dropped it) ends the batches for the rest of the session.
 import { randomInt } from "node:crypto";
 import { AacDepacketizer } from "./aac-depacketizer.js";
 import { RtspClient, isRedirect, statusError } from "./client.js";
@@ -240,7 +241,7 @@ class PlayingSession implements RtspSession {
   stats(): RtspStats {
     let rtpLost = 0;
     for (const track of this.tracks) rtpLost += track.sequence.lost;
-    return { ...this.counts, rtpLost };
+    return { ...this.counts, rtpLost, readsInBatches: this.connection.readsInBatches };
   }
 
   wallClockMs(ptsUs: number): number | undefined {
@@ -335,6 +336,10 @@ class PlayingSession implements RtspSession {
     this.lastMediaAt = performance.now();
     track.push(p.payload, p.timestamp, p.marker, verdict === "gap");
     if (this.awaitingBatches) this.readInBatchesOnceAnchored();
+    // TCP loses nothing, so a packet missing here was dropped by the server, most likely because its send backlog
+    // overflowed while we waited to read the next batch (seen with 128 cameras on one GStreamer server): from now
+    // on this session reads at every arrival, at the CPU cost batching saved.
+    else if (verdict === "gap" && this.connection.readsInBatches) this.connection.readAtEveryArrival();
   }
 
   /** Over TCP: batched reads from when no stream's anchor depends on a packet's arrival time any more. */
