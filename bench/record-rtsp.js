@@ -313,7 +313,8 @@ export async function measureReaderFloors({ batches, seconds, warmupSeconds, rou
  * Kept up over the window: every camera up, no segment dropped, frames taken at the camera's rate (≥ 95 % of
  * 25 fps: a process that cannot keep up reads its sockets late and the frames back up), and uploads at most
  * 3 segments behind at the end (last stored ≤ 3 segment durations ago). Also the median rate, how many cameras
- * were under 95 % and the slowest one's frames and reconnects: whether one camera or all fell behind.
+ * were under 95 %, the slowest one's frames and reconnects, and the frames lost at the source (the server dropped
+ * packets): whether one camera or all fell behind, and how.
  */
 function judge(n, /** @type {{ start?: any, end?: any }} */ { start, end }, seconds) {
   let framesMin = Infinity;
@@ -323,11 +324,14 @@ function judge(n, /** @type {{ start?: any, end?: any }} */ { start, end }, seco
   let uploaded = 0;
   let down = 0;
   let lagMax = 0;
+  let sourceFramesLost = 0; // (damaged by RTP packets missing: the server dropped them)
   for (let c = 0; c < n; c++) {
     const a = start?.[`cam${c}`] ?? {};
     const b = end?.[`cam${c}`] ?? {};
     rates.push(((b.frames_in_total_video ?? 0) - (a.frames_in_total_video ?? 0)) / (FPS * seconds));
-    if (rates[c] < framesMin) slowest = { camera: c, framesAtStart: a.frames_in_total_video ?? 0, framesAtEnd: b.frames_in_total_video ?? 0, reconnects: b.reconnects_total ?? 0 };
+    const lost = (b.source_frames_lost_total ?? 0) - (a.source_frames_lost_total ?? 0);
+    sourceFramesLost += lost;
+    if (rates[c] < framesMin) slowest = { camera: c, framesAtStart: a.frames_in_total_video ?? 0, framesAtEnd: b.frames_in_total_video ?? 0, sourceFramesLost: lost, reconnects: b.reconnects_total ?? 0 };
     framesMin = Math.min(framesMin, rates[c]);
     dropped += b.segments_dropped_total ?? 0;
     uploaded += (b.segments_uploaded_total ?? 0) - (a.segments_uploaded_total ?? 0);
@@ -335,7 +339,7 @@ function judge(n, /** @type {{ start?: any, end?: any }} */ { start, end }, seco
     lagMax = Math.max(lagMax, b.seconds_since_last_upload ?? Infinity);
   }
   const keptUp = down === 0 && dropped === 0 && framesMin >= 0.95 && lagMax <= 3 * SEGMENT_S;
-  return { keptUp, framesRateMin: framesMin, framesRateMedian: summary(rates).median, camerasBelow95: rates.filter((r) => r < 0.95).length, slowest, segmentsDropped: dropped, segmentsUploaded: uploaded, camerasDown: down, secondsSinceUploadMax: lagMax };
+  return { keptUp, framesRateMin: framesMin, framesRateMedian: summary(rates).median, camerasBelow95: rates.filter((r) => r < 0.95).length, slowest, sourceFramesLost, segmentsDropped: dropped, segmentsUploaded: uploaded, camerasDown: down, secondsSinceUploadMax: lagMax };
 }
 
 /** Self time by function (name + file:line), the top 15, as % of the busy samples (idle left out). */

@@ -14,6 +14,8 @@ export interface CameraMetrics {
   /** Frames taken from the source since start (muxed or dropped). */
   videoFramesIn: number;
   audioFramesIn: number;
+  /** Video frames lost before the recorder: damaged by missing RTP packets (UDP loss, or a camera that dropped them). */
+  sourceFramesLost: number;
   /** Segments stored (from the ring or from the spill directory), lost, and moved to the spill directory. */
   segmentsUploaded: number;
   segmentsDropped: number;
@@ -129,6 +131,12 @@ const FAMILIES: Family[] = [
       ['track="video"', c.videoFramesIn],
       ['track="audio"', c.audioFramesIn],
     ],
+  },
+  {
+    name: "ipc_hls_source_frames_lost_total",
+    type: "counter",
+    help: "Video frames lost before the recorder: damaged by RTP packets missing at the source.",
+    samples: (c) => [["", c.sourceFramesLost]],
   },
   { name: "ipc_hls_segments_uploaded_total", type: "counter", help: "Segments stored, from the ring or the spill directory.", samples: (c) => [["", c.segmentsUploaded]] },
   { name: "ipc_hls_segments_dropped_total", type: "counter", help: "Segments lost: buffer overflow, failed upload, full spill directory.", samples: (c) => [["", c.segmentsDropped]] },

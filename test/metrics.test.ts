@@ -14,6 +14,7 @@ function camera(fields: Partial<CameraMetrics> = {}): CameraMetrics {
     up: true,
     videoFramesIn: 1500,
     audioFramesIn: 2812,
+    sourceFramesLost: 4,
     segmentsUploaded: 29,
     segmentsDropped: 1,
     segmentsSpilled: 3,
@@ -85,6 +86,7 @@ describe("metrics server: /metrics", () => {
         "ipc_hls_frames_in_total",
         "ipc_hls_reconnects_total",
         "ipc_hls_seconds_since_last_upload",
+        "ipc_hls_source_frames_lost_total",
         "ipc_hls_segments_dropped_total",
         "ipc_hls_segments_spilled_total",
         "ipc_hls_segments_uploaded_total",
@@ -102,6 +104,7 @@ describe("metrics server: /metrics", () => {
     expect(value("ipc_hls_segments_dropped_total", { camera: "front-door" })).toBe("1");
     expect(value("ipc_hls_segments_spilled_total", { camera: "front-door" })).toBe("3");
     expect(value("ipc_hls_reconnects_total", { camera: "yard" })).toBe("7");
+    expect(value("ipc_hls_source_frames_lost_total", { camera: "front-door" })).toBe("4");
     expect(value("ipc_hls_seconds_since_last_upload", { camera: "front-door" })).toBe("1.5");
     expect(value("ipc_hls_seconds_since_last_upload", { camera: "yard" })).toBe("60"); // since start: no upload yet
     expect(value("ipc_hls_buffer_used_bytes", { camera: "front-door" })).toBe("1250000");

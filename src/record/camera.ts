@@ -233,18 +233,22 @@ export class Camera {
 
   status(): CameraStatus {
     const stats = this.stats();
-    const current = this.session ? framesLostIn(this.session) : 0;
     return {
       name: this.name,
       state: this.state,
       source: this.options.source.label,
       stats,
       reconnects: this.reconnects,
-      sourceFramesLost: this.framesLost + this.sessionLost + current,
+      sourceFramesLost: this.sourceFramesLost,
       secondsSinceUpload: this.lastUploadAt === undefined ? undefined : (performance.now() - this.lastUploadAt) / 1000,
       bufferUse: stats.bufferCapacity ? stats.bufferUsed / stats.bufferCapacity : 0,
       failure: this.failure,
     };
+  }
+
+  /** Video frames lost at the source, in every session so far. */
+  private get sourceFramesLost(): number {
+    return this.framesLost + this.sessionLost + (this.session ? framesLostIn(this.session) : 0);
   }
 
   /** The numbers of the metrics server (src/metrics.ts). */
@@ -255,6 +259,7 @@ export class Camera {
       up: this.state === "recording",
       videoFramesIn: s.videoFramesIn,
       audioFramesIn: s.audioFramesIn,
+      sourceFramesLost: this.sourceFramesLost,
       segmentsUploaded: s.segmentsUploaded,
       segmentsDropped: s.segmentsDropped,
       segmentsSpilled: s.segmentsSpilled,
