@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ensureInput, VIDEO_FILE, AUDIO_FILE, SECONDS } from "./input.js";
 import { findMinio, startMinio } from "./minio.js";
+import { summary } from "./stats.js";
 import { S3Connection } from "../dist/index.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -130,21 +131,14 @@ try {
 } finally {
   await minio.stop();
 }
-/** Median and range of one figure over the runs. */
-function spread(/** @type {number[]} */ values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-  return { median, min: sorted[0], max: sorted[sorted.length - 1] };
-}
 const rows = [...results.values()].map((r) => ({
   arch: r.arch,
   emulated: r.emulated,
   variant: r.variant,
   runs: r.runs.length,
-  cpuSecondsPerMinute: spread(r.runs.map((x) => x.cpu)),
-  steadyCpuSecondsPerMinute: spread(r.runs.map((x) => x.steadyPerMinute)),
-  startupCpuSeconds: spread(r.runs.map((x) => x.startup)),
+  cpuSecondsPerMinute: summary(r.runs.map((x) => x.cpu)),
+  steadyCpuSecondsPerMinute: summary(r.runs.map((x) => x.steadyPerMinute)),
+  startupCpuSeconds: summary(r.runs.map((x) => x.startup)),
 }));
 const show = (/** @type {{ median: number, min: number, max: number }} */ s, digits = 2) =>
   s.min === s.max ? s.median.toFixed(digits) : `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})`;

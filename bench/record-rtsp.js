@@ -167,11 +167,9 @@ export async function measureRecordRtsp({ seconds, warmupSeconds, rounds, scaleS
       return { proc, result: async () => ({ ...(await measured), segmentsUploaded: metrics?.segments_uploaded_total, segmentsDropped: metrics?.segments_dropped_total, exitCode: proc.exitCode }) };
     };
     const bareReader = (batchMs, readBytes) => {
-      const proc = spawn(process.execPath, [BARE_READER, perSession.url("/av"), "--batch-ms", String(batchMs), "--read-kib", String(readBytes / 1024)], { stdio: ["ignore", "pipe", "pipe"] });
-      let read = "";
-      proc.stdout.on("data", (d) => (read += d));
+      const { proc } = startBareReader(perSession.url("/av"), batchMs, readBytes);
       const measured = measure(proc, seconds, {}, undefined, warmupSeconds * 1000);
-      return { proc, result: async () => ({ ...(await measured), bytesRead: JSON.parse(read || "{}").bytes }) };
+      return { proc, result: () => measured };
     };
     for (let r = 0; r < rounds; r++) {
       log(`record one RTSP camera, round ${r + 1}/${rounds}: ipc-hls record → MinIO${baseline ? ` (and ${baseline}'s)` : ""}, ffmpeg's client and two bare Node readers (batched every ${READ_BATCH_MS} ms, and not) at once, ${warmupSeconds} s warm-up + ${seconds} s...`);
@@ -273,6 +271,17 @@ export async function measureRecordRtsp({ seconds, warmupSeconds, rounds, scaleS
 }
 
 /**
+ * Starts bench/rtsp-bare-reader.js on url (reading every batchMs, 0: at every arrival, into readBytes); `report()`
+ * is what it printed when stopped: { bytes, reads, seconds }, or {} before.
+ */
+function startBareReader(url, batchMs, readBytes = 64 * 1024) {
+  const proc = spawn(process.execPath, [BARE_READER, url, "--batch-ms", String(batchMs), "--read-kib", String(readBytes / 1024)], { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  proc.stdout.on("data", (d) => (out += d));
+  return { proc, report: () => JSON.parse(out || "{}") };
+}
+
+/**
  * Node's floor at each read batching interval (bench/rtsp-bare-reader.js --batch-ms N), the readers of a round
  * running at once on one shared mount (one encoder: the server's load does not grow with the count) so that they
  * share the machine's noise; CPU over the window after the warm-up, and reads per second over the reader's life.
@@ -284,16 +293,11 @@ export async function measureReaderFloors({ batches, seconds, warmupSeconds, rou
   try {
     for (let r = 0; r < rounds; r++) {
       log(`bare RTSP readers at --batch-ms ${batches.join(", ")} at once, round ${r + 1}/${rounds}: ${warmupSeconds} s warm-up + ${seconds} s...`);
-      const readers = batches.map((ms) => {
-        const proc = spawn(process.execPath, [BARE_READER, server.url("/av"), "--batch-ms", String(ms)], { stdio: ["ignore", "pipe", "pipe"] });
-        let out = "";
-        proc.stdout.on("data", (d) => (out += d));
-        return { proc, out: () => out };
-      });
+      const readers = batches.map((ms) => startBareReader(server.url("/av"), ms));
       const measured = await Promise.all(readers.map(({ proc }) => measure(proc, seconds, {}, undefined, warmupSeconds * 1000)));
       await Promise.all(readers.map(({ proc }) => stopProcess(proc)));
-      readers.forEach(({ out }, i) => {
-        const { bytes, reads, seconds: alive } = JSON.parse(out() || "{}");
+      readers.forEach(({ report }, i) => {
+        const { bytes, reads, seconds: alive } = report();
         runs[i].push({ ...measured[i], readsPerSecond: reads / alive, bitsPerSecond: (bytes * 8) / alive });
       });
     }
