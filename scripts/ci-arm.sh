@@ -3,26 +3,28 @@
 # binaries mux every fixture (and the bench's 60 s 1080p A/V clip, where ffmpeg made it) to the same bytes as
 # x86 Node, also on an armv7 CPU without NEON (no Wasm SIMD: the scalar core), and armv7 Node pushes the sample in
 # real time into MinIO without losing a segment. Then tests with their workers forked on the ARM Nodes: the unit
-# tests, the upload, spill and memory tests and a fifth of the other integration files (a different fifth for each
-# of five consecutive commits) on arm64, the memory test and the unit tests (but two) on armv7. Needs a built tree
+# tests, the upload, spill and memory tests and a third of the other integration files (a different third for each
+# of three consecutive commits) on arm64, the memory test and the unit tests (but two) on armv7. Needs a built tree
 # (npm run build) and MinIO as the tests do. Where the machine cannot emulate ARM it says so in one line and exits 0.
 #   bash scripts/ci-arm.sh                          ARM_CLIP=0 leaves out the 60 s clip
 #   ARM_SUITE=1 bash scripts/ci-arm.sh [test files]  runs every test file (not only the unit ones) with workers on arm64
 #   ARMV7_UNIT=1 bash scripts/ci-arm.sh              runs every unit test file with workers on armv7 (two more files)
 #   ARM_SLICE=k/n bash scripts/ci-arm.sh             runs slice k of n of the other integration files on arm64
-#                                                    (default: slice 1 + commits mod 5 of 5, see below)
+#                                                    (default: slice 1 + commits mod 3 of 3, see below)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ARM_SLICES=5
+ARM_SLICES=3
 
 say() { echo "ci-arm: $*" >&2; }
 skip() { say "SKIPPED: $*"; exit 0; }
-# Runs a step and prints the seconds it took.
+# Runs a step, prints the seconds it took and returns the step's status (`timed … || failed=1` turns off set -e
+# inside, so the status has to be passed on by hand).
 timed() {
-  local what="$1" start=$SECONDS
+  local what="$1" start=$SECONDS status=0
   shift
-  "$@"
-  say "$what: $((SECONDS - start)) s"
+  "$@" || status=$?
+  say "$what: $((SECONDS - start)) s$([ $status = 0 ] || echo ", FAILED (exit $status)")"
+  return $status
 }
 
 [ "$(uname -sm)" = "Linux x86_64" ] || skip "emulates ARM from linux-x64 only (this is $(uname -sm))"
@@ -78,7 +80,7 @@ say "x86 Node $x86_version; arm64 Node $(arm64 --version) (Cortex-A53); armv7 No
   { say "FAILED: Wasm SIMD is there on the Cortex-A9 without NEON: that run would not test the scalar core"; exit 1; }
 
 out="$(mktemp -d)"
-trap 'rm -rf "$out"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$out"' EXIT # (and the memory tests, if still running)
 clip=()
 if [ "${ARM_CLIP:-1}" != 0 ]; then
   if command -v ffmpeg >/dev/null; then
@@ -117,40 +119,49 @@ timed "armv7 push --realtime of the 10 s sample into MinIO" env QEMU_LD_PREFIX=/
   node --no-warnings scripts/arm-push-check.mjs "$out/x86/sample-av" "$NODE_ARMV7" || failed=1
 # Tests with their workers forked on an ARM Node (vitest itself stays on x86, as for the Node 20.11 run in
 # scripts/test.sh; vitest.old-node.config.ts). Under emulation a test file takes 5-50 times its x86 time.
-on_arm() { # <what> <arm64|armv7> <vitest arguments...>
+on_arm() { # <what> <arm64|armv7> <vitest arguments...>; fails when vitest does
   local what="$1" arch="$2"
   shift 2
   local prefix=/usr/aarch64-linux-gnu cpu=cortex-a53 node="$NODE_ARM64" expect=arm64
   [ "$arch" = armv7 ] && { prefix=/usr/arm-linux-gnueabihf; cpu=cortex-a7; node="$NODE_ARMV7"; expect=arm; }
   say "$what, workers on $arch Node"
   timed "$what, workers on $arch Node" env QEMU_LD_PREFIX="$prefix" QEMU_CPU="$cpu" OLD_NODE="$node" EXPECT_WORKER_ARCH="$expect" \
-    PATH="$(go env GOPATH)/bin:$PATH" npx vitest run --config vitest.old-node.config.ts "$@" || failed=1
+    PATH="$(go env GOPATH)/bin:$PATH" npx vitest run --config vitest.old-node.config.ts "$@"
 }
 if [ "${ARM_SUITE:-0}" = 1 ]; then
-  on_arm "every test file" arm64 "$@" # (far beyond CI's budget: the integration files take minutes each here)
+  on_arm "every test file" arm64 "$@" || failed=1 # (far beyond CI's budget: about 14 minutes here)
   exit $failed
 fi
-# About 4 minutes (most of it child Nodes starting under emulation).
-on_arm "the unit tests" arm64 --project unit
-# Uploads into MinIO, faults, spill, CRC, overflow, and the 128 MB board's minute of push --realtime with its peak
-# (guest) RSS checked: about 2 minutes.
-arm64_every_run=(test/s3-put-object.test.ts test/sdk-uploader-faults.test.ts test/sdk-spill.test.ts
-  test/sdk-crc-fallback.test.ts test/sdk-overflow-counts.test.ts test/small-memory.test.ts)
-on_arm "the upload, spill and memory tests" arm64 "${arm64_every_run[@]}"
-# The memory test on armv7 (about 2 minutes).
-on_arm "the memory test" armv7 test/small-memory.test.ts
+# The 128 MB board's minute of push --realtime with its peak (guest) RSS checked, on arm64 and on armv7: a minute
+# of wall time each at the camera's pace but little CPU, so both run beside the arm64 unit tests (which keep both
+# cores busy for about 3 minutes, most of it child Nodes starting under emulation). Their output follows.
+memory_log_arm64="$out/memory-arm64.log" memory_log_armv7="$out/memory-armv7.log"
+on_arm "the memory test" arm64 test/small-memory.test.ts >"$memory_log_arm64" 2>&1 &
+memory_arm64=$!
+on_arm "the memory test" armv7 test/small-memory.test.ts >"$memory_log_armv7" 2>&1 &
+memory_armv7=$!
+on_arm "the unit tests" arm64 --project unit || failed=1
+wait "$memory_arm64" || failed=1
+cat "$memory_log_arm64" >&2
+wait "$memory_armv7" || failed=1
+cat "$memory_log_armv7" >&2
+# Uploads into MinIO, faults, spill, CRC and overflow (about a minute).
+upload_tests=(test/s3-put-object.test.ts test/sdk-uploader-faults.test.ts test/sdk-spill.test.ts
+  test/sdk-crc-fallback.test.ts test/sdk-overflow-counts.test.ts)
+on_arm "the upload, spill and overflow tests" arm64 "${upload_tests[@]}" || failed=1
+arm64_every_run=("${upload_tests[@]}" test/small-memory.test.ts)
 # The unit tests on armv7 too (about 2 minutes), but for the two files that check the CLI's option and usage
 # texts by starting it about 70 times (1-2 minutes more under emulation; they ran on arm64 above).
 if [ "${ARMV7_UNIT:-0}" = 1 ]; then
-  on_arm "the unit tests" armv7 --project unit
+  on_arm "the unit tests" armv7 --project unit || failed=1
 else
-  on_arm "the unit tests (but options-checked, cli-mistakes)" armv7 --project unit --exclude test/options-checked.test.ts --exclude test/cli-mistakes.test.ts
+  on_arm "the unit tests (but options-checked, cli-mistakes)" armv7 --project unit --exclude test/options-checked.test.ts --exclude test/cli-mistakes.test.ts || failed=1
   say "SKIPPED: test/options-checked.test.ts and test/cli-mistakes.test.ts with workers on armv7 Node (the CLI's texts, 1-2 minutes more under emulation; they ran on arm64 above; ARMV7_UNIT=1 runs them)"
 fi
 
 # The other integration files on arm64, one slice per run: all of them take ≈ 14 minutes here, beyond CI's budget,
 # so each run takes every n-th file (sorted by name, from slice k), k following the commit count, so that n
-# consecutive commits on main run every file on arm64 (about 3 minutes a slice; a shallow clone has no count: the
+# consecutive commits on main run every file on arm64 (3-5 minutes a slice; a shallow clone has no count: the
 # commit's hash picks the slice). The files above run every time; first-run stays x86-only (installing on ARM
 # takes minutes).
 if [ -n "${ARM_SLICE:-}" ]; then
@@ -168,7 +179,7 @@ if [ ${#rest[@]} -eq 0 ]; then
   failed=1
 else
   say "integration slice $slice on arm64: ${rest[*]}"
-  on_arm "integration slice $slice (${#rest[@]} files)" arm64 "${rest[@]}"
+  on_arm "integration slice $slice (${#rest[@]} files)" arm64 "${rest[@]}" || failed=1
   say "NOT RUN this time on arm64: the integration files of the other $((${slice#*/} - 1)) slices (the next commits run them; ARM_SUITE=1 runs every file)"
 fi
 exit $failed
