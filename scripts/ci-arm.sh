@@ -8,6 +8,7 @@
 # (npm run build) and MinIO as the tests do. Where the machine cannot emulate ARM it says so in one line and exits 0.
 #   bash scripts/ci-arm.sh                          ARM_CLIP=0 leaves out the 60 s clip
 #   ARM_SUITE=1 bash scripts/ci-arm.sh [test files]  runs every test file (not only the unit ones) with workers on arm64
+#                                                    (ARM_SUITE_ARCH=armv7: on armv7)
 #   ARMV7_UNIT=1 bash scripts/ci-arm.sh              runs every unit test file with workers on armv7 (two more files)
 #   ARM_SLICE=k/n bash scripts/ci-arm.sh             runs slice k of n of the other integration files on arm64
 #                                                    (default: slice 1 + commits mod 3 of 3, see below)
@@ -129,7 +130,7 @@ on_arm() { # <what> <arm64|armv7> <vitest arguments...>; fails when vitest does
     PATH="$(go env GOPATH)/bin:$PATH" npx vitest run --config vitest.old-node.config.ts "$@"
 }
 if [ "${ARM_SUITE:-0}" = 1 ]; then
-  on_arm "every test file" arm64 "$@" || failed=1 # (far beyond CI's budget: about 14 minutes here)
+  on_arm "every test file" "${ARM_SUITE_ARCH:-arm64}" "$@" || failed=1 # (far beyond CI's budget: about 14 minutes here)
   exit $failed
 fi
 # The 128 MB board's minute of push --realtime with its peak (guest) RSS checked, on arm64 and on armv7: a minute
