@@ -18,6 +18,14 @@ ARM_SLICES=3
 
 say() { echo "ci-arm: $*" >&2; }
 skip() { say "SKIPPED: $*"; exit 0; }
+usage_error() { say "$* (the comment at the top of scripts/ci-arm.sh lists the settings)"; exit 2; }
+
+# A mistyped setting stops here, before minutes of emulation (not at the end, or silently on arm64).
+case "${ARM_SUITE_ARCH:-arm64}" in arm64 | armv7) ;; *) usage_error "ARM_SUITE_ARCH must be arm64 or armv7, not '$ARM_SUITE_ARCH'" ;; esac
+if [ -n "${ARM_SLICE:-}" ]; then
+  [[ "$ARM_SLICE" =~ ^([1-9][0-9]*)/([1-9][0-9]*)$ ]] && [ "${BASH_REMATCH[1]}" -le "${BASH_REMATCH[2]}" ] ||
+    usage_error "ARM_SLICE must be k/n with 1 <= k <= n (e.g. 2/3), not '$ARM_SLICE'"
+fi
 # Runs a step, prints the seconds it took and returns the step's status (`timed … || failed=1` turns off set -e
 # inside, so the status has to be passed on by hand).
 timed() {
