@@ -154,7 +154,7 @@ wait "$memory_arm64" || failed=1
 cat "$memory_log_arm64" >&2
 wait "$memory_armv7" || failed=1
 cat "$memory_log_armv7" >&2
-# Uploads into MinIO, faults, spill, CRC and overflow (about a minute).
+# Uploads into MinIO, faults, spill, CRC and overflow (about 35 s).
 upload_tests=(test/s3-put-object.test.ts test/sdk-uploader-faults.test.ts test/sdk-spill.test.ts
   test/sdk-crc-fallback.test.ts test/sdk-overflow-counts.test.ts)
 on_arm "the upload, spill and overflow tests" arm64 "${upload_tests[@]}" || failed=1
