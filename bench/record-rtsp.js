@@ -321,7 +321,6 @@ export async function measureReaderFloors({ batches, seconds, warmupSeconds, rou
  * packets): whether one camera or all fell behind, and how.
  */
 function judge(n, /** @type {{ start?: any, end?: any }} */ { start, end }, seconds) {
-  let framesMin = Infinity;
   const rates = [];
   let slowest;
   let dropped = 0;
@@ -335,15 +334,15 @@ function judge(n, /** @type {{ start?: any, end?: any }} */ { start, end }, seco
     rates.push(((b.frames_in_total_video ?? 0) - (a.frames_in_total_video ?? 0)) / (FPS * seconds));
     const lost = (b.source_frames_lost_total ?? 0) - (a.source_frames_lost_total ?? 0);
     sourceFramesLost += lost;
-    if (rates[c] < framesMin) slowest = { camera: c, framesAtStart: a.frames_in_total_video ?? 0, framesAtEnd: b.frames_in_total_video ?? 0, sourceFramesLost: lost, reconnects: b.reconnects_total ?? 0 };
-    framesMin = Math.min(framesMin, rates[c]);
+    if (!slowest || rates[c] < rates[slowest.camera]) slowest = { camera: c, framesAtStart: a.frames_in_total_video ?? 0, framesAtEnd: b.frames_in_total_video ?? 0, sourceFramesLost: lost, reconnects: b.reconnects_total ?? 0 };
     dropped += b.segments_dropped_total ?? 0;
     uploaded += (b.segments_uploaded_total ?? 0) - (a.segments_uploaded_total ?? 0);
     if (!b.up) down++;
     lagMax = Math.max(lagMax, b.seconds_since_last_upload ?? Infinity);
   }
+  const { min: framesMin, median: framesMedian } = summary(rates);
   const keptUp = down === 0 && dropped === 0 && framesMin >= 0.95 && lagMax <= 3 * SEGMENT_S;
-  return { keptUp, framesRateMin: framesMin, framesRateMedian: summary(rates).median, camerasBelow95: rates.filter((r) => r < 0.95).length, slowest, sourceFramesLost, segmentsDropped: dropped, segmentsUploaded: uploaded, camerasDown: down, secondsSinceUploadMax: lagMax };
+  return { keptUp, framesRateMin: framesMin, framesRateMedian: framesMedian, camerasBelow95: rates.filter((r) => r < 0.95).length, slowest, sourceFramesLost, segmentsDropped: dropped, segmentsUploaded: uploaded, camerasDown: down, secondsSinceUploadMax: lagMax };
 }
 
 /** Self time by function (name + file:line), the top 15, as % of the busy samples (idle left out). */

@@ -14,7 +14,7 @@ if ! command -v minio >/dev/null && [ ! -x "$gobin/minio" ]; then
   minio_log="$(mktemp)"
   go install github.com/minio/minio@v0.0.0-20260212201848-7aac2a2c5b7c >"$minio_log" 2>&1 &
   minio_build=$!
-  trap 'kill "$minio_build" 2>/dev/null || true' EXIT # (an install below failed: the build is not waited for)
+  trap 'kill "$minio_build" 2>/dev/null || true; rm -f "$minio_log"' EXIT # (an install below failed: the build is not waited for)
 fi
 
 need_apt=()

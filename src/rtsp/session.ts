@@ -339,7 +339,7 @@ class PlayingSession implements RtspSession {
     // TCP loses nothing, so a packet missing here was dropped by the server, most likely because its send backlog
     // overflowed while we waited to read the next batch (seen with 128 cameras on one GStreamer server): from now
     // on this session reads at every arrival, at the CPU cost batching saved.
-    else if (verdict === "gap" && this.connection.readsInBatches) this.connection.readAtEveryArrival();
+    else if (verdict === "gap") this.connection.readAtEveryArrival(); // (does nothing when not batching)
   }
 
   /** Over TCP: batched reads from when no stream's anchor depends on a packet's arrival time any more. */
