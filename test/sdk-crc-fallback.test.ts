@@ -2,15 +2,20 @@
 // Node 20.11, see scripts/test.sh): spilled segments upload from disk while the camera keeps writing frames into
 // the recorder's frameBuffer, waiting between the write and the put as a read() from an encoder does. The CRC of a
 // spilled segment must not touch that buffer: every segment in MinIO equals what a separate core makes.
-import { describe, it, expect, beforeAll, afterAll } from "vitest";
+import { describe, it, expect, beforeAll, afterAll, vi } from "vitest";
 import { join } from "node:path";
 
-process.env.IPC_HLS_NO_ZLIB_CRC32 = "1"; // (read when src/s3/checksum.ts loads: everything below imports later)
+// Read when src/s3/checksum.ts loads, so everything below imports later, into a fresh module graph: where test
+// workers serve several files (scripts/ci-arm.sh) an earlier file may have loaded it already. Afterwards the
+// variable goes and the graph is dropped again, so later files in the worker load the native CRC.
+process.env.IPC_HLS_NO_ZLIB_CRC32 = "1";
+vi.resetModules();
 const { zlibCrc32 } = await import("../src/s3/checksum.js");
 const { tempDir } = await import("./support/media-tools.js");
 const { freshBucket, minio } = await import("./support/minio.js");
 const { startFaultProxy } = await import("./support/fault-proxy.js");
 const { fixtureFrames, record, recorderBehindProxy, referenceSegments, storedObjects } = await import("./support/recorder-harness.js");
+delete process.env.IPC_HLS_NO_ZLIB_CRC32;
 
 const tmp = tempDir("sdk-crc-fallback-");
 let proxy: Awaited<ReturnType<typeof startFaultProxy>>;
@@ -20,6 +25,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await proxy.close();
   tmp.cleanup();
+  vi.resetModules();
 });
 
 const RING = 188 * 1800; // about three segments of the clip
