@@ -1,6 +1,7 @@
-// Whether this process is an ARM Node run by qemu-user on another machine (scripts/ci-arm.sh), and its own RSS there.
-// qemu answers /proc/self/maps with the guest's mappings while /proc/self/smaps comes from the kernel (qemu's own
-// binary and translated code included); /proc/self/status, VmHWM and process.memoryUsage().rss are the emulator's.
+// Whether this process is an ARM Node run by qemu-user on another machine (scripts/ci-arm.sh), and the RSS of such a
+// process's guest, sampled from another process. qemu answers a process's own /proc/self/maps with the guest's
+// mappings, while /proc/<pid>/smaps comes from the kernel (qemu's own binary, heap and translated code included);
+// /proc/self/status, VmHWM and process.memoryUsage().rss are the emulator's (about 100 MiB more).
 import { readFileSync } from "node:fs";
 
 const QEMU_BINARY = /\/qemu-[\w-]+$/m;
@@ -19,13 +20,37 @@ function ranges(text) {
   return [...text.matchAll(/^([0-9a-f]+)-([0-9a-f]+) /gm)].map((m) => [BigInt(`0x${m[1]}`), BigInt(`0x${m[2]}`)]);
 }
 
-/** Under qemu-user: KiB resident in the guest's own mappings (the kernel's Rss summed over them). */
-export function guestRssKib() {
-  const guest = ranges(readFileSync("/proc/self/maps", "utf8"));
-  let kib = 0;
-  for (const block of readFileSync("/proc/self/smaps", "utf8").split(/\n(?=[0-9a-f]+-[0-9a-f]+ )/)) {
-    const [[start, end]] = ranges(block);
-    if (guest.some(([s, e]) => s < end && start < e)) kib += Number(/^Rss:\s+(\d+) kB/m.exec(block)?.[1] ?? 0);
-  }
-  return kib;
+/**
+ * Samples the peak RSS (KiB) of the guest in process `pid` under qemu-user: the kernel's Rss summed over the
+ * mappings the guest publishes to `mapsFile` (test/support/peak-rss.mjs). Sampled here, in another process, because
+ * sampling inside added its own garbage to the figure (3.5-4.5 MiB when sampled each second). Every range published
+ * so far counts, so a mapping made since the last publication is not missed.
+ */
+export function sampleGuestPeak(pid, mapsFile, everyMs) {
+  const guest = new Map();
+  let peakKib = 0;
+  const sample = () => {
+    let smaps;
+    try {
+      for (const range of ranges(readFileSync(mapsFile, "utf8"))) guest.set(`${range[0]}-${range[1]}`, range);
+      smaps = readFileSync(`/proc/${pid}/smaps`, "utf8");
+    } catch {
+      return; // not published yet, or the process has ended
+    }
+    const known = [...guest.values()];
+    let kib = 0;
+    for (const block of smaps.split(/\n(?=[0-9a-f]+-[0-9a-f]+ )/)) {
+      const [range] = ranges(block); // (none in the empty text of a process that has just ended)
+      if (range && known.some(([s, e]) => s < range[1] && range[0] < e)) kib += Number(/^Rss:\s+(\d+) kB/m.exec(block)?.[1] ?? 0);
+    }
+    peakKib = Math.max(peakKib, kib);
+  };
+  const timer = setInterval(sample, everyMs);
+  return {
+    /** Stops sampling; the largest guest RSS seen, in KiB (0 when nothing was published). */
+    stop() {
+      clearInterval(timer);
+      return peakKib;
+    },
+  };
 }
