@@ -132,7 +132,7 @@ on_arm() { # <what> <arm64|armv7> <vitest arguments...>; fails when vitest does
     PATH="$(go env GOPATH)/bin:$PATH" npx vitest run --config vitest.old-node.config.ts --isolate=false "$@"
 }
 if [ "${ARM_SUITE:-0}" = 1 ]; then
-  on_arm "every test file" "${ARM_SUITE_ARCH:-arm64}" "$@" || failed=1 # (about 13 minutes on arm64 here)
+  on_arm "every test file" "${ARM_SUITE_ARCH:-arm64}" "$@" || failed=1 # (about 14 minutes on arm64 here)
   exit $failed
 fi
 
@@ -154,6 +154,8 @@ memory_armv7=$!
 # exclude list overrides --exclude.
 mapfile -t arm64_files < <(npx vitest list --filesOnly | sed 's/^\[[a-z]*\] //' |
   grep -vxF -e test/first-run.test.ts -e test/small-memory.test.ts)
+# (Without a list, vitest would run every file, first-run too.)
+[ ${#arm64_files[@]} -gt 0 ] || { say "FAILED: vitest list named no test files"; exit 1; }
 on_arm "the unit and integration tests (${#arm64_files[@]} files: all but first-run, small-memory)" arm64 "${arm64_files[@]}" || failed=1
 for job in "$push_armv7:$push_log" "$memory_arm64:$memory_log_arm64" "$memory_armv7:$memory_log_armv7"; do
   wait "${job%%:*}" || failed=1
