@@ -19,7 +19,7 @@ import { sampleGuestPeak, underQemuUser } from "./support/qemu-user.mjs";
 const BOARD_FLAGS = ["--max-old-space-size=16", "--max-semi-space-size=1", "--single-threaded", "--no-opt", "--optimize-for-size"];
 const BOARD_ENV = { UV_THREADPOOL_SIZE: "1", MALLOC_ARENA_MAX: "1" };
 /**
- * Measured 61-63 MiB on x86 (bare Node 39-41 MiB), 58-59 MiB on arm64 (two runs of twelve peaked at 61.5 and 64.2
+ * Measured 61-63 MiB on x86 (bare Node 39-41 MiB), 58-59 MiB on arm64 (two runs of 31 peaked at 61.5 and 64.2
  * during start-up) and 53-54 MiB on armv7 under qemu-user (README "Boards"); the goal is 64. The bound leaves room
  * for noise and fails on a regression like the 83 MiB of the input read in 1 MiB blocks.
  */
