@@ -22,26 +22,24 @@ function ranges(text) {
 
 /**
  * Samples the peak RSS (KiB) of the guest in process `pid` under qemu-user: the kernel's Rss summed over the
- * mappings the guest publishes to `mapsFile` (test/support/peak-rss.mjs). Sampled here, in another process, because
- * sampling inside added its own garbage to the figure (3.5-4.5 MiB when sampled each second). Every range published
- * so far counts, so a mapping made since the last publication is not missed.
+ * mappings the guest last published to `mapsFile` (test/support/peak-rss.mjs; a mapping made since then counts from
+ * the next publication on). Sampled here, in another process, because sampling inside added its own garbage to the
+ * figure (3.5-4.5 MiB when sampled each second).
  */
 export function sampleGuestPeak(pid, mapsFile, everyMs) {
-  const guest = new Map();
   let peakKib = 0;
   const sample = () => {
-    let smaps;
+    let guest, smaps;
     try {
-      for (const range of ranges(readFileSync(mapsFile, "utf8"))) guest.set(`${range[0]}-${range[1]}`, range);
+      guest = ranges(readFileSync(mapsFile, "utf8"));
       smaps = readFileSync(`/proc/${pid}/smaps`, "utf8");
     } catch {
       return; // not published yet, or the process has ended
     }
-    const known = [...guest.values()];
     let kib = 0;
     for (const block of smaps.split(/\n(?=[0-9a-f]+-[0-9a-f]+ )/)) {
       const [range] = ranges(block); // (none in the empty text of a process that has just ended)
-      if (range && known.some(([s, e]) => s < range[1] && range[0] < e)) kib += Number(/^Rss:\s+(\d+) kB/m.exec(block)?.[1] ?? 0);
+      if (range && guest.some(([s, e]) => s < range[1] && range[0] < e)) kib += Number(/^Rss:\s+(\d+) kB/m.exec(block)?.[1] ?? 0);
     }
     peakKib = Math.max(peakKib, kib);
   };
