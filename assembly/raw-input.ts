@@ -401,6 +401,20 @@ function endSkipRun(): bool {
   return true;
 }
 
+/**
+ * Whether a frame of the stream, its header inside (start, end), ends exactly at `end`. Then the header at `start`
+ * is not one: garbage spliced into its length bytes made a length that happens to reach a real frame's end, and
+ * taking it would swallow the real frames inside. A frame whose payload holds a header of the same stream whose
+ * length lands exactly on the frame's end does not occur in practice (sync word, fixed fields and length all match).
+ */
+function realFrameEndsAt(start: usize, end: usize, fixedHeader: u32): bool {
+  for (let q = start + 1; q + 7 <= end; q++) {
+    if (load<u8>(q) != 0xff) continue;
+    if (parseAdtsHeader(q, <u32>(end - q)) && q + adtsFrameLength == end && adtsFixedHeader(q) == fixedHeader) return true;
+  }
+  return false;
+}
+
 function drainAudio(atEnd: bool): i32 {
   let result = OK;
   let p: u32 = 0;
@@ -428,6 +442,11 @@ function drainAudio(atEnd: bool): i32 {
         continue;
       }
     } else if (!parseAdtsHeader(rawAudioBuffer + next, audioLength - next) || adtsFixedHeader(rawAudioBuffer + next) != adtsFixedHeader(at)) {
+      skipping = true;
+      p++;
+      continue;
+    }
+    if (realFrameEndsAt(at, rawAudioBuffer + next, adtsFixedHeader(at))) {
       skipping = true;
       p++;
       continue;
