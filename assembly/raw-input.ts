@@ -431,6 +431,7 @@ function drainAudio(atEnd: bool): i32 {
     let objectType = adtsObjectType;
     let sampleRate = adtsSampleRate;
     let channels = adtsChannels;
+    let fixedHeader = adtsFixedHeader(at);
     let next = p + frameLength;
     if (next + 7 > audioLength) {
       if (!atEnd) break; // wait for the bytes that show whether another frame follows
@@ -441,12 +442,12 @@ function drainAudio(atEnd: bool): i32 {
         p++;
         continue;
       }
-    } else if (!parseAdtsHeader(rawAudioBuffer + next, audioLength - next) || adtsFixedHeader(rawAudioBuffer + next) != adtsFixedHeader(at)) {
+    } else if (!parseAdtsHeader(rawAudioBuffer + next, audioLength - next) || adtsFixedHeader(rawAudioBuffer + next) != fixedHeader) {
       skipping = true;
       p++;
       continue;
     }
-    if (realFrameEndsAt(at, rawAudioBuffer + next, adtsFixedHeader(at))) {
+    if (realFrameEndsAt(at, rawAudioBuffer + next, fixedHeader)) {
       skipping = true;
       p++;
       continue;
