@@ -2,9 +2,6 @@
 // with a typed, non-retryable error; giving the CA (`ca`) makes it work. The HTTPS endpoint is the fault proxy in
 // TLS mode in front of MinIO, with a CA and certificates made by openssl for this test.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { S3Connection } from "../src/s3/request.js";
 import { putObject } from "../src/s3/put-object.js";
@@ -12,29 +9,18 @@ import { S3AbortError, S3TlsError } from "../src/s3/errors.js";
 import { freshBucket, minio, referenceClient } from "./support/minio.js";
 import { startFaultProxy, type FaultProxy } from "./support/fault-proxy.js";
 import { tempDir } from "./support/media-tools.js";
+import { testCertificates } from "./support/test-certs.js";
 
 const tmp = tempDir("s3-tls-");
 let ca = "";
 let good: FaultProxy; // certificate for 127.0.0.1, signed by the test CA
 let wrongName: FaultProxy; // certificate for another name, signed by the same CA
 
-function openssl(args: string[]) {
-  execFileSync("openssl", args, { cwd: tmp.path, stdio: "ignore" });
-}
-
-/** A server key and certificate for `san`, signed by the test CA. */
-function serverCert(name: string, san: string): { key: string; cert: string } {
-  openssl(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", `${name}.key`, "-subj", `/CN=${name}`, "-out", `${name}.csr`]);
-  writeFileSync(join(tmp.path, `${name}.ext`), `subjectAltName=${san}\n`);
-  openssl(["x509", "-req", "-in", `${name}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2", "-extfile", `${name}.ext`, "-out", `${name}.crt`]);
-  return { key: readFileSync(join(tmp.path, `${name}.key`), "utf8"), cert: readFileSync(join(tmp.path, `${name}.crt`), "utf8") };
-}
-
 beforeAll(async () => {
-  openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-subj", "/CN=ipc-hls test CA", "-days", "2", "-out", "ca.crt"]);
-  ca = readFileSync(join(tmp.path, "ca.crt"), "utf8");
-  good = await startFaultProxy(minio().endpoint, { tls: serverCert("loopback", "IP:127.0.0.1") });
-  wrongName = await startFaultProxy(minio().endpoint, { tls: serverCert("elsewhere", "DNS:s3.example.invalid") });
+  const certs = testCertificates(tmp.path);
+  ca = certs.ca("test-ca");
+  good = await startFaultProxy(minio().endpoint, { tls: certs.issue("loopback", "test-ca", "IP:127.0.0.1") });
+  wrongName = await startFaultProxy(minio().endpoint, { tls: certs.issue("elsewhere", "test-ca", "DNS:s3.example.invalid") });
 });
 afterAll(async () => {
   await good?.close();

@@ -3,9 +3,7 @@
 // from MinIO's STS; the recorder uploads with them and rotates them mid-stream without losing a segment.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import https from "node:https";
-import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { iotCredentialProvider, IotCredentialsError } from "../src/iot-credentials.js";
@@ -16,20 +14,11 @@ import { accessUnits } from "./support/annexb.js";
 import { fixturePath, rawTimestampsUs, tempDir } from "./support/media-tools.js";
 import { freshBucket, minio, referenceClient } from "./support/minio.js";
 import { assumeRole } from "./support/minio-sts.js";
+import { testCertificates } from "./support/test-certs.js";
 
 const tmp = tempDir("iot-creds-");
-const pem = (name: string) => readFileSync(join(tmp.path, name), "utf8");
-function openssl(args: string[]) {
-  execFileSync("openssl", args, { cwd: tmp.path, stdio: "ignore" });
-}
-function makeCa(name: string) {
-  openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", `${name}.key`, "-subj", `/CN=${name}`, "-days", "2", "-out", `${name}.crt`]);
-}
-function makeCert(name: string, ca: string, san?: string) {
-  openssl(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", `${name}.key`, "-subj", `/CN=${name}`, "-out", `${name}.csr`]);
-  writeFileSync(join(tmp.path, `${name}.ext`), san ? `subjectAltName=${san}\n` : "extendedKeyUsage=clientAuth\n");
-  openssl(["x509", "-req", "-in", `${name}.csr`, "-CA", `${ca}.crt`, "-CAkey", `${ca}.key`, "-CAcreateserial", "-days", "2", "-extfile", `${name}.ext`, "-out", `${name}.crt`]);
-}
+const certs = testCertificates(tmp.path);
+const pem = (file: string) => readFileSync(certs.path(file), "utf8");
 
 let server: https.Server;
 let endpoint = "";
@@ -40,11 +29,11 @@ let claimedLifetimeMs: number | undefined;
 let hugeAnswer = { written: 0, closedEarly: false };
 
 beforeAll(async () => {
-  makeCa("iot-ca");
-  makeCert("endpoint", "iot-ca", "IP:127.0.0.1");
-  makeCert("camera", "iot-ca");
-  makeCa("rogue-ca");
-  makeCert("rogue", "rogue-ca");
+  certs.ca("iot-ca");
+  certs.issue("endpoint", "iot-ca", "IP:127.0.0.1");
+  certs.issue("camera", "iot-ca");
+  certs.ca("rogue-ca");
+  certs.issue("rogue", "rogue-ca");
   server = https.createServer(
     { key: pem("endpoint.key"), cert: pem("endpoint.crt"), ca: pem("iot-ca.crt"), requestCert: true, rejectUnauthorized: true },
     (req, res) => {
