@@ -37,9 +37,14 @@ export function sampleGuestPeak(pid, mapsFile, everyMs) {
       return; // not published yet, or the process has ended
     }
     let kib = 0;
+    let end = 0n;
     for (const block of smaps.split(/\n(?=[0-9a-f]+-[0-9a-f]+ )/)) {
       const [range] = ranges(block); // (none in the empty text of a process that has just ended)
-      if (range && guest.some(([s, e]) => s < range[1] && range[0] < e)) kib += Number(/^Rss:\s+(\d+) kB/m.exec(block)?.[1] ?? 0);
+      // The kernel writes smaps over several reads; a mapping that changes in between (the heap growing) can come
+      // twice, the second time overlapping the first: counted once (twice, it made 5 MiB peaks that were not there).
+      if (!range || range[0] < end) continue;
+      end = range[1];
+      if (guest.some(([s, e]) => s < range[1] && range[0] < e)) kib += Number(/^Rss:\s+(\d+) kB/m.exec(block)?.[1] ?? 0);
     }
     peakKib = Math.max(peakKib, kib);
   };
