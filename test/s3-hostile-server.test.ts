@@ -10,7 +10,7 @@ import { headObject } from "../src/s3/head-object.js";
 import { listObjectsPage } from "../src/s3/list.js";
 import { S3ResponseError, S3ResponseTooLargeError, S3TimeoutError, S3UnexpectedAnswerError } from "../src/s3/errors.js";
 
-type Mode = "trickle-headers" | "trickle-body" | "huge-error" | "huge-listing" | "portal" | "no-etag" | "big-portal";
+type Mode = "trickle-headers" | "trickle-body" | "huge-error" | "huge-listing" | "portal" | "no-etag" | "big-portal" | "early-denial";
 
 const HUGE = 300 * 1024 * 1024;
 let server: net.Server;
@@ -18,11 +18,13 @@ let port = 0;
 let mode: Mode = "portal";
 /** What the server did on its last connection: bytes it managed to write, whether the client closed first. */
 let last = { written: 0, closedByClient: false };
+let lastSocket: net.Socket | undefined;
 
 beforeAll(async () => {
   server = net.createServer((socket) => {
     const seen = { written: 0, closedByClient: false };
     last = seen;
+    lastSocket = socket;
     let timer: NodeJS.Timeout | undefined;
     let answered = false;
     socket.on("error", () => {});
@@ -45,6 +47,11 @@ beforeAll(async () => {
       } else if (answer === "trickle-body") {
         write("HTTP/1.1 200 OK\r\ncontent-type: application/xml\r\ncontent-length: 100000\r\n\r\n<");
         timer = setInterval(() => write("a"), 100);
+      } else if (answer === "early-denial") {
+        // Refuses the upload as soon as its head is in, and reads no more of its body (until the test resumes it).
+        const error = "<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>";
+        write(`HTTP/1.1 403 Forbidden\r\ncontent-type: application/xml\r\ncontent-length: ${error.length}\r\n\r\n${error}`);
+        socket.pause();
       } else if (answer === "huge-error" || answer === "huge-listing") {
         const head =
           answer === "huge-error"
@@ -128,6 +135,22 @@ describe("a server that answers with a huge body", () => {
   });
 });
 
+describe("a server that answers before it has the body", () => {
+  it("the upload fails with the answer's error and its connection is dropped (a half-sent request is not kept)", async () => {
+    mode = "early-denial";
+    const conn = connect();
+    const big = [new Uint8Array(64 * 1024 * 1024)]; // more than the kernel's buffers take
+    const err = await putObject(conn, "cam/a.ts", big).catch((e) => e);
+    expect(err).toBeInstanceOf(S3ResponseError);
+    expect(err.status).toBe(403);
+    expect(err.code).toBe("AccessDenied");
+    lastSocket!.resume(); // (a paused socket does not see its peer close)
+    await waitFor(() => last.closedByClient, 5000);
+    expect(last.closedByClient).toBe(true);
+    conn.close();
+  });
+});
+
 describe("a 2xx that is not S3's", () => {
   it.each(["portal", "no-etag", "big-portal"] as const)("%s: a 200 without an ETag is a retryable error, not an upload", async (m) => {
     mode = m;
@@ -141,6 +164,8 @@ describe("a 2xx that is not S3's", () => {
   });
 });
 
-async function waitFor(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((r) => setTimeout(r, 10));
+/** Waits until `condition` holds, or for at most `withinMs`. */
+async function waitFor(condition: () => boolean, withinMs = Infinity): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  while (!condition() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
 }

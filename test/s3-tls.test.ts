@@ -1,9 +1,10 @@
 // TLS is always verified: an endpoint with a certificate from an unknown CA, or for another host name, is refused
 // with a typed, non-retryable error; giving the CA (`ca`) makes it work. The HTTPS endpoint is the fault proxy in
 // TLS mode in front of MinIO, with a CA and certificates made by openssl for this test.
-import { describe, it, expect, beforeAll, afterAll } from "vitest";
+import { describe, it, expect, beforeAll, afterAll, vi } from "vitest";
+import http from "node:http";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
-import { S3Connection } from "../src/s3/request.js";
+import { S3Connection, TLS_BODY_WRITE_BYTES } from "../src/s3/request.js";
 import { putObject } from "../src/s3/put-object.js";
 import { S3AbortError, S3TlsError } from "../src/s3/errors.js";
 import { freshBucket, minio, referenceClient } from "./support/minio.js";
@@ -52,6 +53,26 @@ describe("TLS", () => {
     const body = new Uint8Array(188 * 10).fill(0x47);
     await putObject(conn, "b.ts", [body.subarray(0, 500), body.subarray(500)]);
     const got = await referenceClient().send(new GetObjectCommand({ Bucket: bucket, Key: "b.ts" }));
+    expect(Buffer.from(await got.Body!.transformToByteArray()).equals(Buffer.from(body))).toBe(true);
+    conn.close();
+  });
+
+  it("hands a segment-sized body to TLS 64 KiB at a time (a whole write kept its ciphertext per connection), and it arrives whole", async () => {
+    const bucket = await freshBucket("tls");
+    const conn = connect(good.endpoint, bucket, ca);
+    const body = new Uint8Array(1_300_000).map((_, i) => (i * 31) & 0xff);
+    const write = vi.spyOn(http.ClientRequest.prototype, "write"); // (calls through)
+    let writes: number[] = [];
+    try {
+      await putObject(conn, "e.ts", [body.subarray(0, 700_001), body.subarray(700_001)]);
+      // (The proxy's own plain-HTTP requests to MinIO are written here too: only ours go over TLS.)
+      writes = write.mock.calls.filter((_, i) => (write.mock.contexts[i] as http.ClientRequest).protocol === "https:").map(([piece]) => (piece as Uint8Array).byteLength);
+    } finally {
+      write.mockRestore();
+    }
+    expect(Math.max(...writes)).toBeLessThanOrEqual(TLS_BODY_WRITE_BYTES);
+    expect(writes.reduce((a, b) => a + b, 0)).toBe(body.byteLength);
+    const got = await referenceClient().send(new GetObjectCommand({ Bucket: bucket, Key: "e.ts" }));
     expect(Buffer.from(await got.Body!.transformToByteArray()).equals(Buffer.from(body))).toBe(true);
     conn.close();
   });

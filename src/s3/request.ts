@@ -20,6 +20,13 @@ export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 export const DEFAULT_DEADLINE_MS = 30_000;
 /** The slowest uplink the default deadline allows for (32 KiB/s = 256 kbit/s). */
 export const DEADLINE_MIN_BYTES_PER_S = 32 * 1024;
+/**
+ * Over TLS a body is handed to the connection this much at a time, the next piece when it has taken the last: Node's
+ * TLS encrypts all of one write at once and holds the ciphertext until the socket sends it, in memory that stays
+ * with the connection (a 1.3 MB segment written whole kept 1.3 MB per keep-alive connection: README "Boards").
+ * Smaller pieces saved no more memory and cost more CPU on a board. Plain TCP takes each view whole, without a copy.
+ */
+export const TLS_BODY_WRITE_BYTES = 64 * 1024;
 
 export interface S3ConnectionOptions {
   location: S3Location;
@@ -217,6 +224,8 @@ export class S3Connection {
         const finish = () => {
           if (settled) return;
           settle();
+          // Answered before the body was all sent (an early denial): a half-sent request's connection is not reused.
+          if (!request.writableEnded) request.destroy();
           // (@types/node 20.9 and TS 5.9 disagree on Buffer vs Uint8Array generics; the cast is only for types.)
           resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks as unknown as Uint8Array[]) });
         };
@@ -241,12 +250,11 @@ export class S3Connection {
         res.on("aborted", () => fail(new S3NetworkError(`connection to ${this.host} closed mid-answer`, "ECONNRESET")));
         res.on("end", finish);
       });
-      for (const part of req.body ?? []) if (part.byteLength > 0) request.write(part);
       request.on("socket", (socket) => {
         if (!socket.connecting) sent = true;
         else socket.once("connect", () => (sent = true));
       });
-      request.end();
+      writeBody(request, req.body ?? [], transport === https ? TLS_BODY_WRITE_BYTES : Infinity, () => settled);
     });
   }
 
@@ -254,6 +262,29 @@ export class S3Connection {
   close(): void {
     this.agent.destroy();
   }
+}
+
+/**
+ * Writes `body` in pieces of at most `pieceBytes`, each when the connection has taken the one before ('drain'),
+ * then ends the request. Once `settled()` (aborted, timed out, or answered before the body was all sent) it writes
+ * no more and drops the connection: the views may already show other data, and a half-sent request cannot be reused.
+ */
+function writeBody(request: http.ClientRequest, body: readonly Uint8Array[], pieceBytes: number, settled: () => boolean): void {
+  let part = 0;
+  let at = 0;
+  const writeSome = () => {
+    for (; part < body.length; part++, at = 0) {
+      for (const view = body[part]!; at < view.byteLength; ) {
+        if (settled()) return void request.destroy();
+        const piece = view.subarray(at, at + pieceBytes);
+        at += piece.byteLength;
+        if (!request.write(piece)) return void request.once("drain", writeSome);
+      }
+    }
+    if (settled()) request.destroy();
+    else request.end();
+  };
+  writeSome();
 }
 
 /** Drops a request's connection at once: with an RST where Node can send one (plain TCP; not under TLS). */
