@@ -1,9 +1,8 @@
 // Muxes raw elementary-stream files (Annex B H.264, optional ADTS AAC) into HLS segments in a directory:
 // the library behind `ipc-hls mux`. The WASM core does the cutting, timing and packaging; this file only
 // reads, interleaves the two inputs by stream time, and writes what the core hands out.
-import { createReadStream } from "node:fs";
 import { addAbortSignal } from "node:stream";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, open, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { initFileName, MuxerCore, segmentFileName } from "./core.js";
 import { feedRawStreams, timingWarnings, VIDEO_CHUNK, AUDIO_CHUNK } from "./raw-feed.js";
@@ -37,20 +36,40 @@ export interface MuxFilesResult {
   warnings: string[];
 }
 
+/** How much of a file is read at once (then cut into chunks): one read per 4 KiB chunk costs more than the muxing. */
+const READ_BLOCK_BYTES = 64 * 1024;
+
 /**
- * A file's (or standard input's) bytes in chunks of at most `size`. The file is read in large blocks (one read
- * per 4 KiB chunk costs more than the muxing) and re-cut, so the chunks are the same whatever the source.
- * `signal` closes the source (a read waiting on a pipe then fails with an AbortError).
+ * A file's (or standard input's) bytes in chunks of at most `size`, the same whatever the source. A file is read
+ * into one block, reused: a chunk is only valid until the next is asked for (the feed copies each into the core
+ * at once). A new block per read cost a board 0.5-1 MiB more (README "Boards"): it lives outside the JS heap until
+ * V8 collects its wrapper, which can outlive the young generation while a real-time push paces through the block.
+ * `signal` stops the reading: it then fails with the signal's AbortError (also a read waiting on standard input).
  */
 export async function* fileChunks(path: string, size: number, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
-  // Standard input may be a pipe, a file or a socket: read the stream Node made for it.
-  // 64 KiB blocks (16 chunks each): a 1 MiB block outlives the young generation while a real-time push paces
-  // through it, and with a small JS heap the dead blocks piled up outside it (+20 MB RSS, test/small-memory).
-  const source = path === "-" ? process.stdin : createReadStream(path, { highWaterMark: 64 * 1024 });
-  if (signal) addAbortSignal(signal, source);
-  for await (const block of source as AsyncIterable<Buffer>) {
-    for (let at = 0; at < block.byteLength; at += size) yield block.subarray(at, at + size);
+  if (path === "-") {
+    // Standard input may be a pipe, a file or a socket: read the stream Node made for it.
+    if (signal) addAbortSignal(signal, process.stdin);
+    for await (const block of process.stdin as AsyncIterable<Buffer>) yield* cut(block, size);
+    return;
   }
+  // (A regular file: the CLI takes no other path, and its reads end at once.)
+  const file = await open(path, "r");
+  try {
+    const block = Buffer.allocUnsafe(READ_BLOCK_BYTES);
+    for (;;) {
+      signal?.throwIfAborted();
+      const { bytesRead } = await file.read(block, 0, block.byteLength, null);
+      if (bytesRead === 0) return;
+      yield* cut(block.subarray(0, bytesRead), size);
+    }
+  } finally {
+    await file.close();
+  }
+}
+
+function* cut(block: Uint8Array, size: number): Generator<Uint8Array> {
+  for (let at = 0; at < block.byteLength; at += size) yield block.subarray(at, at + size);
 }
 
 export async function muxFiles(options: MuxFilesOptions): Promise<MuxFilesResult> {
