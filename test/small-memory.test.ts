@@ -33,10 +33,10 @@ const SAMPLE_MS = 100; // under qemu-user
 const emulated = underQemuUser();
 
 const tmp = tempDir("small-memory-");
-let https: FaultProxy; // MinIO behind TLS: the proxy, with a certificate from a CA made here, passes every request
+let tlsProxy: FaultProxy; // MinIO behind TLS: the proxy, with a certificate from a CA made here, passes every request
 const certs = testCertificates(tmp.path);
 afterAll(async () => {
-  await https?.close();
+  await tlsProxy?.close();
   tmp.cleanup();
 });
 const video = join(tmp.path, "camera-60s-5mbps.h264");
@@ -44,7 +44,7 @@ const audio = join(tmp.path, "camera-60s.aac");
 
 beforeAll(async () => {
   certs.ca("test-ca");
-  https = await startFaultProxy(minio().endpoint, { tls: certs.issue("loopback", "test-ca", "IP:127.0.0.1") });
+  tlsProxy = await startFaultProxy(minio().endpoint, { tls: certs.issue("loopback", "test-ca", "IP:127.0.0.1") });
   // Each access unit of the sample padded with a filler-data NAL (type 12: 0xff bytes, then the stop bit) to a
   // 5 Mbps camera's frame size: the muxer carries it like picture data, decoders skip it.
   const frames = accessUnits(readFileSync(fixturePath("sample/sample-640x360-25fps.h264"))).map((au) => {
@@ -78,7 +78,7 @@ function pushWithBoardFlags(args: string[]): Promise<{ code: number; stdout: str
 
 test("push --realtime over HTTPS of a 60 s 5 Mbps A/V stream with --max-old-space-size=16: nothing lost, peak RSS within the board's bound", { timeout: 180_000 }, async () => {
   const bucket = await freshBucket("small-memory");
-  const res = await pushWithBoardFlags([video, "--audio", audio, "--fps", "25", "--realtime", "--bucket", bucket, "--prefix", "cam", "--endpoint", https.endpoint, "--path-style"]);
+  const res = await pushWithBoardFlags([video, "--audio", audio, "--fps", "25", "--realtime", "--bucket", bucket, "--prefix", "cam", "--endpoint", tlsProxy.endpoint, "--path-style"]);
   expect(res.code, res.stderr).toBe(0);
   expect(res.stdout).toMatch(/frames in: +1500 video, 2820 audio \(0 dropped\)/);
   expect(res.stdout).toMatch(/segments: +30 made, 30 uploaded, 0 lost/);
