@@ -8,6 +8,7 @@
 // figures are medians with ranges.
 //   node bench/boards.js [--json] [--rounds N] [--arch x86|arm64|armv7]... [--variant 'name=--node-flag ... [script]']...
 //                        [--cpu-prof DIR]   (a V8 CPU profile of each run, under emulation too)
+//                        [--https]          (MinIO serves TLS, with a certificate made for the run: as S3 is reached)
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -55,7 +56,7 @@ function push(target, variant, minio, bucket) {
       "--prefix", "cam", "--endpoint", minio.endpoint, "--path-style", "--region", minio.region];
     const started = Date.now();
     const child = spawn(target.node, args, {
-      env: { ...process.env, ...BOARD_ENV, ...target.env, AWS_ACCESS_KEY_ID: minio.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: minio.credentials.secretAccessKey },
+      env: { ...process.env, ...BOARD_ENV, ...target.env, ...(minio.caFile ? { NODE_EXTRA_CA_CERTS: minio.caFile } : {}), AWS_ACCESS_KEY_ID: minio.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: minio.credentials.secretAccessKey },
     });
     let out = "";
     let cpu = 0;
@@ -84,6 +85,7 @@ const { values: opts } = parseArgs({
     arch: { type: "string", multiple: true },
     variant: { type: "string", multiple: true },
     "cpu-prof": { type: "string" },
+    https: { type: "boolean" },
   },
 });
 /**
@@ -104,7 +106,7 @@ if (!binary) {
   log("bench/boards: SKIPPED: no MinIO binary ($(go env GOPATH)/bin/minio or minio on PATH)");
   process.exit(0);
 }
-const minio = await startMinio(binary);
+const minio = await startMinio(binary, { https: opts.https });
 /** @type {Map<string, { arch: string, emulated: boolean, variant: string, runs: { cpu: number, steadyPerMinute: number, startup: number }[] }>} */
 const results = new Map();
 let bucketNumber = 0;
@@ -114,7 +116,7 @@ try {
       // (Every other round in the opposite order, so that no variant always runs first.)
       for (const variant of round % 2 ? variants : [...variants].reverse()) {
         const bucket = `boards-${bucketNumber++}`;
-        const connection = new S3Connection({ location: { region: minio.region, bucket, endpoint: minio.endpoint, forcePathStyle: true }, credentials: async () => minio.credentials });
+        const connection = new S3Connection({ location: { region: minio.region, bucket, endpoint: minio.endpoint, forcePathStyle: true }, credentials: async () => minio.credentials, ca: minio.caFile && readFileSync(minio.caFile) });
         await connection.send({ method: "PUT" });
         connection.close();
         const profile = opts["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${opts["cpu-prof"]}`, `--cpu-prof-name=${target.key}-${variant.name.replace(/\W+/g, "_")}-${round}.cpuprofile`] : [];
@@ -142,9 +144,9 @@ const rows = [...results.values()].map((r) => ({
 }));
 const show = (/** @type {{ median: number, min: number, max: number }} */ s, digits = 2) =>
   s.min === s.max ? s.median.toFixed(digits) : `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})`;
-if (opts.json) console.log(JSON.stringify({ flags: BOARD_FLAGS, rows }));
+if (opts.json) console.log(JSON.stringify({ flags: BOARD_FLAGS, https: opts.https === true, rows }));
 else {
-  console.log(`${rounds} interleaved round(s); medians (ranges). Emulated rows are qemu-user's CPU, translation included.`);
+  console.log(`${rounds} interleaved round(s), MinIO over ${opts.https ? "HTTPS" : "plain HTTP"}; medians (ranges). Emulated rows are qemu-user's CPU, translation included.`);
   console.log("| architecture | Node flags | CPU per minute of media (all) | steady, after the first upload: s/min (% of a core) | start until the first upload |");
   console.log("|---|---|---|---|---|");
   for (const r of rows) {
