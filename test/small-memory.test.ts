@@ -23,8 +23,8 @@ const BOARD_FLAGS = ["--max-old-space-size=16", "--max-semi-space-size=1", "--si
 const BOARD_ENV = { UV_THREADPOOL_SIZE: "1", MALLOC_ARENA_MAX: "1" };
 /**
  * The peak RSS allowed, in bytes, per architecture. On the boards, the goal: 64 MB (measured over HTTPS 58.2-59.0
- * MiB on arm64 and 52.2-53.4 on armv7 under qemu-user, README "Boards"). x86 is not a board (60.0-60.4 MiB; bare Node 39-41):
- * its bound only catches a regression like the 83 MiB of the input read in 1 MiB blocks.
+ * MiB on arm64 and 52.2-53.4 on armv7 under qemu-user, README "Boards"). x86 is not a board (60.0-60.4 MiB; bare
+ * Node 39-41): its bound only catches a regression like the 83 MiB of the input read in 1 MiB blocks.
  */
 const PEAK_RSS_MAX: Partial<Record<NodeJS.Architecture, number>> = { arm64: 64_000_000, arm: 64_000_000, x64: 64 * 1024 * 1024 };
 const REPEATS = 6; // the 10 s sample, six times: 60 s, 1500 frames
