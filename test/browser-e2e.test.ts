@@ -143,12 +143,26 @@ const state = () => page.evaluate(() => (window as unknown as { replay: ReplaySt
 const currentTime = (i = 0) => page.evaluate((n) => document.querySelectorAll("video")[n].currentTime, i);
 /** The wall-clock time the page says is playing (the <time> element's datetime). */
 const playingWallClock = async () => Date.parse((await page.getAttribute("#clock", "datetime")) ?? "");
-const waitForWallClock = (predicate: string, arg: number) =>
-  page.waitForFunction(
-    ([body, value]) => new Function("wall", "arg", `return ${body}`)(Date.parse(document.querySelector("#clock")!.getAttribute("datetime") ?? ""), value),
-    [predicate, arg] as const,
-    { timeout: 30_000 },
-  );
+async function waitForWallClock(predicate: string, arg: number) {
+  try {
+    await page.waitForFunction(
+      ([body, value]) => new Function("wall", "arg", `return ${body}`)(Date.parse(document.querySelector("#clock")!.getAttribute("datetime") ?? ""), value),
+      [predicate, arg] as const,
+      { timeout: 30_000 },
+    );
+  } catch (err) {
+    // What the player was doing, for a wait that never ends.
+    const { errors, fatalErrors, containerSwitches, fragmentsLoaded, playingMs } = await state();
+    const video = await page.evaluate(() => {
+      const v = document.querySelector("video")!;
+      const buffered = Array.from({ length: v.buffered.length }, (_, i) => [v.buffered.start(i), v.buffered.end(i)]);
+      return { currentTime: v.currentTime, paused: v.paused, readyState: v.readyState, buffered };
+    });
+    const playing = playingMs === undefined ? undefined : new Date(playingMs).toISOString();
+    const seen = { wanted: `${predicate} (arg ${new Date(arg).toISOString()})`, playing, containerSwitches, fragmentsLoaded, errors, fatalErrors, video };
+    throw new Error(`${(err as Error).message}\n${JSON.stringify(seen)}`);
+  }
+}
 
 /** The x of a wall-clock time on the timeline (page coordinates), and the timeline's vertical middle. */
 async function timelineX(wallMs: number) {
