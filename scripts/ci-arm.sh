@@ -163,9 +163,9 @@ on_arm() { # <what> <arm64|armv7> <vitest arguments...>; fails when vitest does
   timed "$what ($where)" env QEMU_LD_PREFIX="$prefix" QEMU_CPU="$cpu" OLD_NODE="$node" EXPECT_WORKER_ARCH="$expect" \
     PATH="$(go env GOPATH)/bin:$PATH" "${vitest[@]}" run --config vitest.old-node.config.ts --isolate=false "$@"
 }
-# Under qemu-user an emulated worker may die of a SIGSEGV now and then ("qemu: uncaught target signal 11": once in
-# about ten whole-suite runs here, in wasi-bad-input, which then passed three times on its own under the same
-# emulation and passes in every x86 run). When that is the only failure (no test failed), the files the dead worker
+# Under qemu-user an emulated worker may die of a SIGSEGV now and then ("qemu: uncaught target signal 11": twice in
+# about fifteen whole arm64 runs here, in wasi-bad-input and in wasi-fmp4, each of which passed in the next runs
+# under the same emulation and passes in every x86 run). When that is the only failure (no test failed), the files the dead worker
 # left unfinished run once more, and the output names them; a failed test or a second crash still fails the run.
 suite_on_arm() { # <what> <arm64|armv7> <test files...>; fails when a test does
   local what="$1" arch="$2"
@@ -194,7 +194,7 @@ fi
 # minutes under emulation), and the memory test, which runs on its own (below): the unit files on both
 # architectures, the integration files half on arm64 and half on armv7 (in name order, alternately). The halves
 # swap with each commit (the parity of git's commit count; ARM_HALF=0 or 1 picks one), so two consecutive commits'
-# runs take every file on both. Every integration file on both in one run would take about 6 minutes more, over
+# runs take every file on both. Every integration file on both in one run would take about 10 minutes more, over
 # CI's budget; ARM_SUITE=1 runs them all on one architecture. Files are named one by one: the integration
 # project's own exclude list overrides --exclude, and without a list vitest would run first-run too.
 list_files() { npx vitest list --filesOnly "$@" | sed 's/^\[[a-z]*\] //' | grep -vxF -e test/first-run.test.ts -e test/small-memory.test.ts | sort; }
