@@ -116,7 +116,7 @@ try {
       // (Every other round in the opposite order, so that no variant always runs first.)
       for (const variant of round % 2 ? variants : [...variants].reverse()) {
         const bucket = `boards-${bucketNumber++}`;
-        const connection = new S3Connection({ location: { region: minio.region, bucket, endpoint: minio.endpoint, forcePathStyle: true }, credentials: async () => minio.credentials, ca: minio.caFile && readFileSync(minio.caFile) });
+        const connection = new S3Connection({ location: { region: minio.region, bucket, endpoint: minio.endpoint, forcePathStyle: true }, credentials: async () => minio.credentials, ca: minio.ca });
         await connection.send({ method: "PUT" });
         connection.close();
         const profile = opts["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${opts["cpu-prof"]}`, `--cpu-prof-name=${target.key}-${variant.name.replace(/\W+/g, "_")}-${round}.cpuprofile`] : [];

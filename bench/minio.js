@@ -48,9 +48,9 @@ function answersOk(url, ca) {
 }
 
 /**
- * Starts MinIO; resolves to { endpoint, region, credentials, caFile, pid, stop() }. With `https`, MinIO serves TLS
- * with a certificate for 127.0.0.1 made here by openssl (RSA 2048, as S3's); `caFile` is it, to trust (e.g.
- * NODE_EXTRA_CA_CERTS for a child, `ca` for an S3Connection).
+ * Starts MinIO; resolves to { endpoint, region, credentials, caFile, ca, pid, stop() }. With `https`, MinIO serves TLS
+ * with a certificate for 127.0.0.1 made here by openssl (RSA 2048, as S3's), to trust: `caFile` is its path (e.g.
+ * NODE_EXTRA_CA_CERTS for a child), `ca` its PEM (e.g. `ca` for an S3Connection).
  */
 export async function startMinio(binary, { https = false } = {}) {
   const port = await freePort();
@@ -93,5 +93,5 @@ export async function startMinio(binary, { https = false } = {}) {
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { endpoint, region, credentials, caFile, pid: proc.pid, stop };
+  return { endpoint, region, credentials, caFile, ca, pid: proc.pid, stop };
 }
